@@ -1,0 +1,80 @@
+package domain
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+)
+
+// Code is a refusal's stable code. Every refusal message starts with it and a
+// colon, e.g. "NOT_OWNER: item 01/09506000134352/21/ABC is held by DistributorMSP",
+// so that clients can match it across the gateway, which passes only text.
+type Code string
+
+// Refusal codes; chaincode/README.md explains each.
+const (
+	CodeInvalidArgument    Code = "INVALID_ARGUMENT"    // malformed argument (JSON, length, enum)
+	CodeInvalidID          Code = "INVALID_ID"          // identifier does not parse (names the part)
+	CodeNotFound           Code = "NOT_FOUND"           // no such item or prefix
+	CodeAlreadyExists      Code = "ALREADY_EXISTS"      // item already registered / prefix already claimed
+	CodeBatchTooLarge      Code = "BATCH_TOO_LARGE"     // more than MaxBatch items
+	CodeNotInitialized     Code = "NOT_INITIALIZED"     // org roles not yet written
+	CodeAlreadyInitialized Code = "ALREADY_INITIALIZED" // org roles written with other values
+	CodeUnknownOrg         Code = "UNKNOWN_ORG"         // MSP has no role on the ledger
+	CodeWrongRole          Code = "WRONG_ROLE"          // submitter's role may not do this
+	CodeRoleMismatch       Code = "ROLE_MISMATCH"       // certificate prov.role disagrees with the MSP's role
+	CodeNotAdmin           Code = "NOT_ADMIN"           // governance act by a non-admin identity
+	CodeWrongPeer          Code = "WRONG_PEER"          // endorsing peer's org may not endorse this alone
+	CodeNotOwner           Code = "NOT_OWNER"           // submitter does not hold the item
+	CodeNotRecipient       Code = "NOT_RECIPIENT"       // accept/reject by an org the item was not offered to
+	CodeInvalidTransition  Code = "INVALID_TRANSITION"  // the item's status forbids this change
+	CodeRecalled           Code = "RECALLED"            // recalled items cannot be offered
+	CodeOnHold             Code = "ON_HOLD"             // held items cannot be offered or accepted
+	CodePrefixNotActive    Code = "PREFIX_NOT_ACTIVE"   // GTIN's company prefix not active for submitter
+	CodePrefixTaken        Code = "PREFIX_TAKEN"        // prefix (or an overlapping one) has another owner
+	CodeAlreadyVoted       Code = "ALREADY_VOTED"       // this org already voted on the prefix
+	CodeSelfTransfer       Code = "SELF_TRANSFER"       // offer to one's own org
+)
+
+// Error is a refusal with a stable code.
+type Error struct {
+	Code Code
+	Msg  string
+}
+
+func (e *Error) Error() string { return string(e.Code) + ": " + e.Msg }
+
+// Errorf builds a refusal with the given code.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Msg: fmt.Sprintf(format, args...)}
+}
+
+var codeInText = regexp.MustCompile(`\b([A-Z][A-Z_]{2,}[A-Z]): `)
+
+// CodeOf returns the refusal code of err: the code of a wrapped *Error, or
+// the first "CODE: " found in its text (gateway errors carry the chaincode's
+// message inside longer text). It returns "" when there is none.
+func CodeOf(err error) Code {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	for _, m := range codeInText.FindAllStringSubmatch(err.Error(), -1) {
+		if knownCodes[Code(m[1])] {
+			return Code(m[1])
+		}
+	}
+	return ""
+}
+
+var knownCodes = map[Code]bool{
+	CodeInvalidArgument: true, CodeInvalidID: true, CodeNotFound: true, CodeAlreadyExists: true,
+	CodeBatchTooLarge: true, CodeNotInitialized: true, CodeAlreadyInitialized: true,
+	CodeUnknownOrg: true, CodeWrongRole: true, CodeRoleMismatch: true, CodeNotAdmin: true,
+	CodeWrongPeer: true, CodeNotOwner: true, CodeNotRecipient: true, CodeInvalidTransition: true,
+	CodeRecalled: true, CodeOnHold: true, CodePrefixNotActive: true, CodePrefixTaken: true,
+	CodeAlreadyVoted: true, CodeSelfTransfer: true,
+}

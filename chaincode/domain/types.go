@@ -1,0 +1,180 @@
+package domain
+
+// Role is what an organization does in the supply chain. An MSP's role is
+// ledger state (see OrgRole); a client's certificate carries the same role in
+// its RoleAttribute.
+type Role string
+
+// The three roles of the supply chain.
+const (
+	RoleManufacturer Role = "manufacturer"
+	RoleDistributor  Role = "distributor"
+	RoleCustoms      Role = "customs"
+)
+
+// RoleAttribute is the Fabric CA attribute (registered with :ecert) that
+// names a client's role in its enrollment certificate.
+const RoleAttribute = "prov.role"
+
+// Status is an item's custody status as stored on the item's own key.
+// Holds and recalls live on keys of their own (see Item.Hold, Item.Recall).
+type Status string
+
+// Item statuses.
+const (
+	StatusActive         Status = "ACTIVE"         // held by its owner
+	StatusInTransit      Status = "IN_TRANSIT"     // offered, not yet accepted or rejected
+	StatusStolen         Status = "STOLEN"         // reported stolen by its owner
+	StatusDecommissioned Status = "DECOMMISSIONED" // terminal
+)
+
+// EventType names a custody event.
+type EventType string
+
+// Custody event types.
+const (
+	EventRegistered     EventType = "REGISTERED"
+	EventOffered        EventType = "OFFERED"
+	EventAccepted       EventType = "ACCEPTED"
+	EventRejected       EventType = "REJECTED"
+	EventCancelled      EventType = "CANCELLED"
+	EventRecalled       EventType = "RECALLED"
+	EventStolen         EventType = "STOLEN"
+	EventHeld           EventType = "HELD"
+	EventReleased       EventType = "RELEASED"
+	EventDecommissioned EventType = "DECOMMISSIONED"
+	EventInspected      EventType = "INSPECTED"
+)
+
+// OrgRole binds an MSP ID to its role; the set is written once at deployment
+// by the InitOrgRoles governance transaction.
+type OrgRole struct {
+	MSP  string `json:"msp"`
+	Role Role   `json:"role"`
+}
+
+// Item is the ledger's view of one serialized item. Field order is fixed so
+// that every peer serializes it identically.
+type Item struct {
+	ID           string  `json:"id"` // canonical key, see ItemID.Key
+	GTIN         string  `json:"gtin"`
+	Serial       string  `json:"serial"`
+	Lot          string  `json:"lot,omitempty"`
+	Expiry       string  `json:"expiry,omitempty"` // YYMMDD (GS1 AI 17)
+	Description  string  `json:"description,omitempty"`
+	Manufacturer string  `json:"manufacturer"` // MSP that registered it
+	Owner        string  `json:"owner"`        // MSP that holds custody
+	Status       Status  `json:"status"`
+	OfferedTo    string  `json:"offeredTo,omitempty"` // recipient MSP while IN_TRANSIT
+	Reason       string  `json:"reason,omitempty"`    // decommission reason
+	Seq          uint64  `json:"seq"`                 // sequence of the last custody event
+	UpdatedTx    string  `json:"updatedTx"`
+	UpdatedAt    string  `json:"updatedAt"`        // RFC 3339, transaction timestamp
+	Hold         *Hold   `json:"hold,omitempty"`   // filled on reads from the hold key
+	Recall       *Recall `json:"recall,omitempty"` // filled on reads from the recall keys
+}
+
+// Hold is a customs hold on one item, stored on a key of its own.
+type Hold struct {
+	By     string `json:"by"` // customs MSP
+	Reason string `json:"reason"`
+	TxID   string `json:"txId"`
+	At     string `json:"at"`
+}
+
+// Recall is a recall by the GTIN's prefix owner, stored on its own key for an
+// item, a lot or a whole GTIN.
+type Recall struct {
+	Scope  string `json:"scope"` // "item", "lot" or "gtin"
+	By     string `json:"by"`
+	Reason string `json:"reason"`
+	TxID   string `json:"txId"`
+	At     string `json:"at"`
+}
+
+// CustodyEvent is one immutable entry of an item's custody record, stored
+// under its own key (item + sequence) and never overwritten.
+type CustodyEvent struct {
+	Item         string    `json:"item"`
+	Seq          uint64    `json:"seq"`
+	Type         EventType `json:"type"`
+	From         string    `json:"from,omitempty"`
+	To           string    `json:"to,omitempty"`
+	SubmitterMSP string    `json:"submitterMsp"`
+	SubmitterID  string    `json:"submitterId"`
+	TxID         string    `json:"txId"`
+	Timestamp    string    `json:"timestamp"`         // RFC 3339 with nanoseconds
+	Details      string    `json:"details,omitempty"` // reason, location/result, ...
+}
+
+// PrefixStatus is the state of a GS1 company prefix claim.
+type PrefixStatus string
+
+// Prefix claim states.
+const (
+	PrefixPending  PrefixStatus = "PENDING"
+	PrefixActive   PrefixStatus = "ACTIVE"
+	PrefixRejected PrefixStatus = "REJECTED"
+	PrefixRevoked  PrefixStatus = "REVOKED"
+)
+
+// Prefix is a GS1 company prefix claim and its governance votes.
+type Prefix struct {
+	Prefix      string       `json:"prefix"`
+	Owner       string       `json:"owner"` // claimant MSP
+	Licence     string       `json:"licence"`
+	Status      PrefixStatus `json:"status"`
+	Approvals   []string     `json:"approvals"`             // MSP IDs, sorted
+	Rejections  []string     `json:"rejections,omitempty"`  // MSP IDs, sorted
+	Revocations []string     `json:"revocations,omitempty"` // MSP IDs, sorted
+	ClaimTx     string       `json:"claimTx"`
+	UpdatedAt   string       `json:"updatedAt"`
+}
+
+// ItemPage is one page of a ListItems query.
+type ItemPage struct {
+	Items    []Item `json:"items"`
+	Bookmark string `json:"bookmark"` // empty when there is no next page
+}
+
+// HistoryPage is one page of an item's custody history, by sequence.
+type HistoryPage struct {
+	Events  []CustodyEvent `json:"events"`
+	NextSeq uint64         `json:"nextSeq"` // 0 when there are no more events
+}
+
+// PrefixPage is one page of a ListPrefixes query.
+type PrefixPage struct {
+	Prefixes []Prefix `json:"prefixes"`
+	Bookmark string   `json:"bookmark"`
+}
+
+// ItemInput is one item of a RegisterItems batch. ID takes any accepted
+// spelling (Digital Link, element string, EPC URI, canonical key); lot and
+// expiry may come inside the ID (Digital Link, element string) or here.
+type ItemInput struct {
+	ID          string `json:"id"`
+	Lot         string `json:"lot,omitempty"`
+	Expiry      string `json:"expiry,omitempty"`
+	Description string `json:"description,omitempty"`
+}
+
+// ChaincodeEvent is the payload of the one chaincode event a transaction
+// emits (Fabric keeps one per transaction): every item it touched.
+type ChaincodeEvent struct {
+	Type  EventType `json:"type"`
+	Items []string  `json:"items"`
+	TxID  string    `json:"txId"`
+}
+
+// ChaincodeEventName is the name of that chaincode event.
+const ChaincodeEventName = "custody"
+
+// Limits.
+const (
+	MaxBatch       = 1000 // items per RegisterItems or transfer transaction
+	MaxPageSize    = 500
+	MaxReasonLen   = 256
+	MaxDescription = 512
+	MaxLicenceLen  = 128
+)
