@@ -7,6 +7,9 @@ package verify
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"sort"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
@@ -26,6 +29,7 @@ type Ledger interface {
 	// OrgRoles returns the MSP-to-role bindings (chaincode GetOrgRoles).
 	OrgRoles(ctx context.Context) ([]domain.OrgRole, error)
 	// TransactionByID returns a committed transaction (qscc GetTransactionByID).
+	// A transaction the ledger does not have is an error wrapping ErrNotFound.
 	TransactionByID(ctx context.Context, txID string) (*peer.ProcessedTransaction, error)
 	// BlockByTxID returns the block holding a transaction (qscc GetBlockByTxID).
 	BlockByTxID(ctx context.Context, txID string) (*common.Block, error)
@@ -35,19 +39,50 @@ type Ledger interface {
 	ChainInfo(ctx context.Context) (*common.BlockchainInfo, error)
 }
 
+// ErrNotFound marks a transaction or block the ledger does not have. Item
+// reports it as a failed check (the history names a transaction the ledger
+// lacks); any other Ledger error stops verification.
+var ErrNotFound = errors.New("not found on the ledger")
+
 // Options tune a verification.
 type Options struct {
 	// Chain also checks the previous-hash chain from the genesis block to the
 	// item's last block.
 	Chain bool
+	// Policy decides whether a transition's endorsers suffice; nil means
+	// DefaultPolicy.
+	Policy Policy
+	// Concurrency bounds parallel ledger calls; 0 means 8.
+	Concurrency int
 }
+
+// Names of the checks, as Step.Check.
+const (
+	CheckChannelConfig    = "channel-config"     // config block parses, its data hash holds
+	CheckValidationCode   = "validation-code"    // the transaction committed VALID
+	CheckTransactionID    = "transaction-id"     // tx ID = hash(nonce, creator), channel, event's tx
+	CheckEventMatchesTx   = "event-matches-tx"   // event's txId, timestamp, submitter = the signed tx's
+	CheckCreatorSignature = "creator-signature"  // creator signed the payload; cert chains to its org root
+	CheckEndorsements     = "endorsements"       // every endorsement verifies; endorser chains to its org root
+	CheckEndorsePolicy    = "endorsement-policy" // endorsing orgs satisfy the transition's policy
+	CheckWriteSet         = "write-set"          // write set holds exactly this event
+	CheckTxInBlock        = "tx-in-block"        // the block holds this very transaction, VALID
+	CheckBlockDataHash    = "block-data-hash"    // header data hash = hash of the block's data
+	CheckBlockSignatures  = "block-signatures"   // enough ordering nodes signed the header
+	CheckTimestamps       = "timestamps"         // never backwards in block order
+	CheckEventOrder       = "event-order"        // sequence numbers rise in block order
+	CheckHashChain        = "hash-chain"         // previous-hash chain from genesis (Options.Chain)
+)
 
 // Step is one check of a verification.
 type Step struct {
-	Check   string `json:"check"`   // what was checked, e.g. "creator-signature"
-	Subject string `json:"subject"` // what it was checked on, e.g. "seq 3 tx 1a2b…"
+	Check   string `json:"check"`   // one of the Check* names
+	Subject string `json:"subject"` // what it was checked on, e.g. "seq 3 ACCEPTED"
 	OK      bool   `json:"ok"`
 	Detail  string `json:"detail,omitempty"`
+	Seq     uint64 `json:"seq,omitempty"`   // custody event, when the step is about one
+	TxID    string `json:"txId,omitempty"`  // its transaction
+	Block   uint64 `json:"block,omitempty"` // block checked, when known (0 is also genesis)
 }
 
 // Report is the outcome of verifying one item.
@@ -57,9 +92,482 @@ type Report struct {
 	Steps []Step `json:"steps"`
 }
 
+// Failed returns the steps that failed.
+func (r Report) Failed() []Step {
+	var out []Step
+	for _, s := range r.Steps {
+		if !s.OK {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+const historyPageSize = 100
+
 // Item verifies the custody record of the item id. It returns an error only
 // when verification could not run (unknown item, ledger unreachable); a check
 // that fails is a Step with OK false and makes Report.OK false.
 func Item(ctx context.Context, l Ledger, id string, opts Options) (Report, error) {
-	return Report{Item: id}, nil
+	if opts.Policy == nil {
+		opts.Policy = DefaultPolicy
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 8
+	}
+	r := &run{ctx: ctx, l: l, opts: opts, blocks: map[uint64]*common.Block{}, configs: map[uint64]*configEntry{}}
+	events, err := r.history(id)
+	if err != nil {
+		return Report{Item: id}, err
+	}
+	if len(events) == 0 {
+		return Report{Item: id}, fmt.Errorf("item %s: no custody events: %w", id, ErrNotFound)
+	}
+	rep := Report{Item: events[0].Item}
+	if err := r.fetch(events); err != nil {
+		return rep, err
+	}
+	roles, err := l.OrgRoles(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("org roles: %w", err)
+	}
+	r.roles = roles
+	if err := r.fetchConfigs(); err != nil {
+		return rep, err
+	}
+	r.checkConfigs()
+	for _, ev := range events {
+		r.checkEvent(ev)
+	}
+	r.checkOrder(events)
+	if opts.Chain {
+		if err := r.checkChain(); err != nil {
+			return rep, err
+		}
+	}
+	rep.Steps = r.steps
+	rep.OK = len(rep.Failed()) == 0
+	return rep, nil
+}
+
+// run holds one verification's state and caches, so that events sharing a
+// block or a config block cost one fetch.
+type run struct {
+	ctx     context.Context
+	l       Ledger
+	opts    Options
+	roles   []domain.OrgRole
+	txs     map[string]*txEntry
+	blocks  map[uint64]*common.Block
+	configs map[uint64]*configEntry
+	steps   []Step
+}
+
+type txEntry struct {
+	pt      *peer.ProcessedTransaction
+	block   *common.Block
+	missing error // ErrNotFound from the ledger
+	parsed  *endorserTx
+	index   int // position in its block, -1 if not found
+}
+
+type configEntry struct {
+	cfg *channelConfig
+	err error
+}
+
+func (r *run) add(s Step) { r.steps = append(r.steps, s) }
+
+func (r *run) history(id string) ([]domain.CustodyEvent, error) {
+	var out []domain.CustodyEvent
+	from := uint64(0)
+	for {
+		page, err := r.l.History(r.ctx, id, from, historyPageSize)
+		if err != nil {
+			return nil, fmt.Errorf("history of %s: %w", id, err)
+		}
+		out = append(out, page.Events...)
+		if page.NextSeq == 0 || len(page.Events) == 0 {
+			return out, nil
+		}
+		if page.NextSeq <= from {
+			return nil, fmt.Errorf("history of %s: page from %d points back to %d", id, from, page.NextSeq)
+		}
+		from = page.NextSeq
+	}
+}
+
+// fetch gets every event's transaction and block, in parallel.
+func (r *run) fetch(events []domain.CustodyEvent) error {
+	r.txs = map[string]*txEntry{}
+	var ids []string
+	for _, ev := range events {
+		if _, ok := r.txs[ev.TxID]; !ok {
+			r.txs[ev.TxID] = &txEntry{index: -1}
+			ids = append(ids, ev.TxID)
+		}
+	}
+	err := parallel(r.ctx, len(ids), r.opts.Concurrency, func(ctx context.Context, i int) error {
+		e := r.txs[ids[i]]
+		pt, err := r.l.TransactionByID(ctx, ids[i])
+		if err != nil {
+			if errors.Is(err, ErrNotFound) {
+				e.missing = err
+				return nil
+			}
+			return fmt.Errorf("transaction %s: %w", ids[i], err)
+		}
+		b, err := r.l.BlockByTxID(ctx, ids[i])
+		if err != nil {
+			if errors.Is(err, ErrNotFound) {
+				e.missing = err
+				return nil
+			}
+			return fmt.Errorf("block of transaction %s: %w", ids[i], err)
+		}
+		if pt == nil || b == nil || b.GetHeader() == nil {
+			e.missing = fmt.Errorf("empty answer for %s: %w", ids[i], ErrNotFound)
+			return nil
+		}
+		e.pt, e.block = pt, b
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, e := range r.txs {
+		if e.block != nil && e.block.GetHeader() != nil {
+			r.blocks[e.block.Header.Number] = e.block
+		}
+	}
+	return nil
+}
+
+// fetchConfigs gets the config block each fetched block names.
+func (r *run) fetchConfigs() error {
+	var need []uint64
+	for _, e := range r.txs {
+		if e.block == nil {
+			continue
+		}
+		n, err := lastConfigIndex(e.block)
+		if err != nil {
+			continue // reported by checkEvent
+		}
+		if _, ok := r.configs[n]; !ok {
+			r.configs[n] = &configEntry{}
+			need = append(need, n)
+		}
+	}
+	sort.Slice(need, func(i, j int) bool { return need[i] < need[j] })
+	return r.fetchBlocks(need)
+}
+
+// fetchBlocks gets blocks by number that are not cached yet.
+func (r *run) fetchBlocks(nums []uint64) error {
+	var todo []uint64
+	for _, n := range nums {
+		if _, ok := r.blocks[n]; !ok {
+			todo = append(todo, n)
+		}
+	}
+	got := make([]*common.Block, len(todo))
+	err := parallel(r.ctx, len(todo), r.opts.Concurrency, func(ctx context.Context, i int) error {
+		b, err := r.l.BlockByNumber(ctx, todo[i])
+		if err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return nil
+			}
+			return fmt.Errorf("block %d: %w", todo[i], err)
+		}
+		got[i] = b
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i, b := range got {
+		if b != nil {
+			r.blocks[todo[i]] = b
+		}
+	}
+	return nil
+}
+
+func (r *run) checkConfigs() {
+	nums := make([]uint64, 0, len(r.configs))
+	for n := range r.configs {
+		nums = append(nums, n)
+	}
+	sort.Slice(nums, func(i, j int) bool { return nums[i] < nums[j] })
+	for _, n := range nums {
+		ce := r.configs[n]
+		s := Step{Check: CheckChannelConfig, Subject: fmt.Sprintf("config block %d", n), Block: n}
+		b := r.blocks[n]
+		switch {
+		case b == nil:
+			ce.err = fmt.Errorf("config block %d: %w", n, ErrNotFound)
+		case b.GetHeader().GetNumber() != n:
+			ce.err = fmt.Errorf("asked for config block %d, got block %d", n, b.GetHeader().GetNumber())
+		default:
+			if err := checkDataHash(b); err != nil {
+				ce.err = fmt.Errorf("config block %d: %w", n, err)
+			} else {
+				ce.cfg, ce.err = parseConfigBlock(b)
+			}
+		}
+		// A config block after genesis must itself carry the orderers'
+		// signatures; genesis is the trust anchor (and --chain binds later
+		// blocks to it).
+		if ce.err == nil && n > 0 {
+			if _, err := checkBlockSignatures(b, ce.cfg); err != nil {
+				ce.err = fmt.Errorf("config block %d signatures: %w", n, err)
+				ce.cfg = nil
+			}
+		}
+		if ce.err != nil {
+			s.Detail = ce.err.Error()
+		} else {
+			s.OK = true
+			s.Detail = ce.cfg.describe()
+		}
+		r.add(s)
+	}
+}
+
+// configFor returns the channel config in force for block b.
+func (r *run) configFor(b *common.Block) (*channelConfig, error) {
+	n, err := lastConfigIndex(b)
+	if err != nil {
+		return nil, fmt.Errorf("block %d: %w", b.GetHeader().GetNumber(), err)
+	}
+	ce := r.configs[n]
+	if ce == nil {
+		return nil, fmt.Errorf("config block %d not fetched", n)
+	}
+	if ce.err != nil {
+		return nil, fmt.Errorf("config block %d unusable: %w", n, ce.err)
+	}
+	return ce.cfg, nil
+}
+
+func (r *run) checkEvent(ev domain.CustodyEvent) {
+	subject := fmt.Sprintf("seq %d %s", ev.Seq, ev.Type)
+	e := r.txs[ev.TxID]
+	step := func(check string, err error, okDetail string) bool {
+		s := Step{Check: check, Subject: subject, Seq: ev.Seq, TxID: ev.TxID, OK: err == nil, Detail: okDetail}
+		if e.block != nil {
+			s.Block = e.block.GetHeader().GetNumber()
+		}
+		if err != nil {
+			s.Detail = err.Error()
+		}
+		r.add(s)
+		return err == nil
+	}
+
+	// The transaction as committed.
+	if e.missing != nil {
+		step(CheckValidationCode, fmt.Errorf("transaction %s: %w", ev.TxID, e.missing), "")
+		return
+	}
+	if e.pt.GetValidationCode() != int32(peer.TxValidationCode_VALID) {
+		step(CheckValidationCode, fmt.Errorf("validation code %s", peer.TxValidationCode(e.pt.GetValidationCode())), "")
+	} else {
+		step(CheckValidationCode, nil, "VALID")
+	}
+	if e.parsed == nil {
+		p, err := parseEndorserTx(e.pt.GetTransactionEnvelope())
+		if err != nil {
+			step(CheckTransactionID, fmt.Errorf("transaction %s: %w", ev.TxID, err), "")
+			return
+		}
+		e.parsed = p
+	}
+	tx := e.parsed
+	step(CheckTransactionID, tx.checkTxID(ev.TxID, r.l.Channel()), ev.TxID)
+	step(CheckEventMatchesTx, tx.checkEventMatchesTx(ev), "txId, timestamp and submitter match")
+
+	cfg, cfgErr := r.configFor(e.block)
+	if cfgErr != nil {
+		step(CheckCreatorSignature, cfgErr, "")
+		step(CheckEndorsements, cfgErr, "")
+		step(CheckEndorsePolicy, cfgErr, "")
+	} else {
+		who, err := tx.checkCreator(cfg)
+		step(CheckCreatorSignature, err, who)
+		orgs, names, err := tx.checkEndorsements(cfg)
+		step(CheckEndorsements, err, names)
+		desc, err := r.opts.Policy(ev, r.roles, orgs)
+		step(CheckEndorsePolicy, err, desc)
+	}
+	desc, err := tx.checkWriteSet(ev, r.l.ChaincodeName())
+	step(CheckWriteSet, err, desc)
+
+	// The block.
+	idx, err := txIndex(e.block, e.pt)
+	e.index = idx
+	step(CheckTxInBlock, err, fmt.Sprintf("transaction %d of block %d", idx, e.block.GetHeader().GetNumber()))
+	step(CheckBlockDataHash, checkDataHash(e.block), "matches the header")
+	if cfgErr != nil {
+		step(CheckBlockSignatures, cfgErr, "")
+	} else {
+		sum, err := checkBlockSignatures(e.block, cfg)
+		step(CheckBlockSignatures, err, sum)
+	}
+}
+
+// txIndex finds the transaction in its block (same payload and signature
+// bytes) and checks the block's validation flag for it.
+func txIndex(b *common.Block, pt *peer.ProcessedTransaction) (int, error) {
+	env := pt.GetTransactionEnvelope()
+	for i, raw := range b.GetData().GetData() {
+		be, err := unmarshalEnvelope(raw)
+		if err != nil {
+			continue
+		}
+		if string(be.GetPayload()) != string(env.GetPayload()) {
+			continue
+		}
+		if string(be.GetSignature()) != string(env.GetSignature()) {
+			return i, fmt.Errorf("block %d holds the transaction with another signature", b.GetHeader().GetNumber())
+		}
+		code, ok := txFilter(b, i)
+		if !ok {
+			return i, fmt.Errorf("block %d has no validation flag for transaction %d", b.GetHeader().GetNumber(), i)
+		}
+		if code != byte(peer.TxValidationCode_VALID) {
+			return i, fmt.Errorf("block %d flags transaction %d %s", b.GetHeader().GetNumber(), i, peer.TxValidationCode(code))
+		}
+		return i, nil
+	}
+	return -1, fmt.Errorf("block %d does not hold the transaction", b.GetHeader().GetNumber())
+}
+
+type ordered struct {
+	ev    domain.CustodyEvent
+	block uint64
+	index int
+	e     *txEntry
+}
+
+// checkOrder checks, in block order, that transaction timestamps never run
+// backwards and that sequence numbers rise.
+func (r *run) checkOrder(events []domain.CustodyEvent) {
+	var os []ordered
+	for _, ev := range events {
+		e := r.txs[ev.TxID]
+		if e.parsed == nil || e.block == nil || e.index < 0 {
+			continue // already failed
+		}
+		os = append(os, ordered{ev: ev, block: e.block.GetHeader().GetNumber(), index: e.index, e: e})
+	}
+	sort.SliceStable(os, func(i, j int) bool {
+		if os[i].block != os[j].block {
+			return os[i].block < os[j].block
+		}
+		return os[i].index < os[j].index
+	})
+	subject := fmt.Sprintf("%d events", len(events))
+	var tsErr, seqErr error
+	for i := 1; i < len(os); i++ {
+		p, c := os[i-1], os[i]
+		if tsErr == nil && c.e.parsed.timestamp.Before(p.e.parsed.timestamp) {
+			tsErr = fmt.Errorf("seq %d (block %d) at %s is before seq %d (block %d) at %s",
+				c.ev.Seq, c.block, c.e.parsed.timestamp.Format("2006-01-02T15:04:05.000000000Z07:00"),
+				p.ev.Seq, p.block, p.e.parsed.timestamp.Format("2006-01-02T15:04:05.000000000Z07:00"))
+		}
+		if seqErr == nil && c.ev.Seq <= p.ev.Seq {
+			seqErr = fmt.Errorf("seq %d (block %d) comes after seq %d (block %d)", c.ev.Seq, c.block, p.ev.Seq, p.block)
+		}
+	}
+	for _, ev := range events {
+		if seqErr == nil && ev.Item != events[0].Item {
+			seqErr = fmt.Errorf("history mixes items %s and %s", events[0].Item, ev.Item)
+		}
+	}
+	span := ""
+	if len(os) > 0 {
+		span = fmt.Sprintf("blocks %d..%d", os[0].block, os[len(os)-1].block)
+	}
+	r.add(Step{Check: CheckTimestamps, Subject: subject, OK: tsErr == nil, Detail: errOr(tsErr, "non-decreasing over "+span)})
+	r.add(Step{Check: CheckEventOrder, Subject: subject, OK: seqErr == nil, Detail: errOr(seqErr, "sequence rises over "+span)})
+}
+
+func errOr(err error, ok string) string {
+	if err != nil {
+		return err.Error()
+	}
+	return ok
+}
+
+// checkChain checks the previous-hash chain from block 0 to the item's last
+// block, and, when that is the top of the ledger, against the ledger's
+// reported current hash.
+func (r *run) checkChain() error {
+	var last uint64
+	found := false
+	for _, e := range r.txs {
+		if e.block != nil && e.block.GetHeader() != nil {
+			if n := e.block.Header.Number; !found || n > last {
+				last, found = n, true
+			}
+		}
+	}
+	if !found {
+		r.add(Step{Check: CheckHashChain, Subject: "no blocks", Detail: "no block of the item was found"})
+		return nil
+	}
+	nums := make([]uint64, 0, last+1)
+	for n := uint64(0); n <= last; n++ {
+		nums = append(nums, n)
+	}
+	if err := r.fetchBlocks(nums); err != nil {
+		return err
+	}
+	info, err := r.l.ChainInfo(r.ctx)
+	if err != nil {
+		return fmt.Errorf("chain info: %w", err)
+	}
+	s := Step{Check: CheckHashChain, Subject: fmt.Sprintf("blocks 0..%d", last), Block: last}
+	s.Detail, err = chainOK(r.blocks, last, info)
+	if err != nil {
+		s.Detail = err.Error()
+	} else {
+		s.OK = true
+	}
+	r.add(s)
+	return nil
+}
+
+func chainOK(blocks map[uint64]*common.Block, last uint64, info *common.BlockchainInfo) (string, error) {
+	var prevHash []byte
+	for n := uint64(0); n <= last; n++ {
+		b := blocks[n]
+		if b == nil || b.GetHeader() == nil {
+			return "", fmt.Errorf("block %d: %w", n, ErrNotFound)
+		}
+		if b.Header.Number != n {
+			return "", fmt.Errorf("asked for block %d, got block %d", n, b.Header.Number)
+		}
+		if err := checkDataHash(b); err != nil {
+			return "", fmt.Errorf("block %d: %w", n, err)
+		}
+		if n > 0 && string(b.Header.PreviousHash) != string(prevHash) {
+			return "", fmt.Errorf("block %d previous hash %x, hash of block %d is %x", n, b.Header.PreviousHash, n-1, prevHash)
+		}
+		h, err := blockHeaderHash(b.Header)
+		if err != nil {
+			return "", fmt.Errorf("block %d header: %w", n, err)
+		}
+		prevHash = h
+	}
+	detail := fmt.Sprintf("%d blocks linked, hash of block %d %x", last+1, last, prevHash)
+	if info != nil && info.GetHeight() == last+1 {
+		if string(info.GetCurrentBlockHash()) != string(prevHash) {
+			return "", fmt.Errorf("ledger reports top hash %x, chain computes %x", info.GetCurrentBlockHash(), prevHash)
+		}
+		detail += " (the ledger's top)"
+	}
+	return detail, nil
 }
