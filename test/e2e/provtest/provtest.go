@@ -669,3 +669,33 @@ func tail(s string, n int) string {
 	}
 	return "…" + s[len(s)-n:]
 }
+
+// WaitSameHeight waits until every connection's peer reports the same block
+// height (and returns it), or fails after timeout.
+func WaitSameHeight(t testing.TB, timeout time.Duration, conns ...*Conn) uint64 {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		var hs []uint64
+		same := true
+		for _, c := range conns {
+			h, err := c.Height()
+			if err != nil {
+				same = false
+				hs = append(hs, 0)
+				continue
+			}
+			if len(hs) > 0 && h != hs[0] {
+				same = false
+			}
+			hs = append(hs, h)
+		}
+		if same && len(hs) > 0 {
+			return hs[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("peers do not reach the same height within %s: %v", timeout, hs)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

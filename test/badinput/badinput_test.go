@@ -1,0 +1,261 @@
+// Package badinput throws malformed, oversize, unauthorized and out-of-order
+// requests at a live network, through the prov binary and straight at the
+// Fabric Gateway, and asserts for each the exact refusal code and that the
+// ledger did not change (block height and the affected records' JSON).
+package badinput
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/test/e2e/provtest"
+)
+
+const portBase = 12100
+
+var net *provtest.Net
+
+func TestMain(m *testing.M) {
+	if os.Getenv("PROV_INTEGRATION") != "1" {
+		os.Exit(m.Run())
+	}
+	start := time.Now()
+	n, err := provtest.StartNetwork("badinput", portBase, "bft")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "badinput: network up failed:", err)
+		n.Stop()
+		os.Exit(1)
+	}
+	fmt.Printf("badinput: network up in %s\n", time.Since(start).Round(time.Millisecond))
+	net = n
+	code := m.Run()
+	n.Stop()
+	os.Exit(code)
+}
+
+var (
+	mfr = provtest.Manufacturer
+	dst = provtest.Distributor
+	cus = provtest.Customs
+)
+
+// fixture is ledger state the cases act on, one item per status.
+type fixture struct {
+	prefix, pending string // an ACTIVE and a PENDING prefix of the manufacturer
+	gtin            string
+	active          string // held by the manufacturer
+	inTransit       string // offered by the manufacturer to the distributor
+	atDistributor   string // accepted by the distributor
+	decommissioned  string // decommissioned by the manufacturer
+	held            string // at the distributor, on customs hold
+	recalled        string // recalled item, at the manufacturer
+	stolen          string // reported stolen by the manufacturer
+	unknown         string // never registered, valid identifier
+}
+
+func (f fixture) items() []string {
+	return []string{f.active, f.inTransit, f.atDistributor, f.decommissioned, f.held, f.recalled, f.stolen, f.unknown}
+}
+
+func setup(t *testing.T) (fixture, map[string]*provtest.Conn) {
+	conns := map[string]*provtest.Conn{}
+	for _, o := range provtest.Orgs {
+		for _, u := range []string{"user1", "admin", "badrole", "norole"} {
+			conns[o.Dir+"/"+u] = provtest.Connect(t, net.Home, o, u)
+		}
+	}
+	u := provtest.Unique()
+	f := fixture{prefix: "4012345", pending: "4098765"}
+	f.gtin = provtest.GTIN("0", f.prefix, "00007")
+	key := func(s string) string { return provtest.Key(f.gtin, s+u) }
+	f.active, f.inTransit, f.atDistributor, f.decommissioned = key("A"), key("B"), key("C"), key("D")
+	f.held, f.recalled, f.stolen, f.unknown = key("E"), key("F"), key("G"), key("Z")
+
+	must := func(c *provtest.Conn, fn string, args ...string) {
+		t.Helper()
+		if _, err := c.Submit(fn, args...); err != nil {
+			t.Fatalf("fixture %s %v as %s/%s: %v", fn, args, c.Org.Dir, c.User, err)
+		}
+	}
+	js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	must(conns["manufacturer/admin"], "ClaimPrefix", f.prefix, "GS1-DE-LIC-1")
+	must(conns["customs/admin"], "ApprovePrefix", f.prefix)
+	must(conns["manufacturer/admin"], "ClaimPrefix", f.pending, "GS1-DE-LIC-2")
+	var in []domain.ItemInput
+	for _, id := range []string{f.active, f.inTransit, f.atDistributor, f.decommissioned, f.held, f.recalled, f.stolen} {
+		in = append(in, domain.ItemInput{ID: id, Lot: "LOT" + u})
+	}
+	must(conns["manufacturer/user1"], "RegisterItems", js(in))
+	must(conns["manufacturer/user1"], "OfferTransfer", js([]string{f.inTransit, f.atDistributor, f.held}), dst.MSP)
+	must(conns["distributor/user1"], "AcceptTransfer", js([]string{f.atDistributor, f.held}))
+	must(conns["customs/user1"], "HoldItems", js([]string{f.held}), "suspicious paperwork")
+	must(conns["manufacturer/user1"], "Decommission", f.decommissioned, "destroyed")
+	must(conns["manufacturer/user1"], "RecallItem", f.recalled, "mislabelled")
+	must(conns["manufacturer/user1"], "ReportStolen", f.stolen)
+	provtest.WaitSameHeight(t, 15*time.Second, conns["manufacturer/user1"], conns["distributor/user1"], conns["customs/user1"])
+	return f, conns
+}
+
+// tc is one bad input: through the CLI (cli set) or the gateway (fn set).
+type tc struct {
+	name string
+	org  provtest.Org
+	user string
+	cli  []string // prov arguments after the global flags
+	fn   string   // chaincode function, straight through the gateway
+	args []string
+	code domain.Code // the exact refusal code
+	text string      // when code is "": the text the refusal must carry (contract-api's own checks)
+	keys []string    // records that must not change (beyond the fixture's items)
+}
+
+func cases(f fixture) []tc {
+	js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	reg := func(items ...domain.ItemInput) []string { return []string{js(items)} }
+	one := func(id string) []string { return []string{js([]string{id})} }
+	g := f.gtin
+	badCheck := g[:13] + fmt.Sprint((int(g[13]-'0')+1)%10)
+	long := strings.Repeat("x", 600)
+	var big []domain.ItemInput
+	for i := 0; i <= domain.MaxBatch; i++ {
+		big = append(big, domain.ItemInput{ID: provtest.Key(g, fmt.Sprintf("BIG%05d", i))})
+	}
+	return []tc{
+		// Malformed identifiers.
+		{name: "gtin check digit (cli)", org: mfr, cli: []string{"item", "register", provtest.Key(badCheck, "X1")}, code: domain.CodeInvalidID},
+		{name: "gtin check digit (gw)", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: provtest.Key(badCheck, "X1")}), code: domain.CodeInvalidID},
+		{name: "gtin 11 digits", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: "01/" + g[3:] + "/21/X1"}), code: domain.CodeInvalidID},
+		{name: "gtin with a letter (cli)", org: mfr, cli: []string{"item", "register", "01/0401234500O07X/21/X1"}, code: domain.CodeInvalidID},
+		{name: "serial of 21 characters", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: provtest.Key(g, strings.Repeat("S", 21))}), code: domain.CodeInvalidID},
+		{name: "empty serial", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: "01/" + g + "/21/"}), code: domain.CodeInvalidID},
+		{name: "serial with a space", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: provtest.Key(g, "AB 12")}), code: domain.CodeInvalidID},
+		{name: "serial with '#' outside set 82 (cli)", org: mfr, cli: []string{"item", "register", provtest.Key(g, "AB#12")}, code: domain.CodeInvalidID},
+		{name: "Cyrillic look-alike in serial (cli)", org: mfr, cli: []string{"item", "register", provtest.Key(g, "\u0410BC1")}, code: domain.CodeInvalidID},
+		{name: "fullwidth digit in serial", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: provtest.Key(g, "AB\uff11")}), code: domain.CodeInvalidID},
+		{name: "Digital Link bad percent-encoding (cli)", org: mfr, cli: []string{"item", "register", "https://id.gs1.org/01/" + g + "/21/AB%ZZ"}, code: domain.CodeInvalidID},
+		{name: "Digital Link percent-encoded space", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: "https://id.gs1.org/01/" + g + "/21/AB%2012"}), code: domain.CodeInvalidID},
+		{name: "Digital Link truncated percent-encoding", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: "https://id.gs1.org/01/" + g + "/21/AB%4"}), code: domain.CodeInvalidID},
+		{name: "element string with bad check digit", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: "(01)" + badCheck + "(21)X1"}), code: domain.CodeInvalidID},
+		{name: "EPC URI malformed (cli)", org: mfr, cli: []string{"item", "register", "urn:epc:id:sgtin:4012345.000007"}, code: domain.CodeInvalidID},
+		{name: "lot of 21 characters", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: provtest.Key(g, "X2"), Lot: strings.Repeat("L", 21)}), code: domain.CodeInvalidID},
+		{name: "expiry month 13", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: provtest.Key(g, "X3"), Expiry: "281301"}), code: domain.CodeInvalidID},
+		{name: "inspection GLN check digit (cli)", org: cus, cli: []string{"item", "inspect", f.active, "--location", "4012345000101", "--result", "match"}, code: domain.CodeInvalidID},
+
+		// Oversize fields and batches.
+		{name: "description of 600 characters", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: provtest.Key(g, "X4"), Description: long}), code: domain.CodeInvalidArgument},
+		{name: "batch of 1001 items", org: mfr, fn: "RegisterItems", args: reg(big...), code: domain.CodeBatchTooLarge},
+		{name: "hold reason of 600 characters", org: cus, fn: "HoldItems", args: []string{js([]string{f.active}), long}, code: domain.CodeInvalidArgument},
+		{name: "licence of 600 characters", org: mfr, user: "admin", fn: "ClaimPrefix", args: []string{"4055555", long}, code: domain.CodeInvalidArgument, keys: []string{"prefix:4055555"}},
+		{name: "atomic batch: one duplicate fails all", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: provtest.Key(g, "NEW1")}, domain.ItemInput{ID: f.active}), code: domain.CodeAlreadyExists, keys: []string{provtest.Key(g, "NEW1")}},
+
+		// Unknown orgs, wrong roles.
+		{name: "offer to an unknown org (cli)", org: mfr, cli: []string{"transfer", "offer", f.active, "--to", "AcmeMSP"}, code: domain.CodeUnknownOrg},
+		{name: "offer to oneself", org: mfr, fn: "OfferTransfer", args: []string{one(f.active)[0], mfr.MSP}, code: domain.CodeSelfTransfer},
+		{name: "distributor registers (cli)", org: dst, cli: []string{"item", "register", provtest.Key(g, "X5")}, code: domain.CodeWrongRole},
+		{name: "cert role disagrees with MSP role", org: mfr, user: "badrole", fn: "RegisterItems", args: reg(domain.ItemInput{ID: provtest.Key(g, "X6")}), code: domain.CodeRoleMismatch},
+		{name: "distributor holds", org: dst, fn: "HoldItems", args: []string{one(f.atDistributor)[0], "because"}, code: domain.CodeWrongRole},
+		{name: "manufacturer releases (cli)", org: mfr, cli: []string{"customs", "release", f.held}, code: domain.CodeWrongRole},
+		{name: "distributor recalls a prefix it does not own", org: dst, fn: "RecallItem", args: []string{f.atDistributor, "no reason"}, code: domain.CodeNotOwner},
+
+		// Prefix governance.
+		{name: "non-admin claims a prefix (cli)", org: mfr, user: "user1", cli: []string{"prefix", "claim", "4066666", "--licence", "L"}, code: domain.CodeNotAdmin, keys: []string{"prefix:4066666"}},
+		{name: "distributor admin claims a prefix", org: dst, user: "admin", fn: "ClaimPrefix", args: []string{"4077777", "L"}, code: domain.CodeWrongRole, keys: []string{"prefix:4077777"}},
+		{name: "non-admin approves", org: cus, user: "user1", fn: "ApprovePrefix", args: []string{f.pending}, code: domain.CodeNotAdmin, keys: []string{"prefix:" + f.pending}},
+		{name: "lone org activates its own prefix (cli)", org: mfr, user: "admin", cli: []string{"prefix", "approve", f.pending}, code: domain.CodeAlreadyVoted, keys: []string{"prefix:" + f.pending}},
+		{name: "prefix of 5 digits", org: mfr, user: "admin", fn: "ClaimPrefix", args: []string{"40123", "L"}, code: domain.CodeInvalidID},
+		{name: "register under a pending prefix", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: provtest.Key(provtest.GTIN("0", f.pending, "00001"), "X7")}), code: domain.CodePrefixNotActive},
+		{name: "register under an unclaimed prefix (cli)", org: mfr, cli: []string{"item", "register", provtest.Key(provtest.GTIN("0", "5012345", "00001"), "X8")}, code: domain.CodePrefixNotActive},
+		{name: "re-initialize org roles with another set", org: mfr, user: "admin", fn: "InitOrgRoles", args: []string{`[{"msp":"ManufacturerMSP","role":"customs"}]`}, code: domain.CodeAlreadyInitialized},
+
+		// Every refused transition.
+		{name: "offer an item held by another org (cli)", org: dst, cli: []string{"transfer", "offer", f.active, "--to", cus.MSP}, code: domain.CodeNotOwner},
+		{name: "offer an item in transit", org: mfr, fn: "OfferTransfer", args: []string{one(f.inTransit)[0], cus.MSP}, code: domain.CodeInvalidTransition},
+		{name: "accept by an org it was not offered to", org: cus, fn: "AcceptTransfer", args: one(f.inTransit), code: domain.CodeNotRecipient},
+		{name: "reject by an org it was not offered to (cli)", org: cus, cli: []string{"transfer", "reject", f.inTransit}, code: domain.CodeNotRecipient},
+		{name: "cancel by the recipient", org: dst, fn: "CancelTransfer", args: one(f.inTransit), code: domain.CodeNotOwner},
+		{name: "accept an item not in transit", org: dst, fn: "AcceptTransfer", args: one(f.atDistributor), code: domain.CodeInvalidTransition},
+		{name: "offer a decommissioned item", org: mfr, fn: "OfferTransfer", args: []string{one(f.decommissioned)[0], dst.MSP}, code: domain.CodeInvalidTransition},
+		{name: "decommission twice (cli)", org: mfr, cli: []string{"item", "decommission", f.decommissioned, "--reason", "destroyed"}, code: domain.CodeInvalidTransition},
+		{name: "offer a recalled item", org: mfr, fn: "OfferTransfer", args: []string{one(f.recalled)[0], dst.MSP}, code: domain.CodeRecalled},
+		{name: "offer a held item (cli)", org: dst, cli: []string{"transfer", "offer", f.held, "--to", mfr.MSP}, code: domain.CodeOnHold},
+		{name: "release an item not on hold", org: cus, fn: "ReleaseItems", args: one(f.atDistributor), code: domain.CodeInvalidTransition},
+		{name: "offer a stolen item", org: mfr, fn: "OfferTransfer", args: []string{one(f.stolen)[0], dst.MSP}, code: domain.CodeInvalidTransition},
+		{name: "report stolen by a non-owner", org: dst, fn: "ReportStolen", args: []string{f.active}, code: domain.CodeNotOwner},
+		{name: "offer an unregistered item (cli)", org: mfr, cli: []string{"transfer", "offer", f.unknown, "--to", dst.MSP}, code: domain.CodeNotFound},
+
+		// Malformed transaction arguments.
+		{name: "decommission with an unknown reason", org: mfr, fn: "Decommission", args: []string{f.active, "lost"}, code: domain.CodeInvalidArgument},
+		{name: "inspection with an unknown result", org: cus, fn: "RecordInspection", args: []string{f.active, provtest.GLN("401234500010"), "fine"}, code: domain.CodeInvalidArgument},
+		{name: "item list JSON is not JSON", org: mfr, fn: "OfferTransfer", args: []string{`["` + f.active, dst.MSP}, code: domain.CodeInvalidArgument},
+		{name: "batch JSON is an object", org: mfr, fn: "RegisterItems", args: []string{`{"id":"` + provtest.Key(g, "X9") + `"}`}, code: domain.CodeInvalidArgument},
+		{name: "empty batch", org: mfr, fn: "RegisterItems", args: []string{`[]`}, code: domain.CodeInvalidArgument},
+		{name: "wrong argument count", org: mfr, fn: "OfferTransfer", args: one(f.active), text: "Incorrect number of params"},
+		{name: "unknown function", org: mfr, fn: "MintMoney", args: []string{"1"}, text: "MintMoney"},
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	provtest.Integration(t)
+	start := time.Now()
+	f, conns := setup(t)
+	cli := net.CLI(provtest.BuildProv(t))
+	ref := conns["customs/user1"] // the snapshot is read through a peer the cases do not submit to alone
+	all := cases(f)
+	if len(all) < 30 {
+		t.Fatalf("only %d cases", len(all))
+	}
+	var viaCLI, viaGW int
+	for _, c := range all {
+		t.Run(c.name, func(t *testing.T) {
+			user := c.user
+			if user == "" {
+				user = "user1"
+			}
+			keys := append(f.items(), c.keys...)
+			before := ref.Snap(t, keys...)
+			var got domain.Code
+			var text string
+			if c.cli != nil {
+				viaCLI++
+				r := cli.Run(t, c.org, user, c.cli...)
+				if r.Code == 0 {
+					t.Fatalf("accepted:\n%s", r)
+				}
+				got, text = r.RefusalCode(), r.Stderr+r.Stdout
+				if r.Code != 1 && r.Code != 2 {
+					t.Errorf("exit %d, want 1 (refused) or 2 (usage)", r.Code)
+				}
+			} else {
+				viaGW++
+				_, err := conns[c.org.Dir+"/"+user].Submit(c.fn, c.args...)
+				if err == nil {
+					t.Fatalf("%s accepted", c.fn)
+				}
+				got, text = domain.CodeOf(err), err.Error()
+			}
+			if got != c.code {
+				t.Errorf("refusal code %q, want %q; message: %s", got, c.code, short(text))
+			}
+			if c.text != "" && !strings.Contains(text, c.text) {
+				t.Errorf("refusal %s lacks %q", short(text), c.text)
+			}
+			after := ref.Snap(t, keys...)
+			if d := before.Diff(after); d != "" {
+				t.Errorf("the ledger changed: %s", d)
+			}
+		})
+	}
+	t.Logf("%d cases (%d through prov, %d through the gateway) in %s", len(all), viaCLI, viaGW, time.Since(start).Round(time.Millisecond))
+}
+
+func short(s string) string {
+	if len(s) > 600 {
+		return s[:600] + "…"
+	}
+	return s
+}
