@@ -165,6 +165,9 @@ type ChaincodeEvent struct {
 	Type  EventType `json:"type"`
 	Items []string  `json:"items"`
 	TxID  string    `json:"txId"`
+	// Scope names a lot or GTIN recall ("01/{gtin}/10/{lot}" or "01/{gtin}"),
+	// which touches no item key; Items is then empty.
+	Scope string `json:"scope,omitempty"`
 }
 
 // ChaincodeEventName is the name of that chaincode event.
