@@ -1,0 +1,178 @@
+// Command provnet is the network scripts' Go helper: it waits until every
+// peer organization's gateway can collect a MAJORITY endorsement (discovery
+// knows the other peers and their chaincode servers answer) and performs the
+// deploy-time InitOrgRoles call.
+//
+//	provnet ready -home PROV_HOME [-timeout 60s] [-init-roles]
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
+	"google.golang.org/grpc/status"
+
+	"github.com/provledger/provenance/test/harness"
+)
+
+type orgRole struct {
+	MSP  string `json:"msp"`
+	Role string `json:"role"`
+}
+
+func main() {
+	if len(os.Args) < 2 || os.Args[1] != "ready" {
+		fmt.Fprintln(os.Stderr, "usage: provnet ready -home PROV_HOME [-timeout 60s] [-init-roles]")
+		os.Exit(2)
+	}
+	fs := flag.NewFlagSet("ready", flag.ExitOnError)
+	home := fs.String("home", os.Getenv("PROV_HOME"), "network home (PROV_HOME)")
+	timeout := fs.Duration("timeout", 60*time.Second, "how long to wait for the gateways")
+	initRoles := fs.Bool("init-roles", false, "call InitOrgRoles unless GetOrgRoles already returns the set")
+	_ = fs.Parse(os.Args[2:])
+	if err := run(*home, *timeout, *initRoles); err != nil {
+		fmt.Fprintln(os.Stderr, "provnet:", err)
+		os.Exit(1)
+	}
+}
+
+func run(home string, timeout time.Duration, initRoles bool) error {
+	n, err := harness.Load(home)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	for _, o := range n.Orgs {
+		if o.Peer == nil {
+			continue
+		}
+		wg.Add(1)
+		go func(org string) {
+			defer wg.Done()
+			if err := waitEndorse(ctx, n, org); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}(o.Dir)
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if initRoles {
+		return initOrgRoles(ctx, n)
+	}
+	return nil
+}
+
+// chaincodeAnswered reports whether an endorsement error came from the
+// chaincode itself (so discovery and the chaincode servers work) rather than
+// from a missing endorsement plan or an unreachable chaincode server.
+func chaincodeAnswered(err error) bool {
+	s := errText(err)
+	return strings.Contains(s, "not found in contract") || strings.Contains(s, "Function ") && strings.Contains(s, "not found")
+}
+
+// waitEndorse retries a MAJORITY endorsement of GetOrgRoles through org's
+// gateway until it succeeds.
+func waitEndorse(ctx context.Context, n *harness.Network, org string) error {
+	c, err := n.Connect(org, "admin", client.WithEndorseTimeout(5*time.Second))
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	contract := c.Contract()
+	var last error
+	for {
+		p, err := contract.NewProposal("GetOrgRoles")
+		if err != nil {
+			return err
+		}
+		_, err = p.EndorseWithContext(ctx)
+		if err == nil || chaincodeAnswered(err) {
+			return nil
+		}
+		last = err
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s gateway cannot endorse: %s", org, errText(last))
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// errText is the error with the per-peer details the gateway attaches.
+func errText(err error) string {
+	s := err.Error()
+	for _, d := range status.Convert(err).Details() {
+		if e, ok := d.(*gateway.ErrorDetail); ok {
+			s += "; " + e.GetAddress() + ": " + e.GetMessage()
+		}
+	}
+	return s
+}
+
+var wantRoles = []orgRole{
+	{MSP: "ManufacturerMSP", Role: "manufacturer"},
+	{MSP: "DistributorMSP", Role: "distributor"},
+	{MSP: "CustomsMSP", Role: "customs"},
+}
+
+func initOrgRoles(ctx context.Context, n *harness.Network) error {
+	c, err := n.Connect("manufacturer", "admin")
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	contract := c.Contract()
+	want := append([]orgRole(nil), wantRoles...)
+	sort.Slice(want, func(i, j int) bool { return want[i].MSP < want[j].MSP })
+
+	res, err := contract.EvaluateWithContext(ctx, "GetOrgRoles")
+	if err != nil {
+		if chaincodeAnswered(err) {
+			fmt.Fprintln(os.Stderr, "provnet: warning: the chaincode has no GetOrgRoles yet; InitOrgRoles skipped")
+			return nil
+		}
+		return fmt.Errorf("evaluate GetOrgRoles: %w", err)
+	}
+	var have []orgRole
+	if len(res) > 0 && string(res) != "null" {
+		if err := json.Unmarshal(res, &have); err != nil {
+			return fmt.Errorf("GetOrgRoles returned %q: %w", res, err)
+		}
+	}
+	sort.Slice(have, func(i, j int) bool { return have[i].MSP < have[j].MSP })
+	if reflect.DeepEqual(have, want) {
+		fmt.Fprintln(os.Stderr, "provnet: org roles already initialized")
+		return nil
+	}
+	arg, _ := json.Marshal(wantRoles)
+	if _, err := contract.SubmitWithContext(ctx, "InitOrgRoles", client.WithArguments(string(arg))); err != nil {
+		if chaincodeAnswered(err) {
+			fmt.Fprintln(os.Stderr, "provnet: warning: the chaincode has no InitOrgRoles yet; skipped")
+			return nil
+		}
+		return fmt.Errorf("submit InitOrgRoles: %w", err)
+	}
+	fmt.Fprintln(os.Stderr, "provnet: InitOrgRoles submitted")
+	return nil
+}

@@ -1,0 +1,163 @@
+# shellcheck shell=bash
+# Chaincode as a service: build the chaincode server binary, package one ccaas
+# package per org (each names its own chaincode server), install, approve by
+# all three, commit, start the chaincode servers, initialize org roles.
+
+CC_DIR() { echo "$PROV_HOME/chaincode"; }
+
+# build_tools: the chaincode server binary (by content hash) and provnet (the
+# readiness / InitOrgRoles helper). Prints the chaincode binary path.
+build_chaincode() {
+  local d tmp h
+  d="$(CC_DIR)"
+  mkdir -p "$d"
+  tmp="$d/provenance-cc.build.$$"
+  (cd "$REPO" && go build -o "$tmp" ./chaincode/cmd/provenance) >>"$PROV_HOME/logs/build.log" 2>&1 ||
+    { rm -f "$tmp"; log "chaincode build failed (see $PROV_HOME/logs/build.log)"; return 1; }
+  h="$(sha256sum "$tmp" | cut -c1-12)"
+  mv -f "$tmp" "$d/provenance-cc.$h"
+  echo "$d/provenance-cc.$h"
+}
+
+build_provnet() {
+  mkdir -p "$PROV_HOME/bin"
+  (cd "$REPO" && go build -o "$PROV_HOME/bin/provnet" ./network/cmd/provnet) >>"$PROV_HOME/logs/build.log" 2>&1 ||
+    { log "provnet build failed (see $PROV_HOME/logs/build.log)"; return 1; }
+}
+
+# cc_package ORG LABEL: write the org's ccaas package; prints its path.
+cc_package() {
+  local i=$1 label=$2 oh d w pn
+  oh="$(org_home "$i")" d="$(CC_DIR)/pkg/${ORG_DIRS[$i]}" pn="$(peer_name "$i")"
+  w="$d/$label"
+  rm -rf "$w" && mkdir -p "$w/src"
+  # The peer dials the chaincode server with mutual TLS: root_cert checks the
+  # server, client_cert/key is the peer's TLS identity.
+  cat >"$w/src/connection.json" <<EOF
+{
+  "address": "127.0.0.1:$(port $OFF_CCSERVER "$i")",
+  "dial_timeout": "10s",
+  "tls_required": true,
+  "client_auth_required": true,
+  "root_cert": $(pem_json "$oh/tlsca.pem"),
+  "client_cert": $(pem_json "$oh/peers/$pn/tls/server.crt"),
+  "client_key": $(pem_json "$oh/peers/$pn/tls/server.key")
+}
+EOF
+  printf '{"type":"ccaas","label":"%s"}\n' "$label" >"$w/metadata.json"
+  tar -C "$w/src" -czf "$w/code.tar.gz" connection.json
+  tar -C "$w" -czf "$d/$label.tar.gz" metadata.json code.tar.gz
+  echo "$d/$label.tar.gz"
+}
+
+start_ccserver() {
+  local i=$1 bin=$2 pkgid=$3 name oh
+  name="$(cc_name "$i")" oh="$(org_home "$i")"
+  pid_alive "$name" && return 0
+  start_proc "$name" env CHAINCODE_ID="$pkgid" \
+    CHAINCODE_SERVER_ADDRESS="127.0.0.1:$(port $OFF_CCSERVER "$i")" \
+    CHAINCODE_TLS_CERT="$oh/ccserver/tls/server.crt" \
+    CHAINCODE_TLS_KEY="$oh/ccserver/tls/server.key" \
+    CHAINCODE_TLS_CLIENT_CA_CERT="$oh/tlsca.pem" \
+    CORE_PEER_LOCALMSPID="${ORG_MSPS[$i]}" \
+    "$bin"
+}
+
+# committed_version: "VERSION SEQUENCE" of the committed definition, or empty.
+committed_version() {
+  local out
+  out="$(peer_cli 0 lifecycle chaincode querycommitted -C "$CHANNEL" -n "$CC_NAME" 2>/dev/null)" || return 0
+  echo "$out" | sed -n 's/.*Version: \([^,]*\), Sequence: \([0-9]*\),.*/\1 \2/p' | head -1
+}
+
+# start_ccservers: (re)start each org's chaincode server for the deployed
+# definition recorded in chaincode/deployed.env.
+start_ccservers() {
+  local i f
+  f="$(CC_DIR)/deployed.env"
+  [[ -f $f ]] || return 0
+  # shellcheck disable=SC1090
+  source "$f"
+  for i in "${PEER_ORGS[@]}"; do
+    local v="PKGID_$i"
+    start_ccserver "$i" "$CC_BIN" "${!v}"
+  done
+}
+
+stop_ccservers() {
+  local i
+  for i in "${PEER_ORGS[@]}"; do stop_proc "$(cc_name "$i")"; done
+}
+
+# deploy: build; when the committed definition already names this binary's
+# hash, only make sure the servers run. Otherwise package, install, approve
+# (all three orgs), commit with the next sequence, restart the servers.
+deploy_chaincode() {
+  local bin h cur curver curseq seq label i pids=() p
+  bin="${PREBUILT_CC:-}"
+  [[ -n $bin ]] || bin="$(build_chaincode)" || return 1
+  h="${bin##*.}"
+  cur="$(committed_version)"
+  curver="${cur%% *}" curseq="${cur##* }"
+  [[ -z $cur ]] && curseq=0
+  if [[ $curver == "$h" && -f "$(CC_DIR)/deployed.env" ]]; then
+    # shellcheck disable=SC1090
+    source "$(CC_DIR)/deployed.env"
+    if [[ $CC_BIN == "$bin" ]]; then
+      log "chaincode $CC_NAME $h (sequence $curseq) already committed"
+      start_ccservers
+      return 0
+    fi
+  fi
+  seq=$((curseq + 1)) label="${CC_NAME}_$h"
+  log "deploying chaincode $CC_NAME version $h sequence $seq"
+  local pkgs=() ids=()
+  for i in "${PEER_ORGS[@]}"; do
+    pkgs[i]="$(cc_package "$i" "$label")"
+    ids[i]="$label:$(sha256sum "${pkgs[i]}" | cut -d' ' -f1)"
+  done
+  for i in "${PEER_ORGS[@]}"; do
+    (
+      out="$(peer_cli "$i" lifecycle chaincode install "${pkgs[i]}" 2>&1)" ||
+        [[ $out == *"already successfully installed"* ]] ||
+        { log "install on $(peer_name "$i") failed: $out"; exit 1; }
+    ) &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p" || return 1; done
+  pids=()
+  for i in "${PEER_ORGS[@]}"; do
+    (
+      out="$(peer_cli "$i" lifecycle chaincode approveformyorg -o "127.0.0.1:$(port $OFF_ORD "$i")" \
+        --tls --cafile "$(org_home "$i")/tlsca.pem" -C "$CHANNEL" -n "$CC_NAME" -v "$h" \
+        --package-id "${ids[i]}" --sequence "$seq" --waitForEventTimeout 60s 2>&1)" ||
+        { log "approve by ${ORG_MSPS[$i]} failed: $out"; exit 1; }
+    ) &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p" || return 1; done
+  local peers=()
+  for i in "${PEER_ORGS[@]}"; do
+    peers+=(--peerAddresses "127.0.0.1:$(port $OFF_PEER "$i")" --tlsRootCertFiles "$(org_home "$i")/tlsca.pem")
+  done
+  local out
+  out="$(peer_cli 0 lifecycle chaincode commit -o "127.0.0.1:$(port $OFF_ORD 0)" --tls \
+    --cafile "$(org_home 0)/tlsca.pem" -C "$CHANNEL" -n "$CC_NAME" -v "$h" --sequence "$seq" \
+    --waitForEventTimeout 60s "${peers[@]}" 2>&1)" || { log "commit failed: $out"; return 1; }
+  stop_ccservers
+  {
+    echo "CC_BIN=$bin"
+    echo "CC_VERSION=$h"
+    echo "CC_SEQUENCE=$seq"
+    for i in "${PEER_ORGS[@]}"; do echo "PKGID_$i=${ids[i]}"; done
+  } >"$(CC_DIR)/deployed.env"
+  start_ccservers
+  # Old binaries are no longer referenced by any server.
+  find "$(CC_DIR)" -maxdepth 1 -name 'provenance-cc.*' ! -path "$bin" -delete 2>/dev/null || true
+  log "chaincode committed: version $h sequence $seq"
+}
+
+# ready_and_init: every gateway can endorse; InitOrgRoles once.
+ready_and_init() {
+  "$PROV_HOME/bin/provnet" ready -home "$PROV_HOME" -timeout 60s -init-roles
+}

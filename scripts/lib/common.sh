@@ -1,0 +1,117 @@
+# shellcheck shell=bash
+# Common settings and helpers for scripts/network.sh: topology, ports, paths,
+# process management by PID file, waiting on endpoints (never fixed sleeps).
+
+CHANNEL=supplychain
+CC_NAME=provenance
+
+# Organizations: index i in these arrays. Peer orgs first; OrdererOrg last.
+ORG_DIRS=(manufacturer distributor customs orderer)
+ORG_NAMES=(ManufacturerOrg DistributorOrg CustomsOrg OrdererOrg)
+ORG_MSPS=(ManufacturerMSP DistributorMSP CustomsMSP OrdererMSP)
+ORG_ROLES=(manufacturer distributor customs "")
+# badrole users carry another org's role on purpose (negative tests).
+ORG_BADROLES=(distributor customs manufacturer "")
+PEER_ORGS=(0 1 2)
+ALL_ORGS=(0 1 2 3)
+
+# Port layout: org i owns PROV_PORT_BASE + 20*i + offset.
+OFF_CA=0 OFF_CA_OPS=1 OFF_ORD=2 OFF_ORD_ADMIN=3 OFF_ORD_OPS=4
+OFF_PEER=5 OFF_PEER_CC=6 OFF_PEER_OPS=7 OFF_CCSERVER=8
+PORT_SPAN=80
+
+log() { printf '%s network: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { printf 'network: error: %s\n' "$*" >&2; exit 1; }
+
+port() { echo $((PROV_PORT_BASE + 20 * $2 + $1)); }   # port OFFSET ORG
+has_peer() { [[ $1 -lt 3 ]]; }
+
+peer_name() { echo "peer0.${ORG_DIRS[$1]}.prov"; }
+orderer_name() { echo "orderer0.${ORG_DIRS[$1]}.prov"; }
+ca_name() { echo "ca.${ORG_DIRS[$1]}.prov"; }
+cc_name() { echo "cc.${ORG_DIRS[$1]}.prov"; }
+
+org_home() { echo "$PROV_HOME/orgs/${ORG_DIRS[$1]}"; }
+pid_file() { echo "$PROV_HOME/run/$1.pid"; }
+log_file() { echo "$PROV_HOME/logs/$1.log"; }
+node_data() { echo "$PROV_HOME/data/$1"; }
+
+# index of an org by dir name
+org_index() {
+  local i
+  for i in "${ALL_ORGS[@]}"; do [[ ${ORG_DIRS[$i]} == "$1" ]] && { echo "$i"; return 0; }; done
+  return 1
+}
+
+# pid_alive NAME: the PID file exists and its process runs one of our binaries.
+pid_alive() {
+  local f pid
+  f="$(pid_file "$1")"
+  [[ -f $f ]] || return 1
+  pid="$(<"$f")"
+  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 1
+  # Guard against PID reuse: the process must be started from our paths.
+  grep -qa -e "$BIN" -e "$PROV_HOME" "/proc/$pid/cmdline" 2>/dev/null
+}
+
+# start_proc NAME CMD...: start a daemon in its own session, log to its log
+# file, record its PID. Environment comes from the caller.
+start_proc() {
+  local name=$1; shift
+  mkdir -p "$PROV_HOME/run" "$PROV_HOME/logs"
+  # setsid: the daemon outlives this shell and gets no terminal signals.
+  setsid "$@" >>"$(log_file "$name")" 2>&1 </dev/null &
+  echo $! >"$(pid_file "$name")"
+}
+
+# stop_proc NAME: SIGTERM, then SIGKILL after 10 s; only our own PID.
+stop_proc() {
+  local name=$1 f pid i
+  f="$(pid_file "$name")"
+  [[ -f $f ]] || return 0
+  if pid_alive "$name"; then
+    pid="$(<"$f")"
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$f"
+}
+
+# port_busy PORT: something accepts connections on 127.0.0.1:PORT.
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# wait_until TIMEOUT_S DESCRIPTION CMD...: poll CMD every 100 ms.
+wait_until() {
+  local timeout=$1 what=$2; shift 2
+  local deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS >= deadline)); then
+      log "timed out after ${timeout}s waiting for $what"
+      return 1
+    fi
+    sleep 0.1
+  done
+}
+
+healthz_ok() { curl -sf -m 2 "http://127.0.0.1:$1/healthz" >/dev/null; }
+
+# metric PORT NAME [LABELFILTER]: first value of a Prometheus metric.
+metric() {
+  curl -sf -m 2 "http://127.0.0.1:$1/metrics" 2>/dev/null |
+    awk -v n="$2" -v f="${3:-}" '!done && $1 ~ "^"n"([{]|$)" && index($1, f) { print $2; done = 1 }'
+  return 0 # awk reads everything: no SIGPIPE for curl under pipefail
+}
+
+# json_str S: S as a JSON string literal.
+json_str() {
+  local s=${1//\\/\\\\}
+  s=${s//\"/\\\"}
+  printf '"%s"' "$s"
+}
+
+# pem_json FILE: file content as a JSON string with \n escapes.
+pem_json() { printf '"%s"' "$(awk '{printf "%s\\n", $0}' "$1")"; }

@@ -1,0 +1,359 @@
+#!/usr/bin/env bash
+# Local four-organization Fabric 3.1.1 network (SmartBFT or etcdraft), native
+# processes on 127.0.0.1, chaincode as a service. See network/README.md.
+#
+# Usage: scripts/network.sh <command> [--consensus bft|raft]
+#   up          start (and on first run create) the network, deploy the chaincode
+#   down        stop every process this network started (PID files); keep state
+#   clean       down, then remove PROV_HOME
+#   status      processes, PIDs, ports, health, block heights, ordering leader
+#   deploy      build the chaincode; when it changed: new sequence, approve,
+#               commit, restart the chaincode servers
+#   logs [NAME] [-f]   show (or follow) the logs of one process or all
+#   start-node NAME    start one stopped process and wait for its health
+#   stop-node NAME     stop one process (SIGTERM, by PID file)
+#
+# Environment: PROV_HOME (default <repo>/.prov), PROV_PORT_BASE (default 7000;
+# ports PROV_PORT_BASE .. +79), FABRIC_BIN_DIR (default <repo>/bin).
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PROV_HOME="${PROV_HOME:-$REPO/.prov}"
+PROV_PORT_BASE="${PROV_PORT_BASE:-7000}"
+BIN="${FABRIC_BIN_DIR:-$REPO/bin}"
+
+# shellcheck source=lib/common.sh
+source "$REPO/scripts/lib/common.sh"
+# shellcheck source=lib/crypto.sh
+source "$REPO/scripts/lib/crypto.sh"
+# shellcheck source=lib/nodes.sh
+source "$REPO/scripts/lib/nodes.sh"
+# shellcheck source=lib/chaincode.sh
+source "$REPO/scripts/lib/chaincode.sh"
+# shellcheck source=lib/profiles.sh
+source "$REPO/scripts/lib/profiles.sh"
+
+usage() { sed -n '5,18p' "$0" | sed 's/^# \{0,1\}//'; }
+usage_die() { printf 'network: error: %s\n\n' "$*" >&2; usage >&2; exit 2; }
+
+# ---- argument parsing (before anything touches the machine) ----
+CMD="${1:-}"
+[[ -n $CMD ]] || usage_die "missing command"
+shift
+CONSENSUS_FLAG=""
+ARGS=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --consensus) [[ $# -ge 2 ]] || usage_die "--consensus needs a value (bft or raft)"; CONSENSUS_FLAG=$2; shift 2 ;;
+    --consensus=*) CONSENSUS_FLAG=${1#*=}; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) ARGS+=("$1"); shift ;;
+  esac
+done
+case "$CONSENSUS_FLAG" in
+  ""|bft|raft) ;;
+  etcdraft) CONSENSUS_FLAG=raft ;;
+  BFT|smartbft) CONSENSUS_FLAG=bft ;;
+  *) usage_die "unknown consensus type '$CONSENSUS_FLAG' (use bft or raft)" ;;
+esac
+case "$CMD" in
+  up|down|clean|status|deploy|logs|start-node|stop-node) ;;
+  help|-h|--help) usage; exit 0 ;;
+  *) usage_die "unknown command '$CMD'" ;;
+esac
+[[ $PROV_PORT_BASE =~ ^[0-9]+$ ]] && ((PROV_PORT_BASE >= 1024 && PROV_PORT_BASE + PORT_SPAN <= 65535)) ||
+  usage_die "PROV_PORT_BASE must be a number between 1024 and $((65535 - PORT_SPAN)) (got '$PROV_PORT_BASE')"
+[[ $PROV_HOME == /* ]] || PROV_HOME="$PWD/$PROV_HOME"
+
+# Consensus: the flag, else what the existing state was created with, else bft.
+STATE_CONSENSUS=""
+[[ -f $PROV_HOME/consensus ]] && STATE_CONSENSUS="$(<"$PROV_HOME/consensus")"
+CONSENSUS="${CONSENSUS_FLAG:-${STATE_CONSENSUS:-bft}}"
+
+# ---- helpers over all processes ----
+# all_procs: every process name, in start order.
+all_procs() {
+  local i
+  for i in "${ALL_ORGS[@]}"; do ca_name "$i"; done
+  for i in "${ALL_ORGS[@]}"; do orderer_name "$i"; done
+  for i in "${PEER_ORGS[@]}"; do peer_name "$i"; done
+  for i in "${PEER_ORGS[@]}"; do cc_name "$i"; done
+}
+
+# proc_ports NAME: the ports a process listens on.
+proc_ports() {
+  local kind=${1%%.*} rest=${1#*.} i
+  i="$(org_index "${rest%%.*}")"
+  case "$kind" in
+    ca) echo "$(port $OFF_CA "$i") $(port $OFF_CA_OPS "$i")" ;;
+    orderer0) echo "$(port $OFF_ORD "$i") $(port $OFF_ORD_ADMIN "$i") $(port $OFF_ORD_OPS "$i")" ;;
+    peer0) echo "$(port $OFF_PEER "$i") $(port $OFF_PEER_CC "$i") $(port $OFF_PEER_OPS "$i")" ;;
+    cc) port $OFF_CCSERVER "$i" ;;
+  esac
+}
+
+proc_org() { local rest=${1#*.}; org_index "${rest%%.*}"; }
+
+need_tools() {
+  command -v go >/dev/null 2>&1 || die "Go is required (chaincode and tool builds) but 'go' is not on PATH"
+  command -v gcc >/dev/null 2>&1 || die "gcc is required (cgo builds) but 'gcc' is not on PATH"
+  command -v curl >/dev/null 2>&1 || die "curl is required (health checks) but 'curl' is not on PATH"
+  local b missing=0
+  for b in peer orderer configtxgen osnadmin fabric-ca-server fabric-ca-client; do
+    [[ -x $BIN/$b ]] || missing=1
+  done
+  if ((missing)); then
+    log "Fabric binaries missing in $BIN: running scripts/install-fabric.sh"
+    FABRIC_BIN_DIR="$BIN" "$REPO/scripts/install-fabric.sh" || die "installing Fabric binaries failed"
+  fi
+}
+
+need_home() {
+  mkdir -p "$PROV_HOME" 2>/dev/null && [[ -w $PROV_HOME ]] && touch "$PROV_HOME/.prov-home" 2>/dev/null ||
+    die "PROV_HOME '$PROV_HOME' is not writable"
+  mkdir -p "$PROV_HOME/run" "$PROV_HOME/logs"
+}
+
+lock_home() {
+  exec 9>"$PROV_HOME/.lock"
+  flock -w 120 9 || die "another scripts/network.sh is working on $PROV_HOME"
+}
+
+# Processes started by this invocation: stopped again if it fails.
+STARTED=()
+start_proc_tracked() { STARTED+=("$1"); }
+cleanup_on_fail() {
+  local rc=$? n
+  if ((rc != 0)) && ((${#STARTED[@]} > 0)); then
+    log "failed: stopping the ${#STARTED[@]} processes this run started (logs kept in $PROV_HOME/logs)"
+    for n in "${STARTED[@]}"; do stop_proc "$n" & done
+    wait
+  fi
+  exit $rc
+}
+
+# Wrap start_proc so that fd 9 (the lock) is not inherited and starts are tracked.
+eval "orig_$(declare -f start_proc)"
+start_proc() {
+  local name=$1
+  orig_start_proc "$@" 9>&-
+  start_proc_tracked "$name"
+}
+
+check_ports() {
+  local n p busy=()
+  while read -r n; do
+    pid_alive "$n" && continue
+    for p in $(proc_ports "$n"); do
+      port_busy "$p" && busy+=("$p ($n)")
+    done
+  done < <(all_procs)
+  ((${#busy[@]} == 0)) || die "port(s) already taken: ${busy[*]}; choose another PROV_PORT_BASE or stop what uses them"
+}
+
+wait_health() {
+  local pids=() i p
+  for i in "${ALL_ORGS[@]}"; do
+    wait_until 60 "$(orderer_name "$i") /healthz" healthz_ok "$(port $OFF_ORD_OPS "$i")" & pids+=($!)
+  done
+  for i in "${PEER_ORGS[@]}"; do
+    wait_until 60 "$(peer_name "$i") /healthz" healthz_ok "$(port $OFF_PEER_OPS "$i")" & pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p" || die "a node did not become healthy (see $PROV_HOME/logs)"; done
+}
+
+all_running() {
+  local n
+  while read -r n; do pid_alive "$n" || return 1; done < <(all_procs)
+}
+
+# ---- commands ----
+cmd_up() {
+  need_home
+  lock_home
+  if [[ -n $STATE_CONSENSUS && -n $CONSENSUS_FLAG && $STATE_CONSENSUS != "$CONSENSUS_FLAG" ]]; then
+    die "$PROV_HOME holds a $STATE_CONSENSUS network; run 'scripts/network.sh clean' before '--consensus $CONSENSUS_FLAG'"
+  fi
+  need_tools
+  local t0=$SECONDS
+  if all_running && [[ -f $PROV_HOME/chaincode/deployed.env && -f $PROV_HOME/network.json && -f $PROV_HOME/state.ready ]]; then
+    local i ok=1
+    for i in "${ALL_ORGS[@]}"; do healthz_ok "$(port $OFF_ORD_OPS "$i")" || ok=0; done
+    for i in "${PEER_ORGS[@]}"; do healthz_ok "$(port $OFF_PEER_OPS "$i")" || ok=0; done
+    if ((ok)); then
+      log "network already up ($CONSENSUS, PROV_HOME=$PROV_HOME, port base $PROV_PORT_BASE)"
+      return 0
+    fi
+  fi
+  check_ports
+  trap cleanup_on_fail EXIT
+  echo "$CONSENSUS" >"$PROV_HOME/consensus"
+  rm -f "$PROV_HOME/state.ready"
+
+  # Builds run while the CAs start.
+  local ccbin_file="$PROV_HOME/run/ccbin" bpid ppid
+  (build_chaincode >"$ccbin_file") & bpid=$!
+  build_provnet & ppid=$!
+
+  local i p pids=()
+  for i in "${ALL_ORGS[@]}"; do start_ca "$i"; done
+  for i in "${ALL_ORGS[@]}"; do wait_ca "$i" & pids+=($!); done
+  for p in "${pids[@]}"; do wait "$p" || die "a CA did not start (see $PROV_HOME/logs)"; done
+  log "CAs up ($((SECONDS - t0)) s)"
+
+  if [[ ! -f $PROV_HOME/crypto.done ]]; then
+    pids=()
+    for i in "${ALL_ORGS[@]}"; do enroll_org "$i" & pids+=($!); done
+    for p in "${pids[@]}"; do wait "$p" || die "enrollment failed (see $PROV_HOME/logs/enroll.log)"; done
+    touch "$PROV_HOME/crypto.done"
+    log "identities enrolled ($((SECONDS - t0)) s)"
+  fi
+  make_genesis
+  write_profiles
+
+  for i in "${ALL_ORGS[@]}"; do start_orderer "$i"; done
+  for i in "${PEER_ORGS[@]}"; do start_peer "$i"; done
+  wait_health
+  log "orderers and peers healthy ($((SECONDS - t0)) s)"
+
+  pids=()
+  for i in "${ALL_ORGS[@]}"; do join_orderer "$i" & pids+=($!); done
+  for i in "${PEER_ORGS[@]}"; do join_peer "$i" & pids+=($!); done
+  for p in "${pids[@]}"; do wait "$p" || die "joining channel $CHANNEL failed"; done
+  pids=()
+  for i in "${ALL_ORGS[@]}"; do wait_until 30 "channel on $(orderer_name "$i")" orderer_has_channel "$i" & pids+=($!); done
+  for i in "${PEER_ORGS[@]}"; do wait_until 30 "channel on $(peer_name "$i")" peer_has_channel "$i" & pids+=($!); done
+  for p in "${pids[@]}"; do wait "$p" || die "channel $CHANNEL not available on every node"; done
+  log "channel $CHANNEL on all nodes ($((SECONDS - t0)) s)"
+
+  wait "$bpid" || die "chaincode build failed (see $PROV_HOME/logs/build.log)"
+  wait "$ppid" || die "provnet build failed (see $PROV_HOME/logs/build.log)"
+  PREBUILT_CC="$(<"$ccbin_file")"
+  deploy_chaincode
+  ready_and_init || die "gateways not ready to endorse (see output above)"
+  touch "$PROV_HOME/state.ready"
+  trap - EXIT
+  log "network up: $CONSENSUS, channel $CHANNEL, chaincode $CC_NAME, PROV_HOME=$PROV_HOME, port base $PROV_PORT_BASE ($((SECONDS - t0)) s)"
+}
+
+cmd_deploy() {
+  [[ -f $PROV_HOME/network.json ]] || die "no network in $PROV_HOME; run 'scripts/network.sh up' first"
+  need_home
+  lock_home
+  need_tools
+  local i
+  for i in "${PEER_ORGS[@]}"; do pid_alive "$(peer_name "$i")" || die "$(peer_name "$i") is not running; run 'scripts/network.sh up'"; done
+  build_provnet || die "provnet build failed"
+  deploy_chaincode || die "deploy failed"
+  ready_and_init || die "gateways not ready to endorse"
+}
+
+cmd_down() {
+  [[ -d $PROV_HOME ]] || { log "nothing to stop ($PROV_HOME does not exist)"; return 0; }
+  local n stopped=0 groups
+  # Chaincode servers and peers first, then orderers, then CAs.
+  for groups in cc. peer0. orderer0. ca.; do
+    while read -r n; do
+      [[ $n == "$groups"* ]] || continue
+      if pid_alive "$n"; then stopped=$((stopped + 1)); fi
+      stop_proc "$n" &
+    done < <(all_procs)
+    wait
+  done
+  rm -f "$PROV_HOME/state.ready"
+  log "stopped $stopped processes; state kept in $PROV_HOME"
+}
+
+cmd_clean() {
+  cmd_down
+  if [[ -d $PROV_HOME ]]; then
+    [[ -f $PROV_HOME/.prov-home || -z "$(ls -A "$PROV_HOME")" ]] ||
+      die "$PROV_HOME does not look like a network home (no .prov-home); not removing it"
+    rm -rf "$PROV_HOME"
+  fi
+  log "removed $PROV_HOME"
+}
+
+cmd_status() {
+  [[ -f $PROV_HOME/network.json ]] || { echo "no network in $PROV_HOME"; return 3; }
+  printf '%-26s %-8s %-24s %-8s %-7s %s\n' NAME PID PORTS HEALTH HEIGHT ROLE
+  local n pid ports health height role i leader="" down=0
+  while read -r n; do
+    i="$(proc_org "$n")"
+    pid=- health=- height=- role=
+    ports="$(proc_ports "$n" | tr ' ' ',')"
+    if pid_alive "$n"; then pid="$(<"$(pid_file "$n")")"; else down=$((down + 1)); fi
+    case "$n" in
+      ca.*) healthz_ok "$(port $OFF_CA_OPS "$i")" && health=ok || health=down ;;
+      orderer0.*)
+        healthz_ok "$(port $OFF_ORD_OPS "$i")" && health=ok || health=down
+        height="$(orderer_height "$i")"; height=${height:--}
+        if [[ $health == ok ]] && orderer_is_leader "$i"; then role=leader; leader=$n; fi ;;
+      peer0.*)
+        healthz_ok "$(port $OFF_PEER_OPS "$i")" && health=ok || health=down
+        height="$(peer_height "$i")"; height=${height:--} ;;
+      cc.*) [[ $pid != - ]] && port_busy "$(port $OFF_CCSERVER "$i")" && health=ok || health=down ;;
+    esac
+    printf '%-26s %-8s %-24s %-8s %-7s %s\n' "$n" "$pid" "$ports" "$health" "$height" "$role"
+  done < <(all_procs)
+  echo "consensus: $CONSENSUS   channel: $CHANNEL   leader: ${leader:-none}   PROV_HOME: $PROV_HOME"
+  if [[ -f $PROV_HOME/chaincode/deployed.env ]]; then
+    (source "$PROV_HOME/chaincode/deployed.env" && echo "chaincode: $CC_NAME version $CC_VERSION sequence $CC_SEQUENCE")
+  fi
+  ((down == 0))
+}
+
+cmd_logs() {
+  local name="" follow=0 a
+  for a in "${ARGS[@]+"${ARGS[@]}"}"; do
+    case "$a" in -f|--follow) follow=1 ;; *) name=$a ;; esac
+  done
+  [[ -d $PROV_HOME/logs ]] || die "no logs in $PROV_HOME"
+  if [[ -n $name ]]; then
+    [[ -f $(log_file "$name") ]] || die "no log for '$name' (known: $(cd "$PROV_HOME/logs" && ls | sed 's/\.log$//' | tr '\n' ' '))"
+    if ((follow)); then exec tail -n 50 -f "$(log_file "$name")"; fi
+    tail -n 200 "$(log_file "$name")"
+  else
+    if ((follow)); then exec tail -n 5 -f "$PROV_HOME"/logs/*.log; fi
+    tail -n 20 "$PROV_HOME"/logs/*.log
+  fi
+}
+
+cmd_start_node() {
+  local n=${ARGS[0]:-} i
+  [[ -n $n ]] || usage_die "start-node needs a process name (see 'status')"
+  [[ -f $PROV_HOME/network.json ]] || die "no network in $PROV_HOME"
+  i="$(proc_org "$n")" || die "unknown process '$n'"
+  need_home
+  case "$n" in
+    ca.*) start_ca "$i"; wait_ca "$i" ;;
+    orderer0.*) start_orderer "$i"; wait_until 60 "$n /healthz" healthz_ok "$(port $OFF_ORD_OPS "$i")" ;;
+    peer0.*) start_peer "$i"; wait_until 60 "$n /healthz" healthz_ok "$(port $OFF_PEER_OPS "$i")" ;;
+    cc.*)
+      [[ -f $PROV_HOME/chaincode/deployed.env ]] || die "chaincode not deployed"
+      # shellcheck disable=SC1091
+      source "$PROV_HOME/chaincode/deployed.env"
+      local v="PKGID_$i"
+      start_ccserver "$i" "$CC_BIN" "${!v}"
+      wait_until 30 "$n listening" port_busy "$(port $OFF_CCSERVER "$i")" ;;
+    *) die "unknown process '$n'" ;;
+  esac
+}
+
+cmd_stop_node() {
+  local n=${ARGS[0]:-}
+  [[ -n $n ]] || usage_die "stop-node needs a process name (see 'status')"
+  proc_org "$n" >/dev/null || die "unknown process '$n'"
+  stop_proc "$n"
+}
+
+case "$CMD" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  clean) cmd_clean ;;
+  status) cmd_status ;;
+  deploy) cmd_deploy ;;
+  logs) cmd_logs ;;
+  start-node) cmd_start_node ;;
+  stop-node) cmd_stop_node ;;
+esac

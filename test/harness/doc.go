@@ -1,0 +1,22 @@
+// Package harness drives a local Fabric network made by scripts/network.sh for
+// integration tests and tools. It is deliberately small:
+//
+//   - Load(home) reads PROV_HOME/network.json into a Network (orgs, nodes,
+//     ports, PID/log files, MSP and TLS paths).
+//   - Config{Home, PortBase, Consensus}.Up/Down/Clean/Script run
+//     scripts/network.sh on that PROV_HOME and port base.
+//   - Start(t, cfg) is the test entry point: it skips unless PROV_INTEGRATION=1,
+//     brings the network up and registers a cleanup that removes it (logs are
+//     copied to t.TempDir-independent PROV_HOME/../<name>-logs on failure).
+//   - Network.Node(name), Nodes(kind), Org(dir) look nodes up; Node.PID,
+//     Network.Kill(name) (SIGKILL by PID file), Network.StartNode(ctx, name)
+//     (scripts/network.sh start-node: restart and wait for /healthz).
+//   - Network.Height(ctx, node) reads ledger_blockchain_height from a node's
+//     operations endpoint; WaitHeight waits until nodes reach a height;
+//     Leader(ctx) finds the ordering node that leads (BFT or Raft metrics).
+//   - Network.Connect(org, user) opens a fabric-gateway connection to the
+//     org's peer as PROV_HOME/orgs/<org>/users/<user>; Conn.Contract() is the
+//     provenance chaincode on channel supplychain.
+//
+// Ports never need guessing: every value comes from network.json.
+package harness

@@ -1,0 +1,262 @@
+package harness
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Config names one network: its PROV_HOME, port base and consensus ("bft"
+// or "raft"; empty means the script's default or the existing state's).
+type Config struct {
+	Home      string
+	PortBase  int
+	Consensus string
+	// Repo is the repository root; empty means found from this source file.
+	Repo string
+}
+
+// RepoRoot returns the repository root (the directory holding go.mod).
+func RepoRoot() (string, error) {
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		return "", errors.New("cannot locate the harness source file")
+	}
+	dir := filepath.Dir(file)
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "scripts", "network.sh")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("repository root with scripts/network.sh not found")
+		}
+		dir = parent
+	}
+}
+
+// Script runs scripts/network.sh with the given arguments on this network and
+// returns its combined output.
+func (c Config) Script(ctx context.Context, args ...string) ([]byte, error) {
+	repo := c.Repo
+	if repo == "" {
+		r, err := RepoRoot()
+		if err != nil {
+			return nil, err
+		}
+		repo = r
+	}
+	if c.Consensus != "" && len(args) > 0 && args[0] == "up" {
+		args = append(args, "--consensus", c.Consensus)
+	}
+	cmd := exec.CommandContext(ctx, filepath.Join(repo, "scripts", "network.sh"), args...)
+	cmd.Env = append(os.Environ(), "PROV_HOME="+c.Home)
+	if c.PortBase != 0 {
+		cmd.Env = append(cmd.Env, "PROV_PORT_BASE="+strconv.Itoa(c.PortBase))
+	}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	if err != nil {
+		return out.Bytes(), fmt.Errorf("network.sh %s: %w\n%s", strings.Join(args, " "), err, out.String())
+	}
+	return out.Bytes(), nil
+}
+
+// Up brings the network up (creating it on first use) and loads network.json.
+func (c Config) Up(ctx context.Context) (*Network, error) {
+	if _, err := c.Script(ctx, "up"); err != nil {
+		return nil, err
+	}
+	return Load(c.Home)
+}
+
+// Down stops the network's processes and keeps its state.
+func (c Config) Down(ctx context.Context) error {
+	_, err := c.Script(ctx, "down")
+	return err
+}
+
+// Clean stops the network and removes its PROV_HOME.
+func (c Config) Clean(ctx context.Context) error {
+	_, err := c.Script(ctx, "clean")
+	return err
+}
+
+// TB is the subset of testing.TB that Start needs.
+type TB interface {
+	Helper()
+	Skip(args ...any)
+	Fatalf(format string, args ...any)
+	Logf(format string, args ...any)
+	Failed() bool
+	Cleanup(func())
+}
+
+// Start brings up a network for a test. It skips the test unless
+// PROV_INTEGRATION=1, and always removes the network when the test ends; when
+// the test failed, the logs are kept in <Home>-logs first.
+func Start(t TB, c Config) *Network {
+	t.Helper()
+	if os.Getenv("PROV_INTEGRATION") != "1" {
+		t.Skip("integration test: set PROV_INTEGRATION=1 to run it against a real Fabric network")
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		if t.Failed() {
+			logs := c.Home + "-logs"
+			_ = os.RemoveAll(logs)
+			if err := os.Rename(filepath.Join(c.Home, "logs"), logs); err == nil {
+				t.Logf("network logs kept in %s", logs)
+			}
+		}
+		if err := c.Clean(ctx); err != nil {
+			t.Logf("clean network: %v", err)
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	start := time.Now()
+	n, err := c.Up(ctx)
+	if err != nil {
+		t.Fatalf("network up: %v", err)
+	}
+	t.Logf("network up (%s, port base %d) in %v", n.Consensus, n.PortBase, time.Since(start).Round(time.Millisecond))
+	return n
+}
+
+// config returns the Config that manages this network.
+func (n *Network) config() Config {
+	return Config{Home: n.Home, PortBase: n.PortBase, Repo: n.Repo}
+}
+
+// PID reads the node's PID file.
+func (nd *Node) PID() (int, error) {
+	b, err := os.ReadFile(nd.PIDFile)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", nd.Name, err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return 0, fmt.Errorf("%s: bad PID file: %w", nd.Name, err)
+	}
+	return pid, nil
+}
+
+// Kill sends SIGKILL to the named node (by its PID file) and waits until the
+// process is gone.
+func (n *Network) Kill(name string) error {
+	nd, err := n.Node(name)
+	if err != nil {
+		return err
+	}
+	pid, err := nd.PID()
+	if err != nil {
+		return err
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		return fmt.Errorf("kill %s (pid %d): %w", name, pid, err)
+	}
+	for i := 0; i < 100; i++ {
+		if syscall.Kill(pid, 0) != nil {
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return fmt.Errorf("%s (pid %d) still alive after SIGKILL", name, pid)
+}
+
+// StartNode (re)starts one stopped or killed node and waits for its health.
+func (n *Network) StartNode(ctx context.Context, name string) error {
+	_, err := n.config().Script(ctx, "start-node", name)
+	return err
+}
+
+// Height returns the channel's block height on an orderer or peer, read from
+// its operations endpoint (ledger_blockchain_height).
+func (n *Network) Height(ctx context.Context, nd *Node) (uint64, error) {
+	v, err := n.metric(ctx, nd, "ledger_blockchain_height")
+	if err != nil {
+		return 0, err
+	}
+	return uint64(v), nil
+}
+
+// WaitHeight waits until every node reports at least height min.
+func (n *Network) WaitHeight(ctx context.Context, min uint64, nodes ...*Node) error {
+	for _, nd := range nodes {
+		for {
+			h, err := n.Height(ctx, nd)
+			if err == nil && h >= min {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("%s did not reach height %d (at %d, %v): %w", nd.Name, min, h, err, ctx.Err())
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}
+	return nil
+}
+
+// Leader returns the ordering node that currently leads the channel.
+func (n *Network) Leader(ctx context.Context) (*Node, error) {
+	metric := "consensus_BFT_is_leader"
+	if n.Consensus == "raft" {
+		metric = "consensus_etcdraft_is_leader"
+	}
+	for _, nd := range n.Nodes("orderer") {
+		if v, err := n.metric(ctx, nd, metric); err == nil && v == 1 {
+			return nd, nil
+		}
+	}
+	return nil, errors.New("no ordering node reports itself leader")
+}
+
+// metric reads one gauge for the network's channel from a node's
+// operations endpoint.
+func (n *Network) metric(ctx context.Context, nd *Node, name string) (float64, error) {
+	port, ok := nd.Ports["operations"]
+	if !ok {
+		return 0, fmt.Errorf("%s has no operations port", nd.Name)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d/metrics", port), nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("%s metrics: %w", nd.Name, err)
+	}
+	defer resp.Body.Close()
+	label := `channel="` + n.Channel + `"`
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, name+"{") || !strings.Contains(line, label) {
+			continue
+		}
+		fields := strings.Fields(line)
+		return strconv.ParseFloat(fields[len(fields)-1], 64)
+	}
+	if err := sc.Err(); err != nil {
+		return 0, fmt.Errorf("%s metrics: %w", nd.Name, err)
+	}
+	return 0, fmt.Errorf("%s: metric %s for channel %s not found", nd.Name, name, n.Channel)
+}
