@@ -2,51 +2,128 @@ package verify
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/provledger/provenance/chaincode/domain"
 )
 
 type gatewayLedger struct {
-	network   *client.Network
+	channel   string
 	chaincode *client.Contract
 	qscc      *client.Contract
 }
 
 // NewGatewayLedger reads the ledger through a Fabric Gateway connection:
-// qscc for transactions and blocks, chaincodeName for the custody history.
+// qscc (the peer's query system chaincode) for transactions and blocks, the
+// chaincode chaincodeName for the custody history and org roles.
 func NewGatewayLedger(network *client.Network, chaincodeName string) Ledger {
 	return &gatewayLedger{
-		network:   network,
+		channel:   network.Name(),
 		chaincode: network.GetContract(chaincodeName),
 		qscc:      network.GetContract("qscc"),
 	}
 }
 
-func (g *gatewayLedger) Channel() string       { return g.network.Name() }
+func (g *gatewayLedger) Channel() string       { return g.channel }
 func (g *gatewayLedger) ChaincodeName() string { return g.chaincode.ChaincodeName() }
 
 func (g *gatewayLedger) History(ctx context.Context, id string, fromSeq uint64, limit int) (domain.HistoryPage, error) {
-	return domain.HistoryPage{}, nil
+	var page domain.HistoryPage
+	out, err := g.chaincode.EvaluateWithContext(ctx, "GetHistory",
+		client.WithArguments(id, strconv.FormatUint(fromSeq, 10), strconv.Itoa(limit)))
+	if err != nil {
+		return page, err
+	}
+	if err := json.Unmarshal(out, &page); err != nil {
+		return page, fmt.Errorf("GetHistory answer: %w", err)
+	}
+	return page, nil
 }
 
-func (g *gatewayLedger) OrgRoles(ctx context.Context) ([]domain.OrgRole, error) { return nil, nil }
+func (g *gatewayLedger) OrgRoles(ctx context.Context) ([]domain.OrgRole, error) {
+	out, err := g.chaincode.EvaluateWithContext(ctx, "GetOrgRoles")
+	if err != nil {
+		return nil, err
+	}
+	var roles []domain.OrgRole
+	if err := json.Unmarshal(out, &roles); err != nil {
+		return nil, fmt.Errorf("GetOrgRoles answer: %w", err)
+	}
+	return roles, nil
+}
 
 func (g *gatewayLedger) TransactionByID(ctx context.Context, txID string) (*peer.ProcessedTransaction, error) {
-	return nil, nil
+	out, err := g.query(ctx, "GetTransactionByID", txID)
+	if err != nil {
+		return nil, err
+	}
+	pt := &peer.ProcessedTransaction{}
+	if err := proto.Unmarshal(out, pt); err != nil {
+		return nil, fmt.Errorf("GetTransactionByID %s answer: %w", txID, err)
+	}
+	return pt, nil
 }
 
 func (g *gatewayLedger) BlockByTxID(ctx context.Context, txID string) (*common.Block, error) {
-	return nil, nil
+	return g.block(ctx, "GetBlockByTxID", txID)
 }
 
 func (g *gatewayLedger) BlockByNumber(ctx context.Context, number uint64) (*common.Block, error) {
-	return nil, nil
+	return g.block(ctx, "GetBlockByNumber", strconv.FormatUint(number, 10))
 }
 
 func (g *gatewayLedger) ChainInfo(ctx context.Context) (*common.BlockchainInfo, error) {
-	return nil, nil
+	out, err := g.query(ctx, "GetChainInfo")
+	if err != nil {
+		return nil, err
+	}
+	info := &common.BlockchainInfo{}
+	if err := proto.Unmarshal(out, info); err != nil {
+		return nil, fmt.Errorf("GetChainInfo answer: %w", err)
+	}
+	return info, nil
+}
+
+func (g *gatewayLedger) block(ctx context.Context, fn, arg string) (*common.Block, error) {
+	out, err := g.query(ctx, fn, arg)
+	if err != nil {
+		return nil, err
+	}
+	b := &common.Block{}
+	if err := proto.Unmarshal(out, b); err != nil {
+		return nil, fmt.Errorf("%s %s answer: %w", fn, arg, err)
+	}
+	return b, nil
+}
+
+// query evaluates a qscc function on the channel. qscc answers a missing
+// transaction or block with an error whose text says so; those become
+// ErrNotFound so that Item reports them as failed checks.
+func (g *gatewayLedger) query(ctx context.Context, fn string, args ...string) ([]byte, error) {
+	out, err := g.qscc.EvaluateWithContext(ctx, fn, client.WithArguments(append([]string{g.channel}, args...)...))
+	if err != nil {
+		if isNotFound(err) {
+			return nil, fmt.Errorf("qscc %s %s: %w: %v", fn, strings.Join(args, " "), ErrNotFound, err)
+		}
+		return nil, fmt.Errorf("qscc %s %s: %w", fn, strings.Join(args, " "), err)
+	}
+	return out, nil
+}
+
+func isNotFound(err error) bool {
+	msg := strings.ToLower(err.Error())
+	for _, s := range []string{"no such transaction id", "no such block number", "entry not found", "not found in index"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }

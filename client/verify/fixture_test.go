@@ -1,0 +1,506 @@
+package verify
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/rwset"
+	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/rwset/kvrwset"
+	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
+	"github.com/hyperledger/fabric-protos-go-apiv2/orderer"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/provledger/provenance/chaincode/domain"
+)
+
+// The fixture is a small channel built with the protos the way Fabric 3
+// builds it: a config block (three peer orgs, one orderer org, four BFT
+// consenters), then one block per custody transaction, signed by the
+// creator, endorsed by peers and signed by consenters. Tamper options make a
+// transaction or block that a forger holding the keys could produce, so
+// that exactly the intended check fails.
+
+const (
+	testChannel   = "supplychain"
+	testChaincode = "provenance"
+	testGTIN      = "09506000134352"
+	testSerial    = "SN/0001" // a slash inside the serial on purpose
+	testItem      = "01/" + testGTIN + "/21/" + testSerial
+)
+
+var (
+	mspMan  = "ManufacturerMSP"
+	mspDist = "DistributorMSP"
+	mspCust = "CustomsMSP"
+	mspOrd  = "OrdererMSP"
+)
+
+type testCA struct {
+	msp  string
+	cert *x509.Certificate
+	key  *ecdsa.PrivateKey
+	pem  []byte
+}
+
+type signer struct {
+	msp     string
+	cert    *x509.Certificate
+	certPEM []byte
+	key     *ecdsa.PrivateKey
+}
+
+var serial int64 = 1
+
+func newKey(t testing.TB) *ecdsa.PrivateKey {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func newCA(t testing.TB, mspID string) *testCA {
+	key := newKey(t)
+	serial++
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(serial),
+		Subject:               pkix.Name{CommonName: "ca." + mspID, Organization: []string{mspID}},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	return &testCA{msp: mspID, cert: cert, key: key, pem: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
+}
+
+// issue makes an identity certificate; mspID is what the identity will
+// claim, which a forger may set to another org than the issuing CA's.
+func (ca *testCA) issue(t testing.TB, cn, mspID string) *signer {
+	key := newKey(t)
+	serial++
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(serial),
+		Subject:      pkix.Name{CommonName: cn, OrganizationalUnit: []string{"peer"}},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour), // expiry is not held against old transactions
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	return &signer{msp: mspID, cert: cert, key: key, certPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
+}
+
+func (s *signer) serialized() []byte {
+	return mustMarshal(&msp.SerializedIdentity{Mspid: s.msp, IdBytes: s.certPEM})
+}
+
+// sign is Fabric's ECDSA signing: SHA-256, DER, low S.
+func (s *signer) sign(msg []byte) []byte {
+	d := sha256.Sum256(msg)
+	r, sv, err := ecdsa.Sign(rand.Reader, s.key, d[:])
+	if err != nil {
+		panic(err)
+	}
+	if sv.Cmp(halfOrder(elliptic.P256())) > 0 {
+		sv = new(big.Int).Sub(elliptic.P256().Params().N, sv)
+	}
+	b, _ := asn1.Marshal(struct{ R, S *big.Int }{r, sv})
+	return b
+}
+
+func mustMarshal(m proto.Message) []byte {
+	b, err := proto.Marshal(m)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func flip(b []byte) []byte {
+	c := append([]byte(nil), b...)
+	c[len(c)/2] ^= 0x01
+	return c
+}
+
+type consenter struct {
+	id uint32
+	*signer
+}
+
+type fixture struct {
+	t          testing.TB
+	cas        map[string]*testCA
+	users      map[string]*signer // a client per peer org
+	peers      map[string]*signer // a peer per peer org
+	orderers   []*consenter
+	consensus  string
+	blocks     []*common.Block
+	txs        map[string]*peer.ProcessedTransaction
+	txBlock    map[string]uint64
+	events     []domain.CustodyEvent
+	roles      []domain.OrgRole
+	clock      time.Time
+	historyErr error
+	mu         sync.Mutex
+	calls      map[string]int
+}
+
+func (f *fixture) count(name string) {
+	f.mu.Lock()
+	f.calls[name]++
+	f.mu.Unlock()
+}
+
+func newFixture(t testing.TB, consensus string) *fixture {
+	f := &fixture{
+		t: t, cas: map[string]*testCA{}, users: map[string]*signer{}, peers: map[string]*signer{},
+		consensus: consensus, txs: map[string]*peer.ProcessedTransaction{}, txBlock: map[string]uint64{},
+		clock: time.Date(2026, 11, 24, 10, 0, 0, 123456789, time.UTC), calls: map[string]int{},
+		roles: []domain.OrgRole{{MSP: mspCust, Role: domain.RoleCustoms}, {MSP: mspDist, Role: domain.RoleDistributor}, {MSP: mspMan, Role: domain.RoleManufacturer}},
+	}
+	for _, m := range []string{mspMan, mspDist, mspCust, mspOrd} {
+		f.cas[m] = newCA(t, m)
+	}
+	for _, m := range []string{mspMan, mspDist, mspCust} {
+		f.users[m] = f.cas[m].issue(t, "user1", m)
+		f.peers[m] = f.cas[m].issue(t, "peer0."+m, m)
+	}
+	for i := 1; i <= 4; i++ {
+		f.orderers = append(f.orderers, &consenter{id: uint32(i), signer: f.cas[mspOrd].issue(t, fmt.Sprintf("orderer%d", i), mspOrd)})
+	}
+	f.addBlock(f.configEnvelope(), []byte{0}, blockOpts{})
+	return f
+}
+
+func mspValue(ca *testCA) *common.ConfigValue {
+	fc := &msp.FabricMSPConfig{Name: ca.msp, RootCerts: [][]byte{ca.pem}}
+	return &common.ConfigValue{Value: mustMarshal(&msp.MSPConfig{Type: 0, Config: mustMarshal(fc)})}
+}
+
+func (f *fixture) configEnvelope() []byte {
+	app := &common.ConfigGroup{Groups: map[string]*common.ConfigGroup{}}
+	for _, m := range []string{mspMan, mspDist, mspCust} {
+		app.Groups[m[:len(m)-3]+"Org"] = &common.ConfigGroup{Values: map[string]*common.ConfigValue{valueMSP: mspValue(f.cas[m])}}
+	}
+	ord := &common.ConfigGroup{
+		Groups: map[string]*common.ConfigGroup{"OrdererOrg": {Values: map[string]*common.ConfigValue{valueMSP: mspValue(f.cas[mspOrd])}}},
+		Values: map[string]*common.ConfigValue{valueConsensus: {Value: mustMarshal(&orderer.ConsensusType{Type: f.consensus})}},
+	}
+	if f.consensus == consensusBFT {
+		var cm []*common.Consenter
+		for _, o := range f.orderers {
+			cm = append(cm, &common.Consenter{Id: o.id, Host: "127.0.0.1", Port: 7050 + o.id, MspId: o.msp, Identity: o.certPEM})
+		}
+		ord.Values[valueOrderers] = &common.ConfigValue{Value: mustMarshal(&common.Orderers{ConsenterMapping: cm})}
+	}
+	cfg := &common.ConfigEnvelope{Config: &common.Config{ChannelGroup: &common.ConfigGroup{
+		Groups: map[string]*common.ConfigGroup{groupApplication: app, groupOrderer: ord},
+	}}}
+	payload := &common.Payload{
+		Header: &common.Header{
+			ChannelHeader:   mustMarshal(&common.ChannelHeader{Type: int32(common.HeaderType_CONFIG), ChannelId: testChannel}),
+			SignatureHeader: mustMarshal(&common.SignatureHeader{}),
+		},
+		Data: mustMarshal(cfg),
+	}
+	return mustMarshal(&common.Envelope{Payload: mustMarshal(payload)})
+}
+
+type blockOpts struct {
+	signers       int  // consenters that sign; 0 means all, -1 none
+	flipSig       bool // flip a byte of the first signature
+	badDataHash   bool // header data hash that is not the data's
+	badPrevHash   bool // previous hash that is not the previous header's
+	identityForm  bool // BFT signatures with a full signature header instead of an identifier
+	foreignSigner bool // one signer that is not a consenter (a peer)
+	lastConfig    uint64
+}
+
+func (f *fixture) addBlock(env []byte, filter []byte, o blockOpts) *common.Block {
+	n := uint64(len(f.blocks))
+	hdr := &common.BlockHeader{Number: n, DataHash: blockDataHash(&common.BlockData{Data: [][]byte{env}})}
+	if n > 0 {
+		hdr.PreviousHash, _ = blockHeaderHash(f.blocks[n-1].Header)
+	}
+	if o.badPrevHash {
+		hdr.PreviousHash = flip(hdr.PreviousHash)
+	}
+	if o.badDataHash {
+		hdr.DataHash = flip(hdr.DataHash)
+	}
+	obm := mustMarshal(&common.OrdererBlockMetadata{LastConfig: &common.LastConfig{Index: o.lastConfig}})
+	md := &common.Metadata{Value: obm}
+	if n > 0 {
+		hb, _ := blockHeaderBytes(hdr)
+		k := o.signers
+		switch {
+		case k == 0:
+			k = len(f.orderers)
+		case k < 0: // none
+			k = 0
+		}
+		for _, c := range f.orderers[:k] {
+			var ms *common.MetadataSignature
+			switch {
+			case f.consensus == consensusBFT && !o.identityForm:
+				ih := mustMarshal(&common.IdentifierHeader{Identifier: c.id, Nonce: []byte("nonce")})
+				ms = &common.MetadataSignature{IdentifierHeader: ih, Signature: c.sign(concat(obm, ih, hb))}
+			default:
+				sh := mustMarshal(&common.SignatureHeader{Creator: c.serialized(), Nonce: []byte("nonce")})
+				ms = &common.MetadataSignature{SignatureHeader: sh, Signature: c.sign(concat(obm, sh, hb))}
+			}
+			md.Signatures = append(md.Signatures, ms)
+		}
+		if o.foreignSigner {
+			p := f.peers[mspMan]
+			sh := mustMarshal(&common.SignatureHeader{Creator: p.serialized(), Nonce: []byte("nonce")})
+			md.Signatures = append(md.Signatures, &common.MetadataSignature{SignatureHeader: sh, Signature: p.sign(concat(obm, sh, hb))})
+		}
+		if o.flipSig && len(md.Signatures) > 0 {
+			md.Signatures[0].Signature = flip(md.Signatures[0].Signature)
+		}
+	}
+	b := &common.Block{
+		Header: hdr,
+		Data:   &common.BlockData{Data: [][]byte{env}},
+		Metadata: &common.BlockMetadata{Metadata: [][]byte{
+			mustMarshal(md),
+			mustMarshal(&common.Metadata{Value: mustMarshal(&common.LastConfig{Index: o.lastConfig})}),
+			filter, {}, {},
+		}},
+	}
+	f.blocks = append(f.blocks, b)
+	return b
+}
+
+type txOpts struct {
+	creator         *signer
+	endorsers       []*signer
+	flipCreatorSig  bool
+	flipEndorsement bool
+	code            peer.TxValidationCode
+	at              time.Time           // transaction timestamp; zero: the fixture clock
+	writeValue      func([]byte) []byte // rewrites the event's written value
+	extraWrites     []*kvrwset.KVWrite
+	noEventWrite    bool
+	namespace       string
+	eventTimestamp  string // event claims another timestamp than the tx
+	otherTxID       bool   // channel header tx ID that is not hash(nonce, creator)
+	blockOpts       blockOpts
+}
+
+// add records a custody event in a transaction of its own block.
+func (f *fixture) add(typ domain.EventType, from, to string, o txOpts) domain.CustodyEvent {
+	if o.creator == nil {
+		o.creator = f.users[mspMan]
+	}
+	if o.endorsers == nil {
+		o.endorsers = []*signer{f.peers[o.creator.msp]}
+	}
+	if o.namespace == "" {
+		o.namespace = testChaincode
+	}
+	f.clock = f.clock.Add(1500 * time.Millisecond)
+	at := f.clock
+	if !o.at.IsZero() {
+		at = o.at
+	}
+	nonce := make([]byte, 24)
+	_, _ = rand.Read(nonce)
+	creator := o.creator.serialized()
+	sum := sha256.Sum256(concat(nonce, creator))
+	txID := hex.EncodeToString(sum[:])
+	hdrTxID := txID
+	if o.otherTxID {
+		hdrTxID = txID[:len(txID)-4] + "beef"
+	}
+	ev := domain.CustodyEvent{
+		Item: testItem, Seq: uint64(len(f.events) + 1), Type: typ, From: from, To: to,
+		SubmitterMSP: o.creator.msp, SubmitterID: "x509::CN=user1", TxID: hdrTxID,
+		Timestamp: at.Format(time.RFC3339Nano),
+	}
+	if o.eventTimestamp != "" {
+		ev.Timestamp = o.eventTimestamp
+	}
+	val, _ := json.Marshal(ev)
+	if o.writeValue != nil {
+		val = o.writeValue(val)
+	}
+	var writes []*kvrwset.KVWrite
+	if !o.noEventWrite {
+		writes = append(writes, &kvrwset.KVWrite{Key: eventKey(testGTIN, testSerial, ev.Seq), Value: val})
+	}
+	writes = append(writes, &kvrwset.KVWrite{Key: testItem, Value: []byte(`{"id":"` + testItem + `"}`)})
+	writes = append(writes, o.extraWrites...)
+	results := mustMarshal(&rwset.TxReadWriteSet{DataModel: rwset.TxReadWriteSet_KV, NsRwset: []*rwset.NsReadWriteSet{
+		{Namespace: "_lifecycle", Rwset: mustMarshal(&kvrwset.KVRWSet{})},
+		{Namespace: o.namespace, Rwset: mustMarshal(&kvrwset.KVRWSet{Writes: writes})},
+	}})
+	prp := mustMarshal(&peer.ProposalResponsePayload{
+		ProposalHash: sum[:],
+		Extension: mustMarshal(&peer.ChaincodeAction{
+			Results: results, ChaincodeId: &peer.ChaincodeID{Name: o.namespace, Version: "1.0"},
+			Response: &peer.Response{Status: 200},
+		}),
+	})
+	var ends []*peer.Endorsement
+	for _, e := range o.endorsers {
+		ser := e.serialized()
+		ends = append(ends, &peer.Endorsement{Endorser: ser, Signature: e.sign(concat(prp, ser))})
+	}
+	if o.flipEndorsement {
+		ends[0].Signature = flip(ends[0].Signature)
+	}
+	shdr := mustMarshal(&common.SignatureHeader{Creator: creator, Nonce: nonce})
+	tx := mustMarshal(&peer.Transaction{Actions: []*peer.TransactionAction{{
+		Header: shdr,
+		Payload: mustMarshal(&peer.ChaincodeActionPayload{
+			ChaincodeProposalPayload: []byte("proposal"),
+			Action:                   &peer.ChaincodeEndorsedAction{ProposalResponsePayload: prp, Endorsements: ends},
+		}),
+	}}})
+	payload := mustMarshal(&common.Payload{
+		Header: &common.Header{
+			ChannelHeader: mustMarshal(&common.ChannelHeader{
+				Type: int32(common.HeaderType_ENDORSER_TRANSACTION), ChannelId: testChannel,
+				TxId: hdrTxID, Timestamp: timestamppb.New(at),
+			}),
+			SignatureHeader: shdr,
+		},
+		Data: tx,
+	})
+	sig := o.creator.sign(payload)
+	if o.flipCreatorSig {
+		sig = flip(sig)
+	}
+	envelope := &common.Envelope{Payload: payload, Signature: sig}
+	b := f.addBlock(mustMarshal(envelope), []byte{byte(o.code)}, o.blockOpts)
+	f.txs[ev.TxID] = &peer.ProcessedTransaction{TransactionEnvelope: envelope, ValidationCode: int32(o.code)}
+	f.txBlock[ev.TxID] = b.Header.Number
+	f.events = append(f.events, ev)
+	return ev
+}
+
+// tenEvents records a realistic custody record of ten events.
+func (f *fixture) tenEvents(tamper map[int]txOpts) {
+	type step struct {
+		typ      domain.EventType
+		by       string
+		from, to string
+		endorse  []string
+	}
+	steps := []step{
+		{domain.EventRegistered, mspMan, "", mspMan, nil},
+		{domain.EventInspected, mspMan, "", "", nil},
+		{domain.EventOffered, mspMan, mspMan, mspDist, nil},
+		{domain.EventAccepted, mspDist, mspMan, mspDist, []string{mspDist, mspMan}},
+		{domain.EventHeld, mspCust, "", "", nil},
+		{domain.EventReleased, mspCust, "", "", nil},
+		{domain.EventOffered, mspDist, mspDist, mspMan, nil},
+		{domain.EventRejected, mspMan, mspDist, mspMan, nil},
+		{domain.EventInspected, mspCust, "", "", []string{mspCust, mspDist}},
+		{domain.EventDecommissioned, mspDist, "", "", nil},
+	}
+	for i, s := range steps {
+		o := tamper[i+1]
+		if o.creator == nil {
+			o.creator = f.users[s.by]
+		}
+		if o.endorsers == nil && s.endorse != nil {
+			for _, m := range s.endorse {
+				o.endorsers = append(o.endorsers, f.peers[m])
+			}
+		}
+		f.add(s.typ, s.from, s.to, o)
+	}
+}
+
+// fake Ledger over the fixture.
+func (f *fixture) Channel() string       { return testChannel }
+func (f *fixture) ChaincodeName() string { return testChaincode }
+
+func (f *fixture) History(_ context.Context, id string, fromSeq uint64, limit int) (domain.HistoryPage, error) {
+	f.count("History")
+	if f.historyErr != nil {
+		return domain.HistoryPage{}, f.historyErr
+	}
+	if id != testItem {
+		return domain.HistoryPage{}, domain.Errorf(domain.CodeNotFound, "item %s is not registered", id)
+	}
+	var page domain.HistoryPage
+	for _, ev := range f.events {
+		if ev.Seq < fromSeq {
+			continue
+		}
+		if len(page.Events) == limit {
+			page.NextSeq = ev.Seq
+			break
+		}
+		page.Events = append(page.Events, ev)
+	}
+	return page, nil
+}
+
+func (f *fixture) OrgRoles(context.Context) ([]domain.OrgRole, error) {
+	f.count("OrgRoles")
+	return f.roles, nil
+}
+
+func (f *fixture) TransactionByID(_ context.Context, txID string) (*peer.ProcessedTransaction, error) {
+	f.count("TransactionByID")
+	pt, ok := f.txs[txID]
+	if !ok {
+		return nil, fmt.Errorf("no such transaction ID [%s] in index: %w", txID, ErrNotFound)
+	}
+	return pt, nil
+}
+
+func (f *fixture) BlockByTxID(_ context.Context, txID string) (*common.Block, error) {
+	f.count("BlockByTxID")
+	n, ok := f.txBlock[txID]
+	if !ok {
+		return nil, fmt.Errorf("no such transaction ID [%s] in index: %w", txID, ErrNotFound)
+	}
+	return f.blocks[n], nil
+}
+
+func (f *fixture) BlockByNumber(_ context.Context, n uint64) (*common.Block, error) {
+	f.count("BlockByNumber")
+	if n >= uint64(len(f.blocks)) {
+		return nil, fmt.Errorf("no such block number [%d] in index: %w", n, ErrNotFound)
+	}
+	return f.blocks[n], nil
+}
+
+func (f *fixture) ChainInfo(context.Context) (*common.BlockchainInfo, error) {
+	f.count("ChainInfo")
+	top := f.blocks[len(f.blocks)-1]
+	h, _ := blockHeaderHash(top.Header)
+	return &common.BlockchainInfo{Height: uint64(len(f.blocks)), CurrentBlockHash: h, PreviousBlockHash: top.Header.PreviousHash}, nil
+}

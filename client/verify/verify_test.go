@@ -1,0 +1,473 @@
+package verify
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/rwset/kvrwset"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+
+	"github.com/provledger/provenance/chaincode/domain"
+)
+
+func failedChecks(r Report) map[string][]Step {
+	out := map[string][]Step{}
+	for _, s := range r.Failed() {
+		out[s.Check] = append(out[s.Check], s)
+	}
+	return out
+}
+
+func TestItemHappyPath(t *testing.T) {
+	for _, consensus := range []string{consensusBFT, "etcdraft"} {
+		t.Run(consensus, func(t *testing.T) {
+			f := newFixture(t, consensus)
+			f.tenEvents(nil)
+			rep, err := Item(context.Background(), f, testItem, Options{Chain: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !rep.OK {
+				for _, s := range rep.Failed() {
+					t.Errorf("%s %s: %s", s.Check, s.Subject, s.Detail)
+				}
+			}
+			if rep.Item != testItem {
+				t.Errorf("item %q", rep.Item)
+			}
+			// Every check ran: 10 per event, plus config, order, chain.
+			count := map[string]int{}
+			for _, s := range rep.Steps {
+				count[s.Check]++
+			}
+			for _, c := range []string{CheckValidationCode, CheckTransactionID, CheckEventMatchesTx, CheckCreatorSignature,
+				CheckEndorsements, CheckEndorsePolicy, CheckWriteSet, CheckTxInBlock, CheckBlockDataHash, CheckBlockSignatures} {
+				if count[c] != 10 {
+					t.Errorf("%s ran %d times, want 10", c, count[c])
+				}
+			}
+			for _, c := range []string{CheckChannelConfig, CheckTimestamps, CheckEventOrder, CheckHashChain} {
+				if count[c] != 1 {
+					t.Errorf("%s ran %d times, want 1", c, count[c])
+				}
+			}
+			// Few round trips: one history page, one call per tx and block,
+			// one config block; the chain reuses cached blocks.
+			if f.calls["History"] != 1 || f.calls["TransactionByID"] != 10 || f.calls["BlockByTxID"] != 10 || f.calls["OrgRoles"] != 1 {
+				t.Errorf("calls %v", f.calls)
+			}
+			if f.calls["BlockByNumber"] != 1 {
+				t.Errorf("BlockByNumber called %d times, want 1 (config block; chain blocks are cached)", f.calls["BlockByNumber"])
+			}
+		})
+	}
+}
+
+func TestItemTampered(t *testing.T) {
+	type tc struct {
+		name   string
+		opts   func(f *fixture) map[int]txOpts
+		after  func(f *fixture) // tamper the built ledger
+		chain  bool
+		policy Policy
+		want   []string // checks that must fail (and only these)
+		detail string   // substring of the first failure's detail
+	}
+	later := func(f *fixture) time.Time { return f.clock.Add(-time.Hour) }
+	tests := []tc{
+		{
+			name: "creator signature byte flipped",
+			opts: func(f *fixture) map[int]txOpts { return map[int]txOpts{3: {flipCreatorSig: true}} },
+			want: []string{CheckCreatorSignature}, detail: "does not verify",
+		},
+		{
+			name: "endorsement signature byte flipped",
+			opts: func(f *fixture) map[int]txOpts { return map[int]txOpts{4: {flipEndorsement: true}} },
+			// the flipped endorsement no longer counts, so the recipient's
+			// org is missing from the valid endorsers
+			want: []string{CheckEndorsements, CheckEndorsePolicy}, detail: "does not verify",
+		},
+		{
+			name: "block signature byte flipped",
+			opts: func(f *fixture) map[int]txOpts { return map[int]txOpts{5: {blockOpts: blockOpts{flipSig: true}}} },
+			want: []string{CheckBlockSignatures}, detail: "invalid signature",
+		},
+		{
+			name: "endorser from the wrong org",
+			opts: func(f *fixture) map[int]txOpts {
+				// the distributor's transfer endorsed only by customs
+				return map[int]txOpts{7: {endorsers: []*signer{f.peers[mspCust]}}}
+			},
+			want: []string{CheckEndorsePolicy}, detail: "needs DistributorMSP",
+		},
+		{
+			name: "endorser claiming an org whose CA did not issue it",
+			opts: func(f *fixture) map[int]txOpts {
+				forged := f.cas[mspCust].issue(t, "peer0.distributor", mspDist)
+				return map[int]txOpts{7: {endorsers: []*signer{forged}}}
+			},
+			want: []string{CheckEndorsements, CheckEndorsePolicy}, detail: "does not chain",
+		},
+		{
+			name: "endorser from an org outside the channel",
+			opts: func(f *fixture) map[int]txOpts {
+				other := newCA(t, "EvilMSP").issue(t, "peer0.evil", "EvilMSP")
+				return map[int]txOpts{2: {endorsers: []*signer{f.peers[mspMan], other}}}
+			},
+			want: []string{CheckEndorsements}, detail: "not a peer organization",
+		},
+		{
+			name: "creator certificate from another org's CA",
+			opts: func(f *fixture) map[int]txOpts {
+				forged := f.cas[mspDist].issue(t, "user1", mspMan)
+				return map[int]txOpts{2: {creator: forged, endorsers: []*signer{f.peers[mspMan]}}}
+			},
+			want: []string{CheckCreatorSignature}, detail: "does not chain",
+		},
+		{
+			name: "write set value does not match the event",
+			opts: func(f *fixture) map[int]txOpts {
+				return map[int]txOpts{6: {writeValue: func(b []byte) []byte {
+					return bytes.Replace(b, []byte(`"RELEASED"`), []byte(`"HELD"`), 1)
+				}}}
+			},
+			want: []string{CheckWriteSet}, detail: "differs",
+		},
+		{
+			name: "write set value is not an event",
+			opts: func(f *fixture) map[int]txOpts {
+				return map[int]txOpts{6: {writeValue: func(b []byte) []byte { return append(b[:len(b)-1], []byte(`,"extra":1}`)...) }}}
+			},
+			want: []string{CheckWriteSet}, detail: "not a custody event",
+		},
+		{
+			name: "write set lacks the event key",
+			opts: func(f *fixture) map[int]txOpts { return map[int]txOpts{2: {noEventWrite: true}} },
+			want: []string{CheckWriteSet}, detail: "no write of event key",
+		},
+		{
+			name: "write set holds another event of the item",
+			opts: func(f *fixture) map[int]txOpts {
+				return map[int]txOpts{2: {extraWrites: []*kvrwset.KVWrite{{Key: eventKey(testGTIN, testSerial, 9), Value: []byte("{}")}}}}
+			},
+			want: []string{CheckWriteSet}, detail: "other events",
+		},
+		{
+			name: "write set deletes the event key",
+			opts: func(f *fixture) map[int]txOpts {
+				return map[int]txOpts{2: {noEventWrite: true, extraWrites: []*kvrwset.KVWrite{{Key: eventKey(testGTIN, testSerial, 2), IsDelete: true}}}}
+			},
+			want: []string{CheckWriteSet}, detail: "deleted",
+		},
+		{
+			name: "write set of another chaincode",
+			opts: func(f *fixture) map[int]txOpts { return map[int]txOpts{2: {namespace: "other"}} },
+			want: []string{CheckWriteSet}, detail: "not \"provenance\"",
+		},
+		{
+			name: "block signed by too few ordering nodes",
+			opts: func(f *fixture) map[int]txOpts { return map[int]txOpts{8: {blockOpts: blockOpts{signers: 2}}} },
+			want: []string{CheckBlockSignatures}, detail: "2 valid of 3 needed",
+		},
+		{
+			name: "data hash mismatch",
+			opts: func(f *fixture) map[int]txOpts { return map[int]txOpts{9: {blockOpts: blockOpts{badDataHash: true}}} },
+			want: []string{CheckBlockDataHash}, detail: "data hash",
+		},
+		{
+			name:  "data hash mismatch with chain",
+			opts:  func(f *fixture) map[int]txOpts { return map[int]txOpts{9: {blockOpts: blockOpts{badDataHash: true}}} },
+			chain: true,
+			want:  []string{CheckBlockDataHash, CheckHashChain}, detail: "data hash",
+		},
+		{
+			name:  "broken previous-hash chain",
+			opts:  func(f *fixture) map[int]txOpts { return map[int]txOpts{6: {blockOpts: blockOpts{badPrevHash: true}}} },
+			chain: true,
+			want:  []string{CheckHashChain}, detail: "previous hash",
+		},
+		{
+			name: "timestamps backwards",
+			opts: func(f *fixture) map[int]txOpts {
+				return map[int]txOpts{5: {at: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)}}
+			},
+			want: []string{CheckTimestamps}, detail: "is before",
+		},
+		{
+			name: "validation code not VALID",
+			opts: func(f *fixture) map[int]txOpts {
+				return map[int]txOpts{3: {code: peer.TxValidationCode_MVCC_READ_CONFLICT}}
+			},
+			want: []string{CheckValidationCode, CheckTxInBlock}, detail: "MVCC_READ_CONFLICT",
+		},
+		{
+			name: "event timestamp differs from the transaction's",
+			opts: func(f *fixture) map[int]txOpts {
+				return map[int]txOpts{4: {eventTimestamp: later(f).Format(time.RFC3339Nano)}}
+			},
+			want: []string{CheckEventMatchesTx}, detail: "timestamp",
+		},
+		{
+			name: "transaction ID not derived from nonce and creator",
+			opts: func(f *fixture) map[int]txOpts { return map[int]txOpts{4: {otherTxID: true}} },
+			want: []string{CheckTransactionID}, detail: "hash(nonce, creator)",
+		},
+		{
+			name: "block signed by a non-consenter",
+			opts: func(f *fixture) map[int]txOpts {
+				return map[int]txOpts{2: {blockOpts: blockOpts{signers: 2, foreignSigner: true}}}
+			},
+			want: []string{CheckBlockSignatures}, detail: "not counted",
+		},
+		{
+			name: "history names a transaction the ledger lacks",
+			after: func(f *fixture) {
+				delete(f.txs, f.events[4].TxID)
+			},
+			want: []string{CheckValidationCode}, detail: "not found",
+		},
+		{
+			name: "history event differs from the ledger's",
+			after: func(f *fixture) {
+				f.events[2].To = mspCust
+			},
+			want: []string{CheckWriteSet}, detail: "differs",
+		},
+		{
+			name: "history reordered",
+			after: func(f *fixture) {
+				f.events[3].Seq, f.events[4].Seq = f.events[4].Seq, f.events[3].Seq
+			},
+			want: []string{CheckWriteSet, CheckEventOrder},
+		},
+		{
+			name: "transaction served from another block",
+			after: func(f *fixture) {
+				f.txBlock[f.events[5].TxID] = f.txBlock[f.events[6].TxID]
+			},
+			want: []string{CheckTxInBlock}, detail: "does not hold",
+		},
+		{
+			name: "custom policy refuses",
+			policy: func(ev domain.CustodyEvent, _ []domain.OrgRole, endorsers []string) (string, error) {
+				if ev.Type == domain.EventAccepted && len(endorsers) < 3 {
+					return "", errors.New("ACCEPTED needs all three orgs")
+				}
+				return "ok", nil
+			},
+			want: []string{CheckEndorsePolicy}, detail: "all three",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, consensusBFT)
+			var tamper map[int]txOpts
+			if tt.opts != nil {
+				tamper = tt.opts(f)
+			}
+			f.tenEvents(tamper)
+			if tt.after != nil {
+				tt.after(f)
+			}
+			rep, err := Item(context.Background(), f, testItem, Options{Chain: tt.chain, Policy: tt.policy})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.OK {
+				t.Fatal("tampered record verified OK")
+			}
+			failed := failedChecks(rep)
+			for _, c := range tt.want {
+				if len(failed[c]) == 0 {
+					t.Errorf("check %s did not fail", c)
+				}
+			}
+			for c, steps := range failed {
+				if !contains(tt.want, c) {
+					t.Errorf("check %s failed unexpectedly: %s: %s", c, steps[0].Subject, steps[0].Detail)
+				}
+			}
+			if tt.detail != "" && len(failed[tt.want[0]]) > 0 && !strings.Contains(failed[tt.want[0]][0].Detail, tt.detail) {
+				t.Errorf("%s detail %q does not mention %q", tt.want[0], failed[tt.want[0]][0].Detail, tt.detail)
+			}
+		})
+	}
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func TestItemBFTIdentityFormSignatures(t *testing.T) {
+	f := newFixture(t, consensusBFT)
+	f.tenEvents(map[int]txOpts{2: {blockOpts: blockOpts{identityForm: true}}, 3: {blockOpts: blockOpts{identityForm: true, signers: 2}}})
+	rep, err := Item(context.Background(), f, testItem, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := failedChecks(rep)
+	if len(failed) != 1 || len(failed[CheckBlockSignatures]) != 1 || failed[CheckBlockSignatures][0].Seq != 3 {
+		t.Fatalf("want only seq 3's block signatures to fail, got %v", failed)
+	}
+}
+
+func TestItemRaftTooFewSigners(t *testing.T) {
+	f := newFixture(t, "etcdraft")
+	f.tenEvents(map[int]txOpts{4: {blockOpts: blockOpts{signers: -1}}})
+	rep, err := Item(context.Background(), f, testItem, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := failedChecks(rep)
+	if len(failed) != 1 || len(failed[CheckBlockSignatures]) != 1 || !strings.Contains(failed[CheckBlockSignatures][0].Detail, "0 valid of 1") {
+		t.Fatalf("want seq 4's block signatures to fail, got %v", failed)
+	}
+}
+
+func TestItemRaftPeerSignedBlock(t *testing.T) {
+	f := newFixture(t, "etcdraft")
+	f.tenEvents(map[int]txOpts{4: {blockOpts: blockOpts{signers: -1, foreignSigner: true}}})
+	rep, err := Item(context.Background(), f, testItem, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := failedChecks(rep)
+	if len(failed[CheckBlockSignatures]) != 1 || !strings.Contains(failed[CheckBlockSignatures][0].Detail, "not an orderer organization") {
+		t.Fatalf("got %v", failed)
+	}
+}
+
+func TestItemErrors(t *testing.T) {
+	f := newFixture(t, consensusBFT)
+	f.tenEvents(nil)
+	if _, err := Item(context.Background(), f, "01/09506000134352/21/NOPE", Options{}); domain.CodeOf(err) != domain.CodeNotFound {
+		t.Errorf("unknown item: %v", err)
+	}
+	f.historyErr = errors.New("connection refused")
+	if _, err := Item(context.Background(), f, testItem, Options{}); err == nil || !strings.Contains(err.Error(), "connection refused") {
+		t.Errorf("unreachable: %v", err)
+	}
+	f.historyErr = nil
+	empty := newFixture(t, consensusBFT)
+	if _, err := Item(context.Background(), &itemOnly{empty}, testItem, Options{}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("no events: %v", err)
+	}
+	broken := &failingLedger{fixture: f, fail: "BlockByTxID"}
+	if _, err := Item(context.Background(), broken, testItem, Options{}); err == nil || !strings.Contains(err.Error(), "peer down") {
+		t.Errorf("block fetch failure: %v", err)
+	}
+	broken.fail = "TransactionByID"
+	if _, err := Item(context.Background(), broken, testItem, Options{}); err == nil {
+		t.Error("tx fetch failure not returned")
+	}
+	broken.fail = "BlockByNumber"
+	if _, err := Item(context.Background(), broken, testItem, Options{}); err == nil {
+		t.Error("config fetch failure not returned")
+	}
+	broken.fail = "ChainInfo"
+	if _, err := Item(context.Background(), broken, testItem, Options{Chain: true}); err == nil {
+		t.Error("chain info failure not returned")
+	}
+	broken.fail = "OrgRoles"
+	if _, err := Item(context.Background(), broken, testItem, Options{}); err == nil {
+		t.Error("org roles failure not returned")
+	}
+}
+
+// itemOnly answers an empty history for the test item.
+type itemOnly struct{ *fixture }
+
+func (i *itemOnly) History(context.Context, string, uint64, int) (domain.HistoryPage, error) {
+	return domain.HistoryPage{}, nil
+}
+
+type failingLedger struct {
+	*fixture
+	fail string
+}
+
+var errPeerDown = errors.New("peer down")
+
+func (l *failingLedger) BlockByTxID(ctx context.Context, id string) (*common.Block, error) {
+	if l.fail == "BlockByTxID" {
+		return nil, errPeerDown
+	}
+	return l.fixture.BlockByTxID(ctx, id)
+}
+
+func (l *failingLedger) TransactionByID(ctx context.Context, id string) (*peer.ProcessedTransaction, error) {
+	if l.fail == "TransactionByID" {
+		return nil, errPeerDown
+	}
+	return l.fixture.TransactionByID(ctx, id)
+}
+
+func (l *failingLedger) BlockByNumber(ctx context.Context, n uint64) (*common.Block, error) {
+	if l.fail == "BlockByNumber" {
+		return nil, errPeerDown
+	}
+	return l.fixture.BlockByNumber(ctx, n)
+}
+
+func (l *failingLedger) ChainInfo(ctx context.Context) (*common.BlockchainInfo, error) {
+	if l.fail == "ChainInfo" {
+		return nil, errPeerDown
+	}
+	return l.fixture.ChainInfo(ctx)
+}
+
+func (l *failingLedger) OrgRoles(ctx context.Context) ([]domain.OrgRole, error) {
+	if l.fail == "OrgRoles" {
+		return nil, errPeerDown
+	}
+	return l.fixture.OrgRoles(ctx)
+}
+
+func TestHistoryPaging(t *testing.T) {
+	f := newFixture(t, consensusBFT)
+	for i := 0; i < historyPageSize+5; i++ {
+		f.add(domain.EventInspected, "", "", txOpts{})
+	}
+	rep, err := Item(context.Background(), f, testItem, Options{Concurrency: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK || f.calls["History"] != 2 {
+		t.Fatalf("ok %v, history calls %d, failed %v", rep.OK, f.calls["History"], rep.Failed())
+	}
+}
+
+func TestReportJSON(t *testing.T) {
+	f := newFixture(t, consensusBFT)
+	f.tenEvents(nil)
+	rep, err := Item(context.Background(), f, testItem, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back map[string]any
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	steps := back["steps"].([]any)
+	first := steps[1].(map[string]any)
+	for _, k := range []string{"check", "subject", "ok", "seq", "txId", "block"} {
+		if _, ok := first[k]; !ok {
+			t.Errorf("step JSON lacks %q: %s", k, b[:200])
+		}
+	}
+}
