@@ -108,9 +108,6 @@ func daysIn(year, month int) int {
 // argument does not become a megabyte-long error.
 func quote(s string) string {
 	const max = 48
-	if utf8.RuneCountInString(s) <= max {
-		return strconv.Quote(s)
-	}
 	n := 0
 	for i := range s {
 		if n == max {
@@ -118,7 +115,7 @@ func quote(s string) string {
 		}
 		n++
 	}
-	return strconv.Quote(s) // not reached
+	return strconv.Quote(s)
 }
 
 // describeRune names a character for a message: 'x' for printable ASCII,

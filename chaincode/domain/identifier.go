@@ -127,10 +127,9 @@ func parseElementString(s string) (Identifier, error) {
 	var have01, have10, have17, have21 bool
 	rest := s
 	for rest != "" {
+		// rest starts with '(': s does (see ParseIdentifier) and each value
+		// ends at the next '('.
 		pos := utf8.RuneCountInString(s[:len(s)-len(rest)]) + 1
-		if rest[0] != '(' {
-			return Identifier{}, Errorf(CodeInvalidID, "element string %s: want '(' at position %d", quote(s), pos)
-		}
 		end := strings.IndexByte(rest, ')')
 		if end < 0 {
 			return Identifier{}, Errorf(CodeInvalidID, "element string %s: '(' at position %d is not closed", quote(s), pos)
