@@ -54,24 +54,26 @@ type OrgRole struct {
 }
 
 // Item is the ledger's view of one serialized item. Field order is fixed so
-// that every peer serializes it identically.
+// that every peer serializes it identically. (The metadata:",optional" tags
+// tell contract-api that omitempty fields are not required in the return
+// schema it validates results against.)
 type Item struct {
 	ID           string  `json:"id"` // canonical key, see ItemID.Key
 	GTIN         string  `json:"gtin"`
 	Serial       string  `json:"serial"`
-	Lot          string  `json:"lot,omitempty"`
-	Expiry       string  `json:"expiry,omitempty"` // YYMMDD (GS1 AI 17)
-	Description  string  `json:"description,omitempty"`
+	Lot          string  `json:"lot,omitempty" metadata:",optional"`
+	Expiry       string  `json:"expiry,omitempty" metadata:",optional"` // YYMMDD (GS1 AI 17)
+	Description  string  `json:"description,omitempty" metadata:",optional"`
 	Manufacturer string  `json:"manufacturer"` // MSP that registered it
 	Owner        string  `json:"owner"`        // MSP that holds custody
 	Status       Status  `json:"status"`
-	OfferedTo    string  `json:"offeredTo,omitempty"` // recipient MSP while IN_TRANSIT
-	Reason       string  `json:"reason,omitempty"`    // decommission reason
-	Seq          uint64  `json:"seq"`                 // sequence of the last custody event
+	OfferedTo    string  `json:"offeredTo,omitempty" metadata:",optional"` // recipient MSP while IN_TRANSIT
+	Reason       string  `json:"reason,omitempty" metadata:",optional"`    // decommission reason
+	Seq          uint64  `json:"seq"`                                      // sequence of the last custody event
 	UpdatedTx    string  `json:"updatedTx"`
-	UpdatedAt    string  `json:"updatedAt"`        // RFC 3339, transaction timestamp
-	Hold         *Hold   `json:"hold,omitempty"`   // filled on reads from the hold key
-	Recall       *Recall `json:"recall,omitempty"` // filled on reads from the recall keys
+	UpdatedAt    string  `json:"updatedAt"`                             // RFC 3339, transaction timestamp
+	Hold         *Hold   `json:"hold,omitempty" metadata:",optional"`   // filled on reads from the hold key
+	Recall       *Recall `json:"recall,omitempty" metadata:",optional"` // filled on reads from the recall keys
 }
 
 // Hold is a customs hold on one item, stored on a key of its own.
@@ -98,13 +100,13 @@ type CustodyEvent struct {
 	Item         string    `json:"item"`
 	Seq          uint64    `json:"seq"`
 	Type         EventType `json:"type"`
-	From         string    `json:"from,omitempty"`
-	To           string    `json:"to,omitempty"`
+	From         string    `json:"from,omitempty" metadata:",optional"`
+	To           string    `json:"to,omitempty" metadata:",optional"`
 	SubmitterMSP string    `json:"submitterMsp"`
 	SubmitterID  string    `json:"submitterId"`
 	TxID         string    `json:"txId"`
-	Timestamp    string    `json:"timestamp"`         // RFC 3339 with nanoseconds
-	Details      string    `json:"details,omitempty"` // reason, location/result, ...
+	Timestamp    string    `json:"timestamp"`                              // RFC 3339 with nanoseconds
+	Details      string    `json:"details,omitempty" metadata:",optional"` // reason, location/result, ...
 }
 
 // PrefixStatus is the state of a GS1 company prefix claim.
@@ -124,9 +126,9 @@ type Prefix struct {
 	Owner       string       `json:"owner"` // claimant MSP
 	Licence     string       `json:"licence"`
 	Status      PrefixStatus `json:"status"`
-	Approvals   []string     `json:"approvals"`             // MSP IDs, sorted
-	Rejections  []string     `json:"rejections,omitempty"`  // MSP IDs, sorted
-	Revocations []string     `json:"revocations,omitempty"` // MSP IDs, sorted
+	Approvals   []string     `json:"approvals"`                                  // MSP IDs, sorted
+	Rejections  []string     `json:"rejections,omitempty" metadata:",optional"`  // MSP IDs, sorted
+	Revocations []string     `json:"revocations,omitempty" metadata:",optional"` // MSP IDs, sorted
 	ClaimTx     string       `json:"claimTx"`
 	UpdatedAt   string       `json:"updatedAt"`
 }
@@ -154,9 +156,9 @@ type PrefixPage struct {
 // expiry may come inside the ID (Digital Link, element string) or here.
 type ItemInput struct {
 	ID          string `json:"id"`
-	Lot         string `json:"lot,omitempty"`
-	Expiry      string `json:"expiry,omitempty"`
-	Description string `json:"description,omitempty"`
+	Lot         string `json:"lot,omitempty" metadata:",optional"`
+	Expiry      string `json:"expiry,omitempty" metadata:",optional"`
+	Description string `json:"description,omitempty" metadata:",optional"`
 }
 
 // ChaincodeEvent is the payload of the one chaincode event a transaction
@@ -167,7 +169,7 @@ type ChaincodeEvent struct {
 	TxID  string    `json:"txId"`
 	// Scope names a lot or GTIN recall ("01/{gtin}/10/{lot}" or "01/{gtin}"),
 	// which touches no item key; Items is then empty.
-	Scope string `json:"scope,omitempty"`
+	Scope string `json:"scope,omitempty" metadata:",optional"`
 }
 
 // ChaincodeEventName is the name of that chaincode event.
