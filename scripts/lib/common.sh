@@ -49,7 +49,7 @@ pid_alive() {
   f="$(pid_file "$1")"
   [[ -f $f ]] || return 1
   pid="$(<"$f")"
-  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 1
+  [[ -n $pid ]] && proc_running "$pid" || return 1
   # Guard against PID reuse: the process must be started from our paths.
   grep -qa -e "$BIN" -e "$PROV_HOME" "/proc/$pid/cmdline" 2>/dev/null
 }
@@ -64,6 +64,15 @@ start_proc() {
   echo $! >"$(pid_file "$name")"
 }
 
+# proc_running PID: alive and not a zombie (an exited daemon may wait a while
+# for its adoptive parent to reap it).
+proc_running() {
+  local st
+  kill -0 "$1" 2>/dev/null || return 1
+  st="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" || return 1
+  [[ -n $st && $st != Z ]]
+}
+
 # stop_proc NAME: SIGTERM, then SIGKILL after 10 s; only our own PID.
 stop_proc() {
   local name=$1 f pid i
@@ -73,10 +82,10 @@ stop_proc() {
     pid="$(<"$f")"
     kill -TERM "$pid" 2>/dev/null || true
     for ((i = 0; i < 100; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
+      proc_running "$pid" || break
+      sleep 0.05
     done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+    proc_running "$pid" && kill -KILL "$pid" 2>/dev/null || true
   fi
   rm -f "$f"
 }
