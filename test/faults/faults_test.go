@@ -1,0 +1,444 @@
+// Package faults runs fault tests on live local networks: ordering nodes,
+// peers and chaincode servers SIGKILLed under load, a replayed signed
+// transaction, a client with a skewed clock, and a tampered block file. Each
+// asserts that nothing committed is lost and nothing is committed twice, and
+// logs what it measured (recovery times, committed/failed/lost counts).
+//
+// The BFT network (port base 12200) is shared by the tests that do not
+// destroy it; the Raft leader test brings its own up (12300). Both are
+// cleaned up when the tests end, whatever happens.
+package faults
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/asn1"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
+	"github.com/hyperledger/fabric-protos-go-apiv2/orderer"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/test/e2e/provtest"
+	"github.com/provledger/provenance/test/harness"
+)
+
+const (
+	bftPortBase  = 12200
+	raftPortBase = 12300
+)
+
+var (
+	bft       *harness.Network // shared BFT network
+	bftConfig harness.Config
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv("PROV_INTEGRATION") != "1" {
+		os.Exit(m.Run())
+	}
+	bftConfig = harness.Config{Home: provtest.NetHome("faults"), PortBase: bftPortBase, Consensus: "bft"}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	_ = bftConfig.Clean(ctx) // leftovers of an aborted run
+	start := time.Now()
+	n, err := bftConfig.Up(ctx)
+	cancel()
+	code := 1
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "faults: BFT network up failed:", err)
+	} else {
+		fmt.Printf("faults: BFT network up in %s\n", time.Since(start).Round(time.Millisecond))
+		bft = n
+		code = m.Run()
+	}
+	ctx, cancel = context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if code != 0 {
+		keepLogs(bftConfig.Home)
+	}
+	if os.Getenv("PROV_KEEP_NETWORK") != "1" {
+		_ = bftConfig.Clean(ctx)
+	}
+	os.Exit(code)
+}
+
+func keepLogs(home string) {
+	logs := home + "-logs"
+	_ = os.RemoveAll(logs)
+	if err := os.Rename(filepath.Join(home, "logs"), logs); err == nil {
+		fmt.Fprintf(os.Stderr, "network logs kept in %s\n", logs)
+	}
+}
+
+// env is one network with a gateway connection per org (user1) and the
+// manufacturer's and customs' admins.
+type env struct {
+	t          *testing.T
+	nw         *harness.Network
+	mfr        *provtest.Conn
+	dst        *provtest.Conn
+	cus        *provtest.Conn
+	mfrAdmin   *provtest.Conn
+	cusAdmin   *provtest.Conn
+	prefix     string
+	gtin       string
+	prefixDone bool
+}
+
+var prefixes sync.Map // network home -> claimed prefix (claimed once per network)
+
+func newEnv(t *testing.T, nw *harness.Network) *env {
+	t.Helper()
+	if nw == nil {
+		t.Fatal("network not up")
+	}
+	e := &env{t: t, nw: nw}
+	e.mfr = provtest.Connect(t, nw.Home, provtest.Manufacturer, "user1")
+	e.dst = provtest.Connect(t, nw.Home, provtest.Distributor, "user1")
+	e.cus = provtest.Connect(t, nw.Home, provtest.Customs, "user1")
+	e.mfrAdmin = provtest.Connect(t, nw.Home, provtest.Manufacturer, "admin")
+	e.cusAdmin = provtest.Connect(t, nw.Home, provtest.Customs, "admin")
+	e.prefix = "4012345"
+	e.gtin = provtest.GTIN("0", e.prefix, "00042")
+	if _, done := prefixes.Load(nw.Home); !done {
+		if p, err := e.mfr.Prefix(e.prefix); err != nil || p == nil || p.Status != domain.PrefixActive {
+			e.must(e.mfrAdmin, "ClaimPrefix", e.prefix, "GS1-DE-LIC-FAULTS")
+			e.must(e.cusAdmin, "ApprovePrefix", e.prefix)
+		}
+		prefixes.Store(nw.Home, true)
+	}
+	return e
+}
+
+func (e *env) must(c *provtest.Conn, fn string, args ...string) []byte {
+	e.t.Helper()
+	b, err := c.Submit(fn, args...)
+	if err != nil {
+		e.t.Fatalf("%s as %s: %v", fn, c.Org.MSP, err)
+	}
+	return b
+}
+
+// register registers n fresh items (batches of up to 500) and returns their keys.
+func (e *env) register(n int, tag string) []string {
+	e.t.Helper()
+	u := provtest.Unique()
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = provtest.Key(e.gtin, fmt.Sprintf("%s%s%04d", tag, u, i))
+	}
+	for lo := 0; lo < n; lo += 500 {
+		hi := min(lo+500, n)
+		var in []domain.ItemInput
+		for _, id := range ids[lo:hi] {
+			in = append(in, domain.ItemInput{ID: id, Lot: tag})
+		}
+		e.must(e.mfr, "RegisterItems", js(in))
+	}
+	return ids
+}
+
+// items reads items through c (GetItems, in chunks), nil where unregistered.
+func (e *env) items(c *provtest.Conn, ids []string) []*domain.Item {
+	e.t.Helper()
+	var out []*domain.Item
+	for lo := 0; lo < len(ids); lo += 200 {
+		hi := min(lo+200, len(ids))
+		b, err := c.Evaluate("GetItems", js(ids[lo:hi]))
+		if err != nil {
+			e.t.Fatalf("GetItems through %s: %v", c.Org.MSP, err)
+		}
+		var page []*domain.Item
+		if err := json.Unmarshal(b, &page); err != nil {
+			e.t.Fatalf("GetItems: %v", err)
+		}
+		out = append(out, page...)
+	}
+	return out
+}
+
+func js(v any) string { b, _ := json.Marshal(v); return string(b) }
+
+// peerConns returns a connection per peer org (their own peers).
+func (e *env) peerConns() []*provtest.Conn { return []*provtest.Conn{e.mfr, e.dst, e.cus} }
+
+// waitAgree waits until every peer and ordering node reports the same block
+// height, then checks that all of them hold the same header hash for every
+// block. It returns the common height and how long agreement took.
+func (e *env) waitAgree(timeout time.Duration) (uint64, time.Duration) {
+	e.t.Helper()
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var nodes []*harness.Node
+	nodes = append(nodes, e.nw.Nodes("orderer")...)
+	nodes = append(nodes, e.nw.Nodes("peer")...)
+	var h uint64
+	for {
+		hs := map[string]uint64{}
+		same := true
+		for _, nd := range nodes {
+			v, err := e.nw.Height(ctx, nd)
+			if err != nil {
+				same = false
+			}
+			hs[nd.Name] = v
+			if v != hs[nodes[0].Name] {
+				same = false
+			}
+		}
+		if same {
+			h = hs[nodes[0].Name]
+			break
+		}
+		select {
+		case <-ctx.Done():
+			e.t.Fatalf("nodes do not agree on the height within %s: %v", timeout, hs)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	took := time.Since(start)
+	// Same header hash for every block, on every peer (qscc) and every
+	// ordering node (deliver).
+	ref := map[uint64][]byte{}
+	for _, c := range e.peerConns() {
+		for n := uint64(0); n < h; n++ {
+			b, err := c.Block(n)
+			if err != nil {
+				e.t.Fatalf("block %d from %s's peer: %v", n, c.Org.MSP, err)
+			}
+			e.compareHash(ref, n, b, c.Org.MSP+"'s peer")
+		}
+	}
+	signer, err := provtest.LoadSigner(e.nw.Home, provtest.Customs, "user1")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, nd := range e.nw.Nodes("orderer") {
+		blocks, err := deliverFromOrderer(ctx, nd, signer, 0, h-1)
+		if err != nil {
+			e.t.Fatalf("blocks from %s: %v", nd.Name, err)
+		}
+		for _, b := range blocks {
+			e.compareHash(ref, b.GetHeader().GetNumber(), b, nd.Name)
+		}
+		if uint64(len(blocks)) != h {
+			e.t.Fatalf("%s delivered %d blocks, want %d", nd.Name, len(blocks), h)
+		}
+	}
+	return h, took
+}
+
+func (e *env) compareHash(ref map[uint64][]byte, n uint64, b *common.Block, who string) {
+	e.t.Helper()
+	if b.GetHeader().GetNumber() != n {
+		e.t.Fatalf("%s returned block %d for %d", who, b.GetHeader().GetNumber(), n)
+	}
+	h := HeaderHash(b.GetHeader())
+	if r, ok := ref[n]; !ok {
+		ref[n] = h
+	} else if string(r) != string(h) {
+		e.t.Fatalf("block %d: %s has header hash %x, others %x", n, who, h, r)
+	}
+}
+
+// HeaderHash is Fabric's block header hash: SHA-256 of the ASN.1 DER of
+// (number, previous hash, data hash), as protoutil.BlockHeaderHash.
+func HeaderHash(h *common.BlockHeader) []byte {
+	b, _ := asn1.Marshal(struct {
+		Number       *big.Int
+		PreviousHash []byte
+		DataHash     []byte
+	}{new(big.Int).SetUint64(h.GetNumber()), h.GetPreviousHash(), h.GetDataHash()})
+	s := sha256.Sum256(b)
+	return s[:]
+}
+
+// seekEnvelope builds a signed deliver request for blocks start..stop with
+// the given channel header timestamp (a skewed clock is one test's point).
+func seekEnvelope(s *provtest.Signer, channel string, start, stop uint64, ts time.Time) (*common.Envelope, error) {
+	seek, err := proto.Marshal(&orderer.SeekInfo{
+		Start:    &orderer.SeekPosition{Type: &orderer.SeekPosition_Specified{Specified: &orderer.SeekSpecified{Number: start}}},
+		Stop:     &orderer.SeekPosition{Type: &orderer.SeekPosition_Specified{Specified: &orderer.SeekSpecified{Number: stop}}},
+		Behavior: orderer.SeekInfo_BLOCK_UNTIL_READY,
+	})
+	if err != nil {
+		return nil, err
+	}
+	chdr, err := proto.Marshal(&common.ChannelHeader{
+		Type:      int32(common.HeaderType_DELIVER_SEEK_INFO),
+		ChannelId: channel,
+		Timestamp: timestamppb.New(ts),
+	})
+	if err != nil {
+		return nil, err
+	}
+	creator, err := proto.Marshal(&msp.SerializedIdentity{Mspid: s.ID.MspID(), IdBytes: s.ID.Credentials()})
+	if err != nil {
+		return nil, err
+	}
+	nonce := sha256.Sum256([]byte(fmt.Sprint(time.Now().UnixNano())))
+	shdr, err := proto.Marshal(&common.SignatureHeader{Creator: creator, Nonce: nonce[:24]})
+	if err != nil {
+		return nil, err
+	}
+	payload, err := proto.Marshal(&common.Payload{
+		Header: &common.Header{ChannelHeader: chdr, SignatureHeader: shdr},
+		Data:   seek,
+	})
+	if err != nil {
+		return nil, err
+	}
+	digest := sha256.Sum256(payload)
+	sig, err := s.Sign(digest[:])
+	if err != nil {
+		return nil, err
+	}
+	return &common.Envelope{Payload: payload, Signature: sig}, nil
+}
+
+// dialNode opens a TLS connection to an orderer or peer of the network.
+func dialNode(nd *harness.Node) (*grpc.ClientConn, error) {
+	ca, err := os.ReadFile(nd.TLSCACert)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(ca)
+	return grpc.NewClient(nd.Address, grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{
+		RootCAs: pool, ServerName: nd.Name, MinVersion: tls.VersionTLS12,
+	})))
+}
+
+// deliverFromOrderer reads blocks start..stop from one ordering node.
+func deliverFromOrderer(ctx context.Context, nd *harness.Node, s *provtest.Signer, start, stop uint64) ([]*common.Block, error) {
+	cc, err := dialNode(nd)
+	if err != nil {
+		return nil, err
+	}
+	defer cc.Close()
+	env, err := seekEnvelope(s, provtest.Channel, start, stop, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	stream, err := orderer.NewAtomicBroadcastClient(cc).Deliver(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := stream.Send(env); err != nil {
+		return nil, err
+	}
+	var blocks []*common.Block
+	for {
+		r, err := stream.Recv()
+		if err != nil {
+			return blocks, err
+		}
+		switch t := r.Type.(type) {
+		case *orderer.DeliverResponse_Block:
+			blocks = append(blocks, t.Block)
+		case *orderer.DeliverResponse_Status:
+			if t.Status != common.Status_SUCCESS {
+				return blocks, fmt.Errorf("deliver status %s", t.Status)
+			}
+			return blocks, nil
+		}
+	}
+}
+
+// deliverFromPeer asks a peer's deliver service for one block with a given
+// request timestamp; it returns the status the peer answers with.
+func deliverFromPeer(ctx context.Context, nd *harness.Node, s *provtest.Signer, block uint64, ts time.Time) (common.Status, error) {
+	cc, err := dialNode(nd)
+	if err != nil {
+		return 0, err
+	}
+	defer cc.Close()
+	env, err := seekEnvelope(s, provtest.Channel, block, block, ts)
+	if err != nil {
+		return 0, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	stream, err := peer.NewDeliverClient(cc).Deliver(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if err := stream.Send(env); err != nil {
+		return 0, err
+	}
+	for {
+		r, err := stream.Recv()
+		if err != nil {
+			return 0, err
+		}
+		if st, ok := r.Type.(*peer.DeliverResponse_Status); ok {
+			return st.Status, nil
+		}
+	}
+}
+
+// txCodes returns, for every transaction in blocks from..to-1 as c's peer
+// has them, its ID and validation code, in ledger order.
+type txAt struct {
+	Block uint64
+	TxID  string
+	Code  peer.TxValidationCode
+}
+
+func txsIn(t *testing.T, c *provtest.Conn, from, to uint64) []txAt {
+	t.Helper()
+	var out []txAt
+	for n := from; n < to; n++ {
+		b, err := c.Block(n)
+		if err != nil {
+			t.Fatalf("block %d: %v", n, err)
+		}
+		filter := b.GetMetadata().GetMetadata()[common.BlockMetadataIndex_TRANSACTIONS_FILTER]
+		for i, d := range b.GetData().GetData() {
+			env := &common.Envelope{}
+			pl := &common.Payload{}
+			ch := &common.ChannelHeader{}
+			if proto.Unmarshal(d, env) != nil || proto.Unmarshal(env.GetPayload(), pl) != nil ||
+				proto.Unmarshal(pl.GetHeader().GetChannelHeader(), ch) != nil {
+				continue
+			}
+			code := peer.TxValidationCode(-1)
+			if i < len(filter) {
+				code = peer.TxValidationCode(filter[i])
+			}
+			out = append(out, txAt{Block: n, TxID: ch.GetTxId(), Code: code})
+		}
+	}
+	return out
+}
+
+// clearError reports whether a client error is one a user can act on: it
+// names the cause rather than being an empty or bare transport dump.
+func clearError(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := strings.ToLower(err.Error())
+	return len(s) > 10 && (strings.Contains(s, "orderer") || strings.Contains(s, "quorum") ||
+		strings.Contains(s, "endorse") || strings.Contains(s, "chaincode") || strings.Contains(s, "unavailable") ||
+		strings.Contains(s, "connection") || strings.Contains(s, "peer"))
+}

@@ -1,0 +1,348 @@
+package faults
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+
+	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/test/e2e/provtest"
+	"github.com/provledger/provenance/test/harness"
+)
+
+// outcome is what the client was told about one transfer.
+type outcome struct {
+	txID      string
+	committed bool   // commit status VALID
+	code      string // validation code when committed but not VALID
+	err       error  // endorse/submit/commit-status failure
+	done      time.Time
+}
+
+// load submits one OfferTransfer per item (to the distributor) from workers
+// goroutines through c, and calls onLaunch with the running count before each.
+func load(c *provtest.Conn, ids []string, workers int, onLaunch func(n int64)) []outcome {
+	out := make([]outcome, len(ids))
+	jobs := make(chan int)
+	var launched atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				if onLaunch != nil {
+					onLaunch(launched.Add(1))
+				}
+				o := &out[i]
+				_, commit, err := c.Contract.SubmitAsync("OfferTransfer",
+					client.WithArguments(js([]string{ids[i]}), provtest.Distributor.MSP))
+				if err != nil {
+					o.err = provtest.Detailed(err)
+					o.done = time.Now()
+					continue
+				}
+				o.txID = commit.TransactionID()
+				st, err := commit.Status()
+				o.done = time.Now()
+				switch {
+				case err != nil:
+					o.err = provtest.Detailed(err)
+				case st.Successful:
+					o.committed = true
+				default:
+					o.code = st.Code.String()
+				}
+			}
+		}()
+	}
+	for i := range ids {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	return out
+}
+
+func TestLeaderKillBFT(t *testing.T) {
+	provtest.Integration(t)
+	leaderKill(t, bft)
+}
+
+func TestLeaderKillRaft(t *testing.T) {
+	provtest.Integration(t)
+	nw := harness.Start(t, harness.Config{Home: provtest.NetHome("faults-raft"), PortBase: raftPortBase, Consensus: "raft"})
+	leaderKill(t, nw)
+}
+
+// leaderKill: 500 transfers in flight, the leading ordering node SIGKILLed
+// after 150 were launched, restarted once all 500 have an outcome. Every
+// transfer must be committed exactly once or reported failed; afterwards all
+// ordering nodes and peers hold the same blocks.
+func leaderKill(t *testing.T, nw *harness.Network) {
+	const n, workers, killAfter = 500, 40, 150
+	e := newEnv(t, nw)
+	ids := e.register(n, "LK")
+	before := e.items(e.cus, ids)
+	provtest.WaitSameHeight(t, 20*time.Second, e.peerConns()...)
+
+	ctx := context.Background()
+	var leader *harness.Node
+	deadline := time.Now().Add(30 * time.Second)
+	for leader == nil {
+		l, err := nw.Leader(ctx)
+		if err == nil {
+			leader = l
+		} else if time.Now().After(deadline) {
+			t.Fatalf("leader: %v", err)
+		} else {
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	t.Logf("%s: leading ordering node %s", nw.Consensus, leader.Name)
+
+	var killOnce sync.Once
+	var killedAt time.Time
+	killErr := make(chan error, 1)
+	start := time.Now()
+	res := load(e.mfr, ids, workers, func(k int64) {
+		if k == killAfter {
+			killOnce.Do(func() {
+				killedAt = time.Now()
+				killErr <- nw.Kill(leader.Name)
+			})
+		}
+	})
+	loadTook := time.Since(start)
+	if err := <-killErr; err != nil {
+		t.Fatalf("kill leader: %v", err)
+	}
+
+	restartAt := time.Now()
+	if err := nw.StartNode(ctx, leader.Name); err != nil {
+		t.Fatalf("restart %s: %v", leader.Name, err)
+	}
+	restartTook := time.Since(restartAt)
+
+	// What the client was told.
+	var committed, failed, invalid int
+	var errSamples []string
+	var commitTimes []time.Time
+	for _, o := range res {
+		switch {
+		case o.committed:
+			committed++
+			commitTimes = append(commitTimes, o.done)
+		case o.err != nil:
+			failed++
+			if len(errSamples) < 3 {
+				errSamples = append(errSamples, short(o.err.Error()))
+			}
+			if !clearError(o.err) {
+				t.Errorf("unclear failure reported to the client: %v", o.err)
+			}
+		default:
+			invalid++
+			if len(errSamples) < 3 {
+				errSamples = append(errSamples, "invalidated: "+o.code)
+			}
+		}
+	}
+	// Ordering pause: the longest gap between consecutive commits after the kill.
+	sort.Slice(commitTimes, func(i, j int) bool { return commitTimes[i].Before(commitTimes[j]) })
+	var pause time.Duration
+	prev := killedAt
+	for _, ct := range commitTimes {
+		if ct.Before(killedAt) {
+			continue
+		}
+		if d := ct.Sub(prev); d > pause {
+			pause = d
+		}
+		prev = ct
+	}
+
+	// All ordering nodes and peers agree on every block, including the restarted one.
+	height, agreeTook := e.waitAgree(90 * time.Second)
+
+	// What the ledger says, per item, against what the client was told.
+	after := e.items(e.cus, ids)
+	var lost, ambiguous, twice int
+	for i, o := range res {
+		a, b := after[i], before[i]
+		if a == nil || b == nil {
+			t.Fatalf("item %s missing", ids[i])
+		}
+		offered := a.Status == domain.StatusInTransit && a.OfferedTo == provtest.Distributor.MSP
+		switch {
+		case a.Seq > b.Seq+1:
+			twice++
+			t.Errorf("%s changed %d times (seq %d -> %d)", ids[i], a.Seq-b.Seq, b.Seq, a.Seq)
+		case o.committed && !offered:
+			lost++
+			t.Errorf("%s: client told VALID (tx %s) but ledger says %s owner %s", ids[i], o.txID, a.Status, a.Owner)
+		case !o.committed && offered:
+			// Reported failed yet ordered later: the client was told it failed
+			// (a commit-status timeout leaves the outcome open); counted, not lost.
+			ambiguous++
+		case !o.committed && a.Seq != b.Seq:
+			t.Errorf("%s: reported failed, not offered, but seq moved %d -> %d", ids[i], b.Seq, a.Seq)
+		}
+	}
+	// Exactly-once, from the custody record, for a sample.
+	for i := 0; i < n; i += 50 {
+		h, err := e.cus.History(ids[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		offers := 0
+		for _, ev := range h {
+			if ev.Type == domain.EventOffered {
+				offers++
+			}
+		}
+		if want := map[bool]int{true: 1, false: 0}[after[i].Status == domain.StatusInTransit]; offers != want {
+			t.Errorf("%s has %d OFFERED events, want %d", ids[i], offers, want)
+		}
+	}
+	t.Logf("%s leader kill: %d transfers in %s (%d workers); committed %d, reported failed %d, invalidated %d, "+
+		"reported failed but committed later %d, lost %d, committed twice %d; ordering pause after SIGKILL %s; "+
+		"restart of %s %s; all 4 orderers + 3 peers agree on %d blocks %s after restart",
+		nw.Consensus, n, loadTook.Round(time.Millisecond), workers, committed, failed, invalid, ambiguous, lost, twice,
+		pause.Round(time.Millisecond), leader.Name, restartTook.Round(time.Millisecond), height, agreeTook.Round(time.Millisecond))
+	if len(errSamples) > 0 {
+		t.Logf("sample client errors: %s", strings.Join(errSamples, " | "))
+	}
+	if lost != 0 || twice != 0 {
+		t.Fatalf("lost %d, committed twice %d", lost, twice)
+	}
+	if committed+failed+invalid != n {
+		t.Fatalf("%d outcomes for %d transfers", committed+failed+invalid, n)
+	}
+}
+
+// TestTwoOrderersDown: with two of four BFT ordering nodes SIGKILLed there is
+// no quorum. Business transactions fail with a clear error and change
+// nothing; after both restart, the channel orders again.
+func TestTwoOrderersDown(t *testing.T) {
+	provtest.Integration(t)
+	e := newEnv(t, bft)
+	ctx := context.Background()
+	ids := e.register(10, "TD")
+	provtest.WaitSameHeight(t, 20*time.Second, e.peerConns()...)
+	before := e.items(e.cus, ids)
+	h0, _ := e.cus.Height()
+
+	leader, _ := bft.Leader(ctx)
+	var victims []*harness.Node
+	for _, nd := range bft.Nodes("orderer") {
+		if len(victims) < 2 && (leader == nil || nd.Name != leader.Name) {
+			victims = append(victims, nd)
+		}
+	}
+	for _, v := range victims {
+		if err := bft.Kill(v.Name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	killedAt := time.Now()
+	t.Logf("SIGKILLed %s and %s", victims[0].Name, victims[1].Name)
+
+	var lat []time.Duration
+	var sample error
+	for _, id := range ids {
+		s := time.Now()
+		_, err := e.mfr.Submit("OfferTransfer", js([]string{id}), provtest.Distributor.MSP)
+		lat = append(lat, time.Since(s))
+		if err == nil {
+			t.Errorf("transfer of %s committed with two of four ordering nodes down", id)
+			continue
+		}
+		if sample == nil {
+			sample = err
+		}
+		if !clearError(err) {
+			t.Errorf("unclear error: %v", err)
+		}
+	}
+	// Nothing half-commits: no peer has a new block, no item moved.
+	time.Sleep(2 * time.Second)
+	for _, c := range e.peerConns() {
+		if h, _ := c.Height(); h != h0 {
+			t.Errorf("%s's peer went from height %d to %d without quorum", c.Org.MSP, h0, h)
+		}
+	}
+	mid := e.items(e.dst, ids)
+	for i := range ids {
+		if mid[i].Seq != before[i].Seq || mid[i].Status != before[i].Status {
+			t.Errorf("%s changed without quorum: %+v", ids[i], mid[i])
+		}
+	}
+
+	// Restart both; measure until a new transaction commits.
+	restartAt := time.Now()
+	for _, v := range victims {
+		if err := bft.StartNode(ctx, v.Name); err != nil {
+			t.Fatalf("restart %s: %v", v.Name, err)
+		}
+	}
+	restarted := time.Now()
+	var attempts int
+	var resumed time.Duration
+	for {
+		attempts++
+		_, err := e.mfr.Submit("OfferTransfer", js([]string{ids[0]}), provtest.Distributor.MSP)
+		if err == nil {
+			resumed = time.Since(restarted)
+			break
+		}
+		if domain.CodeOf(err) == domain.CodeInvalidTransition {
+			// An earlier attempt was ordered after all (reported failed, committed late).
+			resumed = time.Since(restarted)
+			t.Logf("a failed attempt was ordered after recovery: %v", short(err.Error()))
+			break
+		}
+		if time.Since(restarted) > 3*time.Minute {
+			t.Fatalf("channel does not order again 3 min after restart: %v", err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	height, agreeTook := e.waitAgree(90 * time.Second)
+	after := e.items(e.cus, ids)
+	late := 0
+	for i := 1; i < len(ids); i++ {
+		if after[i].Seq != before[i].Seq {
+			late++
+		}
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	t.Logf("two of four orderers down: %d/%d submissions failed, latency median %s max %s; error: %s; "+
+		"restart of both took %s; ordering resumed %s after restart (%d attempts, %s after the kill); "+
+		"failed transfers committed later: %d; all nodes agree on %d blocks (%s)",
+		len(ids), len(ids), lat[len(lat)/2].Round(time.Millisecond), lat[len(lat)-1].Round(time.Millisecond),
+		short(errString(sample)), restarted.Sub(restartAt).Round(time.Millisecond), resumed.Round(time.Millisecond),
+		attempts, time.Since(killedAt).Round(time.Millisecond), late, height, agreeTook.Round(time.Millisecond))
+	if late != 0 {
+		t.Errorf("%d transfers reported failed were committed after recovery", late)
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	return err.Error()
+}
+
+func short(s string) string {
+	if len(s) > 300 {
+		return s[:300] + "…"
+	}
+	return s
+}

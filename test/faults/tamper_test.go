@@ -1,0 +1,172 @@
+package faults
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/provledger/provenance/client/verify"
+	"github.com/provledger/provenance/test/e2e/provtest"
+)
+
+// TestLedgerTamper flips one byte of a stopped peer's block file (the
+// previous-hash of the block holding an item's first custody event), starts
+// the peer again and verifies the item's chain through it: the verify
+// package (Options{Chain: true}) and `prov verify --chain` must report the
+// broken hash chain, while the same check through an untouched peer passes.
+// It runs last in this package: it leaves customs' peer with a forged ledger.
+func TestLedgerTamper(t *testing.T) {
+	provtest.Integration(t)
+	e := newEnv(t, bft)
+	ctx := context.Background()
+	id := e.register(1, "TM")[0]
+	e.must(e.mfr, "OfferTransfer", js([]string{id}), provtest.Distributor.MSP)
+	e.must(e.dst, "AcceptTransfer", js([]string{id}))
+	provtest.WaitSameHeight(t, 20*time.Second, e.peerConns()...)
+	hist, err := e.cus.History(id)
+	if err != nil || len(hist) == 0 {
+		t.Fatalf("history: %v", err)
+	}
+	blk, err := blockOfTx(e.cus, hist[0].TxID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := blk.GetHeader().GetNumber()
+
+	// Untampered, the chain verifies.
+	rep, err := verify.Item(ctx, verify.NewGatewayLedger(e.cus.Network, provtest.Chaincode), id, verify.Options{Chain: true})
+	if err != nil || !rep.OK {
+		t.Fatalf("before tampering, verify --chain: err %v, report %+v", err, failedSteps(rep))
+	}
+
+	pn, err := bft.Node("peer0.customs.prov")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bftConfig.Script(ctx, "stop-node", pn.Name); err != nil {
+		t.Fatal(err)
+	}
+	file, off, err := locateBlock(pn.LedgerDir, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := bytes.Index(raw[off:], blk.GetHeader().GetPreviousHash())
+	if at < 0 {
+		t.Fatalf("previous hash of block %d not found at offset %d of %s", target, off, file)
+	}
+	pos := off + at
+	raw[pos] ^= 0x01
+	if err := os.WriteFile(file, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("flipped bit 0 of byte %d of %s (block %d's previous-hash)", pos, file, target)
+	if err := bft.StartNode(ctx, pn.Name); err != nil {
+		t.Fatalf("restart tampered peer: %v", err)
+	}
+
+	cus := provtest.Connect(t, bft.Home, provtest.Customs, "user1")
+	var tampered verify.Report
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		tampered, err = verify.Item(ctx, verify.NewGatewayLedger(cus.Network, provtest.Chaincode), id, verify.Options{Chain: true})
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(500 * time.Millisecond) // the peer is still opening its ledger
+	}
+	if err != nil {
+		t.Fatalf("verify through the tampered peer could not run: %v", err)
+	}
+	failed := failedSteps(tampered)
+	if tampered.OK || len(failed) == 0 {
+		t.Fatalf("verify --chain through the tampered peer passed: %+v", tampered)
+	}
+	if !strings.Contains(strings.ToLower(strings.Join(failed, " ")), "hash") && !strings.Contains(strings.ToLower(strings.Join(failed, " ")), "chain") {
+		t.Errorf("failed checks do not name the hash chain: %v", failed)
+	}
+	// The CLI says so with exit 3.
+	cli := provtest.CLI{Bin: provtest.BuildProv(t), Home: bft.Home, PortBase: bft.PortBase}
+	r := cli.Run(t, provtest.Customs, "user1", "verify", id, "--chain")
+	if r.Code != 3 {
+		t.Errorf("prov verify --chain through the tampered peer: want exit 3\n%s", r)
+	}
+	// Through an untouched peer the same record verifies.
+	good, err := verify.Item(ctx, verify.NewGatewayLedger(e.mfr.Network, provtest.Chaincode), id, verify.Options{Chain: true})
+	if err != nil || !good.OK {
+		t.Errorf("through the manufacturer's untouched peer: err %v, failed %v", err, failedSteps(good))
+	}
+	t.Logf("tamper: block %d previous-hash byte flipped on %s; verify --chain reports %d failed check(s): %s; prov exit %d",
+		target, pn.Name, len(failed), short(strings.Join(failed, " | ")), r.Code)
+}
+
+func failedSteps(r verify.Report) []string {
+	var out []string
+	for _, s := range r.Steps {
+		if !s.OK {
+			out = append(out, fmt.Sprintf("%s (%s): %s", s.Check, s.Subject, s.Detail))
+		}
+	}
+	return out
+}
+
+// blockOfTx asks qscc for the block holding txID.
+func blockOfTx(c *provtest.Conn, txID string) (*common.Block, error) {
+	b, err := c.Network.GetContract("qscc").EvaluateTransaction("GetBlockByTxID", provtest.Channel, txID)
+	if err != nil {
+		return nil, provtest.Detailed(err)
+	}
+	blk := &common.Block{}
+	return blk, proto.Unmarshal(b, blk)
+}
+
+// locateBlock finds block number n in the channel's block files under a
+// peer's ledger dir: files are a sequence of (uvarint length, Block bytes).
+func locateBlock(ledgerDir string, n uint64) (string, int, error) {
+	var files []string
+	_ = filepath.WalkDir(ledgerDir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), "blockfile_") && filepath.Base(filepath.Dir(p)) == provtest.Channel {
+			files = append(files, p)
+		}
+		return nil
+	})
+	sort.Strings(files)
+	if len(files) == 0 {
+		return "", 0, fmt.Errorf("no block files for channel %s under %s", provtest.Channel, ledgerDir)
+	}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			return "", 0, err
+		}
+		for off := 0; off < len(raw); {
+			l, k := binary.Uvarint(raw[off:])
+			if k <= 0 || off+k+int(l) > len(raw) {
+				break
+			}
+			blk := &common.Block{}
+			if err := proto.Unmarshal(raw[off+k:off+k+int(l)], blk); err != nil {
+				return "", 0, fmt.Errorf("%s at %d: %w", f, off, err)
+			}
+			if blk.GetHeader().GetNumber() == n {
+				return f, off + k, nil
+			}
+			off += k + int(l)
+		}
+	}
+	return "", 0, fmt.Errorf("block %d not found in %v", n, files)
+}
