@@ -1,18 +1,30 @@
-// Command prov is the provenance ledger's command-line client.
+// Command prov is the provenance ledger's command-line client. See
+// client/README.md or `prov --help`.
 package main
 
 import (
-	"fmt"
+	"context"
 	"os"
+	"os/signal"
+	"syscall"
 
-	_ "github.com/hyperledger/fabric-gateway/pkg/client"
-	"github.com/spf13/cobra"
+	"github.com/provledger/provenance/client/internal/cmd/root"
+	"github.com/provledger/provenance/client/internal/cmdutil"
 )
 
 func main() {
-	root := &cobra.Command{Use: "prov", Short: "Provenance ledger client", SilenceUsage: true}
-	if err := root.Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+	os.Exit(run())
+}
+
+func run() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	f := cmdutil.New(cmdutil.System())
+	defer f.Close()
+	cmd := root.NewCmd(f)
+	executed, err := cmd.ExecuteContextC(ctx)
+	if err != nil {
+		root.PrintError(f.IO.ErrOut, executed, err)
 	}
+	return cmdutil.ExitCode(err)
 }

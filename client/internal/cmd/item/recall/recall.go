@@ -1,0 +1,112 @@
+// Package recall implements `prov item recall`.
+package recall
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/internal/cmdutil"
+	"github.com/provledger/provenance/client/internal/ledger"
+	"github.com/provledger/provenance/client/internal/render"
+)
+
+// Options of item recall.
+type Options struct {
+	IO     *cmdutil.IOStreams
+	Ledger func() (ledger.Ledger, error)
+	Format string
+	ID     string
+	GTIN   string
+	Lot    string
+	Reason string
+}
+
+// NewCmd builds the command; runF replaces Run in tests.
+func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	opts := &Options{IO: f.IO, Ledger: f.Ledger}
+	cmd := &cobra.Command{
+		Use:   "recall {ID | --gtin GTIN [--lot LOT]} --reason REASON",
+		Short: "Recall an item, a lot or a whole GTIN (prefix owner)",
+		Long: `Recall one item, every item of a lot, or every item of a GTIN. Only the
+organization that owns the GTIN's company prefix may recall. Recalled
+items can no longer be offered.`,
+		Example: `  prov item recall 01/09506000134352/21/ABC123 --reason "seal defect"
+  prov item recall --gtin 09506000134352 --lot L42 --reason contamination
+  prov item recall --gtin 09506000134352 --reason "product withdrawn"`,
+		Args: cmdutil.RangeArgs(0, 1, "one item ID, or --gtin"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Format = f.Output
+			if len(args) == 1 {
+				opts.ID = args[0]
+			}
+			if err := opts.check(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.GTIN, "gtin", "", "recall every item of this `GTIN`")
+	cmd.Flags().StringVar(&opts.Lot, "lot", "", "with --gtin: recall only this `lot`")
+	cmd.Flags().StringVar(&opts.Reason, "reason", "", "why (required)")
+	return cmd
+}
+
+func (o *Options) check() error {
+	switch {
+	case o.ID == "" && o.GTIN == "":
+		return cmdutil.Usagef("missing item ID or --gtin")
+	case o.ID != "" && o.GTIN != "":
+		return cmdutil.Usagef("give an item ID or --gtin, not both")
+	case o.Lot != "" && o.GTIN == "":
+		return cmdutil.Usagef("--lot needs --gtin")
+	}
+	return cmdutil.Required("reason", o.Reason)
+}
+
+// Run executes item recall.
+func Run(ctx context.Context, opts *Options) error {
+	var fn, what string
+	var args []string
+	if opts.ID != "" {
+		id, err := cmdutil.ParseID(opts.ID)
+		if err != nil {
+			return err
+		}
+		fn, what, args = "RecallItem", "item "+id.Key(), []string{id.Key(), opts.Reason}
+	} else {
+		g, err := cmdutil.ParseGTIN(opts.GTIN)
+		if err != nil {
+			return err
+		}
+		fn, what, args = "RecallLot", "GTIN "+g, []string{g, opts.Lot, opts.Reason}
+		if opts.Lot != "" {
+			what = fmt.Sprintf("lot %s of GTIN %s", opts.Lot, g)
+		}
+	}
+	l, err := opts.Ledger()
+	if err != nil {
+		return err
+	}
+	res, err := l.Submit(ctx, fn, args...)
+	if err != nil {
+		return err
+	}
+	var rc domain.Recall
+	if err := json.Unmarshal(res.Payload, &rc); err != nil {
+		return fmt.Errorf("%s returned unreadable JSON: %w", fn, err)
+	}
+	if opts.Format == cmdutil.FormatJSON {
+		out := render.NewTxResult("recall", res, nil)
+		out.Reason, out.Result = opts.Reason, rc
+		return cmdutil.PrintJSON(opts.IO.Out, out)
+	}
+	fmt.Fprintf(opts.IO.Out, "Recalled %s: %s (transaction %s, block %d)\n", what, opts.Reason, res.TxID, res.Block)
+	return nil
+}

@@ -1,0 +1,84 @@
+// Package claim implements `prov prefix claim`.
+package claim
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/internal/cmdutil"
+	"github.com/provledger/provenance/client/internal/ledger"
+	"github.com/provledger/provenance/client/internal/render"
+)
+
+// Options of prefix claim.
+type Options struct {
+	IO      *cmdutil.IOStreams
+	Ledger  func() (ledger.Ledger, error)
+	Format  string
+	Prefix  string
+	Licence string
+}
+
+// NewCmd builds the command; runF replaces Run in tests.
+func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	opts := &Options{IO: f.IO, Ledger: f.Ledger}
+	cmd := &cobra.Command{
+		Use:   "claim PREFIX --licence REF",
+		Short: "Claim a GS1 company prefix (manufacturer admin)",
+		Long: `Claim a GS1 company prefix (6 to 12 digits) for your organization, citing
+its GS1 licence. The claim is PENDING until a majority of the member
+organizations approve it (yours counts); only then can you register items
+whose GTINs start with it. Needs an admin identity: --user admin.`,
+		Example: `  prov prefix claim 9506000 --licence GS1-SE-2024-0042 --user admin`,
+		Args:    cmdutil.ExactArgs(1, "a company prefix"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Prefix, opts.Format = args[0], f.Output
+			if err := cmdutil.Required("licence", opts.Licence); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Licence, "licence", "", "GS1 licence reference (required)")
+	cmd.Flags().StringVar(&opts.Licence, "license", "", "alias of --licence")
+	_ = cmd.Flags().MarkHidden("license")
+	return cmd
+}
+
+// Run executes prefix claim.
+func Run(ctx context.Context, opts *Options) error {
+	if err := domain.ValidateCompanyPrefix(opts.Prefix); err != nil {
+		return err
+	}
+	l, err := opts.Ledger()
+	if err != nil {
+		return err
+	}
+	res, err := l.Submit(ctx, "ClaimPrefix", opts.Prefix, opts.Licence)
+	if err != nil {
+		return err
+	}
+	return Print(opts.IO, opts.Format, "claim", "Claimed", res)
+}
+
+// Print shows a governance result: the prefix record after the act.
+func Print(io *cmdutil.IOStreams, format, action, past string, res *ledger.Result) error {
+	var p domain.Prefix
+	if err := json.Unmarshal(res.Payload, &p); err != nil {
+		return fmt.Errorf("unreadable prefix JSON: %w", err)
+	}
+	if format == cmdutil.FormatJSON {
+		out := render.NewTxResult(action, res, nil)
+		out.Result = p
+		return cmdutil.PrintJSON(io.Out, out)
+	}
+	fmt.Fprintf(io.Out, "%s prefix %s: now %s (transaction %s, block %d)\n", past, p.Prefix, p.Status, res.TxID, res.Block)
+	return render.Prefix(io.Out, &p)
+}

@@ -1,0 +1,72 @@
+// Package offer implements `prov transfer offer`.
+package offer
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/internal/cmdutil"
+	"github.com/provledger/provenance/client/internal/ledger"
+)
+
+// Options of transfer offer.
+type Options struct {
+	IO        *cmdutil.IOStreams
+	Ledger    func() (ledger.Ledger, error)
+	Format    string
+	IDs       []string
+	To        string
+	BatchSize int
+}
+
+// NewCmd builds the command; runF replaces Run in tests.
+func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	opts := &Options{IO: f.IO, Ledger: f.Ledger}
+	cmd := &cobra.Command{
+		Use:   "offer ID... --to ORG",
+		Short: "Offer items you hold to another organization",
+		Long: `Offer items your organization holds to another organization. The items are
+IN_TRANSIT until the recipient accepts or rejects them, or you cancel.
+ORG is an MSP ID (DistributorMSP) or a short name (distributor).`,
+		Example: `  prov transfer offer 01/09506000134352/21/ABC123 --to distributor
+  prov transfer offer 01/09506000134352/21/A1 01/09506000134352/21/A2 --to DistributorMSP -o json`,
+		Args: cmdutil.MinArgs(1, "item IDs"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.IDs, opts.Format = args, f.Output
+			if err := cmdutil.Required("to", opts.To); err != nil {
+				return err
+			}
+			if opts.BatchSize < 1 || opts.BatchSize > domain.MaxBatch {
+				return cmdutil.Usagef("--batch-size must be 1 to %d", domain.MaxBatch)
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.To, "to", "", "recipient `ORG`: MSP ID or short name (required)")
+	cmd.Flags().IntVar(&opts.BatchSize, "batch-size", domain.MaxBatch, "items per transaction")
+	_ = cmd.RegisterFlagCompletionFunc("to", cmdutil.FixedCompletion("manufacturer", "distributor", "customs"))
+	return cmd
+}
+
+// Run executes transfer offer.
+func Run(ctx context.Context, opts *Options) error {
+	ids, err := cmdutil.CanonicalIDs(opts.IDs)
+	if err != nil {
+		return err
+	}
+	l, err := opts.Ledger()
+	if err != nil {
+		return err
+	}
+	to, err := cmdutil.ResolveMSP(ctx, l, opts.To)
+	if err != nil {
+		return err
+	}
+	done, err := cmdutil.SubmitIDs(ctx, l, "OfferTransfer", ids, opts.BatchSize, to)
+	return cmdutil.ReportBatches(opts.IO, opts.Format, cmdutil.BatchResult{Action: "offer", To: to, Transactions: done}, err, "Offered", " to "+to)
+}

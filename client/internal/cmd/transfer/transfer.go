@@ -1,0 +1,28 @@
+// Package transfer groups the `prov transfer` commands.
+package transfer
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/provledger/provenance/client/internal/cmd/transfer/offer"
+	"github.com/provledger/provenance/client/internal/cmd/transfer/respond"
+	"github.com/provledger/provenance/client/internal/cmdutil"
+)
+
+// NewCmd builds `prov transfer`.
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "transfer <command>",
+		Short: "Hand items over between organizations",
+		Long: `Custody changes in two steps: the holder offers, the recipient accepts (or
+rejects). The holder may cancel an offer until it is answered.`,
+		RunE: cmdutil.GroupRunE,
+	}
+	cmd.AddCommand(
+		offer.NewCmd(f, nil),
+		respond.NewCmd(f, respond.Accept, nil),
+		respond.NewCmd(f, respond.Reject, nil),
+		respond.NewCmd(f, respond.Cancel, nil),
+	)
+	return cmd
+}

@@ -1,0 +1,131 @@
+// Package verify implements `prov verify`: check items' custody records
+// against the blocks themselves (client/verify does the checking).
+package verify
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/provledger/provenance/client/internal/cmdutil"
+	"github.com/provledger/provenance/client/internal/verifier"
+)
+
+// Options of verify.
+type Options struct {
+	IO       *cmdutil.IOStreams
+	Verifier func() (verifier.Verifier, error)
+	Format   string
+	IDs      []string
+	Chain    bool
+	Verbose  bool
+}
+
+// NewCmd builds the command; runF replaces Run in tests.
+func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	opts := &Options{IO: f.IO, Verifier: f.Verifier}
+	cmd := &cobra.Command{
+		Use:   "verify ID...",
+		Short: "Verify items' custody records against the blocks",
+		Long: `Verify each custody event of an item against the ledger itself rather than
+trusting a peer's answer: for every event, fetch its transaction and block
+and check the validation code, the creator's and every endorser's
+signature, that the endorsing organizations satisfy the policy for that
+transition, that the transaction's write set holds exactly this event, the
+block's data hash, the ordering nodes' signatures on the block (a BFT
+quorum, or one for Raft) and that timestamps never run backwards.
+Certificates are checked against the channel configuration's root
+certificates and consenter set. --chain also checks the previous-hash
+chain from the genesis block to the item's last block.
+
+Exit code 3 when any check fails.`,
+		Example: `  prov verify 01/09506000134352/21/ABC123
+  prov verify 01/09506000134352/21/ABC123 01/09506000134352/21/ABC124 --chain -o json`,
+		Args: cmdutil.MinArgs(1, "item IDs"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.IDs, opts.Format = args, f.Output
+			if runF != nil {
+				return runF(opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.Chain, "chain", false, "also check the block hash chain from the genesis block")
+	cmd.Flags().BoolVarP(&opts.Verbose, "verbose", "v", false, "list every check, not only failed ones")
+	return cmd
+}
+
+// Output is the -o json shape.
+type Output struct {
+	OK      bool              `json:"ok"`
+	Reports []verifier.Report `json:"reports"`
+}
+
+// Run executes verify. A failed check returns cmdutil.ErrVerifyFailed
+// (exit 3); an error that prevents verifying (unknown item, peer down) is
+// returned as is (exit 1).
+func Run(ctx context.Context, opts *Options) error {
+	ids, err := cmdutil.CanonicalIDs(opts.IDs)
+	if err != nil {
+		return err
+	}
+	v, err := opts.Verifier()
+	if err != nil {
+		return err
+	}
+	out := Output{OK: true, Reports: []verifier.Report{}}
+	for _, id := range ids {
+		rep, err := v.Verify(ctx, id, verifier.Options{Chain: opts.Chain})
+		if err != nil {
+			return fmt.Errorf("verify %s: %w", id, err)
+		}
+		if rep.Steps == nil {
+			rep.Steps = []verifier.Step{}
+		}
+		out.Reports = append(out.Reports, *rep)
+		out.OK = out.OK && rep.OK
+	}
+	if opts.Format == cmdutil.FormatJSON {
+		if err := cmdutil.PrintJSON(opts.IO.Out, out); err != nil {
+			return err
+		}
+	} else {
+		for i := range out.Reports {
+			PrintReport(opts.IO.Out, &out.Reports[i], opts.Verbose)
+		}
+	}
+	if !out.OK {
+		return cmdutil.ErrVerifyFailed
+	}
+	return nil
+}
+
+// PrintReport prints one report: a verdict line, then the failed checks
+// (every check with verbose).
+func PrintReport(w io.Writer, r *verifier.Report, verbose bool) {
+	failed := 0
+	for _, s := range r.Steps {
+		if !s.OK {
+			failed++
+		}
+	}
+	if r.OK {
+		fmt.Fprintf(w, "%s: verified (%s passed)\n", r.Item, cmdutil.Plural(len(r.Steps), "check"))
+	} else {
+		fmt.Fprintf(w, "%s: FAILED (%d of %s failed)\n", r.Item, failed, cmdutil.Plural(len(r.Steps), "check"))
+	}
+	t := cmdutil.NewTable(w)
+	for _, s := range r.Steps {
+		if s.OK && !verbose {
+			continue
+		}
+		mark := "  ok"
+		if !s.OK {
+			mark = "  FAIL"
+		}
+		t.Row(mark, s.Check, s.Subject, s.Detail)
+	}
+	_ = t.Flush()
+}

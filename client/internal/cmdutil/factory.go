@@ -1,0 +1,69 @@
+package cmdutil
+
+import (
+	"os"
+	"sync"
+
+	"github.com/provledger/provenance/client/gateway"
+	"github.com/provledger/provenance/client/internal/ledger"
+	"github.com/provledger/provenance/client/internal/verifier"
+)
+
+// Factory hands commands their dependencies. The real one connects lazily
+// (commands that need no network, such as whoami and version, never dial);
+// tests replace the funcs with fakes.
+type Factory struct {
+	IO     *IOStreams
+	Getenv func(string) string
+
+	// Config is filled from the root command's flags and PROV_* variables.
+	Config gateway.Config
+	// Output is the -o format.
+	Output string
+
+	Ledger   func() (ledger.Ledger, error)
+	Events   func() (ledger.EventSource, error)
+	Verifier func() (verifier.Verifier, error)
+	// Identity resolves the configuration and loads the signing identity
+	// without dialling.
+	Identity func() (*gateway.Resolved, *gateway.Identity, error)
+
+	once sync.Once
+	conn *gateway.Conn
+	err  error
+}
+
+// New returns the production factory.
+func New(io *IOStreams) *Factory {
+	f := &Factory{IO: io, Getenv: os.Getenv}
+	f.Ledger = func() (ledger.Ledger, error) { return f.connect() }
+	f.Events = func() (ledger.EventSource, error) { return f.connect() }
+	f.Verifier = func() (verifier.Verifier, error) {
+		c, err := f.connect()
+		if err != nil {
+			return nil, err
+		}
+		return verifier.FromNetwork(c.Network(), c.Config().Chaincode), nil
+	}
+	f.Identity = func() (*gateway.Resolved, *gateway.Identity, error) {
+		r, err := f.Config.Resolve()
+		if err != nil {
+			return nil, nil, err
+		}
+		id, err := gateway.LoadMSPDir(r.MSPDir, r.MSPID)
+		return r, id, err
+	}
+	return f
+}
+
+func (f *Factory) connect() (*gateway.Conn, error) {
+	f.once.Do(func() { f.conn, f.err = gateway.Connect(f.Config) })
+	return f.conn, f.err
+}
+
+// Close closes the connection if one was opened.
+func (f *Factory) Close() {
+	if f.conn != nil {
+		f.conn.Close()
+	}
+}

@@ -1,0 +1,45 @@
+package cmdutil
+
+import (
+	"github.com/provledger/provenance/chaincode/domain"
+)
+
+// ParseID validates an item ID in any spelling the chaincode accepts
+// (Digital Link, element string, EPC URI, canonical key) before anything is
+// sent, so a typo costs no transaction. The error is the chaincode's own
+// INVALID_ID refusal (exit 1).
+func ParseID(s string) (domain.Identifier, error) {
+	return parseIdentifier(s)
+}
+
+// CanonicalIDs parses every argument and returns the canonical keys.
+func CanonicalIDs(args []string) ([]string, error) {
+	out := make([]string, 0, len(args))
+	for _, a := range args {
+		id, err := ParseID(a)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, id.Key())
+	}
+	return out, nil
+}
+
+// ParseGTIN validates and normalizes a GTIN to 14 digits.
+func ParseGTIN(s string) (string, error) { return domain.ParseGTIN(s) }
+
+// Chunks splits ids into slices of at most n.
+func Chunks(ids []string, n int) [][]string {
+	if n <= 0 {
+		n = domain.MaxBatch
+	}
+	var out [][]string
+	for len(ids) > n {
+		out = append(out, ids[:n])
+		ids = ids[n:]
+	}
+	if len(ids) > 0 {
+		out = append(out, ids)
+	}
+	return out
+}

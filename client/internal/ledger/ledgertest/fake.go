@@ -1,0 +1,162 @@
+// Package ledgertest provides a scriptable in-memory ledger.Ledger for
+// command tests: each chaincode function is answered by a handler.
+package ledgertest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/internal/ledger"
+)
+
+// Handler answers one call.
+type Handler func(args []string) (any, error)
+
+// Call records one call made to the fake.
+type Call struct {
+	Submit bool
+	Fn     string
+	Args   []string
+}
+
+// Fake is a ledger.Ledger whose functions are answered by handlers. An
+// unhandled function fails the call with a NOT_FOUND-free plain error.
+type Fake struct {
+	MSP      string
+	Handlers map[string]Handler
+
+	mu    sync.Mutex
+	Calls []Call
+	seq   int
+}
+
+// New returns a fake for the given MSP.
+func New(msp string) *Fake { return &Fake{MSP: msp, Handlers: map[string]Handler{}} }
+
+// On registers a handler and returns the fake for chaining.
+func (f *Fake) On(fn string, h Handler) *Fake {
+	f.Handlers[fn] = h
+	return f
+}
+
+// Returns answers fn with a fixed value.
+func (f *Fake) Returns(fn string, v any) *Fake {
+	return f.On(fn, func([]string) (any, error) { return v, nil })
+}
+
+// Refuses answers fn with a chaincode refusal.
+func (f *Fake) Refuses(fn string, code domain.Code, msg string) *Fake {
+	return f.On(fn, func([]string) (any, error) { return nil, domain.Errorf(code, "%s", msg) })
+}
+
+// MSPID implements ledger.Ledger.
+func (f *Fake) MSPID() string { return f.MSP }
+
+// Submit implements ledger.Ledger; transaction IDs are tx1, tx2, ...
+func (f *Fake) Submit(_ context.Context, fn string, args ...string) (*ledger.Result, error) {
+	f.mu.Lock()
+	f.seq++
+	tx := fmt.Sprintf("tx%d", f.seq)
+	f.mu.Unlock()
+	payload, err := f.call(true, fn, args)
+	if err != nil {
+		return nil, wrap(fn, tx, ledger.OpEndorse, err)
+	}
+	return &ledger.Result{Payload: payload, TxID: tx, Block: uint64(f.seq) + 10}, nil
+}
+
+// Evaluate implements ledger.Ledger.
+func (f *Fake) Evaluate(_ context.Context, fn string, args ...string) ([]byte, error) {
+	payload, err := f.call(false, fn, args)
+	if err != nil {
+		return nil, wrap(fn, "q1", ledger.OpEvaluate, err)
+	}
+	return payload, nil
+}
+
+// CallsTo returns the recorded calls of fn.
+func (f *Fake) CallsTo(fn string) []Call {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []Call
+	for _, c := range f.Calls {
+		if c.Fn == fn {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (f *Fake) call(submit bool, fn string, args []string) ([]byte, error) {
+	f.mu.Lock()
+	f.Calls = append(f.Calls, Call{Submit: submit, Fn: fn, Args: append([]string(nil), args...)})
+	h := f.Handlers[fn]
+	f.mu.Unlock()
+	if h == nil {
+		return nil, fmt.Errorf("fake ledger: no handler for %s", fn)
+	}
+	v, err := h(args)
+	if err != nil {
+		return nil, err
+	}
+	if b, ok := v.([]byte); ok {
+		return b, nil
+	}
+	return json.Marshal(v)
+}
+
+func wrap(fn, tx string, op ledger.Op, err error) error {
+	le := &ledger.Error{Op: op, Function: fn, TxID: tx, Message: err.Error(), Err: err}
+	le.Code, _ = ledger.Refusal(err.Error())
+	if le.Code != "" {
+		_, le.Message = ledger.Refusal(err.Error())
+	}
+	return le
+}
+
+// Events is a fake ledger.EventSource: each stream delivers the events of
+// one batch and then closes, like a peer that goes away.
+type Events struct {
+	mu      sync.Mutex
+	Batches [][]ledger.Event
+	Starts  []*ledger.Position
+	Fail    int // number of ChaincodeEvents calls to refuse first
+}
+
+// ChaincodeEvents implements ledger.EventSource.
+func (e *Events) ChaincodeEvents(ctx context.Context, start *ledger.Position) (<-chan ledger.Event, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if start != nil {
+		cp := *start
+		start = &cp
+	}
+	e.Starts = append(e.Starts, start)
+	if e.Fail > 0 {
+		e.Fail--
+		return nil, &ledger.Error{Op: ledger.OpEvents, Function: "ChaincodeEvents", Message: "peer 127.0.0.1:7051 unavailable: connection refused"}
+	}
+	ch := make(chan ledger.Event)
+	var batch []ledger.Event
+	if len(e.Batches) > 0 {
+		batch, e.Batches = e.Batches[0], e.Batches[1:]
+	} else {
+		// nothing left: block until cancelled
+		go func() { <-ctx.Done(); close(ch) }()
+		return ch, nil
+	}
+	go func() {
+		defer close(ch)
+		for _, ev := range batch {
+			select {
+			case ch <- ev:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return ch, nil
+}
