@@ -167,6 +167,8 @@ type fixture struct {
 	roles      []domain.OrgRole
 	clock      time.Time
 	historyErr error
+	hidden     map[uint64]bool   // blocks BlockByNumber says it lacks
+	crls       map[string][]byte // revocation list per MSP, in later config blocks
 	mu         sync.Mutex
 	calls      map[string]int
 }
@@ -198,18 +200,21 @@ func newFixture(t testing.TB, consensus string) *fixture {
 	return f
 }
 
-func mspValue(ca *testCA) *common.ConfigValue {
+func mspValue(ca *testCA, crl []byte) *common.ConfigValue {
 	fc := &msp.FabricMSPConfig{Name: ca.msp, RootCerts: [][]byte{ca.pem}}
+	if crl != nil {
+		fc.RevocationList = [][]byte{crl}
+	}
 	return &common.ConfigValue{Value: mustMarshal(&msp.MSPConfig{Type: 0, Config: mustMarshal(fc)})}
 }
 
 func (f *fixture) configEnvelope() []byte {
 	app := &common.ConfigGroup{Groups: map[string]*common.ConfigGroup{}}
 	for _, m := range []string{mspMan, mspDist, mspCust} {
-		app.Groups[m[:len(m)-3]+"Org"] = &common.ConfigGroup{Values: map[string]*common.ConfigValue{valueMSP: mspValue(f.cas[m])}}
+		app.Groups[m[:len(m)-3]+"Org"] = &common.ConfigGroup{Values: map[string]*common.ConfigValue{valueMSP: mspValue(f.cas[m], f.crls[m])}}
 	}
 	ord := &common.ConfigGroup{
-		Groups: map[string]*common.ConfigGroup{"OrdererOrg": {Values: map[string]*common.ConfigValue{valueMSP: mspValue(f.cas[mspOrd])}}},
+		Groups: map[string]*common.ConfigGroup{"OrdererOrg": {Values: map[string]*common.ConfigValue{valueMSP: mspValue(f.cas[mspOrd], nil)}}},
 		Values: map[string]*common.ConfigValue{valueConsensus: {Value: mustMarshal(&orderer.ConsensusType{Type: f.consensus})}},
 	}
 	if f.consensus == consensusBFT {
@@ -492,7 +497,7 @@ func (f *fixture) BlockByTxID(_ context.Context, txID string) (*common.Block, er
 
 func (f *fixture) BlockByNumber(_ context.Context, n uint64) (*common.Block, error) {
 	f.count("BlockByNumber")
-	if n >= uint64(len(f.blocks)) {
+	if n >= uint64(len(f.blocks)) || f.hidden[n] {
 		return nil, fmt.Errorf("no such block number [%d] in index: %w", n, ErrNotFound)
 	}
 	return f.blocks[n], nil
