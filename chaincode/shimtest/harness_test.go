@@ -265,7 +265,6 @@ func TestHarnessTimeAndTxIDs(t *testing.T) {
 }
 
 func TestHarnessFailedCommit(t *testing.T) {
-	h := newCounter(t)
 	// A paginated query, then a batched write: the flush at commit fails as
 	// on the peer, and the response says so.
 	c := &pager{}
@@ -281,7 +280,6 @@ func TestHarnessFailedCommit(t *testing.T) {
 	if hh.Stub.State("b") != nil {
 		t.Fatal("written")
 	}
-	_ = h
 	if _, err := NewHarness(&bad{}); err == nil {
 		t.Fatal("bad contract accepted")
 	}
