@@ -320,13 +320,29 @@ type txOpts struct {
 	blockOpts       blockOpts
 }
 
+// endorsersFor picks the peers a gateway would collect: the orgs the
+// transition's policy names, then others up to the majority.
+func (f *fixture) endorsersFor(typ domain.EventType, from, to, submitter string) []*signer {
+	p := domain.ExpectedEndorsers(domain.CustodyEvent{Type: typ, From: from, To: to}, f.roles)
+	var out []*signer
+	have := map[string]bool{}
+	for _, m := range append(append([]string(nil), p.AllOf...), submitter, mspMan, mspDist, mspCust) {
+		if have[m] || (len(out) >= p.Threshold && len(out) >= len(p.AllOf)) {
+			continue
+		}
+		have[m] = true
+		out = append(out, f.peers[m])
+	}
+	return out
+}
+
 // add records a custody event in a transaction of its own block.
 func (f *fixture) add(typ domain.EventType, from, to string, o txOpts) domain.CustodyEvent {
 	if o.creator == nil {
 		o.creator = f.users[mspMan]
 	}
 	if o.endorsers == nil {
-		o.endorsers = []*signer{f.peers[o.creator.msp]}
+		o.endorsers = f.endorsersFor(typ, from, to, o.creator.msp)
 	}
 	if o.namespace == "" {
 		o.namespace = testChaincode

@@ -9,35 +9,36 @@ import (
 
 // Policy decides whether the organizations that endorsed the transaction
 // recording ev satisfy the endorsement that transition requires. endorsers
-// are the MSP IDs with a valid endorsement, sorted; roles are the ledger's
-// MSP-to-role bindings. It returns a short description of what was required
-// and nil, or an error saying what is missing.
+// are the MSP IDs with a valid endorsement, sorted; roles lists the
+// channel's peer organizations (from the config block, each with its ledger
+// role when the ledger names one). It returns a short description of what
+// was required, or an error saying what is missing.
 type Policy func(ev domain.CustodyEvent, roles []domain.OrgRole, endorsers []string) (string, error)
 
-// DefaultPolicy is the endorsement expected of a custody transition: the
-// submitting organization's peer endorsed it, and every endorser is an
-// organization with a role on the ledger.
+// DefaultPolicy is the chaincode's own rule, domain.ExpectedEndorsers: the
+// key-level policy of the keys the transition rewrites (owner, recipient,
+// holding customs org) and the chaincode-level MAJORITY of the channel's
+// peer organizations.
 func DefaultPolicy(ev domain.CustodyEvent, roles []domain.OrgRole, endorsers []string) (string, error) {
-	known := map[string]bool{}
-	for _, r := range roles {
-		known[r.MSP] = true
+	p := domain.ExpectedEndorsers(ev, roles)
+	if err := p.SatisfiedBy(endorsers); err != nil {
+		return "", fmt.Errorf("%s: %w", ev.Type, err)
 	}
-	var unknown []string
-	has := false
-	for _, e := range endorsers {
-		if e == ev.SubmitterMSP {
-			has = true
-		}
-		if !known[e] {
-			unknown = append(unknown, e)
-		}
+	return fmt.Sprintf("%s needs %s; endorsed by %s", ev.Type, p, strings.Join(endorsers, ", ")), nil
+}
+
+// policyRoles are the organizations a MAJORITY counts over. Fabric evaluates
+// the chaincode-level MAJORITY over the channel config's Application
+// organizations, so they come from the verified config block, not from the
+// ledger's answer; the ledger's role names are attached for custom policies.
+func policyRoles(cfg *channelConfig, ledger []domain.OrgRole) []domain.OrgRole {
+	byMSP := map[string]domain.Role{}
+	for _, r := range ledger {
+		byMSP[r.MSP] = r.Role
 	}
-	want := fmt.Sprintf("%s by %s", ev.Type, ev.SubmitterMSP)
-	switch {
-	case !has:
-		return "", fmt.Errorf("%s needs %s's endorsement; endorsed by %s", want, ev.SubmitterMSP, strings.Join(endorsers, ","))
-	case len(unknown) > 0:
-		return "", fmt.Errorf("endorsers without a ledger role: %s", strings.Join(unknown, ","))
+	var out []domain.OrgRole
+	for _, m := range sortedKeys(cfg.appOrgs) {
+		out = append(out, domain.OrgRole{MSP: m, Role: byMSP[m]})
 	}
-	return want + " endorsed by " + strings.Join(endorsers, ","), nil
+	return out
 }

@@ -398,7 +398,7 @@ func (r *run) checkEvent(ev domain.CustodyEvent) {
 		step(CheckCreatorSignature, err, who)
 		orgs, names, err := tx.checkEndorsements(cfg)
 		step(CheckEndorsements, err, names)
-		desc, err := r.opts.Policy(ev, r.roles, orgs)
+		desc, err := r.opts.Policy(ev, policyRoles(cfg, r.roles), orgs)
 		step(CheckEndorsePolicy, err, desc)
 	}
 	desc, err := tx.checkWriteSet(ev, r.l.ChaincodeName())

@@ -104,7 +104,7 @@ func TestItemTampered(t *testing.T) {
 				// the distributor's transfer endorsed only by customs
 				return map[int]txOpts{7: {endorsers: []*signer{f.peers[mspCust]}}}
 			},
-			want: []string{CheckEndorsePolicy}, detail: "needs DistributorMSP",
+			want: []string{CheckEndorsePolicy}, detail: "no endorsement from DistributorMSP",
 		},
 		{
 			name: "endorser claiming an org whose CA did not issue it",
@@ -118,7 +118,7 @@ func TestItemTampered(t *testing.T) {
 			name: "endorser from an org outside the channel",
 			opts: func(f *fixture) map[int]txOpts {
 				other := newCA(t, "EvilMSP").issue(t, "peer0.evil", "EvilMSP")
-				return map[int]txOpts{2: {endorsers: []*signer{f.peers[mspMan], other}}}
+				return map[int]txOpts{2: {endorsers: []*signer{f.peers[mspMan], f.peers[mspDist], other}}}
 			},
 			want: []string{CheckEndorsements}, detail: "not a peer organization",
 		},
@@ -126,7 +126,7 @@ func TestItemTampered(t *testing.T) {
 			name: "creator certificate from another org's CA",
 			opts: func(f *fixture) map[int]txOpts {
 				forged := f.cas[mspDist].issue(t, "user1", mspMan)
-				return map[int]txOpts{2: {creator: forged, endorsers: []*signer{f.peers[mspMan]}}}
+				return map[int]txOpts{2: {creator: forged}}
 			},
 			want: []string{CheckCreatorSignature}, detail: "does not chain",
 		},
