@@ -83,9 +83,14 @@ func setup(t *testing.T) (fixture, map[string]*provtest.Conn) {
 		}
 	}
 	js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
-	must(conns["manufacturer/admin"], "ClaimPrefix", f.prefix, "GS1-DE-LIC-1")
-	must(conns["customs/admin"], "ApprovePrefix", f.prefix)
-	must(conns["manufacturer/admin"], "ClaimPrefix", f.pending, "GS1-DE-LIC-2")
+	// Tolerate a reused network (PROV_REUSE_NETWORK=1) where the prefixes exist.
+	if p, _ := conns["customs/user1"].Prefix(f.prefix); p == nil {
+		must(conns["manufacturer/admin"], "ClaimPrefix", f.prefix, "GS1-DE-LIC-1")
+		must(conns["customs/admin"], "ApprovePrefix", f.prefix)
+	}
+	if p, _ := conns["customs/user1"].Prefix(f.pending); p == nil {
+		must(conns["manufacturer/admin"], "ClaimPrefix", f.pending, "GS1-DE-LIC-2")
+	}
 	var in []domain.ItemInput
 	for _, id := range []string{f.active, f.inTransit, f.atDistributor, f.decommissioned, f.held, f.recalled, f.stolen} {
 		in = append(in, domain.ItemInput{ID: id, Lot: "LOT" + u})
@@ -170,7 +175,8 @@ func cases(f fixture) []tc {
 		{name: "prefix of 5 digits", org: mfr, user: "admin", fn: "ClaimPrefix", args: []string{"40123", "L"}, code: domain.CodeInvalidID},
 		{name: "register under a pending prefix", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: provtest.Key(provtest.GTIN("0", f.pending, "00001"), "X7")}), code: domain.CodePrefixNotActive},
 		{name: "register under an unclaimed prefix (cli)", org: mfr, cli: []string{"item", "register", provtest.Key(provtest.GTIN("0", "5012345", "00001"), "X8")}, code: domain.CodePrefixNotActive},
-		{name: "re-initialize org roles with another set", org: mfr, user: "admin", fn: "InitOrgRoles", args: []string{`[{"msp":"ManufacturerMSP","role":"customs"}]`}, code: domain.CodeAlreadyInitialized},
+		{name: "re-initialize org roles with another set", org: mfr, user: "admin", fn: "InitOrgRoles", args: []string{`[{"msp":"ManufacturerMSP","role":"manufacturer"}]`}, code: domain.CodeAlreadyInitialized},
+		{name: "re-initialize giving oneself another role", org: mfr, user: "admin", fn: "InitOrgRoles", args: []string{`[{"msp":"ManufacturerMSP","role":"customs"}]`}, code: domain.CodeRoleMismatch},
 
 		// Every refused transition.
 		{name: "offer an item held by another org (cli)", org: dst, cli: []string{"transfer", "offer", f.active, "--to", cus.MSP}, code: domain.CodeNotOwner},
@@ -194,7 +200,7 @@ func cases(f fixture) []tc {
 		{name: "item list JSON is not JSON", org: mfr, fn: "OfferTransfer", args: []string{`["` + f.active, dst.MSP}, code: domain.CodeInvalidArgument},
 		{name: "batch JSON is an object", org: mfr, fn: "RegisterItems", args: []string{`{"id":"` + provtest.Key(g, "X9") + `"}`}, code: domain.CodeInvalidArgument},
 		{name: "empty batch", org: mfr, fn: "RegisterItems", args: []string{`[]`}, code: domain.CodeInvalidArgument},
-		{name: "wrong argument count", org: mfr, fn: "OfferTransfer", args: one(f.active), text: "Incorrect number of params"},
+		{name: "wrong argument count", org: mfr, fn: "OfferTransfer", args: one(f.active), text: "incorrect number of params"},
 		{name: "unknown function", org: mfr, fn: "MintMoney", args: []string{"1"}, text: "MintMoney"},
 	}
 }

@@ -616,7 +616,7 @@ type Net struct {
 	Home      string
 	PortBase  int
 	Consensus string // "bft" or "raft"
-	Log       func(format string, args ...any)
+	reused    bool
 }
 
 // NetHome is the PROV_HOME of a test network: <repo>/.prov-<name>.
@@ -640,6 +640,13 @@ func (n *Net) Script(args ...string) (string, error) {
 // earlier run under the same PROV_HOME) and returns it.
 func StartNetwork(name string, portBase int, consensus string) (*Net, error) {
 	n := &Net{Name: name, Home: NetHome(name), PortBase: portBase, Consensus: consensus}
+	if os.Getenv("PROV_REUSE_NETWORK") == "1" {
+		// Development loop: keep using a running network of this name.
+		if _, err := n.Script("status"); err == nil {
+			n.reused = true
+			return n, nil
+		}
+	}
 	_, _ = n.Script("down")
 	_, _ = n.Script("clean")
 	_ = os.RemoveAll(n.Home)
@@ -652,6 +659,9 @@ func StartNetwork(name string, portBase int, consensus string) (*Net, error) {
 // Stop takes the network down and removes its PROV_HOME unless
 // PROV_KEEP_NETWORK=1 (for a post-mortem).
 func (n *Net) Stop() {
+	if n.reused || os.Getenv("PROV_REUSE_NETWORK") == "1" {
+		return
+	}
 	_, _ = n.Script("down")
 	if os.Getenv("PROV_KEEP_NETWORK") == "1" {
 		return
