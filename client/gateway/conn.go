@@ -33,6 +33,7 @@ type Conn struct {
 	retries  int
 	backoff  time.Duration
 	sleep    func(context.Context, time.Duration) error
+	submitFn func(context.Context, string, []string) (*ledger.Result, error) // one attempt; replaced in tests
 }
 
 // Connect resolves cfg, loads the identity and opens the gRPC connection.
@@ -110,11 +111,13 @@ func Dial(r *Resolved, id *Identity, t Timeouts, retries int, first time.Duratio
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 	network := gw.GetNetwork(r.Channel)
-	return &Conn{
+	conn := &Conn{
 		cfg: r, id: id, cc: cc, gw: gw, network: network,
 		contract: network.GetContract(r.Chaincode),
 		timeouts: t, retries: retries, backoff: first, sleep: sleepCtx,
-	}, nil
+	}
+	conn.submitFn = conn.submitOnce
+	return conn, nil
 }
 
 func withDefaults(t Timeouts) Timeouts {
@@ -175,7 +178,7 @@ func (c *Conn) Evaluate(ctx context.Context, fn string, args ...string) ([]byte,
 func (c *Conn) Submit(ctx context.Context, fn string, args ...string) (*ledger.Result, error) {
 	delay := c.backoff
 	for attempt := 0; ; attempt++ {
-		res, err := c.submitOnce(ctx, fn, args)
+		res, err := c.submitFn(ctx, fn, args)
 		var le *ledger.Error
 		if err == nil || attempt >= c.retries || !errors.As(err, &le) || !retryable(le) {
 			return res, err

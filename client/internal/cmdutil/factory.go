@@ -43,7 +43,7 @@ func New(io *IOStreams) *Factory {
 		if err != nil {
 			return nil, err
 		}
-		return verifier.FromNetwork(c.Network(), c.Config().Chaincode), nil
+		return verifier.FromNetwork(c.Network(), c.Config().Chaincode, c.Config().Endpoint), nil
 	}
 	f.Identity = func() (*gateway.Resolved, *gateway.Identity, error) {
 		r, err := f.Config.Resolve()

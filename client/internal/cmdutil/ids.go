@@ -9,7 +9,7 @@ import (
 // sent, so a typo costs no transaction. The error is the chaincode's own
 // INVALID_ID refusal (exit 1).
 func ParseID(s string) (domain.Identifier, error) {
-	return parseIdentifier(s)
+	return domain.ParseIdentifier(s)
 }
 
 // CanonicalIDs parses every argument and returns the canonical keys.

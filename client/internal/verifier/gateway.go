@@ -2,19 +2,35 @@ package verifier
 
 import (
 	"context"
-	"errors"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"google.golang.org/grpc/status"
+
+	"github.com/provledger/provenance/client/gateway"
+	"github.com/provledger/provenance/client/internal/ledger"
+	"github.com/provledger/provenance/client/verify"
 )
 
-// FromNetwork adapts client/verify to Verifier.
-// TODO: switch to verify.NewGatewayLedger / verify.Item once it lands.
-func FromNetwork(network *client.Network, chaincode string) Verifier {
-	return stub{}
+// FromNetwork adapts client/verify over a gateway network to Verifier.
+// endpoint names the gateway peer in error messages.
+func FromNetwork(network *client.Network, chaincode, endpoint string) Verifier {
+	return &gw{l: verify.NewGatewayLedger(network, chaincode), endpoint: endpoint}
 }
 
-type stub struct{}
+type gw struct {
+	l        verify.Ledger
+	endpoint string
+}
 
-func (stub) Verify(context.Context, string, Options) (*Report, error) {
-	return nil, errors.New("verification is not available in this build")
+func (g *gw) Verify(ctx context.Context, id string, opts Options) (*Report, error) {
+	rep, err := verify.Item(ctx, g.l, id, verify.Options{Chain: opts.Chain})
+	if err != nil {
+		// gRPC failures (a refusal such as NOT_FOUND, a peer down) read like
+		// every other command's
+		if _, ok := status.FromError(err); ok {
+			return nil, gateway.Translate(ledger.OpEvaluate, "verify", "", g.endpoint, err)
+		}
+		return nil, err
+	}
+	return &rep, nil
 }

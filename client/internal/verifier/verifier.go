@@ -3,22 +3,17 @@
 // runs against a fake in tests.
 package verifier
 
-import "context"
+import (
+	"context"
 
-// Step is one check of a verification.
-type Step struct {
-	Check   string `json:"check"`
-	Subject string `json:"subject"`
-	OK      bool   `json:"ok"`
-	Detail  string `json:"detail,omitempty"`
-}
+	"github.com/provledger/provenance/client/verify"
+)
+
+// Step is one check of a verification (client/verify's own type).
+type Step = verify.Step
 
 // Report is the verification of one item.
-type Report struct {
-	Item  string `json:"item"`
-	OK    bool   `json:"ok"`
-	Steps []Step `json:"steps"`
-}
+type Report = verify.Report
 
 // Options tune a verification.
 type Options struct {
