@@ -131,7 +131,7 @@ func TestMetadata(t *testing.T) {
 					Name   string
 					Schema map[string]any
 				}
-				Returns    map[string]any
+				Returns map[string]any
 			}
 		}
 		Components struct{ Schemas map[string]any }
