@@ -8,42 +8,51 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// parallel runs f(0..n-1) with at most limit at once and returns the first
-// error, cancelling the context the others see.
-func parallel(ctx context.Context, n, limit int, f func(context.Context, int) error) error {
-	if n == 0 {
-		return nil
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg    sync.WaitGroup
-		once  sync.Once
-		first error
-		sem   = make(chan struct{}, limit)
-	)
-	for i := 0; i < n; i++ {
+// pool runs ledger calls with bounded concurrency; a task may add tasks. The
+// first error cancels the rest.
+type pool struct {
+	parent context.Context
+	ctx    context.Context
+	cancel context.CancelFunc
+	sem    chan struct{}
+	wg     sync.WaitGroup
+	once   sync.Once
+	err    error
+}
+
+func newPool(ctx context.Context, limit int) *pool {
+	c, cancel := context.WithCancel(ctx)
+	return &pool{parent: ctx, ctx: c, cancel: cancel, sem: make(chan struct{}, limit)}
+}
+
+func (p *pool) do(f func(context.Context) error) {
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
 		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
+		case p.sem <- struct{}{}:
+		case <-p.ctx.Done():
+			return
 		}
-		if ctx.Err() != nil {
-			break
+		defer func() { <-p.sem }()
+		if p.ctx.Err() != nil {
+			return
 		}
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			if err := f(ctx, i); err != nil {
-				once.Do(func() { first = err; cancel() })
-			}
-		}(i)
+		if err := f(p.ctx); err != nil {
+			p.once.Do(func() { p.err = err; p.cancel() })
+		}
+	}()
+}
+
+// wait waits for every task and returns the first error, or the caller's
+// context error when it was cancelled.
+func (p *pool) wait() error {
+	p.wg.Wait()
+	p.cancel()
+	if p.err != nil {
+		return p.err
 	}
-	wg.Wait()
-	if first != nil {
-		return first
-	}
-	return ctx.Err()
+	return p.parent.Err()
 }
 
 func unmarshalEnvelope(b []byte) (*common.Envelope, error) {

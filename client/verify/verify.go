@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
@@ -127,14 +128,6 @@ func Item(ctx context.Context, l Ledger, id string, opts Options) (Report, error
 	if err := r.fetch(events); err != nil {
 		return rep, err
 	}
-	roles, err := l.OrgRoles(ctx)
-	if err != nil {
-		return rep, fmt.Errorf("org roles: %w", err)
-	}
-	r.roles = roles
-	if err := r.fetchConfigs(); err != nil {
-		return rep, err
-	}
 	r.checkConfigs()
 	for _, ev := range events {
 		r.checkEvent(ev)
@@ -197,7 +190,9 @@ func (r *run) history(id string) ([]domain.CustodyEvent, error) {
 	}
 }
 
-// fetch gets every event's transaction and block, in parallel.
+// fetch gets every event's transaction and block and the ledger's org roles
+// in parallel, and each config block as soon as a fetched block names it, so
+// that a verification costs about three round trips of latency.
 func (r *run) fetch(events []domain.CustodyEvent) error {
 	r.txs = map[string]*txEntry{}
 	var ids []string
@@ -207,88 +202,108 @@ func (r *run) fetch(events []domain.CustodyEvent) error {
 			ids = append(ids, ev.TxID)
 		}
 	}
-	err := parallel(r.ctx, len(ids), r.opts.Concurrency, func(ctx context.Context, i int) error {
-		e := r.txs[ids[i]]
-		pt, err := r.l.TransactionByID(ctx, ids[i])
+	p := newPool(r.ctx, r.opts.Concurrency)
+	var mu sync.Mutex // guards r.txs entries, r.blocks, r.configs, r.roles
+	p.do(func(ctx context.Context) error {
+		roles, err := r.l.OrgRoles(ctx)
 		if err != nil {
-			if errors.Is(err, ErrNotFound) {
-				e.missing = err
-				return nil
-			}
-			return fmt.Errorf("transaction %s: %w", ids[i], err)
+			return fmt.Errorf("org roles: %w", err)
 		}
-		b, err := r.l.BlockByTxID(ctx, ids[i])
-		if err != nil {
-			if errors.Is(err, ErrNotFound) {
-				e.missing = err
-				return nil
-			}
-			return fmt.Errorf("block of transaction %s: %w", ids[i], err)
-		}
-		if pt == nil || b == nil || b.GetHeader() == nil {
-			e.missing = fmt.Errorf("empty answer for %s: %w", ids[i], ErrNotFound)
-			return nil
-		}
-		e.pt, e.block = pt, b
+		mu.Lock()
+		r.roles = roles
+		mu.Unlock()
 		return nil
 	})
-	if err != nil {
+	for _, id := range ids {
+		e := r.txs[id]
+		p.do(func(ctx context.Context) error {
+			pt, err := r.l.TransactionByID(ctx, id)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case errors.Is(err, ErrNotFound):
+				e.missing = err
+			case err != nil:
+				return fmt.Errorf("transaction %s: %w", id, err)
+			default:
+				e.pt = pt
+			}
+			return nil
+		})
+		p.do(func(ctx context.Context) error {
+			b, err := r.l.BlockByTxID(ctx, id)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case errors.Is(err, ErrNotFound):
+				e.missing = err
+			case err != nil:
+				return fmt.Errorf("block of transaction %s: %w", id, err)
+			case b.GetHeader() != nil:
+				e.block = b
+				if _, ok := r.blocks[b.Header.Number]; !ok {
+					r.blocks[b.Header.Number] = b
+				}
+				if n, err := lastConfigIndex(b); err == nil { // else reported by checkEvent
+					if _, ok := r.configs[n]; !ok {
+						r.configs[n] = &configEntry{}
+						p.do(func(ctx context.Context) error { return r.fetchBlock(ctx, &mu, n) })
+					}
+				}
+			}
+			return nil
+		})
+	}
+	if err := p.wait(); err != nil {
 		return err
 	}
-	for _, e := range r.txs {
-		if e.block != nil && e.block.GetHeader() != nil {
-			r.blocks[e.block.Header.Number] = e.block
+	for id, e := range r.txs {
+		if e.missing == nil && (e.pt == nil || e.block == nil) {
+			e.missing = fmt.Errorf("empty answer for %s: %w", id, ErrNotFound)
+		}
+		if e.missing != nil {
+			e.pt, e.block = nil, nil
 		}
 	}
 	return nil
 }
 
-// fetchConfigs gets the config block each fetched block names.
-func (r *run) fetchConfigs() error {
-	var need []uint64
-	for _, e := range r.txs {
-		if e.block == nil {
-			continue
-		}
-		n, err := lastConfigIndex(e.block)
-		if err != nil {
-			continue // reported by checkEvent
-		}
-		if _, ok := r.configs[n]; !ok {
-			r.configs[n] = &configEntry{}
-			need = append(need, n)
-		}
+// fetchBlock gets block n into the cache unless it is there; a block the
+// ledger lacks stays absent and is reported by the check that needs it.
+func (r *run) fetchBlock(ctx context.Context, mu *sync.Mutex, n uint64) error {
+	mu.Lock()
+	_, ok := r.blocks[n]
+	mu.Unlock()
+	if ok {
+		return nil
 	}
-	sort.Slice(need, func(i, j int) bool { return need[i] < need[j] })
-	return r.fetchBlocks(need)
+	b, err := r.l.BlockByNumber(ctx, n)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		return fmt.Errorf("block %d: %w", n, err)
+	}
+	if b != nil {
+		mu.Lock()
+		r.blocks[n] = b
+		mu.Unlock()
+	}
+	return nil
 }
 
-// fetchBlocks gets blocks by number that are not cached yet.
+// fetchBlocks gets blocks by number that are not cached yet, a bounded
+// batch of goroutines at a time.
 func (r *run) fetchBlocks(nums []uint64) error {
-	var todo []uint64
-	for _, n := range nums {
-		if _, ok := r.blocks[n]; !ok {
-			todo = append(todo, n)
+	var mu sync.Mutex
+	const batch = 256
+	for lo := 0; lo < len(nums); lo += batch {
+		p := newPool(r.ctx, r.opts.Concurrency)
+		for _, n := range nums[lo:min(lo+batch, len(nums))] {
+			p.do(func(ctx context.Context) error { return r.fetchBlock(ctx, &mu, n) })
 		}
-	}
-	got := make([]*common.Block, len(todo))
-	err := parallel(r.ctx, len(todo), r.opts.Concurrency, func(ctx context.Context, i int) error {
-		b, err := r.l.BlockByNumber(ctx, todo[i])
-		if err != nil {
-			if errors.Is(err, ErrNotFound) {
-				return nil
-			}
-			return fmt.Errorf("block %d: %w", todo[i], err)
-		}
-		got[i] = b
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for i, b := range got {
-		if b != nil {
-			r.blocks[todo[i]] = b
+		if err := p.wait(); err != nil {
+			return err
 		}
 	}
 	return nil

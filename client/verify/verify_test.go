@@ -471,3 +471,13 @@ func TestReportJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestItemCancelled(t *testing.T) {
+	f := newFixture(t, consensusBFT)
+	f.tenEvents(nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Item(ctx, f, testItem, Options{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+}
