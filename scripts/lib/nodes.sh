@@ -119,7 +119,7 @@ EOF
         RequestBatchMaxCount: 100
         RequestBatchMaxInterval: 50ms
         RequestForwardTimeout: 1s
-        RequestComplainTimeout: 4s
+        RequestComplainTimeout: 3s
         RequestAutoRemoveTimeout: 3m0s
         ViewChangeResendInterval: 2s
         ViewChangeTimeout: 8s
@@ -203,6 +203,10 @@ start_orderer() {
   on="$(orderer_name "$i")" oh="$(org_home "$i")" data="$(node_data "$on")"
   pid_alive "$on" && return 0
   tls="$oh/orderers/$on/tls"
+  # Raft followers wait this long for a dead leader before refusing a
+  # forwarded transaction (default 7 s); keep failures fast.
+  local RPC_TIMEOUT=7s
+  [[ $CONSENSUS == raft ]] && RPC_TIMEOUT=2s
   mkdir -p "$data"
   start_proc "$on" env FABRIC_CFG_PATH="$CFG_DIR" \
     FABRIC_LOGGING_SPEC="${PROV_ORDERER_LOGGING:-info}" \
@@ -218,6 +222,7 @@ start_orderer() {
     ORDERER_GENERAL_CLUSTER_CLIENTPRIVATEKEY="$tls/server.key" \
     ORDERER_GENERAL_BOOTSTRAPMETHOD=none \
     ORDERER_GENERAL_BACKOFF_MAXDELAY=5s \
+    ORDERER_GENERAL_CLUSTER_RPCTIMEOUT="$RPC_TIMEOUT" \
     ORDERER_CHANNELPARTICIPATION_ENABLED=true \
     ORDERER_FILELEDGER_LOCATION="$data/ledger" \
     ORDERER_CONSENSUS_WALDIR="$data/wal" \

@@ -129,11 +129,15 @@ func Start(t TB, c Config) *Network {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	start := time.Now()
-	n, err := c.Up(ctx)
+	out, err := c.Script(ctx, "up")
 	if err != nil {
 		t.Fatalf("network up: %v", err)
 	}
-	t.Logf("network up (%s, port base %d) in %v", n.Consensus, n.PortBase, time.Since(start).Round(time.Millisecond))
+	n, err := Load(c.Home)
+	if err != nil {
+		t.Fatalf("network up: %v", err)
+	}
+	t.Logf("network up (%s, port base %d) in %v:\n%s", n.Consensus, n.PortBase, time.Since(start).Round(time.Millisecond), out)
 	return n
 }
 
@@ -169,13 +173,37 @@ func (n *Network) Kill(name string) error {
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		return fmt.Errorf("kill %s (pid %d): %w", name, pid, err)
 	}
-	for i := 0; i < 100; i++ {
-		if syscall.Kill(pid, 0) != nil {
+	for i := 0; i < 250; i++ {
+		if !running(pid) {
 			return nil
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	return fmt.Errorf("%s (pid %d) still alive after SIGKILL", name, pid)
+}
+
+// running reports whether pid is alive and not a zombie (a killed daemon
+// stays a zombie until its adoptive parent reaps it).
+func running(pid int) bool {
+	if syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	// The state follows the parenthesised command name.
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 && i+2 < len(s) {
+		return s[i+2] != 'Z'
+	}
+	return true
+}
+
+// Running reports whether the node's process (by PID file) is alive.
+func (nd *Node) Running() bool {
+	pid, err := nd.PID()
+	return err == nil && running(pid)
 }
 
 // StartNode (re)starts one stopped or killed node and waits for its health.
