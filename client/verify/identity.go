@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"sync"
 	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
@@ -97,7 +98,9 @@ type mspOrg struct {
 	roots         *x509.CertPool
 	intermediates *x509.CertPool
 	revoked       map[string]bool // issuer DN + serial of revoked certificates
-	checked       map[string]error
+
+	mu      sync.Mutex // events are checked in parallel
+	checked map[string]error
 }
 
 func newMSPOrg(conf *msp.FabricMSPConfig) (*mspOrg, error) {
@@ -146,11 +149,16 @@ func newMSPOrg(conf *msp.FabricMSPConfig) (*mspOrg, error) {
 // certificates are not identities, and revoked certificates are refused.
 func (o *mspOrg) validate(cert *x509.Certificate) error {
 	key := string(cert.Raw)
-	if err, ok := o.checked[key]; ok {
+	o.mu.Lock()
+	err, ok := o.checked[key]
+	o.mu.Unlock()
+	if ok {
 		return err
 	}
-	err := o.validateUncached(cert)
+	err = o.validateUncached(cert)
+	o.mu.Lock()
 	o.checked[key] = err
+	o.mu.Unlock()
 	return err
 }
 

@@ -12,7 +12,8 @@ import (
 // are the MSP IDs with a valid endorsement, sorted; roles lists the
 // channel's peer organizations (from the config block, each with its ledger
 // role when the ledger names one). It returns a short description of what
-// was required, or an error saying what is missing.
+// was required, or an error saying what is missing. Events are checked in
+// parallel, so a Policy must be safe for concurrent use.
 type Policy func(ev domain.CustodyEvent, roles []domain.OrgRole, endorsers []string) (string, error)
 
 // DefaultPolicy is the chaincode's own rule, domain.ExpectedEndorsers: the

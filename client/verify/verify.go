@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"sync"
 
@@ -129,9 +130,8 @@ func Item(ctx context.Context, l Ledger, id string, opts Options) (Report, error
 		return rep, err
 	}
 	r.checkConfigs()
-	for _, ev := range events {
-		r.checkEvent(ev)
-	}
+	r.prepare()
+	r.checkEvents(events)
 	r.checkOrder(events)
 	if opts.Chain {
 		if err := r.checkChain(); err != nil {
@@ -154,14 +154,18 @@ type run struct {
 	blocks  map[uint64]*common.Block
 	configs map[uint64]*configEntry
 	steps   []Step
+
+	blockChecks map[uint64]*blockCheck
 }
 
 type txEntry struct {
-	pt      *peer.ProcessedTransaction
-	block   *common.Block
-	missing error // ErrNotFound from the ledger
-	parsed  *endorserTx
-	index   int // position in its block, -1 if not found
+	pt       *peer.ProcessedTransaction
+	block    *common.Block
+	missing  error // ErrNotFound from the ledger
+	parsed   *endorserTx
+	parseErr error
+	index    int // position in its block, -1 if not found
+	indexErr error
 }
 
 type configEntry struct {
@@ -366,10 +370,75 @@ func (r *run) configFor(b *common.Block) (*channelConfig, error) {
 	return ce.cfg, nil
 }
 
-func (r *run) checkEvent(ev domain.CustodyEvent) {
+// prepare parses every fetched transaction and locates it in its block,
+// once per transaction, before the events are checked in parallel.
+func (r *run) prepare() {
+	r.blockChecks = map[uint64]*blockCheck{}
+	for _, e := range r.txs {
+		if e.missing != nil {
+			continue
+		}
+		e.parsed, e.parseErr = parseEndorserTx(e.pt.GetTransactionEnvelope())
+		e.index, e.indexErr = txIndex(e.block, e.pt)
+		n := e.block.GetHeader().GetNumber()
+		if _, ok := r.blockChecks[n]; !ok {
+			r.blockChecks[n] = &blockCheck{}
+		}
+	}
+}
+
+// blockCheck holds a block's hash and signature results, computed once even
+// when several events share the block.
+type blockCheck struct {
+	once    sync.Once
+	dataErr error
+	sigs    string
+	sigErr  error
+}
+
+func (r *run) checkBlock(b *common.Block, cfg *channelConfig) *blockCheck {
+	bc := r.blockChecks[b.GetHeader().GetNumber()]
+	bc.once.Do(func() {
+		bc.dataErr = checkDataHash(b)
+		if cfg != nil {
+			bc.sigs, bc.sigErr = checkBlockSignatures(b, cfg)
+		}
+	})
+	return bc
+}
+
+// checkEvents checks the events in parallel (signature checks dominate and
+// are CPU-bound) and adds their steps in history order.
+func (r *run) checkEvents(events []domain.CustodyEvent) {
+	out := make([][]Step, len(events))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(events)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i] = r.checkEvent(events[i])
+			}
+		}()
+	}
+	for i := range events {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, steps := range out {
+		r.steps = append(r.steps, steps...)
+	}
+}
+
+// checkEvent checks one custody event; it only reads shared state (the
+// per-org certificate caches lock themselves).
+func (r *run) checkEvent(ev domain.CustodyEvent) []Step {
+	var steps []Step
 	subject := fmt.Sprintf("seq %d %s", ev.Seq, ev.Type)
 	e := r.txs[ev.TxID]
-	step := func(check string, err error, okDetail string) bool {
+	step := func(check string, err error, okDetail string) {
 		s := Step{Check: check, Subject: subject, Seq: ev.Seq, TxID: ev.TxID, OK: err == nil, Detail: okDetail}
 		if e.block != nil {
 			s.Block = e.block.GetHeader().GetNumber()
@@ -377,27 +446,22 @@ func (r *run) checkEvent(ev domain.CustodyEvent) {
 		if err != nil {
 			s.Detail = err.Error()
 		}
-		r.add(s)
-		return err == nil
+		steps = append(steps, s)
 	}
 
 	// The transaction as committed.
 	if e.missing != nil {
 		step(CheckValidationCode, fmt.Errorf("transaction %s: %w", ev.TxID, e.missing), "")
-		return
+		return steps
 	}
 	if e.pt.GetValidationCode() != int32(peer.TxValidationCode_VALID) {
 		step(CheckValidationCode, fmt.Errorf("validation code %s", peer.TxValidationCode(e.pt.GetValidationCode())), "")
 	} else {
 		step(CheckValidationCode, nil, "VALID")
 	}
-	if e.parsed == nil {
-		p, err := parseEndorserTx(e.pt.GetTransactionEnvelope())
-		if err != nil {
-			step(CheckTransactionID, fmt.Errorf("transaction %s: %w", ev.TxID, err), "")
-			return
-		}
-		e.parsed = p
+	if e.parseErr != nil {
+		step(CheckTransactionID, fmt.Errorf("transaction %s: %w", ev.TxID, e.parseErr), "")
+		return steps
 	}
 	tx := e.parsed
 	step(CheckTransactionID, tx.checkTxID(ev.TxID, r.l.Channel()), ev.TxID)
@@ -420,16 +484,15 @@ func (r *run) checkEvent(ev domain.CustodyEvent) {
 	step(CheckWriteSet, err, desc)
 
 	// The block.
-	idx, err := txIndex(e.block, e.pt)
-	e.index = idx
-	step(CheckTxInBlock, err, fmt.Sprintf("transaction %d of block %d", idx, e.block.GetHeader().GetNumber()))
-	step(CheckBlockDataHash, checkDataHash(e.block), "matches the header")
+	step(CheckTxInBlock, e.indexErr, fmt.Sprintf("transaction %d of block %d", e.index, e.block.GetHeader().GetNumber()))
+	bc := r.checkBlock(e.block, cfg)
+	step(CheckBlockDataHash, bc.dataErr, "matches the header")
 	if cfgErr != nil {
 		step(CheckBlockSignatures, cfgErr, "")
 	} else {
-		sum, err := checkBlockSignatures(e.block, cfg)
-		step(CheckBlockSignatures, err, sum)
+		step(CheckBlockSignatures, bc.sigErr, bc.sigs)
 	}
+	return steps
 }
 
 // txIndex finds the transaction in its block (same payload and signature

@@ -481,3 +481,18 @@ func TestItemCancelled(t *testing.T) {
 		t.Errorf("cancelled: %v", err)
 	}
 }
+
+// BenchmarkItemFixture is the CPU cost of verifying ten events, without
+// network round trips.
+func BenchmarkItemFixture(b *testing.B) {
+	f := newFixture(b, consensusBFT)
+	f.tenEvents(nil)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		rep, err := Item(ctx, f, testItem, Options{})
+		if err != nil || !rep.OK {
+			b.Fatal(err, rep.Failed())
+		}
+	}
+}
