@@ -33,7 +33,7 @@ source "$REPO/scripts/lib/chaincode.sh"
 # shellcheck source=lib/profiles.sh
 source "$REPO/scripts/lib/profiles.sh"
 
-usage() { sed -n '5,18p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '5,17p' "$0" | sed 's/^# \{0,1\}//'; }
 usage_die() { printf 'network: error: %s\n\n' "$*" >&2; usage >&2; exit 2; }
 
 # ---- argument parsing (before anything touches the machine) ----
@@ -108,7 +108,11 @@ need_tools() {
   fi
 }
 
+# need_home: PROV_HOME exists and is writable. A home created by a failed
+# 'up' is removed again (see cleanup_on_fail).
+CREATED_HOME=0
 need_home() {
+  [[ -d $PROV_HOME ]] || CREATED_HOME=1
   mkdir -p "$PROV_HOME" 2>/dev/null && [[ -w $PROV_HOME ]] && touch "$PROV_HOME/.prov-home" 2>/dev/null ||
     die "PROV_HOME '$PROV_HOME' is not writable"
   mkdir -p "$PROV_HOME/run" "$PROV_HOME/logs"
@@ -128,6 +132,9 @@ cleanup_on_fail() {
     log "failed: stopping the ${#STARTED[@]} processes this run started (logs kept in $PROV_HOME/logs)"
     for n in "${STARTED[@]}"; do stop_proc "$n" & done
     wait
+  fi
+  if ((rc != 0)) && ((CREATED_HOME)) && ((${#STARTED[@]} == 0)); then
+    rm -rf "$PROV_HOME"
   fi
   exit $rc
 }
@@ -169,12 +176,13 @@ all_running() {
 
 # ---- commands ----
 cmd_up() {
-  need_home
-  lock_home
   if [[ -n $STATE_CONSENSUS && -n $CONSENSUS_FLAG && $STATE_CONSENSUS != "$CONSENSUS_FLAG" ]]; then
     die "$PROV_HOME holds a $STATE_CONSENSUS network; run 'scripts/network.sh clean' before '--consensus $CONSENSUS_FLAG'"
   fi
   need_tools
+  trap cleanup_on_fail EXIT
+  need_home
+  lock_home
   local t0=$SECONDS
   if all_running && [[ -f $PROV_HOME/chaincode/deployed.env && -f $PROV_HOME/network.json && -f $PROV_HOME/state.ready ]]; then
     local i ok=1
@@ -182,11 +190,11 @@ cmd_up() {
     for i in "${PEER_ORGS[@]}"; do healthz_ok "$(port $OFF_PEER_OPS "$i")" || ok=0; done
     if ((ok)); then
       log "network already up ($CONSENSUS, PROV_HOME=$PROV_HOME, port base $PROV_PORT_BASE)"
+      trap - EXIT
       return 0
     fi
   fi
   check_ports
-  trap cleanup_on_fail EXIT
   echo "$CONSENSUS" >"$PROV_HOME/consensus"
   rm -f "$PROV_HOME/state.ready"
 
