@@ -26,6 +26,10 @@ ca_identities() {
        pass: orderer0pw
        type: orderer
        affiliation: ""
+       attrs:
+          hf.EnrollmentID: "orderer0:ecert"
+          hf.Type: "orderer:ecert"
+          hf.Affiliation: ":ecert"
 EOF
   if [[ -n $role && $tls == 0 ]]; then
     cat <<EOF
@@ -34,23 +38,36 @@ EOF
        type: admin
        affiliation: ""
        attrs:
+          hf.EnrollmentID: "admin:ecert"
+          hf.Type: "admin:ecert"
+          hf.Affiliation: ":ecert"
           prov.role: "$role:ecert"
      - name: user1
        pass: user1pw
        type: client
        affiliation: ""
        attrs:
+          hf.EnrollmentID: "user1:ecert"
+          hf.Type: "client:ecert"
+          hf.Affiliation: ":ecert"
           prov.role: "$role:ecert"
      - name: badrole
        pass: badrolepw
        type: client
        affiliation: ""
        attrs:
+          hf.EnrollmentID: "badrole:ecert"
+          hf.Type: "client:ecert"
+          hf.Affiliation: ":ecert"
           prov.role: "$bad:ecert"
      - name: norole
        pass: norolepw
        type: client
        affiliation: ""
+       attrs:
+          hf.EnrollmentID: "norole:ecert"
+          hf.Type: "client:ecert"
+          hf.Affiliation: ":ecert"
 EOF
   else
     cat <<EOF
@@ -58,6 +75,10 @@ EOF
        pass: adminpw
        type: admin
        affiliation: ""
+       attrs:
+          hf.EnrollmentID: "admin:ecert"
+          hf.Type: "admin:ecert"
+          hf.Affiliation: ":ecert"
 EOF
   fi
   if has_peer "$i"; then
@@ -66,6 +87,10 @@ EOF
        pass: peer0pw
        type: peer
        affiliation: ""
+       attrs:
+          hf.EnrollmentID: "peer0:ecert"
+          hf.Type: "peer:ecert"
+          hf.Affiliation: ":ecert"
 EOF
     if [[ $tls == 1 ]]; then
       cat <<EOF
@@ -73,6 +98,10 @@ EOF
        pass: ccserverpw
        type: peer
        affiliation: ""
+       attrs:
+          hf.EnrollmentID: "ccserver:ecert"
+          hf.Type: "peer:ecert"
+          hf.Affiliation: ":ecert"
 EOF
     fi
   fi
@@ -178,6 +207,7 @@ enroll() {
   for n in 1 2 3 4 5; do
     if "$BIN/fabric-ca-client" enroll -H "$home" -M "$msp" \
       -u "https://$user:$pw@127.0.0.1:$(port $OFF_CA "$i")" --caname "$caname" \
+      --csr.names "C=US,O=${ORG_NAMES[$i]}" \
       --tls.certfiles "$(ca_home "$i")/ca-cert.pem" "$@" >>"$PROV_HOME/logs/enroll.log" 2>&1; then
       return 0
     fi

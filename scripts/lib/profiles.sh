@@ -135,7 +135,9 @@ EOF
       [[ -d $oh/users/$u/msp ]] || continue
       ((ufirst)) || printf ', '
       ufirst=0
-      printf '"%s": {"mspDir": "%s/users/%s/msp", "tlsDir": "%s/users/%s/tls"}' "$u" "$oh" "$u" "$oh" "$u"
+      printf '"%s": {"mspDir": "%s/users/%s/msp"' "$u" "$oh" "$u"
+      [[ -d $oh/users/$u/tls ]] && printf ', "tlsDir": "%s/users/%s/tls"' "$oh" "$u"
+      printf '}'
     done
     echo "},"
     echo "      \"ca\": $(node_json "$(ca_name "$i")" ca "$i" "{\"listen\": $(port $OFF_CA "$i"), \"operations\": $(port $OFF_CA_OPS "$i")}" ", \"url\": \"https://127.0.0.1:$(port $OFF_CA "$i")\", \"tlsCACert\": \"$(ca_home "$i")/ca-cert.pem\", \"home\": \"$(ca_home "$i")\""),"
