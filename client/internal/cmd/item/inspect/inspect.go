@@ -36,7 +36,7 @@ func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 		Long: `Record that the item was inspected at a location (a 13-digit GS1 GLN) and
 what was found: match, mismatch or suspect. Any member organization may
 record an inspection; it does not change custody.`,
-		Example: `  prov item inspect 01/09506000134352/21/ABC123 --location 9506000000016 --result match`,
+		Example: `  prov item inspect 01/09506000134352/21/ABC123 --location 9506000000015 --result match`,
 		Args:    cmdutil.ExactArgs(1, "an item ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.ID, opts.Format = args[0], f.Output

@@ -51,7 +51,7 @@ transaction). Re-running is safe: items your organization already
 registered are reported as skipped, not failed. Any failed item makes the
 exit code 1; the summary lists each with its line.`,
 		Example: `  prov item register 01/09506000134352/21/ABC123 --lot L42 --expiry 261231
-  prov item register 'https://id.gs1.org/01/09506000134352/21/ABC124/10/L42?17=261231'
+  prov item register 'https://id.gs1.org/01/09506000134352/10/L42/21/ABC124?17=261231'
   prov item register --file items.csv --batch-size 500
   prov item register --file links.txt -o json`,
 		Args: cmdutil.RangeArgs(0, 1, "one item ID, or --file"),

@@ -1,0 +1,63 @@
+package recall
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/internal/cmdtest"
+	"github.com/provledger/provenance/client/internal/cmdutil"
+	"github.com/provledger/provenance/client/internal/ledger/ledgertest"
+)
+
+func TestRecall(t *testing.T) {
+	tests := []struct {
+		argv     []string
+		wantFn   string
+		wantArgs string
+		wantOut  string
+		wantCode int
+	}{
+		{[]string{"01/09506000134352/21/A", "--reason", "seal"}, "RecallItem", "01/09506000134352/21/A|seal", "Recalled item 01/09506000134352/21/A: seal", 0},
+		{[]string{"--gtin", "9506000134352", "--lot", "L1", "--reason", "r"}, "RecallLot", "09506000134352|L1|r", "Recalled lot L1 of GTIN 09506000134352: r", 0},
+		{[]string{"--gtin", "09506000134352", "--reason", "r"}, "RecallLot", "09506000134352||r", "Recalled GTIN 09506000134352: r", 0},
+		{[]string{"01/09506000134352/21/A"}, "", "", "", 2},
+		{[]string{"--lot", "L", "--reason", "r"}, "", "", "", 2},
+		{[]string{"01/09506000134352/21/A", "--gtin", "09506000134352", "--reason", "r"}, "", "", "", 2},
+		{[]string{"--gtin", "1234", "--reason", "r"}, "", "", "", 1},
+	}
+	for _, tt := range tests {
+		l := ledgertest.New("M").
+			Returns("RecallItem", domain.Recall{Scope: "item"}).
+			Returns("RecallLot", domain.Recall{Scope: "lot"})
+		f, ios := cmdtest.Factory(l)
+		err := cmdtest.Exec(NewCmd(f, nil), tt.argv...)
+		if cmdutil.ExitCode(err) != tt.wantCode {
+			t.Errorf("%v: err %v, want exit %d", tt.argv, err, tt.wantCode)
+			continue
+		}
+		if tt.wantFn == "" {
+			if len(l.Calls) != 0 {
+				t.Errorf("%v: ledger called", tt.argv)
+			}
+			continue
+		}
+		calls := l.CallsTo(tt.wantFn)
+		if len(calls) != 1 || !calls[0].Submit || strings.Join(calls[0].Args, "|") != tt.wantArgs {
+			t.Errorf("%v: calls %+v", tt.argv, l.Calls)
+		}
+		if !strings.Contains(ios.Out.(*bytes.Buffer).String(), tt.wantOut) {
+			t.Errorf("%v: out %q", tt.argv, ios.Out.(*bytes.Buffer).String())
+		}
+	}
+}
+
+func TestRecallRefused(t *testing.T) {
+	l := ledgertest.New("DistributorMSP").Refuses("RecallItem", domain.CodeWrongRole, "only the owner of prefix 9506000 may recall")
+	f, _ := cmdtest.Factory(l)
+	err := cmdtest.Exec(NewCmd(f, nil), "01/09506000134352/21/A", "--reason", "r")
+	if cmdutil.ExitCode(err) != 1 || err.Error() != "WRONG_ROLE: only the owner of prefix 9506000 may recall (transaction tx1)" {
+		t.Errorf("err = %v", err)
+	}
+}

@@ -1,0 +1,90 @@
+package offer
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/internal/cmdtest"
+	"github.com/provledger/provenance/client/internal/cmdutil"
+	"github.com/provledger/provenance/client/internal/ledger/ledgertest"
+)
+
+func echoIDs(args []string) (any, error) {
+	var ids []string
+	json.Unmarshal([]byte(args[0]), &ids)
+	return ids, nil
+}
+
+func TestOfferParsing(t *testing.T) {
+	tests := []struct {
+		argv    []string
+		ids     int
+		to      string
+		wantErr string
+	}{
+		{[]string{"a", "b", "--to", "distributor"}, 2, "distributor", ""},
+		{[]string{"a", "--to", "DistributorMSP", "--batch-size", "5"}, 1, "DistributorMSP", ""},
+		{[]string{"a"}, 0, "", "--to is required"},
+		{[]string{"--to", "x"}, 0, "", "missing item IDs"},
+		{[]string{"a", "--to", "x", "--batch-size", "2000"}, 0, "", "--batch-size"},
+	}
+	for _, tt := range tests {
+		f, _ := cmdtest.Factory(nil)
+		var got *Options
+		err := cmdtest.Exec(NewCmd(f, func(o *Options) error { got = o; return nil }), tt.argv...)
+		if tt.wantErr != "" {
+			if cmdutil.ExitCode(err) != 2 || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("%v: err %v", tt.argv, err)
+			}
+			continue
+		}
+		if err != nil || len(got.IDs) != tt.ids || got.To != tt.to {
+			t.Errorf("%v: %+v %v", tt.argv, got, err)
+		}
+	}
+}
+
+func TestOfferBatchesAndOrgName(t *testing.T) {
+	l := ledgertest.New("ManufacturerMSP").
+		Returns("GetOrgRoles", []domain.OrgRole{{MSP: "DistributorMSP", Role: "distributor"}}).
+		On("OfferTransfer", echoIDs)
+	f, ios := cmdtest.Factory(l)
+	f.Output = cmdutil.FormatJSON
+	err := cmdtest.Exec(NewCmd(f, nil), "01/09506000134352/21/A", "(01)09506000134352(21)B", "01/09506000134352/21/C", "--to", "distributor", "--batch-size", "2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := l.CallsTo("OfferTransfer")
+	if len(calls) != 2 || calls[0].Args[0] != `["01/09506000134352/21/A","01/09506000134352/21/B"]` || calls[0].Args[1] != "DistributorMSP" {
+		t.Errorf("calls %+v", calls)
+	}
+	var out cmdutil.BatchResult
+	json.Unmarshal(ios.Out.(*bytes.Buffer).Bytes(), &out)
+	if out.Action != "offer" || out.To != "DistributorMSP" || len(out.Items) != 3 || len(out.Transactions) != 2 || out.Transactions[1].TxID != "tx2" {
+		t.Errorf("out %+v", out)
+	}
+}
+
+func TestOfferRefusedHalfway(t *testing.T) {
+	n := 0
+	l := ledgertest.New("ManufacturerMSP").On("OfferTransfer", func(args []string) (any, error) {
+		if n++; n == 2 {
+			return nil, domain.Errorf(domain.CodeOnHold, "item 01/09506000134352/21/C is on customs hold")
+		}
+		return echoIDs(args)
+	})
+	f, ios := cmdtest.Factory(l)
+	err := cmdtest.Exec(NewCmd(f, nil), "01/09506000134352/21/A", "01/09506000134352/21/C", "--to", "DistributorMSP", "--batch-size", "1")
+	if cmdutil.ExitCode(err) != 1 || !strings.HasPrefix(err.Error(), "ON_HOLD: item 01/09506000134352/21/C is on customs hold (transaction tx2)") {
+		t.Errorf("err %v", err)
+	}
+	if out := ios.Out.(*bytes.Buffer).String(); out != "Offered 1 item to DistributorMSP (transaction tx1, block 11)\n  01/09506000134352/21/A\n" {
+		t.Errorf("out %q: the committed first batch must still be reported", out)
+	}
+	if len(l.CallsTo("GetOrgRoles")) != 0 {
+		t.Error("an MSP ID needs no lookup")
+	}
+}
