@@ -3,6 +3,7 @@ package contract
 import (
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strconv"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/pkg/statebased"
@@ -311,8 +312,15 @@ func (w *txWriter) putItem(v *view, it *domain.Item, sbe []string) error {
 	if err := w.putJSON(v.key, it); err != nil {
 		return err
 	}
-	if err := w.setEP(v.key, sbe...); err != nil {
-		return err
+	// Write the key-level policy only when it changes: a value-only write
+	// keeps the committed policy, and an unchanged policy written anyway
+	// would make Fabric invalidate (ENDORSEMENT_POLICY_FAILURE) any later
+	// transaction of the same block touching this item, where the read
+	// conflict (MVCC_READ_CONFLICT) is the accurate verdict.
+	if v.item == nil || !sameOrgs(itemSBE(v.item), sbe) {
+		if err := w.setEP(v.key, sbe...); err != nil {
+			return err
+		}
 	}
 	no, ng, ns, err := indexKeys(w.stub, it)
 	if err != nil {
@@ -388,4 +396,28 @@ func (w *txWriter) setEP(key string, orgs ...string) error {
 		return fmt.Errorf("set key-level policy: %w", err)
 	}
 	return nil
+}
+
+// itemSBE is the key-level policy an item key carries in its status: the
+// owner's peers, and the recipient's too while an offer is open.
+func itemSBE(it *domain.Item) []string {
+	if it.Status == domain.StatusInTransit && it.OfferedTo != "" {
+		return []string{it.Owner, it.OfferedTo}
+	}
+	return []string{it.Owner}
+}
+
+func sameOrgs(a, b []string) bool {
+	x, y := append([]string(nil), a...), append([]string(nil), b...)
+	sort.Strings(x)
+	sort.Strings(y)
+	if len(x) != len(y) {
+		return false
+	}
+	for i := range x {
+		if x[i] != y[i] {
+			return false
+		}
+	}
+	return true
 }

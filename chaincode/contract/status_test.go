@@ -62,6 +62,10 @@ func TestDecommission(t *testing.T) {
 	if it.Status != domain.StatusDecommissioned || it.Reason != "retail_sold" {
 		t.Fatalf("decommissioned = %+v", it)
 	}
+	// The key-level policy is unchanged, so not rewritten, and kept.
+	if got := f.sbeOrgs(compositeKey(t, "item", g, "A")); !equalJSON(t, got, []string{mfr}) {
+		t.Fatalf("SBE after decommission = %v", got)
+	}
 	if ev := f.history(a)[1]; ev.Type != domain.EventDecommissioned || ev.Details != "retail_sold" || ev.From != mfr {
 		t.Fatalf("event = %+v", ev)
 	}
