@@ -186,6 +186,10 @@ func checkBlockSignatures(b *common.Block, cfg *channelConfig) (string, error) {
 			problems = append(problems, fmt.Sprintf("%s: %v", signerID, err))
 			continue
 		}
+		if err := org.requireRole(id.cert, roleOrderer); err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", signerID, err))
+			continue
+		}
 		if err := verifySignature(id.cert, signed, ms.GetSignature()); err != nil {
 			// A signature that does not verify is evidence of tampering even
 			// when a quorum of others does.

@@ -99,11 +99,16 @@ func newCA(t testing.TB, mspID string) *testCA {
 // issue makes an identity certificate; mspID is what the identity will
 // claim, which a forger may set to another org than the issuing CA's.
 func (ca *testCA) issue(t testing.TB, cn, mspID string) *signer {
+	return ca.issueRole(t, cn, mspID, rolePeer)
+}
+
+// issueRole makes an identity certificate whose OU names its NodeOU role.
+func (ca *testCA) issueRole(t testing.TB, cn, mspID string, ous ...string) *signer {
 	key := newKey(t)
 	serial++
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(serial),
-		Subject:      pkix.Name{CommonName: cn, OrganizationalUnit: []string{"peer"}},
+		Subject:      pkix.Name{CommonName: cn, OrganizationalUnit: ous},
 		NotBefore:    time.Now().Add(-time.Hour),
 		NotAfter:     time.Now().Add(time.Hour), // expiry is not held against old transactions
 		KeyUsage:     x509.KeyUsageDigitalSignature,
@@ -190,18 +195,24 @@ func newFixture(t testing.TB, consensus string) *fixture {
 		f.cas[m] = newCA(t, m)
 	}
 	for _, m := range []string{mspMan, mspDist, mspCust} {
-		f.users[m] = f.cas[m].issue(t, "user1", m)
+		f.users[m] = f.cas[m].issueRole(t, "user1", m, roleClient)
 		f.peers[m] = f.cas[m].issue(t, "peer0."+m, m)
 	}
 	for i := 1; i <= 4; i++ {
-		f.orderers = append(f.orderers, &consenter{id: uint32(i), signer: f.cas[mspOrd].issue(t, fmt.Sprintf("orderer%d", i), mspOrd)})
+		f.orderers = append(f.orderers, &consenter{id: uint32(i), signer: f.cas[mspOrd].issueRole(t, fmt.Sprintf("orderer%d", i), mspOrd, roleOrderer)})
 	}
 	f.addBlock(f.configEnvelope(), []byte{0}, blockOpts{})
 	return f
 }
 
 func mspValue(ca *testCA, crl []byte) *common.ConfigValue {
-	fc := &msp.FabricMSPConfig{Name: ca.msp, RootCerts: [][]byte{ca.pem}}
+	ou := func(role string) *msp.FabricOUIdentifier {
+		return &msp.FabricOUIdentifier{Certificate: ca.pem, OrganizationalUnitIdentifier: role}
+	}
+	fc := &msp.FabricMSPConfig{Name: ca.msp, RootCerts: [][]byte{ca.pem}, FabricNodeOus: &msp.FabricNodeOUs{
+		Enable: true, ClientOuIdentifier: ou(roleClient), PeerOuIdentifier: ou(rolePeer),
+		AdminOuIdentifier: ou(roleAdmin), OrdererOuIdentifier: ou(roleOrderer),
+	}}
 	if crl != nil {
 		fc.RevocationList = [][]byte{crl}
 	}
@@ -317,6 +328,7 @@ type txOpts struct {
 	namespace       string
 	eventTimestamp  string // event claims another timestamp than the tx
 	otherTxID       bool   // channel header tx ID that is not hash(nonce, creator)
+	otherProposal   bool   // endorsements of another proposal
 	blockOpts       blockOpts
 }
 
@@ -383,8 +395,18 @@ func (f *fixture) add(typ domain.EventType, from, to string, o txOpts) domain.Cu
 		{Namespace: "_lifecycle", Rwset: mustMarshal(&kvrwset.KVRWSet{})},
 		{Namespace: o.namespace, Rwset: mustMarshal(&kvrwset.KVRWSet{Writes: writes})},
 	}})
+	shdr := mustMarshal(&common.SignatureHeader{Creator: creator, Nonce: nonce})
+	chdr := mustMarshal(&common.ChannelHeader{
+		Type: int32(common.HeaderType_ENDORSER_TRANSACTION), ChannelId: testChannel,
+		TxId: hdrTxID, Timestamp: timestamppb.New(at),
+	})
+	ccpp := []byte("proposal")
+	proposalHash := sha256.Sum256(concat(chdr, shdr, ccpp))
+	if o.otherProposal {
+		proposalHash = sha256.Sum256([]byte("another proposal"))
+	}
 	prp := mustMarshal(&peer.ProposalResponsePayload{
-		ProposalHash: sum[:],
+		ProposalHash: proposalHash[:],
 		Extension: mustMarshal(&peer.ChaincodeAction{
 			Results: results, ChaincodeId: &peer.ChaincodeID{Name: o.namespace, Version: "1.0"},
 			Response: &peer.Response{Status: 200},
@@ -398,20 +420,16 @@ func (f *fixture) add(typ domain.EventType, from, to string, o txOpts) domain.Cu
 	if o.flipEndorsement {
 		ends[0].Signature = flip(ends[0].Signature)
 	}
-	shdr := mustMarshal(&common.SignatureHeader{Creator: creator, Nonce: nonce})
 	tx := mustMarshal(&peer.Transaction{Actions: []*peer.TransactionAction{{
 		Header: shdr,
 		Payload: mustMarshal(&peer.ChaincodeActionPayload{
-			ChaincodeProposalPayload: []byte("proposal"),
+			ChaincodeProposalPayload: ccpp,
 			Action:                   &peer.ChaincodeEndorsedAction{ProposalResponsePayload: prp, Endorsements: ends},
 		}),
 	}}})
 	payload := mustMarshal(&common.Payload{
 		Header: &common.Header{
-			ChannelHeader: mustMarshal(&common.ChannelHeader{
-				Type: int32(common.HeaderType_ENDORSER_TRANSACTION), ChannelId: testChannel,
-				TxId: hdrTxID, Timestamp: timestamppb.New(at),
-			}),
+			ChannelHeader:   chdr,
 			SignatureHeader: shdr,
 		},
 		Data: tx,

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
 	"sync"
 	"time"
 
@@ -97,7 +98,9 @@ type mspOrg struct {
 	id            string
 	roots         *x509.CertPool
 	intermediates *x509.CertPool
-	revoked       map[string]bool // issuer DN + serial of revoked certificates
+	revoked       map[string]bool   // issuer DN + serial of revoked certificates
+	nodeOUs       map[string]string // OU identifier -> role, when NodeOUs are enabled
+	admins        map[string]bool   // raw certificates listed as admins
 
 	mu      sync.Mutex // events are checked in parallel
 	checked map[string]error
@@ -109,7 +112,24 @@ func newMSPOrg(conf *msp.FabricMSPConfig) (*mspOrg, error) {
 		roots:         x509.NewCertPool(),
 		intermediates: x509.NewCertPool(),
 		revoked:       map[string]bool{},
+		admins:        map[string]bool{},
 		checked:       map[string]error{},
+	}
+	if n := conf.GetFabricNodeOus(); n.GetEnable() {
+		o.nodeOUs = map[string]string{}
+		for role, id := range map[string]*msp.FabricOUIdentifier{
+			roleClient: n.GetClientOuIdentifier(), rolePeer: n.GetPeerOuIdentifier(),
+			roleAdmin: n.GetAdminOuIdentifier(), roleOrderer: n.GetOrdererOuIdentifier(),
+		} {
+			if ou := id.GetOrganizationalUnitIdentifier(); ou != "" {
+				o.nodeOUs[ou] = role
+			}
+		}
+	}
+	for _, b := range conf.GetAdmins() {
+		if c, err := parsePEMCert(b); err == nil {
+			o.admins[string(c.Raw)] = true
+		}
 	}
 	if len(conf.GetRootCerts()) == 0 {
 		return nil, fmt.Errorf("MSP %s has no root certificates", o.id)
@@ -142,6 +162,42 @@ func newMSPOrg(conf *msp.FabricMSPConfig) (*mspOrg, error) {
 		}
 	}
 	return o, nil
+}
+
+// NodeOU roles.
+const (
+	roleClient  = "client"
+	rolePeer    = "peer"
+	roleAdmin   = "admin"
+	roleOrderer = "orderer"
+)
+
+// requireRole checks that cert plays one of roles in the org, as Fabric's
+// NodeOU classification does: with NodeOUs enabled an identity carries
+// exactly one of the configured role OUs (or is listed as an admin); without
+// NodeOUs every valid member passes.
+func (o *mspOrg) requireRole(cert *x509.Certificate, roles ...string) error {
+	if o.nodeOUs == nil {
+		return nil
+	}
+	var have []string
+	if o.admins[string(cert.Raw)] {
+		have = append(have, roleAdmin)
+	}
+	for _, ou := range cert.Subject.OrganizationalUnit {
+		if r, ok := o.nodeOUs[ou]; ok {
+			have = append(have, r)
+		}
+	}
+	if len(have) != 1 {
+		return fmt.Errorf("certificate %q of %s has node roles %v; Fabric needs exactly one", cert.Subject.CommonName, o.id, have)
+	}
+	for _, r := range roles {
+		if have[0] == r {
+			return nil
+		}
+	}
+	return fmt.Errorf("certificate %q of %s is a %s, not %s", cert.Subject.CommonName, o.id, have[0], strings.Join(roles, " or "))
 }
 
 // validate checks that cert chains to the org's roots, as Fabric's MSP does:

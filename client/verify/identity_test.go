@@ -322,3 +322,30 @@ func TestLegacyLastConfig(t *testing.T) {
 		t.Error("filter without metadata")
 	}
 }
+
+func TestRequireRole(t *testing.T) {
+	ca := newCA(t, "OrgMSP")
+	admin := ca.issueRole(t, "listed-admin", "OrgMSP") // no OU, listed in Admins
+	conf := &msp.FabricMSPConfig{Name: "OrgMSP", RootCerts: [][]byte{ca.pem}, Admins: [][]byte{admin.certPEM},
+		FabricNodeOus: &msp.FabricNodeOUs{Enable: true,
+			ClientOuIdentifier: &msp.FabricOUIdentifier{OrganizationalUnitIdentifier: "client"},
+			PeerOuIdentifier:   &msp.FabricOUIdentifier{OrganizationalUnitIdentifier: "peer"}}}
+	o, err := newMSPOrg(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := o.requireRole(admin.cert, roleAdmin); err != nil {
+		t.Errorf("listed admin: %v", err)
+	}
+	if err := o.requireRole(ca.issueRole(t, "c", "OrgMSP", "client").cert, roleClient, roleAdmin); err != nil {
+		t.Errorf("client: %v", err)
+	}
+	if err := o.requireRole(ca.issueRole(t, "n", "OrgMSP", "other").cert, roleClient); err == nil {
+		t.Error("identity without a node role accepted")
+	}
+	conf.FabricNodeOus = nil
+	o, _ = newMSPOrg(conf)
+	if err := o.requireRole(ca.issueRole(t, "n", "OrgMSP").cert, rolePeer); err != nil {
+		t.Errorf("without NodeOUs every member passes: %v", err)
+	}
+}

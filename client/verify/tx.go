@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -21,14 +22,17 @@ import (
 
 // endorserTx is a parsed endorser transaction envelope.
 type endorserTx struct {
-	env       *common.Envelope
-	chdr      *common.ChannelHeader
-	shdr      *common.SignatureHeader
-	creator   *identity
-	action    *peer.ChaincodeEndorsedAction
-	ccAction  *peer.ChaincodeAction
-	txRWSet   *rwset.TxReadWriteSet
-	timestamp time.Time
+	env     *common.Envelope
+	chdr    *common.ChannelHeader
+	shdr    *common.SignatureHeader
+	creator *identity
+	action  *peer.ChaincodeEndorsedAction
+	prp     *peer.ProposalResponsePayload
+	// proposalHash is recomputed from the transaction, to compare with prp's.
+	proposalHash []byte
+	ccAction     *peer.ChaincodeAction
+	txRWSet      *rwset.TxReadWriteSet
+	timestamp    time.Time
 }
 
 func parseEndorserTx(env *common.Envelope) (*endorserTx, error) {
@@ -69,12 +73,14 @@ func parseEndorserTx(env *common.Envelope) (*endorserTx, error) {
 		return nil, fmt.Errorf("chaincode action payload: %w", err)
 	}
 	t.action = cap.GetAction()
-	prp := &peer.ProposalResponsePayload{}
-	if err := proto.Unmarshal(t.action.GetProposalResponsePayload(), prp); err != nil {
+	ph := sha256.Sum256(concat(payload.GetHeader().GetChannelHeader(), tx.Actions[0].GetHeader(), cap.GetChaincodeProposalPayload()))
+	t.proposalHash = ph[:]
+	t.prp = &peer.ProposalResponsePayload{}
+	if err := proto.Unmarshal(t.action.GetProposalResponsePayload(), t.prp); err != nil {
 		return nil, fmt.Errorf("proposal response payload: %w", err)
 	}
 	t.ccAction = &peer.ChaincodeAction{}
-	if err := proto.Unmarshal(prp.GetExtension(), t.ccAction); err != nil {
+	if err := proto.Unmarshal(t.prp.GetExtension(), t.ccAction); err != nil {
 		return nil, fmt.Errorf("chaincode action: %w", err)
 	}
 	t.txRWSet = &rwset.TxReadWriteSet{}
@@ -111,6 +117,10 @@ func (t *endorserTx) checkCreator(cfg *channelConfig) (string, error) {
 	if err := org.validate(t.creator.cert); err != nil {
 		return "", fmt.Errorf("creator: %w", err)
 	}
+	// The channel's Writers: a client, admin or orderer of the org.
+	if err := org.requireRole(t.creator.cert, roleClient, roleAdmin, roleOrderer); err != nil {
+		return "", fmt.Errorf("creator: %w", err)
+	}
 	if err := verifySignature(t.creator.cert, t.env.GetPayload(), t.env.GetSignature()); err != nil {
 		return "", fmt.Errorf("creator %s: %w", t.creator, err)
 	}
@@ -125,6 +135,12 @@ func (t *endorserTx) checkEndorsements(cfg *channelConfig) ([]string, string, er
 	ends := t.action.GetEndorsements()
 	if len(ends) == 0 {
 		return nil, "", errors.New("no endorsements")
+	}
+	// The endorsed response must be for this very proposal, as Fabric's
+	// validator checks: SHA-256(channel header, action signature header,
+	// chaincode proposal payload).
+	if !bytes.Equal(t.proposalHash, t.prp.GetProposalHash()) {
+		return nil, "", fmt.Errorf("endorsements are for another proposal: proposal hash %x, computed %x", t.prp.GetProposalHash(), t.proposalHash)
 	}
 	var (
 		orgs, names, problems []string
@@ -142,6 +158,11 @@ func (t *endorserTx) checkEndorsements(cfg *channelConfig) ([]string, string, er
 			continue
 		}
 		if err := org.validate(id.cert); err != nil {
+			problems = append(problems, fmt.Sprintf("endorser %s: %v", id, err))
+			continue
+		}
+		// An org's Endorsement policy counts its peers only.
+		if err := org.requireRole(id.cert, rolePeer); err != nil {
 			problems = append(problems, fmt.Sprintf("endorser %s: %v", id, err))
 			continue
 		}

@@ -254,6 +254,32 @@ func TestItemTampered(t *testing.T) {
 			want: []string{CheckTxInBlock}, detail: "does not hold",
 		},
 		{
+			name: "endorsement signed by a client, not a peer",
+			opts: func(f *fixture) map[int]txOpts {
+				return map[int]txOpts{7: {endorsers: []*signer{f.users[mspDist], f.peers[mspMan]}}}
+			},
+			want: []string{CheckEndorsements, CheckEndorsePolicy}, detail: "is a client, not peer",
+		},
+		{
+			name: "endorsements of another proposal",
+			opts: func(f *fixture) map[int]txOpts { return map[int]txOpts{3: {otherProposal: true}} },
+			want: []string{CheckEndorsements, CheckEndorsePolicy}, detail: "another proposal",
+		},
+		{
+			name: "transaction created by a peer",
+			opts: func(f *fixture) map[int]txOpts {
+				return map[int]txOpts{2: {creator: f.peers[mspMan]}}
+			},
+			want: []string{CheckCreatorSignature}, detail: "is a peer",
+		},
+		{
+			name: "identity with two node roles",
+			opts: func(f *fixture) map[int]txOpts {
+				return map[int]txOpts{2: {creator: f.cas[mspMan].issueRole(t, "both", mspMan, roleClient, rolePeer)}}
+			},
+			want: []string{CheckCreatorSignature}, detail: "exactly one",
+		},
+		{
 			name: "custom policy refuses",
 			policy: func(ev domain.CustodyEvent, _ []domain.OrgRole, endorsers []string) (string, error) {
 				if ev.Type == domain.EventAccepted && len(endorsers) < 3 {
@@ -332,6 +358,20 @@ func TestItemRaftTooFewSigners(t *testing.T) {
 	failed := failedChecks(rep)
 	if len(failed) != 1 || len(failed[CheckBlockSignatures]) != 1 || !strings.Contains(failed[CheckBlockSignatures][0].Detail, "0 valid of 1") {
 		t.Fatalf("want seq 4's block signatures to fail, got %v", failed)
+	}
+}
+
+func TestItemRaftClientSignedBlock(t *testing.T) {
+	f := newFixture(t, "etcdraft")
+	f.orderers[0].signer = f.cas[mspOrd].issueRole(t, "ordclient", mspOrd, roleClient)
+	f.tenEvents(map[int]txOpts{4: {blockOpts: blockOpts{signers: 1}}})
+	rep, err := Item(context.Background(), f, testItem, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := failedChecks(rep)
+	if len(failed[CheckBlockSignatures]) != 1 || !strings.Contains(failed[CheckBlockSignatures][0].Detail, "is a client, not orderer") {
+		t.Fatalf("got %v", failed)
 	}
 }
 
