@@ -440,5 +440,6 @@ func clearError(err error) bool {
 	s := strings.ToLower(err.Error())
 	return len(s) > 10 && (strings.Contains(s, "orderer") || strings.Contains(s, "quorum") ||
 		strings.Contains(s, "endorse") || strings.Contains(s, "chaincode") || strings.Contains(s, "unavailable") ||
-		strings.Contains(s, "connection") || strings.Contains(s, "peer"))
+		strings.Contains(s, "connection") || strings.Contains(s, "peer") ||
+		strings.Contains(s, "commit status") || strings.Contains(s, "deadline"))
 }

@@ -45,6 +45,7 @@ func load(c *provtest.Conn, ids []string, workers int, onLaunch func(n int64)) [
 					client.WithArguments(js([]string{ids[i]}), provtest.Distributor.MSP))
 				if err != nil {
 					o.err = provtest.Detailed(err)
+					o.txID = provtest.TxIDOf(err)
 					o.done = time.Now()
 					continue
 				}
@@ -75,10 +76,14 @@ func TestLeaderKillBFT(t *testing.T) {
 	leaderKill(t, bft)
 }
 
-func TestLeaderKillRaft(t *testing.T) {
+// TestRaft runs the tests that need the Raft network on one: the leader kill
+// and the replay (Raft orderers keep no memory of processed requests, so a
+// replay reaches a block and the peers mark it DUPLICATE_TXID).
+func TestRaft(t *testing.T) {
 	provtest.Integration(t)
 	nw := harness.Start(t, harness.Config{Home: provtest.NetHome("faults-raft"), PortBase: raftPortBase, Consensus: "raft"})
-	leaderKill(t, nw)
+	t.Run("LeaderKill", func(t *testing.T) { leaderKill(t, nw) })
+	t.Run("Replay", func(t *testing.T) { replayCheck(t, nw, true) })
 }
 
 // leaderKill: 500 transfers in flight, the leading ordering node SIGKILLed
@@ -89,8 +94,11 @@ func leaderKill(t *testing.T, nw *harness.Network) {
 	const n, workers, killAfter = 500, 40, 150
 	e := newEnv(t, nw)
 	ids := e.register(n, "LK")
-	before := e.items(e.cus, ids)
 	provtest.WaitSameHeight(t, 20*time.Second, e.peerConns()...)
+	before := e.items(e.cus, ids)
+	// A transaction lost with the killed leader never gets a commit status:
+	// bound the client's wait so such a loss is reported as a failure.
+	submitter := provtest.ConnectOpts(t, nw.Home, provtest.Manufacturer, "user1", provtest.ConnectOptions{CommitTimeout: 20 * time.Second})
 
 	ctx := context.Background()
 	var leader *harness.Node
@@ -111,7 +119,7 @@ func leaderKill(t *testing.T, nw *harness.Network) {
 	var killedAt time.Time
 	killErr := make(chan error, 1)
 	start := time.Now()
-	res := load(e.mfr, ids, workers, func(k int64) {
+	res := load(submitter, ids, workers, func(k int64) {
 		if k == killAfter {
 			killOnce.Do(func() {
 				killedAt = time.Now()
@@ -188,9 +196,14 @@ func leaderKill(t *testing.T, nw *harness.Network) {
 			lost++
 			t.Errorf("%s: client told VALID (tx %s) but ledger says %s owner %s", ids[i], o.txID, a.Status, a.Owner)
 		case !o.committed && offered:
-			// Reported failed yet ordered later: the client was told it failed
-			// (a commit-status timeout leaves the outcome open); counted, not lost.
+			// Reported failed, yet ordered: the gateway's "insufficient number
+			// of orderers" or a commit-status timeout leaves the outcome open.
+			// Counted, and it must be the very transaction the client holds
+			// the ID of, so the client can resolve it (qscc / commit status).
 			ambiguous++
+			if code, err := e.cus.TxValidation(o.txID); o.txID == "" || code != "VALID" {
+				t.Errorf("%s offered, but the client's failed tx %q is %q (%v)", ids[i], o.txID, code, err)
+			}
 		case !o.committed && a.Seq != b.Seq:
 			t.Errorf("%s: reported failed, not offered, but seq moved %d -> %d", ids[i], b.Seq, a.Seq)
 		}
@@ -256,10 +269,12 @@ func TestTwoOrderersDown(t *testing.T) {
 
 	var lat []time.Duration
 	var sample error
-	for _, id := range ids {
+	txIDs := make([]string, len(ids))
+	for i, id := range ids {
 		s := time.Now()
 		_, err := e.mfr.Submit("OfferTransfer", js([]string{id}), provtest.Distributor.MSP)
 		lat = append(lat, time.Since(s))
+		txIDs[i] = provtest.TxIDOf(err)
 		if err == nil {
 			t.Errorf("transfer of %s committed with two of four ordering nodes down", id)
 			continue
@@ -295,17 +310,14 @@ func TestTwoOrderersDown(t *testing.T) {
 	restarted := time.Now()
 	var attempts int
 	var resumed time.Duration
+	u := provtest.Unique()
 	for {
 		attempts++
-		_, err := e.mfr.Submit("OfferTransfer", js([]string{ids[0]}), provtest.Distributor.MSP)
-		if err == nil {
+		// A fresh registration per attempt: its success says the channel orders again.
+		probe := provtest.Key(e.gtin, "TP"+u+string(rune('A'+attempts%26))+strings.Repeat("0", attempts/26%3))
+		_, err := e.mfr.Submit("RegisterItems", js([]domain.ItemInput{{ID: probe}}))
+		if err == nil || domain.CodeOf(err) == domain.CodeAlreadyExists {
 			resumed = time.Since(restarted)
-			break
-		}
-		if domain.CodeOf(err) == domain.CodeInvalidTransition {
-			// An earlier attempt was ordered after all (reported failed, committed late).
-			resumed = time.Since(restarted)
-			t.Logf("a failed attempt was ordered after recovery: %v", short(err.Error()))
 			break
 		}
 		if time.Since(restarted) > 3*time.Minute {
@@ -316,9 +328,18 @@ func TestTwoOrderersDown(t *testing.T) {
 	height, agreeTook := e.waitAgree(90 * time.Second)
 	after := e.items(e.cus, ids)
 	late := 0
-	for i := 1; i < len(ids); i++ {
-		if after[i].Seq != before[i].Seq {
-			late++
+	for i := range ids {
+		if after[i].Seq == before[i].Seq {
+			continue
+		}
+		late++
+		// Committed once, and by the transaction whose ID the client was given
+		// with its failure: the outcome is resolvable, nothing happened twice.
+		if after[i].Seq != before[i].Seq+1 || after[i].Status != domain.StatusInTransit {
+			t.Errorf("%s changed more than once after recovery: %+v", ids[i], after[i])
+		}
+		if code, err := e.cus.TxValidation(txIDs[i]); code != "VALID" {
+			t.Errorf("%s moved, but the client's tx %q is %q (%v)", ids[i], txIDs[i], code, err)
 		}
 	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
@@ -329,7 +350,11 @@ func TestTwoOrderersDown(t *testing.T) {
 		short(errString(sample)), restarted.Sub(restartAt).Round(time.Millisecond), resumed.Round(time.Millisecond),
 		attempts, time.Since(killedAt).Round(time.Millisecond), late, height, agreeTook.Round(time.Millisecond))
 	if late != 0 {
-		t.Errorf("%d transfers reported failed were committed after recovery", late)
+		// Measured, not a failure of the ledger: the two surviving BFT nodes keep
+		// the requests in their pools and order them once a quorum is back, so
+		// the gateway's "insufficient number of orderers" means "not ordered
+		// yet", not "will never be". Clients must resolve such an error by tx ID.
+		t.Logf("FINDING: %d of %d transfers reported failed (no quorum) were committed after the restart, each once, under the tx ID the client was given", late, len(ids))
 	}
 }
 

@@ -232,6 +232,7 @@ func TestChaincodeServerKill(t *testing.T) {
 			}
 			if sample == "" {
 				sample = short(r.err.Error())
+				t.Logf("first failure in full: %v", r.err)
 			}
 		}
 	}

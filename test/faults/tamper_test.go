@@ -65,11 +65,10 @@ func TestLedgerTamper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	at := bytes.Index(raw[off:], blk.GetHeader().GetPreviousHash())
-	if at < 0 {
-		t.Fatalf("previous hash of block %d not found at offset %d of %s", target, off, file)
+	pos := off
+	if !bytes.HasPrefix(raw[pos:], blk.GetHeader().GetPreviousHash()) {
+		t.Fatalf("block %d's previous hash is not at offset %d of %s", target, pos, file)
 	}
-	pos := off + at
 	raw[pos] ^= 0x01
 	if err := os.WriteFile(file, raw, 0o644); err != nil {
 		t.Fatal(err)
@@ -135,7 +134,11 @@ func blockOfTx(c *provtest.Conn, txID string) (*common.Block, error) {
 }
 
 // locateBlock finds block number n in the channel's block files under a
-// peer's ledger dir: files are a sequence of (uvarint length, Block bytes).
+// peer's ledger dir and returns the file and the offset of the block's
+// previous-hash bytes. Fabric's block files are a sequence of (uvarint
+// length, serialized block); a serialized block starts with its header as
+// uvarint number, length-prefixed data hash, length-prefixed previous hash
+// (common/ledger/blkstorage/block_serialization.go), not as a protobuf Block.
 func locateBlock(ledgerDir string, n uint64) (string, int, error) {
 	var files []string
 	_ = filepath.WalkDir(ledgerDir, func(p string, d fs.DirEntry, err error) error {
@@ -158,12 +161,21 @@ func locateBlock(ledgerDir string, n uint64) (string, int, error) {
 			if k <= 0 || off+k+int(l) > len(raw) {
 				break
 			}
-			blk := &common.Block{}
-			if err := proto.Unmarshal(raw[off+k:off+k+int(l)], blk); err != nil {
-				return "", 0, fmt.Errorf("%s at %d: %w", f, off, err)
+			blk := raw[off+k : off+k+int(l)]
+			num, a := binary.Uvarint(blk)
+			if a <= 0 {
+				return "", 0, fmt.Errorf("%s at %d: bad block number", f, off)
 			}
-			if blk.GetHeader().GetNumber() == n {
-				return f, off + k, nil
+			dl, b := binary.Uvarint(blk[a:])
+			if b <= 0 {
+				return "", 0, fmt.Errorf("%s at %d: bad data hash length", f, off)
+			}
+			pl, c := binary.Uvarint(blk[a+b+int(dl):])
+			if c <= 0 || pl == 0 {
+				return "", 0, fmt.Errorf("%s at %d: bad previous hash length", f, off)
+			}
+			if num == n {
+				return f, off + k + a + b + int(dl) + c, nil
 			}
 			off += k + int(l)
 		}

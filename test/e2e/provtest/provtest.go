@@ -22,6 +22,7 @@ import (
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
@@ -334,13 +335,22 @@ type Conn struct {
 type ConnectOptions struct {
 	Peer     *PeerEndpoint // another org's peer than org's own
 	NoSigner bool          // offline signing: the gateway gets no signer
+	// CommitTimeout bounds the wait for a commit status (default 90 s): a
+	// transaction lost with a killed ordering node never gets one.
+	CommitTimeout time.Duration
 }
 
 // Connect opens a gateway connection as user of org through org's peer.
 // The connection is closed at the end of the test.
 func Connect(t testing.TB, home string, org Org, user string) *Conn {
 	t.Helper()
-	c, err := ConnectWith(home, org, user, ConnectOptions{})
+	return ConnectOpts(t, home, org, user, ConnectOptions{})
+}
+
+// ConnectOpts is Connect with options.
+func ConnectOpts(t testing.TB, home string, org Org, user string, o ConnectOptions) *Conn {
+	t.Helper()
+	c, err := ConnectWith(home, org, user, o)
 	if err != nil {
 		t.Fatalf("connect as %s/%s: %v", org.Dir, user, err)
 	}
@@ -371,8 +381,11 @@ func ConnectWith(home string, org Org, user string, o ConnectOptions) (*Conn, er
 		client.WithEvaluateTimeout(20 * time.Second),
 		client.WithEndorseTimeout(30 * time.Second),
 		client.WithSubmitTimeout(30 * time.Second),
-		client.WithCommitStatusTimeout(90 * time.Second),
 	}
+	if o.CommitTimeout == 0 {
+		o.CommitTimeout = 90 * time.Second
+	}
+	opts = append(opts, client.WithCommitStatusTimeout(o.CommitTimeout))
 	if !o.NoSigner {
 		opts = append(opts, client.WithSign(s.Sign))
 	}
@@ -409,6 +422,10 @@ func (c *Conn) Submit(fn string, args ...string) ([]byte, error) {
 func Detailed(err error) error {
 	if err == nil {
 		return nil
+	}
+	var te *client.TransactionError
+	if errors.As(err, &te) {
+		return err // its Error() already lists every peer's message
 	}
 	st, ok := status.FromError(err)
 	if !ok {
@@ -708,4 +725,32 @@ func WaitSameHeight(t testing.TB, timeout time.Duration, conns ...*Conn) uint64 
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// TxIDOf returns the transaction ID a gateway error carries, or "".
+func TxIDOf(err error) string {
+	var te *client.TransactionError
+	if errors.As(err, &te) {
+		return te.TransactionID
+	}
+	var ce *client.CommitError
+	if errors.As(err, &ce) {
+		return ce.TransactionID
+	}
+	return ""
+}
+
+// TxValidation asks qscc for a committed transaction's validation code
+// (peer.TxValidationCode name), or "" with the error when it is not on the
+// ledger.
+func (c *Conn) TxValidation(txID string) (string, error) {
+	b, err := c.Network.GetContract("qscc").EvaluateTransaction("GetTransactionByID", Channel, txID)
+	if err != nil {
+		return "", Detailed(err)
+	}
+	pt := &peer.ProcessedTransaction{}
+	if err := proto.Unmarshal(b, pt); err != nil {
+		return "", err
+	}
+	return peer.TxValidationCode(pt.GetValidationCode()).String(), nil
 }
