@@ -9,6 +9,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"strings"
 	"testing"
@@ -347,5 +348,94 @@ func TestRequireRole(t *testing.T) {
 	o, _ = newMSPOrg(conf)
 	if err := o.requireRole(ca.issueRole(t, "n", "OrgMSP").cert, rolePeer); err != nil {
 		t.Errorf("without NodeOUs every member passes: %v", err)
+	}
+}
+
+// A config update that replaces the consenters is signed by the old set;
+// the blocks after it by the new set.
+func TestConsenterRotation(t *testing.T) {
+	build := func(t *testing.T, signConfigWithNew bool) (*fixture, uint64) {
+		f := newFixture(t, consensusBFT)
+		f.add("REGISTERED", "", mspMan, txOpts{})
+		old := f.orderers
+		var fresh []*consenter
+		for i := 5; i <= 8; i++ {
+			fresh = append(fresh, &consenter{id: uint32(i), signer: f.cas[mspOrd].issueRole(t, fmt.Sprintf("orderer%d", i), mspOrd, roleOrderer)})
+		}
+		f.orderers = fresh
+		env := f.configEnvelope()
+		if !signConfigWithNew {
+			f.orderers = old
+		}
+		cfgNum := uint64(len(f.blocks))
+		f.addBlock(env, []byte{0}, blockOpts{lastConfig: cfgNum})
+		f.orderers = fresh
+		f.add("INSPECTED", "", "", txOpts{blockOpts: blockOpts{lastConfig: cfgNum}})
+		return f, cfgNum
+	}
+	t.Run("signed by the old set", func(t *testing.T) {
+		f, cfgNum := build(t, false)
+		rep, err := Item(context.Background(), f, testItem, Options{Chain: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.OK {
+			t.Fatalf("failed: %+v", rep.Failed())
+		}
+		var details []string
+		for _, s := range rep.Steps {
+			if s.Check == CheckChannelConfig {
+				details = append(details, s.Detail)
+			}
+		}
+		if len(details) != 2 || !strings.Contains(details[1], "signed under config block 0") || cfgNum != 2 {
+			t.Errorf("config steps %q", details)
+		}
+	})
+	t.Run("signed by the new set only", func(t *testing.T) {
+		f, _ := build(t, true)
+		rep, err := Item(context.Background(), f, testItem, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		failed := failedChecks(rep)
+		if len(failed[CheckChannelConfig]) != 1 || !strings.Contains(failed[CheckChannelConfig][0].Detail, "not in the config") {
+			t.Fatalf("got %+v", failed)
+		}
+	})
+}
+
+func TestGenesisPin(t *testing.T) {
+	f := newFixture(t, consensusBFT)
+	f.tenEvents(nil)
+	h, _ := blockHeaderHash(f.blocks[0].Header)
+	rep, err := Item(context.Background(), f, testItem, Options{GenesisHash: h})
+	if err != nil || !rep.OK {
+		t.Fatalf("pinned genesis: %v %+v", err, rep.Failed())
+	}
+	rep, err = Item(context.Background(), f, testItem, Options{GenesisHash: flip(h)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := failedChecks(rep)
+	if len(failed[CheckChannelConfig]) != 1 || !strings.Contains(failed[CheckChannelConfig][0].Detail, "pinned") || len(failed[CheckBlockSignatures]) != 10 {
+		t.Fatalf("wrong genesis: %+v", failed)
+	}
+}
+
+// A block before a config update that names a later config is refused
+// instead of looping.
+func TestConfigChainPointsForward(t *testing.T) {
+	f := newFixture(t, consensusBFT)
+	f.add("REGISTERED", "", mspMan, txOpts{blockOpts: blockOpts{lastConfig: 2}})
+	f.addBlock(f.configEnvelope(), []byte{0}, blockOpts{lastConfig: 2})
+	f.add("INSPECTED", "", "", txOpts{blockOpts: blockOpts{lastConfig: 2}})
+	rep, err := Item(context.Background(), f, testItem, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := failedChecks(rep)
+	if len(failed[CheckChannelConfig]) != 1 || !strings.Contains(failed[CheckChannelConfig][0].Detail, "not an earlier one") {
+		t.Fatalf("got %+v", failed)
 	}
 }

@@ -6,6 +6,7 @@
 package verify
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -56,6 +57,9 @@ type Options struct {
 	Policy Policy
 	// Concurrency bounds parallel ledger calls; 0 means 8.
 	Concurrency int
+	// GenesisHash, when set, pins the channel: the genesis block's header
+	// hash must equal it. Genesis is otherwise the trust anchor as served.
+	GenesisHash []byte
 }
 
 // Names of the checks, as Step.Check.
@@ -129,6 +133,9 @@ func Item(ctx context.Context, l Ledger, id string, opts Options) (Report, error
 	if err := r.fetch(events); err != nil {
 		return rep, err
 	}
+	if err := r.resolveConfigs(); err != nil {
+		return rep, err
+	}
 	r.checkConfigs()
 	r.prepare()
 	r.checkEvents(events)
@@ -171,6 +178,11 @@ type txEntry struct {
 type configEntry struct {
 	cfg *channelConfig
 	err error
+	// prev is the config in force before this one (named by the block just
+	// before it), whose orderers signed it; prevErr says why it is unknown.
+	prev     uint64
+	prevErr  error
+	resolved bool
 }
 
 func (r *run) add(s Step) { r.steps = append(r.steps, s) }
@@ -313,6 +325,59 @@ func (r *run) fetchBlocks(nums []uint64) error {
 	return nil
 }
 
+// resolveConfigs fetches, for every config block after genesis, the block
+// just before it and the config that block names, until the chain of
+// configs reaches genesis: each config update is then checked against the
+// orderers of the config before it, and genesis is the trust anchor.
+func (r *run) resolveConfigs() error {
+	for {
+		var need []uint64
+		for n, ce := range r.configs {
+			if n > 0 && !ce.resolved {
+				need = append(need, n-1)
+			}
+		}
+		if len(need) == 0 {
+			return nil
+		}
+		if err := r.fetchBlocks(need); err != nil {
+			return err
+		}
+		var added []uint64
+		for n, ce := range r.configs {
+			if n == 0 || ce.resolved {
+				continue
+			}
+			ce.resolved = true
+			b := r.blocks[n-1]
+			if b == nil {
+				ce.prevErr = fmt.Errorf("block %d: %w", n-1, ErrNotFound)
+				continue
+			}
+			p, err := lastConfigIndex(b)
+			switch {
+			case err != nil:
+				ce.prevErr = fmt.Errorf("block %d: %w", n-1, err)
+			case p >= n:
+				ce.prevErr = fmt.Errorf("block %d names config block %d, not an earlier one", n-1, p)
+			default:
+				ce.prev = p
+				if _, ok := r.configs[p]; !ok {
+					r.configs[p] = &configEntry{}
+					added = append(added, p)
+				}
+			}
+		}
+		if err := r.fetchBlocks(added); err != nil {
+			return err
+		}
+	}
+}
+
+// checkConfigs checks the config blocks from genesis up: each parses, its
+// data hash holds, genesis has the pinned hash (Options.GenesisHash), and
+// every later one carries the signatures of the orderers of the config
+// before it.
 func (r *run) checkConfigs() {
 	nums := make([]uint64, 0, len(r.configs))
 	for n := range r.configs {
@@ -321,37 +386,66 @@ func (r *run) checkConfigs() {
 	sort.Slice(nums, func(i, j int) bool { return nums[i] < nums[j] })
 	for _, n := range nums {
 		ce := r.configs[n]
+		ce.err = r.checkConfig(n, ce)
+		if ce.err != nil {
+			ce.cfg = nil
+		}
 		s := Step{Check: CheckChannelConfig, Subject: fmt.Sprintf("config block %d", n), Block: n}
-		b := r.blocks[n]
-		switch {
-		case b == nil:
-			ce.err = fmt.Errorf("config block %d: %w", n, ErrNotFound)
-		case b.GetHeader().GetNumber() != n:
-			ce.err = fmt.Errorf("asked for config block %d, got block %d", n, b.GetHeader().GetNumber())
-		default:
-			if err := checkDataHash(b); err != nil {
-				ce.err = fmt.Errorf("config block %d: %w", n, err)
-			} else {
-				ce.cfg, ce.err = parseConfigBlock(b)
-			}
-		}
-		// A config block after genesis must itself carry the orderers'
-		// signatures; genesis is the trust anchor (and --chain binds later
-		// blocks to it).
-		if ce.err == nil && n > 0 {
-			if _, err := checkBlockSignatures(b, ce.cfg); err != nil {
-				ce.err = fmt.Errorf("config block %d signatures: %w", n, err)
-				ce.cfg = nil
-			}
-		}
 		if ce.err != nil {
 			s.Detail = ce.err.Error()
 		} else {
 			s.OK = true
 			s.Detail = ce.cfg.describe()
+			if n == 0 && len(r.opts.GenesisHash) > 0 {
+				s.Detail += fmt.Sprintf("; genesis hash %x as pinned", r.opts.GenesisHash)
+			} else if n > 0 {
+				s.Detail += fmt.Sprintf("; signed under config block %d", ce.prev)
+			}
 		}
 		r.add(s)
 	}
+}
+
+func (r *run) checkConfig(n uint64, ce *configEntry) error {
+	b := r.blocks[n]
+	switch {
+	case b == nil:
+		return fmt.Errorf("config block %d: %w", n, ErrNotFound)
+	case b.GetHeader().GetNumber() != n:
+		return fmt.Errorf("asked for config block %d, got block %d", n, b.GetHeader().GetNumber())
+	}
+	if err := checkDataHash(b); err != nil {
+		return fmt.Errorf("config block %d: %w", n, err)
+	}
+	cfg, err := parseConfigBlock(b)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		if len(r.opts.GenesisHash) > 0 {
+			h, err := blockHeaderHash(b.Header)
+			if err != nil {
+				return err
+			}
+			if !bytes.Equal(h, r.opts.GenesisHash) {
+				return fmt.Errorf("genesis block hash %x, pinned %x", h, r.opts.GenesisHash)
+			}
+		}
+		ce.cfg = cfg
+		return nil
+	}
+	if ce.prevErr != nil {
+		return fmt.Errorf("config before block %d: %w", n, ce.prevErr)
+	}
+	prev := r.configs[ce.prev]
+	if prev == nil || prev.cfg == nil {
+		return fmt.Errorf("config block %d: the config before it (block %d) is unusable", n, ce.prev)
+	}
+	if _, err := checkBlockSignatures(b, prev.cfg); err != nil {
+		return fmt.Errorf("config block %d signatures (orderers of config block %d): %w", n, ce.prev, err)
+	}
+	ce.cfg = cfg
+	return nil
 }
 
 // configFor returns the channel config in force for block b.
@@ -559,9 +653,16 @@ func (r *run) checkOrder(events []domain.CustodyEvent) {
 			seqErr = fmt.Errorf("seq %d (block %d) comes after seq %d (block %d)", c.ev.Seq, c.block, p.ev.Seq, p.block)
 		}
 	}
-	for _, ev := range events {
-		if seqErr == nil && ev.Item != events[0].Item {
+	// The history itself: one item, sequence 1..n without gaps, so that a
+	// peer cannot leave an event (a recall, a theft) out of the middle.
+	for i, ev := range events {
+		if seqErr != nil {
+			break
+		}
+		if ev.Item != events[0].Item {
 			seqErr = fmt.Errorf("history mixes items %s and %s", events[0].Item, ev.Item)
+		} else if ev.Seq != uint64(i+1) {
+			seqErr = fmt.Errorf("history position %d holds seq %d: events are missing or repeated", i+1, ev.Seq)
 		}
 	}
 	span := ""

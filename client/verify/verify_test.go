@@ -280,6 +280,13 @@ func TestItemTampered(t *testing.T) {
 			want: []string{CheckCreatorSignature}, detail: "exactly one",
 		},
 		{
+			name: "history leaves an event out",
+			after: func(f *fixture) {
+				f.events = append(f.events[:4:4], f.events[5:]...)
+			},
+			want: []string{CheckEventOrder}, detail: "missing",
+		},
+		{
 			name: "custom policy refuses",
 			policy: func(ev domain.CustodyEvent, _ []domain.OrgRole, endorsers []string) (string, error) {
 				if ev.Type == domain.EventAccepted && len(endorsers) < 3 {
