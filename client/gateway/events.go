@@ -2,8 +2,11 @@ package gateway
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/provledger/provenance/client/internal/ledger"
 )
@@ -36,4 +39,24 @@ func (c *Conn) ChaincodeEvents(ctx context.Context, start *ledger.Position) (<-c
 		}
 	}()
 	return out, nil
+}
+
+// Height implements ledger.EventSource with qscc GetChainInfo.
+func (c *Conn) Height(ctx context.Context) (uint64, error) {
+	const fn = "GetChainInfo"
+	prop, err := c.network.GetContract("qscc").NewProposal(fn, client.WithArguments(c.cfg.Channel))
+	if err != nil {
+		return 0, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeouts.Evaluate)
+	defer cancel()
+	b, err := prop.EvaluateWithContext(ctx)
+	if err != nil {
+		return 0, c.translate(ledger.OpEvaluate, "qscc "+fn, prop.TransactionID(), err)
+	}
+	var info common.BlockchainInfo
+	if err := proto.Unmarshal(b, &info); err != nil {
+		return 0, fmt.Errorf("qscc %s: %w", fn, err)
+	}
+	return info.GetHeight(), nil
 }

@@ -44,6 +44,9 @@ type EventSource interface {
 	// ChaincodeEvents starts a stream. A non-nil start resumes at that
 	// position (block, and the last transaction already seen in it).
 	ChaincodeEvents(ctx context.Context, start *Position) (<-chan Event, error)
+	// Height is the channel's current block height: where "from now on"
+	// starts, pinned so that a reconnect misses nothing.
+	Height(ctx context.Context) (uint64, error)
 }
 
 // Position is where an event stream (re)starts.

@@ -124,7 +124,11 @@ type Events struct {
 	Batches [][]ledger.Event
 	Starts  []*ledger.Position
 	Fail    int // number of ChaincodeEvents calls to refuse first
+	Tip     uint64 // what Height returns
 }
+
+// Height implements ledger.EventSource.
+func (e *Events) Height(context.Context) (uint64, error) { return e.Tip, nil }
 
 // ChaincodeEvents implements ledger.EventSource.
 func (e *Events) ChaincodeEvents(ctx context.Context, start *ledger.Position) (<-chan ledger.Event, error) {

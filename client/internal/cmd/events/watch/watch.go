@@ -38,7 +38,8 @@ func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 		Short: "Stream custody events as they commit",
 		Long: `Print the chaincode's custody events: one line per transaction with its
 block, transaction ID, event type and items (-o json: one JSON object per
-line). Without --from-block the stream starts at the next commit.
+line). Without --from-block the stream starts at the next block to commit
+(the chain height when the command starts).
 
 With --checkpoint FILE the position after each printed event is saved, and
 a later run with the same file resumes right after it. If the peer goes
@@ -108,7 +109,23 @@ func Run(ctx context.Context, opts *Options) error {
 	seen := 0
 	delay := opts.MinBackoff
 	for {
-		events, err := src.ChaincodeEvents(ctx, pos)
+		var events <-chan ledger.Event
+		if pos == nil {
+			// "from the next commit": pin it to a block number now, so a
+			// reconnect resumes there instead of skipping what it missed
+			var h uint64
+			if h, err = src.Height(ctx); err == nil {
+				pos = &ledger.Position{Block: h}
+				if cp != nil {
+					if err := cp.CheckpointTransaction(h, ""); err != nil {
+						return fmt.Errorf("checkpoint %s: %w", opts.Checkpoint, err)
+					}
+				}
+			}
+		}
+		if pos != nil {
+			events, err = src.ChaincodeEvents(ctx, pos)
+		}
 		if err == nil {
 			for ev := range events {
 				delay = opts.MinBackoff // the stream works again
