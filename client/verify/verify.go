@@ -1,8 +1,3 @@
-// Package verify checks an item's custody record against the ledger itself:
-// for every custody event it fetches the transaction and its block through
-// qscc and checks signatures, endorsement policy, write set, block hashes and
-// orderer signatures against the channel's config block, so that a party
-// need not trust any one peer's answer.
 package verify
 
 import (
@@ -29,7 +24,8 @@ type Ledger interface {
 	ChaincodeName() string
 	// History returns one page of the item's custody events (chaincode GetHistory).
 	History(ctx context.Context, id string, fromSeq uint64, limit int) (domain.HistoryPage, error)
-	// OrgRoles returns the MSP-to-role bindings (chaincode GetOrgRoles).
+	// OrgRoles returns the MSP-to-role bindings (chaincode GetOrgRoles); they
+	// only name roles for a Policy, the organizations come from the config.
 	OrgRoles(ctx context.Context) ([]domain.OrgRole, error)
 	// TransactionByID returns a committed transaction (qscc GetTransactionByID).
 	// A transaction the ledger does not have is an error wrapping ErrNotFound.
@@ -64,19 +60,19 @@ type Options struct {
 
 // Names of the checks, as Step.Check.
 const (
-	CheckChannelConfig    = "channel-config"     // config block parses, its data hash holds
+	CheckChannelConfig    = "channel-config"     // config block parses, hashes, is signed under the config before it
 	CheckValidationCode   = "validation-code"    // the transaction committed VALID
 	CheckTransactionID    = "transaction-id"     // tx ID = hash(nonce, creator), channel, event's tx
 	CheckEventMatchesTx   = "event-matches-tx"   // event's txId, timestamp, submitter = the signed tx's
 	CheckCreatorSignature = "creator-signature"  // creator signed the payload; cert chains to its org root
-	CheckEndorsements     = "endorsements"       // every endorsement verifies; endorser chains to its org root
+	CheckEndorsements     = "endorsements"       // every endorsement verifies, is a peer of its org, for this proposal
 	CheckEndorsePolicy    = "endorsement-policy" // endorsing orgs satisfy the transition's policy
 	CheckWriteSet         = "write-set"          // write set holds exactly this event
 	CheckTxInBlock        = "tx-in-block"        // the block holds this very transaction, VALID
 	CheckBlockDataHash    = "block-data-hash"    // header data hash = hash of the block's data
 	CheckBlockSignatures  = "block-signatures"   // enough ordering nodes signed the header
 	CheckTimestamps       = "timestamps"         // never backwards in block order
-	CheckEventOrder       = "event-order"        // sequence numbers rise in block order
+	CheckEventOrder       = "event-order"        // history is seq 1..n without gaps, rising in block order
 	CheckHashChain        = "hash-chain"         // previous-hash chain from genesis (Options.Chain)
 )
 

@@ -5,7 +5,9 @@
 // BenchmarkVerifyItem10 measures one verification.
 //
 // It runs only with PROV_INTEGRATION=1; the network is stopped (state kept)
-// when the tests end.
+// when the tests end, or left running with PROV_KEEP_NETWORK=1.
+// PROV_CONSENSUS=raft creates an etcdraft network instead of SmartBFT (on a
+// PROV_HOME that does not exist yet).
 package verifytest
 
 import (
@@ -48,7 +50,8 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	cfg := harness.Config{Home: filepath.Join(repo, ".prov-verify"), PortBase: portBase}
+	// PROV_CONSENSUS=raft|bft picks the consensus when the network is created.
+	cfg := harness.Config{Home: filepath.Join(repo, ".prov-verify"), PortBase: portBase, Consensus: os.Getenv("PROV_CONSENSUS")}
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	start := time.Now()
 	nw, err = cfg.Up(ctx)

@@ -1,0 +1,31 @@
+// Package verify checks an item's custody record against the ledger itself,
+// so that a party need not trust any one peer's answer. For every custody
+// event that GetHistory returns it fetches the transaction (qscc
+// GetTransactionByID) and its block (qscc GetBlockByTxID) and checks, step by
+// step: validation code VALID; transaction ID = hash(nonce, creator); the
+// creator's signature, certificate chain and NodeOU role; every endorsement's
+// signature over the proposal response, its peer's chain and role, and that
+// it endorsed this very proposal; that the endorsing organizations satisfy
+// domain.ExpectedEndorsers for the transition; that the write set holds
+// exactly this event under its key; that the block holds the transaction, its
+// data hash matches its header and a BFT quorum of the consenters (or, for
+// Raft, an orderer) signed the header; and, over the whole record, that the
+// sequence is gapless and timestamps never run backwards in block order.
+// Options.Chain adds the previous-hash chain from genesis to the item's last
+// block.
+//
+// Trust model. Certificates are checked against the organizations' root CAs
+// and the consenter set of the config block in force for each block (its
+// LAST_CONFIG), never against what a transaction claims. A config update is
+// accepted only with the signatures of the orderers of the config before it,
+// down to the genesis block, which is the trust anchor: as served by the peer,
+// or pinned with Options.GenesisHash. The chaincode-level MAJORITY is counted
+// over the config's peer organizations.
+//
+// Limits. A peer can still withhold the newest events (the history is
+// checked gapless, not complete): verify through another organization's peer
+// when that matters. Idemix MSPs, OU identifiers scoped to a certificate,
+// the SHA3 hash family and certificate expiry at transaction time are not
+// modelled. All formats follow Fabric 3.1 (protoutil.BlockHeaderBytes,
+// ComputeBlockDataHash, BlockSignatureVerifier, SmartBFT's quorum).
+package verify
