@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds Fabric v3.1.1 (peer, orderer, configtxgen, configtxlator, osnadmin) and
 # Fabric CA v1.5.21 (fabric-ca-server, fabric-ca-client) from the pinned build
-# module in network/fabric-build into <repo>/bin. Idempotent: when every binary
+# modules network/fabric-build (Fabric) and network/fabric-build/ca (Fabric CA,
+# with its own dependency versions: see its tools.go) into <repo>/bin. Idempotent: when every binary
 # is present and reports the expected version it returns at once.
 #
 # Usage: scripts/install-fabric.sh [--force]
@@ -15,7 +16,7 @@ FABRIC_COMMIT=435a7f1
 CA_VERSION=1.5.21
 FABRIC_CMDS=(peer orderer configtxgen configtxlator osnadmin)
 CA_CMDS=(fabric-ca-server fabric-ca-client)
-STAMP_TEXT="fabric $FABRIC_VERSION ($FABRIC_COMMIT) fabric-ca $CA_VERSION"
+STAMP_TEXT="fabric $FABRIC_VERSION ($FABRIC_COMMIT) fabric-ca $CA_VERSION (own module)"
 
 die() { echo "install-fabric: $*" >&2; exit 1; }
 
@@ -32,7 +33,10 @@ version_ok() {
   local b="$BIN/$1" want out
   [[ -x "$b" ]] || return 1
   case "$1" in
-    fabric-ca-*) want="Version: $CA_VERSION"; out="$("$b" version 2>/dev/null)" || return 1 ;;
+    fabric-ca-*)
+      # A CA built inside the Fabric module has the wrong viper: require our stamp.
+      [[ "$(cat "$BIN/.fabric-build-stamp" 2>/dev/null)" == "$STAMP_TEXT" ]] || return 1
+      want="Version: $CA_VERSION"; out="$("$b" version 2>/dev/null)" || return 1 ;;
     configtxgen) want="Version: $FABRIC_VERSION"; out="$("$b" -version 2>/dev/null)" || return 1 ;;
     # osnadmin has no version flag: trust the stamp written by our own build.
     osnadmin) want="$STAMP_TEXT"; out="$(cat "$BIN/.fabric-build-stamp" 2>/dev/null)" || return 1 ;;
@@ -54,21 +58,29 @@ command -v go >/dev/null 2>&1 || die "Go is required to build Fabric but 'go' is
 command -v gcc >/dev/null 2>&1 || die "gcc is required (cgo: fabric-ca's sqlite3 driver and the PKCS#11 code) but 'gcc' is not on PATH (apt-get install gcc)"
 mkdir -p "$BIN" 2>/dev/null && [[ -w "$BIN" ]] || die "cannot write to $BIN"
 
-pkgs=()
+fabric_pkgs=() ca_pkgs=()
 for c in "${missing[@]}"; do
   case "$c" in
-    fabric-ca-*) pkgs+=("github.com/hyperledger/fabric-ca/cmd/$c") ;;
-    *) pkgs+=("github.com/hyperledger/fabric/cmd/$c") ;;
+    fabric-ca-*) ca_pkgs+=("github.com/hyperledger/fabric-ca/cmd/$c") ;;
+    *) fabric_pkgs+=("github.com/hyperledger/fabric/cmd/$c") ;;
   esac
 done
-echo "install-fabric: building ${missing[*]} into $BIN (about 2 minutes cold)"
+echo "install-fabric: building ${missing[*]} into $BIN (about 2-3 minutes cold)"
 start=$(date +%s)
-cd "$REPO/network/fabric-build"
-# One go build for all packages: they compile in parallel and share the cache.
-# go install pkg@version is not usable here (the proxy refuses version listings).
-CGO_ENABLED=1 GOFLAGS=-mod=mod go build -trimpath -o "$BIN/" \
-  -ldflags "-X github.com/hyperledger/fabric/common/metadata.Version=$FABRIC_VERSION -X github.com/hyperledger/fabric/common/metadata.CommitSHA=$FABRIC_COMMIT -X github.com/hyperledger/fabric-ca/lib/metadata.Version=$CA_VERSION" \
-  "${pkgs[@]}" || die "go build failed (see above)"
+rm -f "$BIN/.fabric-build-stamp"
+# One go build per module: its packages compile in parallel and share the
+# cache. go install pkg@version is not usable here (the proxy refuses version
+# listings).
+if [[ ${#fabric_pkgs[@]} -gt 0 ]]; then
+  (cd "$REPO/network/fabric-build" && CGO_ENABLED=1 GOFLAGS=-mod=mod go build -trimpath -o "$BIN/" \
+    -ldflags "-X github.com/hyperledger/fabric/common/metadata.Version=$FABRIC_VERSION -X github.com/hyperledger/fabric/common/metadata.CommitSHA=$FABRIC_COMMIT" \
+    "${fabric_pkgs[@]}") || die "go build of Fabric failed (see above)"
+fi
+if [[ ${#ca_pkgs[@]} -gt 0 ]]; then
+  (cd "$REPO/network/fabric-build/ca" && CGO_ENABLED=1 GOFLAGS=-mod=mod go build -trimpath -o "$BIN/" \
+    -ldflags "-X github.com/hyperledger/fabric-ca/lib/metadata.Version=$CA_VERSION" \
+    "${ca_pkgs[@]}") || die "go build of Fabric CA failed (see above)"
+fi
 echo "$STAMP_TEXT" >"$BIN/.fabric-build-stamp"
 for c in "${missing[@]}"; do
   version_ok "$c" || die "$BIN/$c was built but does not report the expected version"

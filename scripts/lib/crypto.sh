@@ -6,9 +6,13 @@
 
 CA_ADMIN_PW=caadminpw
 
-# ca_identities ORG TLS: registry entries (YAML) for one of the org's CAs.
+# ca_identities ORG TLS: registry entries (YAML) preloaded into one of the
+# org's CAs: the registrar and the node identities. Users are registered
+# through the API (register_users) so that their certificates carry
+# prov.role and the standard hf.EnrollmentID/hf.Type/hf.Affiliation
+# attributes exactly as fabric-ca-client register makes them.
 ca_identities() {
-  local i=$1 tls=$2 role=${ORG_ROLES[$1]} bad=${ORG_BADROLES[$1]}
+  local i=$1 tls=$2
   cat <<EOF
      - name: caadmin
        pass: $CA_ADMIN_PW
@@ -26,59 +30,13 @@ ca_identities() {
        pass: orderer0pw
        type: orderer
        affiliation: ""
-       attrs:
-          hf.EnrollmentID: "orderer0:ecert"
-          hf.Type: "orderer:ecert"
-          hf.Affiliation: ":ecert"
 EOF
-  if [[ -n $role && $tls == 0 ]]; then
+  if [[ $tls == 1 ]]; then
     cat <<EOF
      - name: admin
        pass: adminpw
        type: admin
        affiliation: ""
-       attrs:
-          hf.EnrollmentID: "admin:ecert"
-          hf.Type: "admin:ecert"
-          hf.Affiliation: ":ecert"
-          prov.role: "$role:ecert"
-     - name: user1
-       pass: user1pw
-       type: client
-       affiliation: ""
-       attrs:
-          hf.EnrollmentID: "user1:ecert"
-          hf.Type: "client:ecert"
-          hf.Affiliation: ":ecert"
-          prov.role: "$role:ecert"
-     - name: badrole
-       pass: badrolepw
-       type: client
-       affiliation: ""
-       attrs:
-          hf.EnrollmentID: "badrole:ecert"
-          hf.Type: "client:ecert"
-          hf.Affiliation: ":ecert"
-          prov.role: "$bad:ecert"
-     - name: norole
-       pass: norolepw
-       type: client
-       affiliation: ""
-       attrs:
-          hf.EnrollmentID: "norole:ecert"
-          hf.Type: "client:ecert"
-          hf.Affiliation: ":ecert"
-EOF
-  else
-    cat <<EOF
-     - name: admin
-       pass: adminpw
-       type: admin
-       affiliation: ""
-       attrs:
-          hf.EnrollmentID: "admin:ecert"
-          hf.Type: "admin:ecert"
-          hf.Affiliation: ":ecert"
 EOF
   fi
   if has_peer "$i"; then
@@ -87,10 +45,6 @@ EOF
        pass: peer0pw
        type: peer
        affiliation: ""
-       attrs:
-          hf.EnrollmentID: "peer0:ecert"
-          hf.Type: "peer:ecert"
-          hf.Affiliation: ":ecert"
 EOF
     if [[ $tls == 1 ]]; then
       cat <<EOF
@@ -98,10 +52,6 @@ EOF
        pass: ccserverpw
        type: peer
        affiliation: ""
-       attrs:
-          hf.EnrollmentID: "ccserver:ecert"
-          hf.Type: "peer:ecert"
-          hf.Affiliation: ":ecert"
 EOF
     fi
   fi
@@ -216,6 +166,45 @@ enroll() {
   die "enrolling $user at ${ORG_DIRS[$i]}/$caname failed (see $PROV_HOME/logs/enroll.log)"
 }
 
+# register ORG NAME TYPE [ATTRS]: register a user at the org's identity CA
+# with the caadmin registrar (enrolled into orgs/<dir>/ca-admin).
+register() {
+  local i=$1 name=$2 type=$3 attrs=${4:-} out n
+  local args=(register -H "$(org_home "$i")/ca-admin" -u "https://127.0.0.1:$(port $OFF_CA "$i")" --caname ca
+    --tls.certfiles "$(ca_home "$i")/ca-cert.pem" --id.name "$name" --id.secret "${name}pw" --id.type "$type")
+  [[ -n $attrs ]] && args+=(--id.attrs "$attrs")
+  for n in 1 2 3 4 5; do
+    if out="$("$BIN/fabric-ca-client" "${args[@]}" 2>&1)"; then return 0; fi
+    [[ $out == *"already registered"* ]] && return 0
+    sleep 0.2
+  done
+  echo "$out" >>"$PROV_HOME/logs/enroll.log"
+  die "registering $name at ${ORG_DIRS[$i]} failed (see $PROV_HOME/logs/enroll.log)"
+}
+
+# enroll_users ORG: register and enroll the org's users: admin (NodeOU admin)
+# and, for peer orgs, user1, badrole (another org's role) and norole.
+enroll_users() {
+  local i=$1 oh role=${ORG_ROLES[$1]} bad=${ORG_BADROLES[$1]} pids=() p u
+  oh="$(org_home "$i")"
+  enroll "$i" caadmin "$CA_ADMIN_PW" ca "$oh/ca-admin/msp"
+  if [[ -n $role ]]; then
+    register "$i" admin admin "prov.role=$role:ecert" & pids+=($!)
+    register "$i" user1 client "prov.role=$role:ecert" & pids+=($!)
+    register "$i" badrole client "prov.role=$bad:ecert" & pids+=($!)
+    register "$i" norole client & pids+=($!)
+  else
+    register "$i" admin admin & pids+=($!)
+  fi
+  for p in "${pids[@]}"; do wait "$p" || return 1; done
+  pids=()
+  for u in admin user1 badrole norole; do
+    [[ $u != admin && -z $role ]] && continue
+    enroll "$i" "$u" "${u}pw" ca "$oh/users/$u/msp" & pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p" || return 1; done
+}
+
 # nodeou_config CACERTFILE: NodeOUs config.yaml content for an MSP.
 nodeou_config() {
   cat <<EOF
@@ -259,15 +248,12 @@ enroll_org() {
   local hosts_o="$on,127.0.0.1,localhost" hosts_p="$pn,127.0.0.1,localhost"
   enroll "$i" orderer0 orderer0pw ca "$oh/orderers/$on/msp" --csr.cn "$on" & pids+=($!)
   enroll "$i" orderer0 orderer0pw tlsca "$oh/orderers/$on/tls" --enrollment.profile tls --csr.cn "$on" --csr.hosts "$hosts_o" & pids+=($!)
-  enroll "$i" admin adminpw ca "$oh/users/admin/msp" & pids+=($!)
+  enroll_users "$i" & pids+=($!)
   enroll "$i" admin adminpw tlsca "$oh/users/admin/tls" --enrollment.profile tls & pids+=($!)
   if has_peer "$i"; then
     enroll "$i" peer0 peer0pw ca "$oh/peers/$pn/msp" --csr.cn "$pn" & pids+=($!)
     enroll "$i" peer0 peer0pw tlsca "$oh/peers/$pn/tls" --enrollment.profile tls --csr.cn "$pn" --csr.hosts "$hosts_p" & pids+=($!)
     enroll "$i" ccserver ccserverpw tlsca "$oh/ccserver/tls" --enrollment.profile tls --csr.cn "cc.$dir.prov" --csr.hosts "cc.$dir.prov,127.0.0.1,localhost" & pids+=($!)
-    for u in user1 badrole norole; do
-      enroll "$i" "$u" "${u}pw" ca "$oh/users/$u/msp" & pids+=($!)
-    done
   fi
   for p in "${pids[@]}"; do wait "$p" || return 1; done
 
