@@ -6,11 +6,12 @@
 //   - Config{Home, PortBase, Consensus}.Up/Down/Clean/Script run
 //     scripts/network.sh on that PROV_HOME and port base.
 //   - Start(t, cfg) is the test entry point: it skips unless PROV_INTEGRATION=1,
-//     brings the network up and registers a cleanup that removes it (logs are
-//     copied to t.TempDir-independent PROV_HOME/../<name>-logs on failure).
+//     brings the network up and registers a cleanup that removes it even when
+//     the test fails (then the logs are kept in <Home>-logs first).
 //   - Network.Node(name), Nodes(kind), Org(dir) look nodes up; Node.PID,
-//     Network.Kill(name) (SIGKILL by PID file), Network.StartNode(ctx, name)
-//     (scripts/network.sh start-node: restart and wait for /healthz).
+//     Node.Running, Network.Kill(name) (SIGKILL by PID file, waits until the
+//     process is gone), Network.StartNode(ctx, name) (scripts/network.sh
+//     start-node: restart one process and wait for its /healthz).
 //   - Network.Height(ctx, node) reads ledger_blockchain_height from a node's
 //     operations endpoint; WaitHeight waits until nodes reach a height;
 //     Leader(ctx) finds the ordering node that leads (BFT or Raft metrics).
@@ -18,5 +19,14 @@
 //     org's peer as PROV_HOME/orgs/<org>/users/<user>; Conn.Contract() is the
 //     provenance chaincode on channel supplychain.
 //
-// Ports never need guessing: every value comes from network.json.
+// Node names are <kind>.<org>.prov: ca.customs.prov, orderer0.orderer.prov,
+// peer0.manufacturer.prov, cc.distributor.prov. Ports never need guessing:
+// every value comes from network.json.
+//
+// Example:
+//
+//	n := harness.Start(t, harness.Config{Home: home, PortBase: 20000, Consensus: "bft"})
+//	c, err := n.Connect("manufacturer", "user1")
+//	...
+//	_, err = c.Contract().Submit("Ping")
 package harness
