@@ -264,6 +264,9 @@ func (c *Contract) ListItems(ctx contractapi.TransactionContextInterface, by, va
 		return nil, domain.Errorf(domain.CodeInvalidArgument, "list by %q: use owner, gtin, lot or status", by)
 	}
 	stub := ctx.GetStub()
+	if err := checkBookmark(stub, index, attrs, bookmark); err != nil {
+		return nil, err
+	}
 	it, meta, err := stub.GetStateByPartialCompositeKeyWithPagination(index, attrs, size, bookmark)
 	if err != nil {
 		return nil, fmt.Errorf("query %s: %w", index, err)

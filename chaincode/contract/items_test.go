@@ -205,6 +205,15 @@ func TestGetItemsAndQueries(t *testing.T) {
 	if got := list("status", "ACTIVE", "100"); len(got) != 6 {
 		t.Fatalf("by status ACTIVE: %v", got)
 	}
+	// A bookmark from another query is refused, not followed.
+	var page domain.ItemPage
+	f.decode(f.h.Evaluate(nil, "ListItems", "owner", mfr, "2", ""), &page)
+	if err := f.h.Evaluate(nil, "ListItems", "status", "ACTIVE", "2", page.Bookmark).Err(); domain.CodeOf(err) != domain.CodeInvalidArgument {
+		t.Fatalf("foreign bookmark: %v", err)
+	}
+	if err := f.h.Evaluate(nil, "ListPrefixes", "", "2", page.Bookmark).Err(); domain.CodeOf(err) != domain.CodeInvalidArgument {
+		t.Fatalf("foreign bookmark for prefixes: %v", err)
+	}
 	if got := list("owner", dist, ""); len(got) != 0 {
 		t.Fatalf("by owner dist: %v", got)
 	}

@@ -2,6 +2,7 @@ package contract
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 
@@ -81,4 +82,21 @@ func indexKeys(stub shim.ChaincodeStubInterface, it *domain.Item) (owner, gtin, 
 	}
 	status, err = key(stub, idxStatus, string(it.Status), it.GTIN, it.Serial)
 	return
+}
+
+// checkBookmark refuses a bookmark outside the queried index range: the peer
+// starts the range at the bookmark, so a foreign one would page through
+// other keys.
+func checkBookmark(stub shim.ChaincodeStubInterface, obj string, attrs []string, bookmark string) error {
+	if bookmark == "" {
+		return nil
+	}
+	prefix, err := key(stub, obj, attrs...)
+	if err != nil {
+		return err
+	}
+	if !strings.HasPrefix(bookmark, prefix) {
+		return domain.Errorf(domain.CodeInvalidArgument, "bookmark %q does not belong to this query", bookmark)
+	}
+	return nil
 }

@@ -317,6 +317,9 @@ func (c *Contract) ListPrefixes(ctx contractapi.TransactionContextInterface, sta
 	if err != nil {
 		return nil, err
 	}
+	if err := checkBookmark(ctx.GetStub(), objPrefix, nil, bookmark); err != nil {
+		return nil, err
+	}
 	it, meta, err := ctx.GetStub().GetStateByPartialCompositeKeyWithPagination(objPrefix, nil, size, bookmark)
 	if err != nil {
 		return nil, fmt.Errorf("list prefixes: %w", err)

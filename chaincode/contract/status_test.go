@@ -189,6 +189,7 @@ func TestRecallLotAndGTIN(t *testing.T) {
 	f.refused(domain.CodeInvalidID, "", f.user(mfr), "RecallLot", "123", "L1", "r")
 	f.refused(domain.CodeInvalidID, "lot", f.user(mfr), "RecallLot", g1, "bad lot", "r")
 	f.refused(domain.CodeInvalidArgument, "reason", f.user(mfr), "RecallLot", g1, "L1", "")
+	f.refused(domain.CodePrefixNotActive, "no active company prefix", f.user(mfr), "RecallLot", gtin(t, "9530000", "00001"), "L1", "r")
 
 	var rc domain.Recall
 	r := f.ok(f.h.Submit(f.user(mfr), "RecallLot", g1[1:], "L1", "mislabelled")) // GTIN-13 spelling
