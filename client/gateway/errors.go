@@ -77,18 +77,32 @@ func dialCause(s string) string {
 	if i := strings.LastIndex(s, "connect: "); i >= 0 {
 		s = s[i+len("connect: "):]
 	}
+	for _, c := range []string{"connection refused", "connection reset by peer", "i/o timeout", "no route to host"} {
+		if strings.Contains(s, c) {
+			return c
+		}
+	}
 	if s == "" {
 		return "no connection"
 	}
 	return s
 }
 
-// trimPeerMessage drops the gateway's boilerplate around a chaincode message.
+// trimPeerMessage drops the gateway's boilerplate around a chaincode
+// message, and turns a peer's gRPC error text into its cause.
 func trimPeerMessage(s string) string {
 	for _, p := range []string{"chaincode response 500, ", "chaincode response 400, "} {
 		if i := strings.Index(s, p); i >= 0 {
 			return s[i+len(p):]
 		}
+	}
+	s = strings.TrimSuffix(s, ", see attached details for more info")
+	if rest, ok := strings.CutPrefix(s, "rpc error: code = "); ok {
+		code, desc, _ := strings.Cut(rest, " desc = ")
+		if code == "Unavailable" {
+			return "unavailable: " + dialCause(desc)
+		}
+		return desc
 	}
 	return s
 }

@@ -33,6 +33,8 @@ func withDetails(t *testing.T, code codes.Code, msg string, details ...*gwproto.
 func TestTranslate(t *testing.T) {
 	tests := []struct {
 		name      string
+		op        ledger.Op
+		fn        string
 		err       error
 		wantCode  domain.Code
 		wantMsg   string
@@ -60,21 +62,36 @@ func TestTranslate(t *testing.T) {
 			wantText: []string{"GetItem: evaluate failed: peer 127.0.0.1:7051 unavailable: connection refused (transaction tx1)"},
 		},
 		{
+			name:    "handshake cut short",
+			err:     status.Error(codes.Unavailable, `connection error: desc = "transport: authentication handshake failed: read tcp 127.0.0.1:57074->127.0.0.1:9045: read: connection reset by peer"`),
+			wantMsg: "peer 127.0.0.1:7051 unavailable: connection reset by peer",
+		},
+		{
+			name:    "wrong TLS CA",
+			err:     status.Error(codes.Unavailable, `connection error: desc = "transport: authentication handshake failed: tls: failed to verify certificate: x509: certificate signed by unknown authority"`),
+			wantMsg: "peer 127.0.0.1:7051 unavailable: authentication handshake failed: tls: failed to verify certificate: x509: certificate signed by unknown authority",
+		},
+		{
 			name:    "timeout",
 			err:     fmt.Errorf("wrapped: %w", context.DeadlineExceeded),
 			wantMsg: "timed out waiting for peer 127.0.0.1:7051",
 		},
 		{
 			name: "endorsement failure without a code keeps each peer",
-			err: withDetails(t, codes.Unavailable, "failed to collect enough transaction endorsements",
-				&gwproto.ErrorDetail{Address: "127.0.0.1:9151", MspId: "DistributorMSP", Message: "connection refused"}),
+			op:   ledger.OpEndorse, fn: "CancelTransfer",
+			err: withDetails(t, codes.Unavailable, "failed to collect enough transaction endorsements, see attached details for more info",
+				&gwproto.ErrorDetail{Address: "127.0.0.1:9151", MspId: "DistributorMSP", Message: `rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial tcp 127.0.0.1:9151: connect: connection refused"`}),
 			wantMsg: "failed to collect enough transaction endorsements", wantPeers: 1,
-			wantText: []string{"peer 127.0.0.1:9151 (DistributorMSP): connection refused"},
+			wantText: []string{"CancelTransfer: endorse failed: failed to collect enough transaction endorsements (transaction tx1)\n  peer 127.0.0.1:9151 (DistributorMSP): unavailable: connection refused"},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			le := Translate(ledger.OpEvaluate, "GetItem", "tx1", "127.0.0.1:7051", tt.err)
+			op, fn := tt.op, tt.fn
+			if op == "" {
+				op, fn = ledger.OpEvaluate, "GetItem"
+			}
+			le := Translate(op, fn, "tx1", "127.0.0.1:7051", tt.err)
 			if le.Code != tt.wantCode || le.Message != tt.wantMsg || len(le.Peers) != tt.wantPeers {
 				t.Errorf("got code %q msg %q peers %d", le.Code, le.Message, len(le.Peers))
 			}

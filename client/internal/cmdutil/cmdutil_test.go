@@ -107,3 +107,14 @@ func TestCanonicalIDs(t *testing.T) {
 		t.Errorf("bad check digit: %v", err)
 	}
 }
+
+func TestBookmark(t *testing.T) {
+	raw := "gtin~item\x0009506000134352\x00L1\x00C\x00"
+	enc := EncodeBookmark(raw)
+	if enc == raw || DecodeBookmark(enc) != raw || EncodeBookmark("") != "" {
+		t.Errorf("round trip: %q -> %q -> %q", raw, enc, DecodeBookmark(enc))
+	}
+	if DecodeBookmark("owner~item") != "owner~item" {
+		t.Error("a raw bookmark passes through")
+	}
+}

@@ -123,7 +123,7 @@ type Events struct {
 	mu      sync.Mutex
 	Batches [][]ledger.Event
 	Starts  []*ledger.Position
-	Fail    int // number of ChaincodeEvents calls to refuse first
+	Fail    int    // number of ChaincodeEvents calls to refuse first
 	Tip     uint64 // what Height returns
 }
 

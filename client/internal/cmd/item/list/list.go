@@ -128,7 +128,7 @@ func Run(ctx context.Context, opts *Options) error {
 			return err
 		}
 	}
-	b, err := l.Evaluate(ctx, "ListItems", q.By, q.Value, strconv.Itoa(opts.Limit), opts.Bookmark)
+	b, err := l.Evaluate(ctx, "ListItems", q.By, q.Value, strconv.Itoa(opts.Limit), cmdutil.DecodeBookmark(opts.Bookmark))
 	if err != nil {
 		return err
 	}
@@ -139,6 +139,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if page.Items == nil {
 		page.Items = []domain.Item{}
 	}
+	page.Bookmark = cmdutil.EncodeBookmark(page.Bookmark)
 	if opts.Format == cmdutil.FormatJSON {
 		return cmdutil.PrintJSON(opts.IO.Out, page)
 	}

@@ -45,19 +45,19 @@ func TestList(t *testing.T) {
 	l := ledgertest.New("ManufacturerMSP").
 		Returns("GetOrgRoles", []domain.OrgRole{{MSP: "DistributorMSP", Role: "distributor"}}).
 		On("ListItems", func(args []string) (any, error) {
-			if args[0] != "owner" || args[1] != "DistributorMSP" || args[2] != "2" || args[3] != "bm0" {
+			if args[0] != "owner" || args[1] != "DistributorMSP" || args[2] != "2" || args[3] != "bm~0" {
 				t.Errorf("ListItems args %v", args)
 			}
-			return domain.ItemPage{Items: []domain.Item{{ID: "01/09506000134352/21/A", Status: domain.StatusActive, Owner: "DistributorMSP"}}, Bookmark: "bm1"}, nil
+			return domain.ItemPage{Items: []domain.Item{{ID: "01/09506000134352/21/A", Status: domain.StatusActive, Owner: "DistributorMSP"}}, Bookmark: "bm~1"}, nil
 		})
 	f, ios := cmdtest.Factory(l)
-	if err := cmdtest.Exec(NewCmd(f, nil), "--owner", "distributor", "--limit", "2", "--bookmark", "bm0"); err != nil {
+	if err := cmdtest.Exec(NewCmd(f, nil), "--owner", "distributor", "--limit", "2", "--bookmark", "bm~0"); err != nil {
 		t.Fatal(err)
 	}
 	if out := ios.Out.(*bytes.Buffer).String(); !strings.HasPrefix(out, "ID ") || !strings.Contains(out, "01/09506000134352/21/A  ACTIVE") {
 		t.Errorf("out %q", out)
 	}
-	if e := ios.ErrOut.(*bytes.Buffer).String(); e != "more items: --bookmark bm1\n" {
+	if e := ios.ErrOut.(*bytes.Buffer).String(); e != "more items: --bookmark "+cmdutil.EncodeBookmark("bm~1")+"\n" {
 		t.Errorf("stderr %q", e)
 	}
 	if err := cmdtest.Exec(NewCmd(f, nil), "--limit", "501"); cmdutil.ExitCode(err) != 2 {

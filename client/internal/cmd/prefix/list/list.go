@@ -65,7 +65,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	b, err := l.Evaluate(ctx, "ListPrefixes", opts.Status, strconv.Itoa(opts.Limit), opts.Bookmark)
+	b, err := l.Evaluate(ctx, "ListPrefixes", opts.Status, strconv.Itoa(opts.Limit), cmdutil.DecodeBookmark(opts.Bookmark))
 	if err != nil {
 		return err
 	}
@@ -76,6 +76,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if page.Prefixes == nil {
 		page.Prefixes = []domain.Prefix{}
 	}
+	page.Bookmark = cmdutil.EncodeBookmark(page.Bookmark)
 	if opts.Format == cmdutil.FormatJSON {
 		return cmdutil.PrintJSON(opts.IO.Out, page)
 	}

@@ -1,0 +1,247 @@
+// Package clitest runs the built prov binary against a live local Fabric
+// network: every command, and the main refusals (wrong org, bad GTIN,
+// unknown item, not the owner, unapproved prefix, a peer down).
+//
+//	PROV_INTEGRATION=1 go test ./test/cli/ -v
+//
+// The network lives under PROV_CLI_HOME (default <repo>/.prov-cli) on port
+// base PROV_CLI_PORT_BASE (default 9000); it is brought up before the tests
+// and removed after them. PROV_CLI_REUSE=1 keeps it (and reuses a running
+// one): the tests use fresh serial numbers and prefixes on every run.
+package clitest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/test/harness"
+)
+
+var (
+	prov  string            // the built binary
+	net   *harness.Network  // the running network
+	env   []string          // PROV_HOME etc. for every prov run
+	runID = strconv.FormatInt(time.Now().Unix()%100000, 10)
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv("PROV_INTEGRATION") != "1" {
+		os.Exit(m.Run()) // every test skips
+	}
+	os.Exit(setup(m))
+}
+
+func setup(m *testing.M) int {
+	repo, err := harness.RepoRoot()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	dir, err := os.MkdirTemp("", "prov-cli-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	prov = filepath.Join(dir, "prov")
+	build := exec.Command("go", "build", "-o", prov, "./client/cmd/prov")
+	build.Dir = repo
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build prov: %v\n%s", err, out)
+		return 1
+	}
+
+	home := os.Getenv("PROV_CLI_HOME")
+	if home == "" {
+		home = filepath.Join(repo, ".prov-cli")
+	}
+	base := 9000
+	if s := os.Getenv("PROV_CLI_PORT_BASE"); s != "" {
+		if base, err = strconv.Atoi(s); err != nil {
+			fmt.Fprintln(os.Stderr, "PROV_CLI_PORT_BASE:", err)
+			return 1
+		}
+	}
+	cfg := harness.Config{Home: home, PortBase: base, Repo: repo}
+	reuse := os.Getenv("PROV_CLI_REUSE") == "1"
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	start := time.Now()
+	if net, err = cfg.Up(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "network up:", err)
+		if !reuse {
+			_ = cfg.Clean(context.Background())
+		}
+		return 1
+	}
+	fmt.Printf("clitest: network up (%s, port base %d, %s) in %v\n", net.Consensus, net.PortBase, home, time.Since(start).Round(time.Millisecond))
+	if !reuse {
+		defer func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			if err := cfg.Clean(ctx); err != nil {
+				fmt.Fprintln(os.Stderr, "network clean:", err)
+			}
+		}()
+	}
+	// A clean environment: nothing from the developer's shell leaks in.
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "PROV_") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "PROV_HOME="+home)
+	return m.Run()
+}
+
+// integration skips a test without a network.
+func integration(t *testing.T) {
+	t.Helper()
+	if net == nil {
+		t.Skip("integration test: set PROV_INTEGRATION=1 to run prov against a real Fabric network")
+	}
+}
+
+// result is one prov run.
+type result struct {
+	args   []string
+	out    string
+	err    string
+	code   int
+	elapse time.Duration
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("prov %s -> exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(r.args, " "), r.code, r.out, r.err)
+}
+
+// run runs prov with args.
+func run(t *testing.T, args ...string) result {
+	t.Helper()
+	return runEnv(t, nil, args...)
+}
+
+func runEnv(t *testing.T, extra []string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, prov, args...)
+	cmd.Env = append(append([]string(nil), env...), extra...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	err := cmd.Run()
+	r := result{args: args, out: out.String(), err: errb.String(), elapse: time.Since(start)}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run prov %v: %v", args, err)
+	}
+	return r
+}
+
+// ok runs prov and requires exit 0.
+func ok(t *testing.T, args ...string) result {
+	t.Helper()
+	r := run(t, args...)
+	if r.code != 0 {
+		t.Fatalf("want success: %s", r)
+	}
+	return r
+}
+
+// okJSON runs prov -o json, requires exit 0 and decodes stdout into v.
+func okJSON(t *testing.T, v any, args ...string) result {
+	t.Helper()
+	r := ok(t, append(args, "-o", "json")...)
+	if err := json.Unmarshal([]byte(r.out), v); err != nil {
+		t.Fatalf("decode JSON of %s: %v", r, err)
+	}
+	return r
+}
+
+// refused runs prov, requires exit 1 and a message starting with code
+// that names a transaction when tx is true.
+func refused(t *testing.T, code domain.Code, tx bool, args ...string) result {
+	t.Helper()
+	r := run(t, args...)
+	if r.code != 1 || !strings.HasPrefix(r.err, string(code)+": ") {
+		t.Fatalf("want exit 1 and %s: %s", code, r)
+	}
+	if tx != strings.Contains(r.err, "(transaction ") {
+		t.Errorf("transaction ID named = %v, want %v: %s", !tx, tx, r)
+	}
+	return r
+}
+
+// usage runs prov and requires exit 2.
+func usage(t *testing.T, args ...string) result {
+	t.Helper()
+	r := run(t, args...)
+	if r.code != 2 || !strings.Contains(r.err, "--help' for usage") {
+		t.Fatalf("want usage error (exit 2): %s", r)
+	}
+	return r
+}
+
+// gtin builds a valid GTIN-14 under a 7-digit company prefix: indicator 0,
+// prefix, a 5-digit item reference, check digit.
+func gtin(t *testing.T, prefix string, ref int) string {
+	t.Helper()
+	body := fmt.Sprintf("0%s%05d", prefix, ref)
+	body = body[:13]
+	cd, err := domain.CheckDigit(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return body + strconv.Itoa(cd)
+}
+
+// item returns a fresh canonical item key of the run.
+func item(t *testing.T, g, name string) string {
+	t.Helper()
+	return "01/" + g + "/21/" + name + "-" + runID
+}
+
+// ensurePrefix makes prefix ACTIVE for the manufacturer (idempotent).
+func ensurePrefix(t *testing.T, prefix string) {
+	t.Helper()
+	r := run(t, "prefix", "show", prefix, "-p", "customs", "-o", "json")
+	var p domain.Prefix
+	if r.code == 0 {
+		_ = json.Unmarshal([]byte(r.out), &p)
+	}
+	if p.Status == domain.PrefixActive {
+		return
+	}
+	if p.Status == "" {
+		ok(t, "prefix", "claim", prefix, "--licence", "GS1-TEST-"+prefix, "-p", "manufacturer", "-u", "admin")
+	}
+	ok(t, "prefix", "approve", prefix, "-p", "distributor", "-u", "admin")
+}
+
+// peerNode returns the org's peer node from network.json.
+func peerNode(t *testing.T, org string) *harness.Node {
+	t.Helper()
+	o, err := net.Org(org)
+	if err != nil || o.Peer == nil {
+		t.Fatalf("org %s: %v", org, err)
+	}
+	return o.Peer
+}
+
+// prefixFor returns a 7-digit company prefix unique to this run and name.
+func prefixFor(n int) string {
+	id, _ := strconv.Atoi(runID)
+	return fmt.Sprintf("96%d%04d", n, id%10000)
+}
