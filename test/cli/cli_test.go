@@ -77,8 +77,8 @@ func TestUsageErrors(t *testing.T) {
 	usage(t, "item", "show")
 	usage(t, "item", "frobnicate")
 	usage(t, "frobnicate")
-	usage(t, "transfer", "offer", "01/09506000134352/21/X", "-p", "manufacturer")       // no --to
-	usage(t, "item", "recall", "01/09506000134352/21/X", "-p", "manufacturer")          // no --reason
+	usage(t, "transfer", "offer", "01/09506000134352/21/X", "-p", "manufacturer") // no --to
+	usage(t, "item", "recall", "01/09506000134352/21/X", "-p", "manufacturer")    // no --reason
 	usage(t, "item", "register", "--file", "x", "--batch-size", "5000", "-p", "manufacturer")
 	usage(t, "item", "list", "-o", "yaml", "-p", "manufacturer")
 	usage(t, "customs", "hold", "--reason", "r")
@@ -340,7 +340,7 @@ func TestRegisterFile(t *testing.T) {
 		fmt.Fprintf(&csv, "%s,F%02d-%s,LF,290101,\"file, row %d\"\n", g, i, runID, i)
 	}
 	clean := csv.String()
-	csv.WriteString(g[:13] + "9,BAD,LF,,\n")               // wrong check digit (unless it is 9)
+	csv.WriteString(g[:13] + "9,BAD,LF,,\n")                 // wrong check digit (unless it is 9)
 	fmt.Fprintf(&csv, "%s,F03-%s,LF,290101,dup\n", g, runID) // duplicate of row 5
 	path := filepath.Join(dir, "items.csv")
 	os.WriteFile(path, []byte(csv.String()), 0o600)

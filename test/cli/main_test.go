@@ -28,9 +28,9 @@ import (
 )
 
 var (
-	prov  string            // the built binary
-	net   *harness.Network  // the running network
-	env   []string          // PROV_HOME etc. for every prov run
+	prov  string           // the built binary
+	net   *harness.Network // the running network
+	env   []string         // PROV_HOME etc. for every prov run
 	runID = strconv.FormatInt(time.Now().Unix()%100000, 10)
 )
 
