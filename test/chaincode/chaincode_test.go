@@ -794,3 +794,41 @@ func TestShipmentLatency(t *testing.T) {
 		}
 	}
 }
+
+// TestChaincodeEvent: a transaction emits one "custody" chaincode event
+// listing every item it touched, in input order.
+func TestChaincodeEvent(t *testing.T) {
+	integration(t)
+	g := gtin(t, "00050")
+	ids := []string{"01/" + g + "/21/EV2-" + runTag, "01/" + g + "/21/EV1-" + runTag}
+	in := []domain.ItemInput{{ID: ids[0]}, {ID: ids[1]}}
+	_, st, err := submitWith(mfr, "user1", "RegisterItems", []string{js(in)}, nil)
+	if err != nil || !st.Successful {
+		t.Fatalf("register: %v %v", st, err)
+	}
+	connMu.Lock()
+	conn := conns[mfr+"/user1"]
+	connMu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	events, err := conn.Gateway.GetNetwork(nw.Channel).ChaincodeEvents(ctx, nw.Chaincode, client.WithStartBlock(st.BlockNumber))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ev := range events {
+		if ev.TransactionID != st.TransactionID {
+			continue
+		}
+		var ce domain.ChaincodeEvent
+		if err := json.Unmarshal(ev.Payload, &ce); err != nil {
+			t.Fatal(err)
+		}
+		if ev.EventName != domain.ChaincodeEventName || ce.Type != domain.EventRegistered || ce.TxID != st.TransactionID ||
+			strings.Join(ce.Items, ",") != strings.Join(ids, ",") {
+			t.Fatalf("event %s: %+v", ev.EventName, ce)
+		}
+		t.Logf("block %d tx %s: %s %s", ev.BlockNumber, ev.TransactionID, ev.EventName, ev.Payload)
+		return
+	}
+	t.Fatal("no chaincode event for the registration")
+}
