@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc/status"
+
 	"github.com/provledger/provenance/chaincode/domain"
 	"github.com/provledger/provenance/test/e2e/provtest"
 )
@@ -232,7 +234,8 @@ func TestChaincodeServerKill(t *testing.T) {
 			}
 			if sample == "" {
 				sample = short(r.err.Error())
-				t.Logf("first failure in full: %v", r.err)
+				st := status.Convert(r.err)
+				t.Logf("first failure in full: %v (gRPC %s, %d detail(s))", r.err, st.Code(), len(st.Details()))
 			}
 		}
 	}

@@ -171,10 +171,13 @@ func locateBlock(ledgerDir string, n uint64) (string, int, error) {
 				return "", 0, fmt.Errorf("%s at %d: bad data hash length", f, off)
 			}
 			pl, c := binary.Uvarint(blk[a+b+int(dl):])
-			if c <= 0 || pl == 0 {
+			if c <= 0 {
 				return "", 0, fmt.Errorf("%s at %d: bad previous hash length", f, off)
 			}
 			if num == n {
+				if pl == 0 {
+					return "", 0, fmt.Errorf("block %d has no previous hash", n)
+				}
 				return f, off + k + a + b + int(dl) + c, nil
 			}
 			off += k + int(l)
