@@ -8,6 +8,10 @@
 //   - Start(t, cfg) is the test entry point: it skips unless PROV_INTEGRATION=1,
 //     brings the network up and registers a cleanup that removes it even when
 //     the test fails (then the logs are kept in <Home>-logs first).
+//   - Shared(t) is for tests that only use a network: the one named by
+//     PROV_HOME / PROV_PORT_BASE / PROV_CONSENSUS (defaults <repo>/.prov,
+//     7000), brought up if needed and left running; skips unless
+//     PROV_INTEGRATION=1.
 //   - Network.Node(name), Nodes(kind), Org(dir) look nodes up; Node.PID,
 //     Node.Running, Network.Kill(name) (SIGKILL by PID file, waits until the
 //     process is gone), Network.StartNode(ctx, name) (scripts/network.sh

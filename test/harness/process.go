@@ -141,6 +141,39 @@ func Start(t TB, c Config) *Network {
 	return n
 }
 
+// Shared returns the network named by the environment (PROV_HOME, default
+// <repo>/.prov; PROV_PORT_BASE, default 7000; PROV_CONSENSUS, default the
+// script's), bringing it up if needed (a no-op when it runs) and leaving it
+// running. It skips the test unless PROV_INTEGRATION=1. Use it for tests
+// that do not break the network; fault tests use Start with their own home
+// and port base.
+func Shared(t TB) *Network {
+	t.Helper()
+	if os.Getenv("PROV_INTEGRATION") != "1" {
+		t.Skip("integration test: set PROV_INTEGRATION=1 to run it against a real Fabric network")
+	}
+	repo, err := RepoRoot()
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	c := Config{Home: os.Getenv("PROV_HOME"), Consensus: os.Getenv("PROV_CONSENSUS"), Repo: repo}
+	if c.Home == "" {
+		c.Home = filepath.Join(repo, ".prov")
+	}
+	if p := os.Getenv("PROV_PORT_BASE"); p != "" {
+		if c.PortBase, err = strconv.Atoi(p); err != nil {
+			t.Fatalf("PROV_PORT_BASE=%q: %v", p, err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	n, err := c.Up(ctx)
+	if err != nil {
+		t.Fatalf("network up: %v", err)
+	}
+	return n
+}
+
 // config returns the Config that manages this network.
 func (n *Network) config() Config {
 	return Config{Home: n.Home, PortBase: n.PortBase, Repo: n.Repo}
