@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/provledger/provenance/client/internal/ledger"
 )
 
 // Defaults.
@@ -52,6 +54,8 @@ type Config struct {
 	Timeouts  Timeouts
 	Retries   int           // MVCC_READ_CONFLICT retries
 	Backoff   time.Duration // first retry delay; doubles
+	// OnRetry, if set, hears about each resubmission (prov prints a note).
+	OnRetry func(err *ledger.Error, attempt int, delay time.Duration)
 }
 
 // Resolved is a Config made concrete.

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
@@ -34,6 +35,7 @@ type Conn struct {
 	backoff  time.Duration
 	sleep    func(context.Context, time.Duration) error
 	submitFn func(context.Context, string, []string) (*ledger.Result, error) // one attempt; replaced in tests
+	onRetry  func(*ledger.Error, int, time.Duration)
 }
 
 // Connect resolves cfg, loads the identity and opens the gRPC connection.
@@ -47,7 +49,11 @@ func Connect(cfg Config) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Dial(r, id, cfg.Timeouts, cfg.Retries, cfg.Backoff)
+	c, err := Dial(r, id, cfg.Timeouts, cfg.Retries, cfg.Backoff)
+	if err == nil {
+		c.onRetry = cfg.OnRetry
+	}
+	return c, err
 }
 
 // Dial opens a connection for an already resolved configuration.
@@ -172,7 +178,8 @@ func (c *Conn) Evaluate(ctx context.Context, fn string, args ...string) ([]byte,
 
 // Submit implements ledger.Ledger: SubmitAsync, then wait for the commit
 // status. A transaction invalidated by MVCC_READ_CONFLICT or
-// PHANTOM_READ_CONFLICT is submitted again as a new transaction, with
+// PHANTOM_READ_CONFLICT, or whose endorsements differed between peers at
+// different heights, is submitted again as a new transaction, with
 // doubling delays, at most Retries times: the chaincode itself refuses a
 // business operation that already happened, so a retry cannot apply twice.
 func (c *Conn) Submit(ctx context.Context, fn string, args ...string) (*ledger.Result, error) {
@@ -183,6 +190,9 @@ func (c *Conn) Submit(ctx context.Context, fn string, args ...string) (*ledger.R
 		if err == nil || attempt >= c.retries || !errors.As(err, &le) || !retryable(le) {
 			return res, err
 		}
+		if c.onRetry != nil {
+			c.onRetry(le, attempt+2, delay)
+		}
 		if serr := c.sleep(ctx, delay); serr != nil {
 			return nil, err
 		}
@@ -190,10 +200,26 @@ func (c *Conn) Submit(ctx context.Context, fn string, args ...string) (*ledger.R
 	}
 }
 
+// retryable: read conflicts at commit, and endorsements that differ
+// because the endorsing peers were at different heights (a block committed
+// on one but not yet on another) - both transient, and both leave nothing
+// written, so a new transaction is safe.
 func retryable(e *ledger.Error) bool {
-	return e.Op == ledger.OpCommit &&
-		(e.Validation == peer.TxValidationCode_MVCC_READ_CONFLICT.String() ||
-			e.Validation == peer.TxValidationCode_PHANTOM_READ_CONFLICT.String())
+	switch e.Op {
+	case ledger.OpCommit:
+		return e.Validation == peer.TxValidationCode_MVCC_READ_CONFLICT.String() ||
+			e.Validation == peer.TxValidationCode_PHANTOM_READ_CONFLICT.String()
+	case ledger.OpEndorse:
+		if e.Code != "" {
+			return false // a refusal stays a refusal
+		}
+		for _, p := range e.Peers {
+			if strings.Contains(p.Message, "ProposalResponsePayloads do not match") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (c *Conn) submitOnce(ctx context.Context, fn string, args []string) (*ledger.Result, error) {

@@ -148,6 +148,8 @@ func TestSubmitRetriesMVCC(t *testing.T) {
 		{"mvcc then success", []string{"MVCC_READ_CONFLICT", "PHANTOM_READ_CONFLICT", ""}, 3, 3, ""},
 		{"mvcc exhausted", []string{"MVCC_READ_CONFLICT", "MVCC_READ_CONFLICT", "MVCC_READ_CONFLICT"}, 2, 3, "MVCC_READ_CONFLICT"},
 		{"other validation code not retried", []string{"ENDORSEMENT_POLICY_FAILURE", ""}, 3, 1, "ENDORSEMENT_POLICY_FAILURE"},
+		{"endorsement mismatch then success", []string{"mismatch", ""}, 3, 2, ""},
+		{"refusal not retried", []string{"refusal", ""}, 3, 1, "NOT_OWNER"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -158,8 +160,14 @@ func TestSubmitRetriesMVCC(t *testing.T) {
 			c.submitFn = func(ctx context.Context, fn string, args []string) (*ledger.Result, error) {
 				v := tt.fails[calls]
 				calls++
-				if v == "" {
+				switch v {
+				case "":
 					return &ledger.Result{TxID: fmt.Sprintf("tx%d", calls)}, nil
+				case "mismatch":
+					return nil, &ledger.Error{Op: ledger.OpEndorse, Function: fn, Message: "failed to collect enough transaction endorsements",
+						Peers: []ledger.PeerMessage{{Address: "a:1", MSPID: "AMSP", Message: "ProposalResponsePayloads do not match"}}}
+				case "refusal":
+					return nil, &ledger.Error{Op: ledger.OpEndorse, Function: fn, Code: domain.CodeNotOwner, Message: "NOT_OWNER: x"}
 				}
 				return nil, &ledger.Error{Op: ledger.OpCommit, Function: fn, TxID: fmt.Sprintf("tx%d", calls), Validation: v}
 			}

@@ -1,8 +1,10 @@
 package cmdutil
 
 import (
+	"fmt"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/ledger"
@@ -57,7 +59,13 @@ func New(io *IOStreams) *Factory {
 }
 
 func (f *Factory) connect() (*gateway.Conn, error) {
-	f.once.Do(func() { f.conn, f.err = gateway.Connect(f.Config) })
+	f.once.Do(func() {
+		cfg := f.Config
+		cfg.OnRetry = func(e *ledger.Error, attempt int, delay time.Duration) {
+			fmt.Fprintf(f.IO.ErrOut, "transaction %s: %s; resubmitting in %s (attempt %d of %d)\n", e.TxID, retryCause(e), delay, attempt, cfg.Retries+1)
+		}
+		f.conn, f.err = gateway.Connect(cfg)
+	})
 	return f.conn, f.err
 }
 
@@ -66,4 +74,11 @@ func (f *Factory) Close() {
 	if f.conn != nil {
 		f.conn.Close()
 	}
+}
+
+func retryCause(e *ledger.Error) string {
+	if e.Validation != "" {
+		return e.Validation
+	}
+	return "endorsements differ between peers"
 }
