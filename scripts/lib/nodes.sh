@@ -118,11 +118,11 @@ EOF
       SmartBFT:
         RequestBatchMaxCount: 100
         RequestBatchMaxInterval: 50ms
-        RequestForwardTimeout: 1s
-        RequestComplainTimeout: 3s
+        RequestForwardTimeout: 500ms
+        RequestComplainTimeout: 1500ms
         RequestAutoRemoveTimeout: 3m0s
-        ViewChangeResendInterval: 2s
-        ViewChangeTimeout: 8s
+        ViewChangeResendInterval: 1s
+        ViewChangeTimeout: 3s
         LeaderHeartbeatTimeout: 20s
         LeaderHeartbeatCount: 10
         CollectTimeout: 1s
