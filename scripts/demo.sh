@@ -35,7 +35,11 @@ die() { echo "demo: $*" >&2; exit 1; }
 run() {
   local org=$1 user=$2; shift 2
   if [[ $verbose == 1 ]]; then
-    printf '%s$ prov --profile %s --user %s %s%s\n' "$G" "$org" "$user" "$*" "$R"
+    local shown="" a
+    for a in "$@"; do
+      if [[ $a =~ ^[A-Za-z0-9_./:%=@,+-]+$ ]]; then shown+=" $a"; else shown+=" '${a//\'/\'\\\'\'}'"; fi
+    done
+    printf '%s$ prov --profile %s --user %s%s%s\n' "$G" "$org" "$user" "$shown" "$R"
   fi
   "$PROV" --profile "$org" --user "$user" "$@"
 }
@@ -90,9 +94,8 @@ for i in $(seq 1 $N); do ids+=("01/${GTIN}/21/R${run_no}S$(printf %03d "$i")"); 
 echo "run $run_no: GTIN $GTIN, lot $LOT, serials R${run_no}S001..R${run_no}S$(printf %03d $N)"
 
 # ---------------------------------------------------------------- the story
-step "Who is who: the ledger's organisation roles, and our identities"
+step "Who am I: every identity carries its organisation's role (certificate attribute prov.role)"
 run Customs user1 whoami
-quiet Customs user1 prefix list >/dev/null 2>&1 || true
 
 step "The manufacturer's admin claims GS1 company prefix $PREFIX; customs' admin approves (2 of 3 orgs)"
 pstate=$(quiet Manufacturer admin prefix show "$PREFIX" -o json 2>/dev/null || true)
@@ -149,12 +152,16 @@ run Customs user1 item history "${ids[1]}"
 run Customs user1 verify "${ids[1]}" --chain
 
 elapsed=$(( $(date +%s) - started ))
+env_hint=""
+if [[ $PROV_HOME != "$REPO/.prov" || $PROV_PORT_BASE != 7000 ]]; then
+  env_hint=$'\n'"  export PROV_HOME=$PROV_HOME PROV_PORT_BASE=$PROV_PORT_BASE"
+fi
 cat <<EOF
 
 ${B}Done in ${elapsed} s.${R} The network is still running (PROV_HOME=$PROV_HOME).
 
 Try next:
-  export PATH="$REPO/bin:\$PATH"
+  export PATH="$REPO/bin:\$PATH"${env_hint}
   prov --profile Distributor item show ${ids[0]}
   prov --profile Customs item history ${ids[1]} -o json
   prov --profile Customs verify ${ids[3]} --chain
