@@ -194,7 +194,25 @@ func cases(f fixture) []tc {
 		{name: "report stolen by a non-owner", org: dst, fn: "ReportStolen", args: []string{f.active}, code: domain.CodeNotOwner},
 		{name: "offer an unregistered item (cli)", org: mfr, cli: []string{"transfer", "offer", f.unknown, "--to", dst.MSP}, code: domain.CodeNotFound},
 
+		{name: "reject an item not in transit", org: dst, fn: "RejectTransfer", args: one(f.atDistributor), code: domain.CodeInvalidTransition},
+		{name: "cancel an item not in transit (cli)", org: mfr, cli: []string{"transfer", "cancel", f.active}, code: domain.CodeInvalidTransition},
+		{name: "hold an item already on hold", org: cus, fn: "HoldItems", args: []string{one(f.held)[0], "again"}, code: domain.CodeOnHold},
+		{name: "report a decommissioned item stolen", org: mfr, fn: "ReportStolen", args: []string{f.decommissioned}, code: domain.CodeInvalidTransition},
+		{name: "recall an item twice", org: mfr, fn: "RecallItem", args: []string{f.recalled, "again"}, code: domain.CodeAlreadyExists},
+		{name: "claim one's active prefix again", org: mfr, user: "admin", fn: "ClaimPrefix", args: []string{f.prefix, "L"}, code: domain.CodeAlreadyExists, keys: []string{"prefix:" + f.prefix}},
+		{name: "approve an unclaimed prefix", org: cus, user: "admin", fn: "ApprovePrefix", args: []string{"4088888"}, code: domain.CodeNotFound, keys: []string{"prefix:4088888"}},
+		{name: "certificate without prov.role (cli)", org: mfr, user: "norole", cli: []string{"item", "register", provtest.Key(g, "X10")}, code: domain.CodeRoleMismatch},
+
 		// Malformed transaction arguments.
+		{name: "shipment of 1001 items", org: dst, fn: "AcceptTransfer", args: []string{js(func() []string {
+			var ids []string
+			for _, in := range big {
+				ids = append(ids, in.ID)
+			}
+			return ids
+		}())}, code: domain.CodeBatchTooLarge},
+		{name: "item listed twice in one shipment", org: mfr, fn: "OfferTransfer", args: []string{js([]string{f.active, f.active}), dst.MSP}, code: domain.CodeInvalidArgument},
+		{name: "page size 10000", org: mfr, fn: "ListItems", args: []string{"owner", mfr.MSP, "10000", ""}, code: domain.CodeInvalidArgument},
 		{name: "decommission with an unknown reason", org: mfr, fn: "Decommission", args: []string{f.active, "lost"}, code: domain.CodeInvalidArgument},
 		{name: "inspection with an unknown result", org: cus, fn: "RecordInspection", args: []string{f.active, provtest.GLN("401234500010"), "fine"}, code: domain.CodeInvalidArgument},
 		{name: "item list JSON is not JSON", org: mfr, fn: "OfferTransfer", args: []string{`["` + f.active, dst.MSP}, code: domain.CodeInvalidArgument},
