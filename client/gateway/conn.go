@@ -223,8 +223,26 @@ func retryable(e *ledger.Error) bool {
 }
 
 func (c *Conn) submitOnce(ctx context.Context, fn string, args []string) (*ledger.Result, error) {
-	// SubmitAsync applies the endorse and submit timeouts given at connect.
-	result, commit, err := c.contract.SubmitAsync(fn, client.WithArguments(args...))
+	// SubmitAsync applies the endorse and submit timeouts given at connect;
+	// it runs aside so that an interrupt (ctx) need not wait for them.
+	type async struct {
+		result []byte
+		commit *client.Commit
+		err    error
+	}
+	done := make(chan async, 1)
+	go func() {
+		r, cm, err := c.contract.SubmitAsync(fn, client.WithArguments(args...))
+		done <- async{r, cm, err}
+	}()
+	var a async
+	select {
+	case a = <-done:
+	case <-ctx.Done():
+		return nil, &ledger.Error{Op: ledger.OpEndorse, Function: fn, Err: ctx.Err(),
+			Message: "interrupted before the transaction was ordered (it may still commit)"}
+	}
+	result, commit, err := a.result, a.commit, a.err
 	if err != nil {
 		return nil, c.translate(opOf(err), fn, txIDOf(err), err)
 	}

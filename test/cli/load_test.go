@@ -63,10 +63,41 @@ func TestConcurrentSubmitsRetry(t *testing.T) {
 // verification; the process adds start-up, TLS and identity loading).
 func TestVerifyTenEvents(t *testing.T) {
 	integration(t)
+	x := tenEventItem(t, "TEN")
+	var times []time.Duration
+	for i := 0; i < 7; i++ {
+		r := ok(t, "verify", x, "-p", "customs")
+		times = append(times, r.elapse)
+	}
+	slices.Sort(times)
+	chain := ok(t, "verify", x, "--chain", "-p", "customs")
+	t.Logf("prov verify of a 10-event item, whole process: min %v, median %v, max %v; with --chain %v",
+		times[0].Round(time.Millisecond), times[len(times)/2].Round(time.Millisecond), times[len(times)-1].Round(time.Millisecond), chain.elapse.Round(time.Millisecond))
+}
+
+// BenchmarkProvVerify10 times the whole `prov verify` process (start-up,
+// identity, TLS, history, transactions, blocks, checks) on an item with 10
+// custody events:
+//
+//	PROV_INTEGRATION=1 go test ./test/cli/ -run '^$' -bench ProvVerify10
+func BenchmarkProvVerify10(b *testing.B) {
+	if net == nil {
+		b.Skip("integration benchmark: set PROV_INTEGRATION=1")
+	}
+	x := tenEventItem(b, fmt.Sprintf("BENCH%d", b.N)) // the benchmark function runs once per b.N
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ok(b, "verify", x, "-p", "customs")
+	}
+}
+
+// tenEventItem registers an item and gives it 10 custody events in all.
+func tenEventItem(t testing.TB, name string) string {
+	t.Helper()
 	prefix := prefixFor(1)
 	ensurePrefix(t, prefix)
 	g := gtin(t, prefix, 7)
-	x := item(t, g, "TEN")
+	x := item(t, g, name)
 	steps := [][]string{
 		{"item", "register", x, "-p", "manufacturer"},
 		{"transfer", "offer", x, "--to", "distributor", "-p", "manufacturer"},
@@ -87,15 +118,7 @@ func TestVerifyTenEvents(t *testing.T) {
 	if len(h.Events) != 10 {
 		t.Fatalf("%d events", len(h.Events))
 	}
-	var times []time.Duration
-	for i := 0; i < 7; i++ {
-		r := ok(t, "verify", x, "-p", "customs")
-		times = append(times, r.elapse)
-	}
-	slices.Sort(times)
-	chain := ok(t, "verify", x, "--chain", "-p", "customs")
-	t.Logf("prov verify of a 10-event item, whole process: min %v, median %v, max %v; with --chain %v",
-		times[0].Round(time.Millisecond), times[len(times)/2].Round(time.Millisecond), times[len(times)-1].Round(time.Millisecond), chain.elapse.Round(time.Millisecond))
+	return x
 }
 
 // 2,000 items from one file in batches of 1,000 (two transactions).

@@ -105,7 +105,7 @@ func setup(m *testing.M) int {
 }
 
 // integration skips a test without a network.
-func integration(t *testing.T) {
+func integration(t testing.TB) {
 	t.Helper()
 	if net == nil {
 		t.Skip("integration test: set PROV_INTEGRATION=1 to run prov against a real Fabric network")
@@ -126,12 +126,12 @@ func (r result) String() string {
 }
 
 // run runs prov with args.
-func run(t *testing.T, args ...string) result {
+func run(t testing.TB, args ...string) result {
 	t.Helper()
 	return runEnv(t, nil, args...)
 }
 
-func runEnv(t *testing.T, extra []string, args ...string) result {
+func runEnv(t testing.TB, extra []string, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -151,7 +151,7 @@ func runEnv(t *testing.T, extra []string, args ...string) result {
 }
 
 // ok runs prov and requires exit 0.
-func ok(t *testing.T, args ...string) result {
+func ok(t testing.TB, args ...string) result {
 	t.Helper()
 	r := run(t, args...)
 	if r.code != 0 {
@@ -161,7 +161,7 @@ func ok(t *testing.T, args ...string) result {
 }
 
 // okJSON runs prov -o json, requires exit 0 and decodes stdout into v.
-func okJSON(t *testing.T, v any, args ...string) result {
+func okJSON(t testing.TB, v any, args ...string) result {
 	t.Helper()
 	r := ok(t, append(args, "-o", "json")...)
 	if err := json.Unmarshal([]byte(r.out), v); err != nil {
@@ -172,7 +172,7 @@ func okJSON(t *testing.T, v any, args ...string) result {
 
 // refused runs prov, requires exit 1 and a message starting with code
 // that names a transaction when tx is true.
-func refused(t *testing.T, code domain.Code, tx bool, args ...string) result {
+func refused(t testing.TB, code domain.Code, tx bool, args ...string) result {
 	t.Helper()
 	r := run(t, args...)
 	if r.code != 1 || !strings.HasPrefix(r.err, string(code)+": ") {
@@ -185,7 +185,7 @@ func refused(t *testing.T, code domain.Code, tx bool, args ...string) result {
 }
 
 // usage runs prov and requires exit 2.
-func usage(t *testing.T, args ...string) result {
+func usage(t testing.TB, args ...string) result {
 	t.Helper()
 	r := run(t, args...)
 	if r.code != 2 || !strings.Contains(r.err, "--help' for usage") {
@@ -196,7 +196,7 @@ func usage(t *testing.T, args ...string) result {
 
 // gtin builds a valid GTIN-14 under a 7-digit company prefix: indicator 0,
 // prefix, a 5-digit item reference, check digit.
-func gtin(t *testing.T, prefix string, ref int) string {
+func gtin(t testing.TB, prefix string, ref int) string {
 	t.Helper()
 	body := fmt.Sprintf("0%s%05d", prefix, ref)
 	body = body[:13]
@@ -208,13 +208,13 @@ func gtin(t *testing.T, prefix string, ref int) string {
 }
 
 // item returns a fresh canonical item key of the run.
-func item(t *testing.T, g, name string) string {
+func item(t testing.TB, g, name string) string {
 	t.Helper()
 	return "01/" + g + "/21/" + name + "-" + runID
 }
 
 // ensurePrefix makes prefix ACTIVE for the manufacturer (idempotent).
-func ensurePrefix(t *testing.T, prefix string) {
+func ensurePrefix(t testing.TB, prefix string) {
 	t.Helper()
 	r := run(t, "prefix", "show", prefix, "-p", "customs", "-o", "json")
 	var p domain.Prefix
@@ -231,7 +231,7 @@ func ensurePrefix(t *testing.T, prefix string) {
 }
 
 // peerNode returns the org's peer node from network.json.
-func peerNode(t *testing.T, org string) *harness.Node {
+func peerNode(t testing.TB, org string) *harness.Node {
 	t.Helper()
 	o, err := net.Org(org)
 	if err != nil || o.Peer == nil {

@@ -107,9 +107,6 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	_ = cmd.RegisterFlagCompletionFunc("output", cmdutil.FixedCompletion(cmdutil.FormatTable, cmdutil.FormatJSON))
 	_ = cmd.RegisterFlagCompletionFunc("profile", cmdutil.FixedCompletion("manufacturer", "distributor", "customs"))
 	_ = cmd.RegisterFlagCompletionFunc("user", cmdutil.FixedCompletion("user1", "admin"))
-	for _, name := range []string{"evaluate-timeout", "endorse-timeout", "submit-timeout", "commit-timeout", "retries", "tls-cert", "tls-key"} {
-		pf.SetAnnotation(name, "advanced", []string{"true"})
-	}
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &cmdutil.UsageError{Err: err}
 	})
