@@ -209,7 +209,7 @@ start_orderer() {
   [[ $CONSENSUS == raft ]] && RPC_TIMEOUT=2s
   mkdir -p "$data"
   start_proc "$on" env FABRIC_CFG_PATH="$CFG_DIR" \
-    FABRIC_LOGGING_SPEC="${PROV_ORDERER_LOGGING:-info}" \
+    FABRIC_LOGGING_SPEC="${PROV_ORDERER_LOGGING:-info:grpc=warn:comm.grpc.server=warn}" \
     ORDERER_GENERAL_LISTENADDRESS=127.0.0.1 \
     ORDERER_GENERAL_LISTENPORT="$(port $OFF_ORD "$i")" \
     ORDERER_GENERAL_LOCALMSPID="${ORG_MSPS[$i]}" \
@@ -247,7 +247,7 @@ start_peer() {
   addr="127.0.0.1:$(port $OFF_PEER "$i")"
   mkdir -p "$data"
   start_proc "$pn" env FABRIC_CFG_PATH="$CFG_DIR" \
-    FABRIC_LOGGING_SPEC="${PROV_PEER_LOGGING:-info}" \
+    FABRIC_LOGGING_SPEC="${PROV_PEER_LOGGING:-info:grpc=warn:comm.grpc.server=warn}" \
     CORE_PEER_ID="$pn" \
     CORE_PEER_ADDRESS="$addr" \
     CORE_PEER_LISTENADDRESS="$addr" \
