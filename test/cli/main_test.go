@@ -147,7 +147,49 @@ func runEnv(t testing.TB, extra []string, args ...string) result {
 	} else if err != nil {
 		t.Fatalf("run prov %v: %v", args, err)
 	}
+	if r.code == 0 && isChange(args) {
+		settle(t)
+	}
 	return r
+}
+
+// isChange tells the commands that submit transactions.
+func isChange(args []string) bool {
+	if len(args) < 2 {
+		return false
+	}
+	switch args[0] + " " + args[1] {
+	case "item register", "item recall", "item report-stolen", "item decommission", "item inspect",
+		"transfer offer", "transfer accept", "transfer reject", "transfer cancel",
+		"customs hold", "customs release",
+		"prefix claim", "prefix approve", "prefix reject", "prefix revoke":
+		return true
+	}
+	return false
+}
+
+// settle waits until every running peer has the blocks the highest one
+// has. prov waits for its commit on its own gateway peer only; the next
+// command, by another org, is endorsed on that org's peer, which may be a
+// block behind for a few milliseconds and would then refuse on stale state.
+func settle(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var live []*harness.Node
+	var top uint64
+	for _, p := range net.Nodes("peer") {
+		if !p.Running() {
+			continue
+		}
+		if h, err := net.Height(ctx, p); err == nil {
+			live = append(live, p)
+			top = max(top, h)
+		}
+	}
+	if err := net.WaitHeight(ctx, top, live...); err != nil {
+		t.Logf("peers did not settle: %v", err)
+	}
 }
 
 // ok runs prov and requires exit 0.
