@@ -234,9 +234,19 @@ cmd_up() {
   for p in "${pids[@]}"; do wait "$p" || die "channel $CHANNEL not available on every node"; done
   log "channel $CHANNEL on all nodes ($((SECONDS - t0)) s)"
 
-  wait "$bpid" || die "chaincode build failed (see $PROV_HOME/logs/build.log)"
-  wait "$ppid" || die "provnet build failed (see $PROV_HOME/logs/build.log)"
-  PREBUILT_CC="$(<"$ccbin_file")"
+  if wait "$bpid"; then
+    PREBUILT_CC="$(<"$ccbin_file")"
+  elif [[ -f $PROV_HOME/chaincode/deployed.env ]] && (source "$PROV_HOME/chaincode/deployed.env" && [[ -x $CC_BIN ]]); then
+    # Someone is mid-edit: keep serving the chaincode that is deployed.
+    PREBUILT_CC="$(source "$PROV_HOME/chaincode/deployed.env" && echo "$CC_BIN")"
+    log "warning: chaincode build failed (see $PROV_HOME/logs/build.log); keeping the deployed $(basename "$PREBUILT_CC")"
+  else
+    die "chaincode build failed (see $PROV_HOME/logs/build.log)"
+  fi
+  if ! wait "$ppid"; then
+    [[ -x $PROV_HOME/bin/provnet ]] || die "provnet build failed (see $PROV_HOME/logs/build.log)"
+    log "warning: provnet build failed (see $PROV_HOME/logs/build.log); using the previous one"
+  fi
   deploy_chaincode
   ready_and_init || die "gateways not ready to endorse (see output above)"
   touch "$PROV_HOME/state.ready"
