@@ -5,7 +5,8 @@
 //	PROV_INTEGRATION=1 go test ./test/cli/ -v
 //
 // The network lives under PROV_CLI_HOME (default <repo>/.prov-cli) on port
-// base PROV_CLI_PORT_BASE (default 9000); it is brought up before the tests
+// base PROV_CLI_PORT_BASE (default 9000), ordered by PROV_CLI_CONSENSUS (bft,
+// the default, or raft); it is brought up before the tests
 // and removed after them. PROV_CLI_REUSE=1 keeps it (and reuses a running
 // one): the tests use fresh serial numbers and prefixes on every run.
 package clitest
@@ -72,7 +73,7 @@ func setup(m *testing.M) int {
 			return 1
 		}
 	}
-	cfg := harness.Config{Home: home, PortBase: base, Repo: repo}
+	cfg := harness.Config{Home: home, PortBase: base, Repo: repo, Consensus: os.Getenv("PROV_CLI_CONSENSUS")}
 	reuse := os.Getenv("PROV_CLI_REUSE") == "1"
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
