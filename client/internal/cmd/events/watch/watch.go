@@ -42,7 +42,8 @@ line). Without --from-block the stream starts at the next block to commit
 (the chain height when the command starts).
 
 With --checkpoint FILE the position after each printed event is saved, and
-a later run with the same file resumes right after it. If the peer goes
+a later run with the same file resumes right after it (--from-block only
+applies while the file holds no position yet). If the peer goes
 away the watcher reconnects, with growing delays, and resumes where it
 stopped. Stop it with Ctrl-C, or after --limit events.`,
 		Example: `  prov events watch
