@@ -42,6 +42,12 @@ run() {
     printf '%s$ prov --profile %s --user %s%s%s\n' "$G" "$org" "$user" "$shown" "$R"
   fi
   "$PROV" --profile "$org" --user "$user" "$@"
+  local rc=$?
+  case "$1 ${2:-}" in
+    "item show"* | "item list"* | "item history"* | "prefix show"* | "prefix list"* | verify* | whoami*) ;;
+    *) settle ;;
+  esac
+  return $rc
 }
 # expect_refusal ORG USER ARGS...: a call the ledger must refuse (exit 1).
 expect_refusal() {
@@ -52,6 +58,26 @@ expect_refusal() {
 }
 # quiet ORG USER ARGS...: same, output captured (for decisions), not shown.
 quiet() { local org=$1 user=$2; shift 2; "$PROV" --profile "$org" --user "$user" "$@"; }
+
+# settle: wait (at most 10 s) until the three peers report the same block
+# height. prov waits for the commit on its own gateway peer only; the next
+# step may go through another organisation's peer, which commits the same
+# block a few milliseconds later.
+settle() {
+  local ports p h hs i
+  ports=$(grep -o '"kind": "peer"[^}]*}' "$PROV_HOME/network.json" 2>/dev/null | sed -n 's/.*"operations": \([0-9]*\).*/\1/p' || true)
+  for ((i = 0; i < 100; i++)); do
+    hs=""
+    for p in $ports; do
+      h=$(curl -sf -m 2 "http://127.0.0.1:$p/metrics" 2>/dev/null |
+        awk '$1 ~ /^ledger_blockchain_height[{]/ && $1 ~ /"supplychain"/ { print $2 }' || true)
+      hs+="${h:-?} "
+    done
+    [[ -n $ports && $hs != *"?"* && $(tr ' ' '\n' <<<"$hs" | sort -u | grep -c .) == 1 ]] && return 0
+    sleep 0.1
+  done
+  note "peers still at different heights ($hs); going on"
+}
 
 # gs1_check DIGITS: the GS1 mod-10 check digit of DIGITS (weights 3,1 from the right).
 gs1_check() {

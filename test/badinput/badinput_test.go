@@ -81,11 +81,17 @@ func setup(t *testing.T) (fixture, map[string]*provtest.Conn) {
 		if _, err := c.Submit(fn, args...); err != nil {
 			t.Fatalf("fixture %s %v as %s/%s: %v", fn, args, c.Org.Dir, c.User, err)
 		}
+		// The next step may go through another org's peer: let every peer
+		// commit this block first (the gateway waits for its own peer only).
+		provtest.WaitSameHeight(t, 20*time.Second, conns["manufacturer/user1"], conns["distributor/user1"], conns["customs/user1"])
 	}
 	js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
 	// Tolerate a reused network (PROV_REUSE_NETWORK=1) where the prefixes exist.
-	if p, _ := conns["customs/user1"].Prefix(f.prefix); p == nil {
+	p, _ := conns["customs/user1"].Prefix(f.prefix)
+	if p == nil {
 		must(conns["manufacturer/admin"], "ClaimPrefix", f.prefix, "GS1-DE-LIC-1")
+	}
+	if p == nil || p.Status == domain.PrefixPending {
 		must(conns["customs/admin"], "ApprovePrefix", f.prefix)
 	}
 	if p, _ := conns["customs/user1"].Prefix(f.pending); p == nil {

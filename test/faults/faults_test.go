@@ -117,8 +117,14 @@ func newEnv(t *testing.T, nw *harness.Network) *env {
 	e.prefix = "4012345"
 	e.gtin = provtest.GTIN("0", e.prefix, "00042")
 	if _, done := prefixes.Load(nw.Home); !done {
-		if p, err := e.mfr.Prefix(e.prefix); err != nil || p == nil || p.Status != domain.PrefixActive {
+		p, err := e.cus.Prefix(e.prefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p == nil {
 			e.must(e.mfrAdmin, "ClaimPrefix", e.prefix, "GS1-DE-LIC-FAULTS")
+		}
+		if p == nil || p.Status == domain.PrefixPending {
 			e.must(e.cusAdmin, "ApprovePrefix", e.prefix)
 		}
 		prefixes.Store(nw.Home, true)
@@ -132,6 +138,9 @@ func (e *env) must(c *provtest.Conn, fn string, args ...string) []byte {
 	if err != nil {
 		e.t.Fatalf("%s as %s: %v", fn, c.Org.MSP, err)
 	}
+	// The next step may go through another org's peer: let every peer
+	// commit this block first (the gateway waits for its own peer only).
+	provtest.WaitSameHeight(e.t, 20*time.Second, e.peerConns()...)
 	return b
 }
 
