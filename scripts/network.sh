@@ -205,16 +205,16 @@ cmd_up() {
 
   local i p pids=()
   for i in "${ALL_ORGS[@]}"; do start_ca "$i"; done
-  for i in "${ALL_ORGS[@]}"; do wait_ca "$i" & pids+=($!); done
-  for p in "${pids[@]}"; do wait "$p" || die "a CA did not start (see $PROV_HOME/logs)"; done
-  log "CAs up ($((SECONDS - t0)) s)"
-
   if [[ ! -f $PROV_HOME/crypto.done ]]; then
-    pids=()
-    for i in "${ALL_ORGS[@]}"; do enroll_org "$i" & pids+=($!); done
-    for p in "${pids[@]}"; do wait "$p" || die "enrollment failed (see $PROV_HOME/logs/enroll.log)"; done
+    # Each org enrolls as soon as its own CA answers.
+    for i in "${ALL_ORGS[@]}"; do (wait_ca "$i" && enroll_org "$i") & pids+=($!); done
+    for p in "${pids[@]}"; do wait "$p" || die "CA start or enrollment failed (see $PROV_HOME/logs)"; done
     touch "$PROV_HOME/crypto.done"
-    log "identities enrolled ($((SECONDS - t0)) s)"
+    log "CAs up, identities enrolled ($((SECONDS - t0)) s)"
+  else
+    for i in "${ALL_ORGS[@]}"; do wait_ca "$i" & pids+=($!); done
+    for p in "${pids[@]}"; do wait "$p" || die "a CA did not start (see $PROV_HOME/logs)"; done
+    log "CAs up ($((SECONDS - t0)) s)"
   fi
   make_genesis
   write_profiles

@@ -116,6 +116,14 @@ deploy_chaincode() {
     pkgs[i]="$(cc_package "$i" "$label")"
     ids[i]="$label:$(sha256sum "${pkgs[i]}" | cut -d' ' -f1)"
   done
+  # First deployment: no server runs yet, so start the new ones now; they
+  # warm up while install/approve/commit run. On upgrades the old servers keep
+  # serving the committed definition until the new one is committed.
+  local early=1
+  for i in "${PEER_ORGS[@]}"; do pid_alive "$(cc_name "$i")" && early=0; done
+  if ((early)); then
+    for i in "${PEER_ORGS[@]}"; do start_ccserver "$i" "$bin" "${ids[i]}"; done
+  fi
   for i in "${PEER_ORGS[@]}"; do
     (
       out="$(peer_cli "$i" lifecycle chaincode install "${pkgs[i]}" 2>&1)" ||
@@ -144,7 +152,7 @@ deploy_chaincode() {
   out="$(peer_cli 0 lifecycle chaincode commit -o "127.0.0.1:$(port $OFF_ORD 0)" --tls \
     --cafile "$(org_home 0)/tlsca.pem" -C "$CHANNEL" -n "$CC_NAME" -v "$h" --sequence "$seq" \
     --waitForEventTimeout 60s "${peers[@]}" 2>&1)" || { log "commit failed: $out"; return 1; }
-  stop_ccservers
+  ((early)) || stop_ccservers
   {
     echo "CC_BIN=$bin"
     echo "CC_VERSION=$h"

@@ -246,9 +246,10 @@ enroll_org() {
   local on pn
   on="$(orderer_name "$i")" pn="$(peer_name "$i")"
   local hosts_o="$on,127.0.0.1,localhost" hosts_p="$pn,127.0.0.1,localhost"
+  # The users' chain (registrar enroll, register, enroll) is the longest: first.
+  enroll_users "$i" & pids+=($!)
   enroll "$i" orderer0 orderer0pw ca "$oh/orderers/$on/msp" --csr.cn "$on" & pids+=($!)
   enroll "$i" orderer0 orderer0pw tlsca "$oh/orderers/$on/tls" --enrollment.profile tls --csr.cn "$on" --csr.hosts "$hosts_o" & pids+=($!)
-  enroll_users "$i" & pids+=($!)
   enroll "$i" admin adminpw tlsca "$oh/users/admin/tls" --enrollment.profile tls & pids+=($!)
   if has_peer "$i"; then
     enroll "$i" peer0 peer0pw ca "$oh/peers/$pn/msp" --csr.cn "$pn" & pids+=($!)
