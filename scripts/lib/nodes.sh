@@ -150,7 +150,7 @@ EOF
       EtcdRaft:
         Options:
           TickInterval: 200ms
-          ElectionTick: 10
+          ElectionTick: 5
           HeartbeatTick: 1
           MaxInflightBlocks: 5
           SnapshotIntervalSize: 16 MB
@@ -206,7 +206,7 @@ start_orderer() {
   # Raft followers wait this long for a dead leader before refusing a
   # forwarded transaction (default 7 s); keep failures fast.
   local RPC_TIMEOUT=7s
-  [[ $CONSENSUS == raft ]] && RPC_TIMEOUT=2s
+  [[ $CONSENSUS == raft ]] && RPC_TIMEOUT=1s
   mkdir -p "$data"
   start_proc "$on" env FABRIC_CFG_PATH="$CFG_DIR" \
     FABRIC_LOGGING_SPEC="${PROV_ORDERER_LOGGING:-info:grpc=warn:comm.grpc.server=warn}" \
