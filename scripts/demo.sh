@@ -41,13 +41,26 @@ run() {
     done
     printf '%s$ prov --profile %s --user %s%s%s\n' "$G" "$org" "$user" "$shown" "$R"
   fi
-  "$PROV" --profile "$org" --user "$user" "$@"
-  local rc=$?
+  # Right after the network comes up, a peer's service discovery may not know
+  # the other organisations' peers yet ("no combination of peers can be
+  # derived ..."); nothing was submitted then, so the step is retried.
+  local rc=0 tries=0 errf="$PROV_HOME/.demo-stderr"
+  while :; do
+    rc=0
+    "$PROV" --profile "$org" --user "$user" "$@" 2>"$errf" || rc=$?
+    if [[ $rc != 0 ]] && grep -q "no combination of peers can be derived" "$errf" && ((tries++ < 30)); then
+      note "service discovery is not ready yet; retrying in 1 s"
+      sleep 1
+      continue
+    fi
+    cat "$errf" >&2
+    break
+  done
+  ((rc == 0)) || return $rc
   case "$1 ${2:-}" in
     "item show"* | "item list"* | "item history"* | "prefix show"* | "prefix list"* | verify* | whoami*) ;;
     *) settle ;;
   esac
-  return $rc
 }
 # expect_refusal ORG USER ARGS...: a call the ledger must refuse (exit 1).
 expect_refusal() {

@@ -59,6 +59,9 @@ func TestMain(m *testing.M) {
 	start := time.Now()
 	n, err := bftConfig.Up(ctx)
 	cancel()
+	if err == nil {
+		_, err = provtest.WaitReady(n.Home, 90*time.Second)
+	}
 	code := 1
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "faults: BFT network up failed:", err)

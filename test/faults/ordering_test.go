@@ -82,6 +82,9 @@ func TestLeaderKillBFT(t *testing.T) {
 func TestRaft(t *testing.T) {
 	provtest.Integration(t)
 	nw := harness.Start(t, harness.Config{Home: provtest.NetHome("faults-raft"), PortBase: raftPortBase, Consensus: "raft"})
+	if _, err := provtest.WaitReady(nw.Home, 90*time.Second); err != nil {
+		t.Fatal(err)
+	}
 	t.Run("LeaderKill", func(t *testing.T) { leaderKill(t, nw) })
 	t.Run("Replay", func(t *testing.T) { replayCheck(t, nw, true) })
 }

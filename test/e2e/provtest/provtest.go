@@ -670,6 +670,9 @@ func StartNetwork(name string, portBase int, consensus string) (*Net, error) {
 	if _, err := n.Script("up", "--consensus", consensus); err != nil {
 		return n, err
 	}
+	if _, err := WaitReady(n.Home, 90*time.Second); err != nil {
+		return n, err
+	}
 	return n, nil
 }
 
@@ -753,4 +756,34 @@ func (c *Conn) TxValidation(txID string) (string, error) {
 		return "", err
 	}
 	return peer.TxValidationCode(pt.GetValidationCode()).String(), nil
+}
+
+// WaitReady waits until every peer org's gateway can get a transaction
+// endorsed across organizations, which needs its peer's service discovery to
+// know the other orgs' peers and their chaincode (gossip converges a few
+// seconds after the network is up). The probe is InitOrgRoles with the set the
+// network was deployed with, a no-op that needs a majority of orgs. It
+// returns how long it waited.
+func WaitReady(home string, timeout time.Duration) (time.Duration, error) {
+	const roles = `[{"msp":"ManufacturerMSP","role":"manufacturer"},{"msp":"DistributorMSP","role":"distributor"},{"msp":"CustomsMSP","role":"customs"}]`
+	start := time.Now()
+	for _, o := range Orgs {
+		c, err := ConnectWith(home, o, "admin", ConnectOptions{CommitTimeout: 20 * time.Second})
+		if err != nil {
+			return time.Since(start), err
+		}
+		for {
+			_, err = c.Submit("InitOrgRoles", roles)
+			if err == nil {
+				break
+			}
+			if time.Since(start) > timeout {
+				c.Close()
+				return time.Since(start), fmt.Errorf("%s's gateway cannot get a cross-org endorsement after %s: %w", o.MSP, timeout, err)
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+		c.Close()
+	}
+	return time.Since(start), nil
 }

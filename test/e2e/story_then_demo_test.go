@@ -16,7 +16,9 @@ import (
 // TestDemoScript runs scripts/demo.sh twice on the package's running network
 // (it finds it up and does not start another): the first run and a re-run
 // must both play the whole story and exit 0. The prefix claim step meets an
-// already active prefix (the story test claimed it), as on any re-run.
+// already active prefix (the story test claimed it), as on any re-run. This
+// file's name sorts after story_test.go so that it runs after
+// TestThreeRolesStory, which needs the prefix unclaimed.
 func TestDemoScript(t *testing.T) {
 	provtest.Integration(t)
 	for run := 1; run <= 2; run++ {
