@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 		n.Stop()
 		os.Exit(1)
 	}
-	fmt.Printf("badinput: network up in %s\n", time.Since(start).Round(time.Millisecond))
+	fmt.Printf("badinput: network up and ready in %s (discovery ready %s after up)\n", time.Since(start).Round(time.Millisecond), n.ReadyAfter.Round(time.Millisecond))
 	net = n
 	code := m.Run()
 	n.Stop()

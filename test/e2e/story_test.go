@@ -35,7 +35,7 @@ func TestMain(m *testing.M) {
 		n.Stop()
 		os.Exit(1)
 	}
-	fmt.Printf("e2e: network up in %s\n", time.Since(start).Round(time.Millisecond))
+	fmt.Printf("e2e: network up and ready in %s (discovery ready %s after up)\n", time.Since(start).Round(time.Millisecond), n.ReadyAfter.Round(time.Millisecond))
 	net = n
 	code := m.Run()
 	n.Stop()

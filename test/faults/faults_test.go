@@ -59,14 +59,15 @@ func TestMain(m *testing.M) {
 	start := time.Now()
 	n, err := bftConfig.Up(ctx)
 	cancel()
+	var ready time.Duration
 	if err == nil {
-		_, err = provtest.WaitReady(n.Home, 90*time.Second)
+		ready, err = provtest.WaitReady(n.Home, 90*time.Second)
 	}
 	code := 1
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "faults: BFT network up failed:", err)
 	} else {
-		fmt.Printf("faults: BFT network up in %s\n", time.Since(start).Round(time.Millisecond))
+		fmt.Printf("faults: BFT network up and ready in %s (discovery ready %s after up)\n", time.Since(start).Round(time.Millisecond), ready.Round(time.Millisecond))
 		bft = n
 		code = m.Run()
 	}

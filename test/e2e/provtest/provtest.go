@@ -634,6 +634,9 @@ type Net struct {
 	PortBase  int
 	Consensus string // "bft" or "raft"
 	reused    bool
+	// ReadyAfter is how long every org's gateway took, after network.sh up,
+	// to get a three-org endorsement (see WaitReady).
+	ReadyAfter time.Duration
 }
 
 // NetHome is the PROV_HOME of a test network: <repo>/.prov-<name>.
@@ -670,10 +673,9 @@ func StartNetwork(name string, portBase int, consensus string) (*Net, error) {
 	if _, err := n.Script("up", "--consensus", consensus); err != nil {
 		return n, err
 	}
-	if _, err := WaitReady(n.Home, 90*time.Second); err != nil {
-		return n, err
-	}
-	return n, nil
+	d, err := WaitReady(n.Home, 90*time.Second)
+	n.ReadyAfter = d
+	return n, err
 }
 
 // Stop takes the network down and removes its PROV_HOME unless
@@ -759,11 +761,13 @@ func (c *Conn) TxValidation(txID string) (string, error) {
 }
 
 // WaitReady waits until every peer org's gateway can get a transaction
-// endorsed across organizations, which needs its peer's service discovery to
-// know the other orgs' peers and their chaincode (gossip converges a few
-// seconds after the network is up). The probe is InitOrgRoles with the set the
-// network was deployed with, a no-op that needs a majority of orgs. It
-// returns how long it waited.
+// endorsed by all three organizations' peers, which needs its peer's service
+// discovery to know the other orgs' peers and their chaincode (gossip
+// converges a few seconds after the network is up; until then a two-org
+// policy such as an open offer's fails with "no combination of peers can be
+// derived"). The probe is InitOrgRoles with the set the network was deployed
+// with, a no-op, endorsed explicitly by every org. It returns how long it
+// waited.
 func WaitReady(home string, timeout time.Duration) (time.Duration, error) {
 	const roles = `[{"msp":"ManufacturerMSP","role":"manufacturer"},{"msp":"DistributorMSP","role":"distributor"},{"msp":"CustomsMSP","role":"customs"}]`
 	start := time.Now()
@@ -773,7 +777,8 @@ func WaitReady(home string, timeout time.Duration) (time.Duration, error) {
 			return time.Since(start), err
 		}
 		for {
-			_, err = c.Submit("InitOrgRoles", roles)
+			_, err = c.Contract.Submit("InitOrgRoles", client.WithArguments(roles),
+				client.WithEndorsingOrganizations(Manufacturer.MSP, Distributor.MSP, Customs.MSP))
 			if err == nil {
 				break
 			}
