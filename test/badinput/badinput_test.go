@@ -153,12 +153,16 @@ func cases(f fixture) []tc {
 		{name: "Digital Link truncated percent-encoding", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: "https://id.gs1.org/01/" + g + "/21/AB%4"}), code: domain.CodeInvalidID},
 		{name: "element string with bad check digit", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: "(01)" + badCheck + "(21)X1"}), code: domain.CodeInvalidID},
 		{name: "EPC URI malformed (cli)", org: mfr, cli: []string{"item", "register", "urn:epc:id:sgtin:4012345.000007"}, code: domain.CodeInvalidID},
+		{name: "GTIN in fullwidth digits (cli)", org: mfr, cli: []string{"item", "register", "01/" + toFullwidth(g) + "/21/X11"}, code: domain.CodeInvalidID},
+		{name: "Greek look-alike in lot", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: provtest.Key(g, "X12"), Lot: "L\u039FT1"}), code: domain.CodeInvalidID},
 		{name: "lot of 21 characters", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: provtest.Key(g, "X2"), Lot: strings.Repeat("L", 21)}), code: domain.CodeInvalidID},
 		{name: "expiry month 13", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: provtest.Key(g, "X3"), Expiry: "281301"}), code: domain.CodeInvalidID},
 		{name: "inspection GLN check digit (cli)", org: cus, cli: []string{"item", "inspect", f.active, "--location", "4012345000101", "--result", "match"}, code: domain.CodeInvalidID},
 
 		// Oversize fields and batches.
 		{name: "description of 600 characters", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: provtest.Key(g, "X4"), Description: long}), code: domain.CodeInvalidArgument},
+		{name: "description of 100 KB", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: provtest.Key(g, "X13"), Description: strings.Repeat("d", 100<<10)}), code: domain.CodeInvalidArgument},
+		{name: "control character in description", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: provtest.Key(g, "X14"), Description: "ok\x00then"}), code: domain.CodeInvalidArgument},
 		{name: "batch of 1001 items", org: mfr, fn: "RegisterItems", args: reg(big...), code: domain.CodeBatchTooLarge},
 		{name: "hold reason of 600 characters", org: cus, fn: "HoldItems", args: []string{js([]string{f.active}), long}, code: domain.CodeInvalidArgument},
 		{name: "licence of 600 characters", org: mfr, user: "admin", fn: "ClaimPrefix", args: []string{"4055555", long}, code: domain.CodeInvalidArgument, keys: []string{"prefix:4055555"}},
@@ -281,6 +285,19 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 	t.Logf("%d cases (%d through prov, %d through the gateway) in %s", len(all), viaCLI, viaGW, time.Since(start).Round(time.Millisecond))
+}
+
+// toFullwidth spells ASCII digits as fullwidth digits (U+FF10..U+FF19), a
+// look-alike a forged label could carry.
+func toFullwidth(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			r += 0xFF10 - '0'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 func short(s string) string {
