@@ -8,7 +8,7 @@
 #
 #   scripts/demo.sh            PROV_HOME (default <repo>/.prov), PROV_PORT_BASE (default 7000)
 #   scripts/demo.sh --quiet    print step titles and results only, not the commands
-set -euo pipefail
+set -Eeuo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
@@ -30,6 +30,7 @@ stepno=0
 step() { stepno=$((stepno + 1)); printf '\n%s== %d. %s%s\n' "$B" "$stepno" "$*" "$R"; }
 note() { printf '%s   %s%s\n' "$D" "$*" "$R"; }
 die() { echo "demo: $*" >&2; exit 1; }
+trap 'echo "demo: stopped at step $stepno (see the message above); the network is left as it is: scripts/network.sh status" >&2' ERR
 
 # run ORG USER ARGS...: one prov call as USER of ORG, shown as a user would type it.
 run() {
