@@ -38,6 +38,9 @@ func TestMain(m *testing.M) {
 	fmt.Printf("e2e: network up and ready in %s (discovery ready %s after up)\n", time.Since(start).Round(time.Millisecond), n.ReadyAfter.Round(time.Millisecond))
 	net = n
 	code := m.Run()
+	if code != 0 {
+		n.KeepLogs()
+	}
 	n.Stop()
 	os.Exit(code)
 }

@@ -58,6 +58,13 @@ func TestMain(m *testing.M) {
 	_ = bftConfig.Clean(ctx) // leftovers of an aborted run
 	start := time.Now()
 	n, err := bftConfig.Up(ctx)
+	if err != nil {
+		// Tried once more from clean; the failure stays visible.
+		keepLogs(bftConfig.Home)
+		fmt.Fprintf(os.Stderr, "faults: network.sh up failed (attempt 1 of 2; logs in %s-logs): %v\n", bftConfig.Home, err)
+		_ = bftConfig.Clean(ctx)
+		n, err = bftConfig.Up(ctx)
+	}
 	cancel()
 	var ready time.Duration
 	if err == nil {

@@ -657,7 +657,9 @@ func (n *Net) Script(args ...string) (string, error) {
 }
 
 // StartNetwork brings a fresh network up (after cleaning any leftover of an
-// earlier run under the same PROV_HOME) and returns it.
+// earlier run under the same PROV_HOME) and waits until it is ready. When
+// network.sh up fails, its logs are kept in <PROV_HOME>-logs and it is tried
+// once more from clean (the failure is printed, not hidden).
 func StartNetwork(name string, portBase int, consensus string) (*Net, error) {
 	n := &Net{Name: name, Home: NetHome(name), PortBase: portBase, Consensus: consensus}
 	if os.Getenv("PROV_REUSE_NETWORK") == "1" {
@@ -667,15 +669,31 @@ func StartNetwork(name string, portBase int, consensus string) (*Net, error) {
 			return n, nil
 		}
 	}
-	_, _ = n.Script("down")
-	_, _ = n.Script("clean")
-	_ = os.RemoveAll(n.Home)
-	if _, err := n.Script("up", "--consensus", consensus); err != nil {
+	var err error
+	for attempt := 1; attempt <= 2; attempt++ {
+		_, _ = n.Script("down")
+		_, _ = n.Script("clean")
+		_ = os.RemoveAll(n.Home)
+		if _, err = n.Script("up", "--consensus", consensus); err == nil {
+			break
+		}
+		n.KeepLogs()
+		fmt.Fprintf(os.Stderr, "%s: network.sh up failed (attempt %d of 2; logs in %s-logs): %v\n", name, attempt, n.Home, err)
+	}
+	if err != nil {
 		return n, err
 	}
 	d, err := WaitReady(n.Home, 90*time.Second)
 	n.ReadyAfter = d
 	return n, err
+}
+
+// KeepLogs moves the network's logs to <PROV_HOME>-logs (for a post-mortem
+// of a failed run; clean would remove them).
+func (n *Net) KeepLogs() {
+	logs := n.Home + "-logs"
+	_ = os.RemoveAll(logs)
+	_ = os.Rename(filepath.Join(n.Home, "logs"), logs)
 }
 
 // Stop takes the network down and removes its PROV_HOME unless
