@@ -25,20 +25,24 @@ type outcome struct {
 	done      time.Time
 }
 
-// load submits one OfferTransfer per item (to the distributor) from workers
-// goroutines through c, and calls onLaunch with the running count before each.
-func load(c *provtest.Conn, ids []string, workers int, onLaunch func(n int64)) []outcome {
+// load submits one OfferTransfer per item (to the distributor) through c:
+// workers goroutines endorse and submit (SubmitAsync), and each submitted
+// transaction waits for its commit status on a goroutine of its own, so that
+// transactions pile up in flight between the orderer and the commit. onLaunch
+// is called with the running count and the number in flight (submitted, no
+// commit status yet) before each submission.
+func load(c *provtest.Conn, ids []string, workers int, onLaunch func(n, inFlight int64)) []outcome {
 	out := make([]outcome, len(ids))
 	jobs := make(chan int)
-	var launched atomic.Int64
-	var wg sync.WaitGroup
+	var launched, inFlight atomic.Int64
+	var wg, commits sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
 				if onLaunch != nil {
-					onLaunch(launched.Add(1))
+					onLaunch(launched.Add(1), inFlight.Load())
 				}
 				o := &out[i]
 				_, commit, err := c.Contract.SubmitAsync("OfferTransfer",
@@ -50,16 +54,22 @@ func load(c *provtest.Conn, ids []string, workers int, onLaunch func(n int64)) [
 					continue
 				}
 				o.txID = commit.TransactionID()
-				st, err := commit.Status()
-				o.done = time.Now()
-				switch {
-				case err != nil:
-					o.err = provtest.Detailed(err)
-				case st.Successful:
-					o.committed = true
-				default:
-					o.code = st.Code.String()
-				}
+				inFlight.Add(1)
+				commits.Add(1)
+				go func() {
+					defer commits.Done()
+					defer inFlight.Add(-1)
+					st, err := commit.Status()
+					o.done = time.Now()
+					switch {
+					case err != nil:
+						o.err = provtest.Detailed(err)
+					case st.Successful:
+						o.committed = true
+					default:
+						o.code = st.Code.String()
+					}
+				}()
 			}
 		}()
 	}
@@ -68,6 +78,7 @@ func load(c *provtest.Conn, ids []string, workers int, onLaunch func(n int64)) [
 	}
 	close(jobs)
 	wg.Wait()
+	commits.Wait()
 	return out
 }
 
@@ -120,12 +131,14 @@ func leaderKill(t *testing.T, nw *harness.Network) {
 
 	var killOnce sync.Once
 	var killedAt time.Time
+	var inFlightAtKill int64
 	killErr := make(chan error, 1)
 	start := time.Now()
-	res := load(submitter, ids, workers, func(k int64) {
+	res := load(submitter, ids, workers, func(k, inFlight int64) {
 		if k == killAfter {
 			killOnce.Do(func() {
 				killedAt = time.Now()
+				inFlightAtKill = inFlight + workers // awaiting commit + being endorsed/submitted
 				killErr <- nw.Kill(leader.Name)
 			})
 		}
@@ -227,10 +240,10 @@ func leaderKill(t *testing.T, nw *harness.Network) {
 			t.Errorf("%s has %d OFFERED events, want %d", ids[i], offers, want)
 		}
 	}
-	t.Logf("%s leader kill: %d transfers in %s (%d workers); committed %d, reported failed %d, invalidated %d, "+
+	t.Logf("%s leader kill: %d transfers in %s (%d submitting workers, ~%d in flight at the kill); committed %d, reported failed %d, invalidated %d, "+
 		"reported failed but committed later %d, lost %d, committed twice %d; ordering pause after SIGKILL %s; "+
 		"restart of %s %s; all 4 orderers + 3 peers agree on %d blocks %s after restart",
-		nw.Consensus, n, loadTook.Round(time.Millisecond), workers, committed, failed, invalid, ambiguous, lost, twice,
+		nw.Consensus, n, loadTook.Round(time.Millisecond), workers, inFlightAtKill, committed, failed, invalid, ambiguous, lost, twice,
 		pause.Round(time.Millisecond), leader.Name, restartTook.Round(time.Millisecond), height, agreeTook.Round(time.Millisecond))
 	if len(errSamples) > 0 {
 		t.Logf("sample client errors: %s", strings.Join(errSamples, " | "))
