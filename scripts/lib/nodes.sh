@@ -317,11 +317,18 @@ join_orderer() {
 }
 
 join_peer() {
-  local i=$1 out
+  local i=$1 out tries=0
   peer_has_channel "$i" && return 0
-  out="$(peer_cli "$i" channel join -b "$PROV_HOME/channel/genesis.block" 2>&1)" ||
-    [[ $out == *"already exists"* ]] ||
-    { log "peer channel join on $(peer_name "$i") failed: $out"; return 1; }
+  # A peer's operations endpoint can answer /healthz a moment before its gRPC
+  # listener accepts: retry a refused connection (bounded), nothing else.
+  until out="$(peer_cli "$i" channel join -b "$PROV_HOME/channel/genesis.block" 2>&1)" ||
+    [[ $out == *"already exists"* ]]; do
+    if [[ $out != *"connection refused"* ]] || ((++tries > 50)); then
+      log "peer channel join on $(peer_name "$i") failed: $out"
+      return 1
+    fi
+    sleep 0.2
+  done
 }
 
 orderer_height() { metric "$(port $OFF_ORD_OPS "$1")" ledger_blockchain_height "\"$CHANNEL\""; }

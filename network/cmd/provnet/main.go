@@ -1,7 +1,10 @@
 // Command provnet is the network scripts' Go helper: it waits until every
-// peer organization's gateway can collect a MAJORITY endorsement (discovery
-// knows the other peers and their chaincode servers answer) and performs the
-// deploy-time InitOrgRoles call.
+// peer organization's gateway can collect an endorsement from the peers of
+// all three peer organizations (discovery knows every other peer and every
+// chaincode server answers) and performs the deploy-time InitOrgRoles call.
+// A MAJORITY endorsement is not enough: transitions such as accepting an
+// offer need two named organizations, and right after the channel is joined
+// gossip may know only some of them for several seconds.
 //
 //	provnet ready -home PROV_HOME [-timeout 60s] [-init-roles]
 package main
@@ -54,6 +57,12 @@ func run(home string, timeout time.Duration, initRoles bool) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
+	var peerMSPs []string
+	for _, o := range n.Orgs {
+		if o.Peer != nil {
+			peerMSPs = append(peerMSPs, o.MSP)
+		}
+	}
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
@@ -66,7 +75,7 @@ func run(home string, timeout time.Duration, initRoles bool) error {
 		wg.Add(1)
 		go func(org string) {
 			defer wg.Done()
-			if err := waitEndorse(ctx, n, org); err != nil {
+			if err := waitEndorse(ctx, n, org, peerMSPs); err != nil {
 				mu.Lock()
 				errs = append(errs, err)
 				mu.Unlock()
@@ -91,9 +100,9 @@ func chaincodeAnswered(err error) bool {
 	return strings.Contains(s, "not found in contract") || strings.Contains(s, "Function ") && strings.Contains(s, "not found")
 }
 
-// waitEndorse retries a MAJORITY endorsement of GetOrgRoles through org's
-// gateway until it succeeds.
-func waitEndorse(ctx context.Context, n *harness.Network, org string) error {
+// waitEndorse retries an endorsement of GetOrgRoles by the peers of every org
+// in msps through org's gateway until it succeeds.
+func waitEndorse(ctx context.Context, n *harness.Network, org string, msps []string) error {
 	c, err := n.Connect(org, "admin", client.WithEndorseTimeout(5*time.Second))
 	if err != nil {
 		return err
@@ -102,7 +111,7 @@ func waitEndorse(ctx context.Context, n *harness.Network, org string) error {
 	contract := c.Contract()
 	var last error
 	for {
-		p, err := contract.NewProposal("GetOrgRoles")
+		p, err := contract.NewProposal("GetOrgRoles", client.WithEndorsingOrganizations(msps...))
 		if err != nil {
 			return err
 		}
