@@ -27,14 +27,19 @@ type Timeouts struct {
 	Endorse      time.Duration
 	Submit       time.Duration
 	CommitStatus time.Duration
+	// SubmitResolve bounds the commit-status query after the orderer
+	// refused a submit (see Conn.Submit); 0 means the default, a negative
+	// value skips the query.
+	SubmitResolve time.Duration
 }
 
 // DefaultTimeouts are generous enough for a BFT orderer losing its leader.
 var DefaultTimeouts = Timeouts{
-	Evaluate:     10 * time.Second,
-	Endorse:      30 * time.Second,
-	Submit:       15 * time.Second,
-	CommitStatus: 60 * time.Second,
+	Evaluate:      10 * time.Second,
+	Endorse:       30 * time.Second,
+	Submit:        15 * time.Second,
+	CommitStatus:  60 * time.Second,
+	SubmitResolve: 5 * time.Second,
 }
 
 // Config is what the user asked for (flags, environment); Resolve turns it

@@ -12,11 +12,16 @@ import (
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-gateway/pkg/hash"
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
+	gwproto "github.com/hyperledger/fabric-protos-go-apiv2/gateway"
+	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/provledger/provenance/client/internal/ledger"
 )
@@ -30,6 +35,7 @@ type Conn struct {
 	gw       *client.Gateway
 	network  *client.Network
 	contract *client.Contract
+	creator  []byte // serialized identity (MSP ID + certificate PEM) for commit status requests
 	timeouts Timeouts
 	retries  int
 	backoff  time.Duration
@@ -58,13 +64,6 @@ func Connect(cfg Config) (*Conn, error) {
 
 // Dial opens a connection for an already resolved configuration.
 func Dial(r *Resolved, id *Identity, t Timeouts, retries int, first time.Duration) (*Conn, error) {
-	t = withDefaults(t)
-	if retries < 0 {
-		retries = 0
-	}
-	if first <= 0 {
-		first = 200 * time.Millisecond
-	}
 	creds := insecure.NewCredentials()
 	if r.TLS {
 		pool := x509.NewCertPool()
@@ -93,7 +92,26 @@ func Dial(r *Resolved, id *Identity, t Timeouts, retries int, first time.Duratio
 	if err != nil {
 		return nil, fmt.Errorf("peer %s: %w", r.Endpoint, err)
 	}
+	return newConn(r, id, t, retries, first, cc)
+}
+
+// newConn builds the gateway client over an open gRPC connection, which it
+// then owns (tests pass an in-process one).
+func newConn(r *Resolved, id *Identity, t Timeouts, retries int, first time.Duration, cc *grpc.ClientConn) (*Conn, error) {
+	t = withDefaults(t)
+	if retries < 0 {
+		retries = 0
+	}
+	if first <= 0 {
+		first = 200 * time.Millisecond
+	}
 	xid, err := identity.NewX509Identity(id.MSPID, id.Cert)
+	if err != nil {
+		cc.Close()
+		return nil, fmt.Errorf("identity: %w", err)
+	}
+	// The same bytes the client puts in the commit status requests it builds.
+	creator, err := proto.Marshal(&msp.SerializedIdentity{Mspid: xid.MspID(), IdBytes: xid.Credentials()})
 	if err != nil {
 		cc.Close()
 		return nil, fmt.Errorf("identity: %w", err)
@@ -119,7 +137,7 @@ func Dial(r *Resolved, id *Identity, t Timeouts, retries int, first time.Duratio
 	network := gw.GetNetwork(r.Channel)
 	conn := &Conn{
 		cfg: r, id: id, cc: cc, gw: gw, network: network,
-		contract: network.GetContract(r.Chaincode),
+		contract: network.GetContract(r.Chaincode), creator: creator,
 		timeouts: t, retries: retries, backoff: first, sleep: sleepCtx,
 	}
 	conn.submitFn = conn.submitOnce
@@ -138,6 +156,9 @@ func withDefaults(t Timeouts) Timeouts {
 	}
 	if t.CommitStatus <= 0 {
 		t.CommitStatus = DefaultTimeouts.CommitStatus
+	}
+	if t.SubmitResolve == 0 {
+		t.SubmitResolve = DefaultTimeouts.SubmitResolve
 	}
 	return t
 }
@@ -182,6 +203,13 @@ func (c *Conn) Evaluate(ctx context.Context, fn string, args ...string) ([]byte,
 // different heights, is submitted again as a new transaction, with
 // doubling delays, at most Retries times: the chaincode itself refuses a
 // business operation that already happened, so a retry cannot apply twice.
+//
+// A submit the ordering service refused is not reported as failed at once:
+// a SmartBFT ordering service can refuse a transaction that it orders all
+// the same (hyperledger/fabric#4415), so the gateway is first asked, for at
+// most Timeouts.SubmitResolve, whether that transaction committed. One whose
+// fate stays unknown is never resubmitted automatically; one that committed
+// as a read conflict wrote nothing and is retried like any other.
 func (c *Conn) Submit(ctx context.Context, fn string, args ...string) (*ledger.Result, error) {
 	delay := c.backoff
 	for attempt := 0; ; attempt++ {
@@ -243,6 +271,11 @@ func (c *Conn) submitOnce(ctx context.Context, fn string, args []string) (*ledge
 			Message: "interrupted before the transaction was ordered (it may still commit)"}
 	}
 	result, commit, err := a.result, a.commit, a.err
+	var se *client.SubmitError
+	if errors.As(err, &se) {
+		// Endorsed, so the transaction ID and the result are known.
+		return c.resolveSubmit(ctx, fn, se.TransactionID, result, err)
+	}
 	if err != nil {
 		return nil, c.translate(opOf(err), fn, txIDOf(err), err)
 	}
@@ -259,6 +292,70 @@ func (c *Conn) submitOnce(ctx context.Context, fn string, args []string) (*ledge
 		}
 	}
 	return &ledger.Result{Payload: result, TxID: st.TransactionID, Block: st.BlockNumber}, nil
+}
+
+// resolveSubmit decides the outcome of an endorsed transaction whose submit
+// to the orderer failed: committed (success, with the endorsed result),
+// committed invalid (the usual commit error), or unknown (an error saying
+// it may still commit). serr is the submit error.
+func (c *Conn) resolveSubmit(ctx context.Context, fn, txID string, result []byte, serr error) (*ledger.Result, error) {
+	le := c.translate(ledger.OpSubmit, fn, txID, serr)
+	le.Code = "" // the orderer's text is no chaincode refusal
+	cause := le.Message
+	wait := c.timeouts.SubmitResolve
+	after := ""
+	if wait > 0 {
+		bound := wait // for the message: the caller's deadline may come first
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < bound {
+			bound = time.Until(dl).Round(time.Millisecond)
+		}
+		st, err := c.commitStatus(ctx, txID, wait)
+		switch {
+		case err == nil && st.Successful:
+			return &ledger.Result{Payload: result, TxID: txID, Block: st.BlockNumber}, nil
+		case err == nil:
+			return nil, &ledger.Error{
+				Op: ledger.OpCommit, Function: fn, TxID: txID, Block: st.BlockNumber,
+				Validation: st.Code.String(), Message: st.Code.String(),
+			}
+		case errors.Is(ctx.Err(), context.Canceled):
+			after = ", and the wait for its commit was interrupted"
+		case errors.Is(err, context.DeadlineExceeded) || status.Code(err) == codes.DeadlineExceeded:
+			// The peer may answer DeadlineExceeded a moment before the
+			// local timer fires (gRPC sends it the deadline).
+			after = fmt.Sprintf(", and it did not commit within %s", bound)
+		default:
+			after = fmt.Sprintf(", and its commit status could not be read (%s)",
+				Translate(ledger.OpStatus, fn, txID, c.cfg.Endpoint, err).Message)
+		}
+	}
+	le.Message = fmt.Sprintf("the ordering service refused or did not confirm the transaction (%s)%s; "+
+		"transaction %s may still commit. Running the command again is safe: "+
+		"the chaincode refuses an operation that already happened", cause, after, txID)
+	return nil, le
+}
+
+// commitStatus asks the gateway for the commit status of txID, waiting at
+// most wait. The request is built here because a failed submit leaves no
+// *client.Commit; the gateway signs it with the connection's signer.
+func (c *Conn) commitStatus(ctx context.Context, txID string, wait time.Duration) (*client.Status, error) {
+	req, err := proto.Marshal(&gwproto.CommitStatusRequest{
+		TransactionId: txID, ChannelId: c.network.Name(), Identity: c.creator,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("commit status request: %w", err)
+	}
+	signed, err := proto.Marshal(&gwproto.SignedCommitStatusRequest{Request: req})
+	if err != nil {
+		return nil, fmt.Errorf("commit status request: %w", err)
+	}
+	commit, err := c.gw.NewCommit(signed)
+	if err != nil {
+		return nil, fmt.Errorf("commit status request: %w", err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	return commit.StatusWithContext(cctx)
 }
 
 func opOf(err error) ledger.Op {
