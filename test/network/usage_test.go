@@ -1,0 +1,112 @@
+package networktest
+
+import (
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/provledger/provenance/test/harness"
+)
+
+// TestBadUsage runs scripts/network.sh the wrong ways. Each must exit
+// non-zero with a message naming the problem and leave nothing started:
+// no PID file and no PROV_HOME it created. None of them starts a network,
+// but `up` builds missing Fabric binaries first, so it runs with the
+// integration tests (PROV_INTEGRATION=1), after scripts/install-fabric.sh.
+func TestBadUsage(t *testing.T) {
+	if os.Getenv("PROV_INTEGRATION") != "1" {
+		t.Skip("set PROV_INTEGRATION=1 (with the Fabric binaries installed) to run it")
+	}
+	repo, err := harness.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := filepath.Join(repo, "scripts", "network.sh")
+
+	// A port of the range this test uses, held open by us.
+	const base = 20300
+	held, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(base+5)) // manufacturer's peer
+	if err != nil {
+		t.Fatalf("hold a port: %v", err)
+	}
+	defer held.Close()
+
+	notADir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notADir, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	cases := []struct {
+		name string
+		args []string
+		env  []string // added to the environment
+		path string   // replaces PATH when set
+		want string   // in the combined output
+	}{
+		{name: "unknown subcommand", args: []string{"launch"}, want: "unknown command 'launch'"},
+		{name: "unknown consensus", args: []string{"up", "--consensus", "paxos"}, want: "paxos"},
+		{name: "port base out of range", args: []string{"up"}, env: []string{"PROV_PORT_BASE=80"}, want: "PROV_PORT_BASE must be a number"},
+		{name: "port already taken", args: []string{"up"}, want: "port(s) already taken: " + strconv.Itoa(base+5)},
+		{name: "PROV_HOME unwritable", args: []string{"up"}, env: []string{"PROV_HOME=" + filepath.Join(notADir, "home")}, want: "is not writable"},
+		{name: "go missing", args: []string{"up"}, path: pathWithout(t, "go"), want: "'go' is not on PATH"},
+		{name: "gcc missing", args: []string{"up"}, path: pathWithout(t, "gcc"), want: "'gcc' is not on PATH"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			home := filepath.Join(t.TempDir(), "prov")
+			cmd := exec.Command("bash", script)
+			cmd.Args = append(cmd.Args, tc.args...)
+			cmd.Dir = repo
+			env := append(os.Environ(), "PROV_HOME="+home, "PROV_PORT_BASE="+strconv.Itoa(base))
+			if tc.path != "" {
+				env = append(env, "PATH="+tc.path)
+			}
+			cmd.Env = append(env, tc.env...) // later entries win
+			out, err := cmd.CombinedOutput()
+			if err == nil {
+				t.Fatalf("exit 0, want a failure; output:\n%s", out)
+			}
+			if !strings.Contains(string(out), tc.want) {
+				t.Errorf("output does not say %q:\n%s", tc.want, out)
+			}
+			if pids, _ := filepath.Glob(filepath.Join(home, "run", "*.pid")); len(pids) > 0 {
+				t.Errorf("left PID files behind: %v", pids)
+			}
+			if _, err := os.Stat(home); err == nil {
+				t.Errorf("left PROV_HOME %s behind", home)
+			}
+		})
+	}
+}
+
+// pathWithout returns a PATH of one directory holding links to every
+// command on the current PATH except the named ones.
+func pathWithout(t *testing.T, names ...string) string {
+	t.Helper()
+	skip := map[string]bool{}
+	for _, n := range names {
+		skip[n] = true
+	}
+	dir := t.TempDir()
+	for _, d := range filepath.SplitList(os.Getenv("PATH")) {
+		entries, err := os.ReadDir(d)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			link := filepath.Join(dir, e.Name())
+			if skip[e.Name()] {
+				continue
+			}
+			if _, err := os.Lstat(link); err == nil {
+				continue // an earlier PATH entry wins
+			}
+			_ = os.Symlink(filepath.Join(d, e.Name()), link)
+		}
+	}
+	return dir
+}
