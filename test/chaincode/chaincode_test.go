@@ -18,7 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -46,11 +45,6 @@ const (
 )
 
 var (
-	nw        *harness.Network
-	setupOnce sync.Once
-	setupErr  error
-	connMu    sync.Mutex
-	conns     = map[string]*harness.Conn{}
 	// runTag makes prefixes and serials unique per run, so a reused
 	// network's earlier state does not interfere.
 	runTag = time.Now().UTC().Format("150405")
@@ -59,48 +53,15 @@ var (
 	prefix string
 )
 
-func TestMain(m *testing.M) {
-	if os.Getenv("PROV_INTEGRATION") != "1" {
-		os.Exit(m.Run()) // every test skips
-	}
-	repo, err := harness.RepoRoot()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	cfg := harness.Config{Home: filepath.Join(repo, ".prov-cc"), PortBase: portBase}
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
-	start := time.Now()
-	nw, err = cfg.Up(ctx)
-	cancel()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "network up:", err)
-		os.Exit(1)
-	}
-	fmt.Printf("network up (%s, port base %d) in %v\n", nw.Consensus, nw.PortBase, time.Since(start).Round(time.Millisecond))
-	code := m.Run()
-	for _, c := range conns {
-		_ = c.Close()
-	}
-	if os.Getenv("PROV_KEEP_NETWORK") != "1" {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		if err := cfg.Down(ctx); err != nil {
-			fmt.Fprintln(os.Stderr, "network down:", err)
-		}
-		cancel()
-	}
-	os.Exit(code)
-}
+// pn is the package's network (PROV_HOME=<repo>/.prov-cc, port base 8000).
+var pn = &harness.PackageNetwork{Home: ".prov-cc", PortBase: portBase}
 
+func TestMain(m *testing.M) { os.Exit(pn.Main(m)) }
+
+// integration skips tb without PROV_INTEGRATION=1 and runs setup once.
 func integration(tb testing.TB) {
 	tb.Helper()
-	if os.Getenv("PROV_INTEGRATION") != "1" {
-		tb.Skip("integration test: set PROV_INTEGRATION=1 to run it against a real Fabric network")
-	}
-	setupOnce.Do(func() { setupErr = setup() })
-	if setupErr != nil {
-		tb.Fatalf("setup: %v", setupErr)
-	}
+	pn.Require(tb, setup)
 }
 
 // setup checks the org roles the deployment wrote and activates this run's
@@ -124,16 +85,9 @@ func setup() error {
 }
 
 func contract(org, user string) (*client.Contract, error) {
-	connMu.Lock()
-	defer connMu.Unlock()
-	k := org + "/" + user
-	c, ok := conns[k]
-	if !ok {
-		var err error
-		if c, err = nw.Connect(org, user); err != nil {
-			return nil, err
-		}
-		conns[k] = c
+	c, err := pn.Conn(org, user)
+	if err != nil {
+		return nil, err
 	}
 	return c.Contract(), nil
 }
@@ -188,7 +142,7 @@ func submitWith(org, user, fn string, args []string, endorsers []string) ([]byte
 func waitPeers(height uint64) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	return nw.WaitHeight(ctx, height, nw.Nodes("peer")...)
+	return pn.Net.WaitHeight(ctx, height, pn.Net.Nodes("peer")...)
 }
 
 func evaluate(org, user string, v any, fn string, args ...string) error {
@@ -689,7 +643,7 @@ func TestTransferThroughput(t *testing.T) {
 	if len(invalid) > 0 {
 		t.Fatalf("%d of %d offers invalid, first: %s", len(invalid), n, invalid[0])
 	}
-	h, err := nw.Height(context.Background(), nw.Nodes("peer")[0])
+	h, err := pn.Net.Height(context.Background(), pn.Net.Nodes("peer")[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -806,12 +760,13 @@ func TestChaincodeEvent(t *testing.T) {
 	if err != nil || !st.Successful {
 		t.Fatalf("register: %v %v", st, err)
 	}
-	connMu.Lock()
-	conn := conns[mfr+"/user1"]
-	connMu.Unlock()
+	conn, err := pn.Conn(mfr, "user1")
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	events, err := conn.Gateway.GetNetwork(nw.Channel).ChaincodeEvents(ctx, nw.Chaincode, client.WithStartBlock(st.BlockNumber))
+	events, err := conn.Gateway.GetNetwork(pn.Net.Channel).ChaincodeEvents(ctx, pn.Net.Chaincode, client.WithStartBlock(st.BlockNumber))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,26 +24,7 @@ const portBase = 12000
 
 var net *provtest.Net
 
-func TestMain(m *testing.M) {
-	if os.Getenv("PROV_INTEGRATION") != "1" {
-		os.Exit(m.Run())
-	}
-	start := time.Now()
-	n, err := provtest.StartNetwork("e2e", portBase, "bft")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: network up failed:", err)
-		n.Stop()
-		os.Exit(1)
-	}
-	fmt.Printf("e2e: network up and ready in %s (discovery ready %s after up)\n", time.Since(start).Round(time.Millisecond), n.ReadyAfter.Round(time.Millisecond))
-	net = n
-	code := m.Run()
-	if code != 0 {
-		n.KeepLogs()
-	}
-	n.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(provtest.Main(m, &net, "e2e", portBase, "bft")) }
 
 // world is the story's cast: a prov runner and one gateway connection per org.
 type world struct {

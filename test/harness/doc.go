@@ -12,6 +12,11 @@
 //     PROV_HOME / PROV_PORT_BASE / PROV_CONSENSUS (defaults <repo>/.prov,
 //     7000), brought up if needed and left running; skips unless
 //     PROV_INTEGRATION=1.
+//   - PackageNetwork{Home, PortBase, Consensus} is the one network a test
+//     package's TestMain brings up and its tests share: Main(m) (up or reuse,
+//     run, close connections, down unless PROV_KEEP_NETWORK=1), Require(tb,
+//     setup) (skip without PROV_INTEGRATION=1, setup once), Conn(org, user)
+//     (cached connection).
 //   - Network.Node(name), Nodes(kind), Org(dir) look nodes up; Node.PID,
 //     Node.Running, Network.Kill(name) (SIGKILL by PID file, waits until the
 //     process is gone), Network.StartNode(ctx, name) (scripts/network.sh

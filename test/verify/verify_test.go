@@ -15,9 +15,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -33,71 +31,21 @@ import (
 
 const portBase = 10000
 
-var (
-	nw        *harness.Network
-	setupOnce sync.Once
-	setupErr  error
-	itemID    string
-	conns     = map[string]*harness.Conn{}
-)
+var itemID string
 
-func TestMain(m *testing.M) {
-	if os.Getenv("PROV_INTEGRATION") != "1" {
-		os.Exit(m.Run()) // every test skips
-	}
-	repo, err := harness.RepoRoot()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	// PROV_CONSENSUS=raft|bft picks the consensus when the network is created.
-	cfg := harness.Config{Home: filepath.Join(repo, ".prov-verify"), PortBase: portBase, Consensus: os.Getenv("PROV_CONSENSUS")}
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
-	start := time.Now()
-	nw, err = cfg.Up(ctx)
-	cancel()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "network up:", err)
-		os.Exit(1)
-	}
-	fmt.Printf("network up (%s, port base %d) in %v\n", nw.Consensus, nw.PortBase, time.Since(start).Round(time.Millisecond))
-	code := m.Run()
-	for _, c := range conns {
-		_ = c.Close()
-	}
-	if os.Getenv("PROV_KEEP_NETWORK") != "1" {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		if err := cfg.Down(ctx); err != nil {
-			fmt.Fprintln(os.Stderr, "network down:", err)
-		}
-		cancel()
-	}
-	os.Exit(code)
-}
+// pn is the package's network (PROV_HOME=<repo>/.prov-verify, port base
+// 10000); PROV_CONSENSUS=raft|bft picks the consensus when it is created.
+var pn = &harness.PackageNetwork{Home: ".prov-verify", PortBase: portBase, Consensus: os.Getenv("PROV_CONSENSUS")}
 
+func TestMain(m *testing.M) { os.Exit(pn.Main(m)) }
+
+// integration skips tb without PROV_INTEGRATION=1 and runs setup once.
 func integration(tb testing.TB) {
 	tb.Helper()
-	if os.Getenv("PROV_INTEGRATION") != "1" {
-		tb.Skip("integration test: set PROV_INTEGRATION=1 to run it against a real Fabric network")
-	}
-	setupOnce.Do(func() { setupErr = setup() })
-	if setupErr != nil {
-		tb.Fatalf("setup: %v", setupErr)
-	}
+	pn.Require(tb, setup)
 }
 
-func conn(org, user string) (*harness.Conn, error) {
-	k := org + "/" + user
-	if c, ok := conns[k]; ok {
-		return c, nil
-	}
-	c, err := nw.Connect(org, user)
-	if err != nil {
-		return nil, err
-	}
-	conns[k] = c
-	return c, nil
-}
+func conn(org, user string) (*harness.Conn, error) { return pn.Conn(org, user) }
 
 func submit(org, user, fn string, args ...string) ([]byte, error) {
 	c, err := conn(org, user)
@@ -187,7 +135,7 @@ func ledger(tb testing.TB) verify.Ledger {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return verify.NewGatewayLedger(c.Gateway.GetNetwork(nw.Channel), nw.Chaincode)
+	return verify.NewGatewayLedger(c.Gateway.GetNetwork(pn.Net.Channel), pn.Net.Chaincode)
 }
 
 func TestVerifyRealItem(t *testing.T) {
@@ -318,7 +266,7 @@ func TestVerifyRealItemTampered(t *testing.T) {
 			_ = proto.Unmarshal(b.Metadata.Metadata[common.BlockMetadataIndex_SIGNATURES], md)
 			// below the policy: one of a BFT quorum of three, none for Raft
 			keep := 1
-			if nw.Consensus == "raft" {
+			if pn.Net.Consensus == "raft" {
 				keep = 0
 			}
 			md.Signatures = md.Signatures[:keep]

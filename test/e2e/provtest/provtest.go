@@ -710,6 +710,31 @@ func (n *Net) Stop() {
 	_ = os.RemoveAll(n.Home)
 }
 
+// Main is the TestMain of a package that runs on its own network: without
+// PROV_INTEGRATION=1 it only runs the tests (they skip); otherwise it starts
+// the network (StartNetwork), sets *net, runs the tests, keeps the logs when
+// they failed and stops the network. It returns the exit code.
+func Main(m *testing.M, net **Net, name string, portBase int, consensus string) int {
+	if os.Getenv("PROV_INTEGRATION") != "1" {
+		return m.Run()
+	}
+	start := time.Now()
+	n, err := StartNetwork(name, portBase, consensus)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: network up failed: %v\n", name, err)
+		n.Stop()
+		return 1
+	}
+	fmt.Printf("%s: network up and ready in %s (discovery ready %s after up)\n", name, time.Since(start).Round(time.Millisecond), n.ReadyAfter.Round(time.Millisecond))
+	*net = n
+	code := m.Run()
+	if code != 0 {
+		n.KeepLogs()
+	}
+	n.Stop()
+	return code
+}
+
 // CLI returns a prov runner for this network.
 func (n *Net) CLI(bin string) CLI { return CLI{Bin: bin, Home: n.Home, PortBase: n.PortBase} }
 
