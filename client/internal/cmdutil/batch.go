@@ -25,6 +25,16 @@ type BatchResult struct {
 	Transactions []Batch  `json:"transactions"`
 }
 
+// CustodyBatch is the default number of items per transaction for commands
+// that change items' custody (offer, accept, reject, cancel, release). Each
+// such item key carries its own key-level endorsement policy, and Fabric's
+// validator evaluates every one of them over the whole transaction, so the
+// commit time grows with the square of the items per transaction: measured
+// offers of 100, 300 and 1000 items committed in 0.2, 0.8 and 6-14 s. Chunks
+// of 200 ship 1000 items in about 2 s. Registrations and holds write only
+// new keys and keep domain.MaxBatch.
+const CustodyBatch = 200
+
 // SubmitIDs sends fn(idsJSON, extra...) for ids in chunks of at most size
 // and stops at the first failure, returning what was done before it.
 func SubmitIDs(ctx context.Context, l ledger.Ledger, fn string, ids []string, size int, extra ...string) ([]Batch, error) {

@@ -39,7 +39,7 @@ func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 			return Run(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().IntVar(&opts.BatchSize, "batch-size", domain.MaxBatch, "items per transaction")
+	cmd.Flags().IntVar(&opts.BatchSize, "batch-size", cmdutil.CustodyBatch, "items per transaction (at most 1000; larger custody batches commit much slower)")
 	return cmd
 }
 

@@ -48,7 +48,7 @@ ORG is an MSP ID (DistributorMSP) or a short name (distributor).`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.To, "to", "", "recipient `ORG`: MSP ID or short name (required)")
-	cmd.Flags().IntVar(&opts.BatchSize, "batch-size", domain.MaxBatch, "items per transaction")
+	cmd.Flags().IntVar(&opts.BatchSize, "batch-size", cmdutil.CustodyBatch, "items per transaction (at most 1000; larger custody batches commit much slower)")
 	_ = cmd.RegisterFlagCompletionFunc("to", cmdutil.FixedCompletion("manufacturer", "distributor", "customs"))
 	return cmd
 }

@@ -23,13 +23,14 @@ func TestOfferParsing(t *testing.T) {
 		argv    []string
 		ids     int
 		to      string
+		batch   int
 		wantErr string
 	}{
-		{[]string{"a", "b", "--to", "distributor"}, 2, "distributor", ""},
-		{[]string{"a", "--to", "DistributorMSP", "--batch-size", "5"}, 1, "DistributorMSP", ""},
-		{[]string{"a"}, 0, "", "--to is required"},
-		{[]string{"--to", "x"}, 0, "", "missing item IDs"},
-		{[]string{"a", "--to", "x", "--batch-size", "2000"}, 0, "", "--batch-size"},
+		{[]string{"a", "b", "--to", "distributor"}, 2, "distributor", cmdutil.CustodyBatch, ""},
+		{[]string{"a", "--to", "DistributorMSP", "--batch-size", "5"}, 1, "DistributorMSP", 5, ""},
+		{[]string{"a"}, 0, "", 0, "--to is required"},
+		{[]string{"--to", "x"}, 0, "", 0, "missing item IDs"},
+		{[]string{"a", "--to", "x", "--batch-size", "2000"}, 0, "", 0, "--batch-size"},
 	}
 	for _, tt := range tests {
 		f, _ := cmdtest.Factory(nil)
@@ -41,7 +42,7 @@ func TestOfferParsing(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || len(got.IDs) != tt.ids || got.To != tt.to {
+		if err != nil || len(got.IDs) != tt.ids || got.To != tt.to || got.BatchSize != tt.batch {
 			t.Errorf("%v: %+v %v", tt.argv, got, err)
 		}
 	}

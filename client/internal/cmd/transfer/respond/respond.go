@@ -62,7 +62,7 @@ func NewCmd(f *cmdutil.Factory, verb Verb, runF func(*Options) error) *cobra.Com
 			return Run(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().IntVar(&opts.BatchSize, "batch-size", domain.MaxBatch, "items per transaction")
+	cmd.Flags().IntVar(&opts.BatchSize, "batch-size", cmdutil.CustodyBatch, "items per transaction (at most 1000; larger custody batches commit much slower)")
 	return cmd
 }
 
