@@ -4,6 +4,16 @@
 
 CFG_DIR="$REPO/network/config"
 
+# meta_policies: the Readers/Writers/Admins ImplicitMeta policies that the
+# Application, Orderer and Channel groups share (indented under Policies:).
+meta_policies() {
+  local p rule
+  for p in "Readers:ANY" "Writers:ANY" "Admins:MAJORITY"; do
+    rule="${p#*:} ${p%%:*}"
+    printf '    %s:\n      Type: ImplicitMeta\n      Rule: "%s"\n' "${p%%:*}" "$rule"
+  done
+}
+
 # configtx_yaml: the channel profile for the chosen consensus.
 configtx_yaml() {
   local i oh
@@ -53,15 +63,7 @@ Capabilities:
 Application: &ApplicationDefaults
   Organizations:
   Policies:
-    Readers:
-      Type: ImplicitMeta
-      Rule: "ANY Readers"
-    Writers:
-      Type: ImplicitMeta
-      Rule: "ANY Writers"
-    Admins:
-      Type: ImplicitMeta
-      Rule: "MAJORITY Admins"
+$(meta_policies)
     LifecycleEndorsement:
       Type: ImplicitMeta
       Rule: "MAJORITY Endorsement"
@@ -79,30 +81,14 @@ Orderer: &OrdererDefaults
     PreferredMaxBytes: 2 MB
   Organizations:
   Policies:
-    Readers:
-      Type: ImplicitMeta
-      Rule: "ANY Readers"
-    Writers:
-      Type: ImplicitMeta
-      Rule: "ANY Writers"
-    Admins:
-      Type: ImplicitMeta
-      Rule: "MAJORITY Admins"
+$(meta_policies)
     BlockValidation:
       Type: ImplicitMeta
       Rule: "ANY Writers"
 
 Channel: &ChannelDefaults
   Policies:
-    Readers:
-      Type: ImplicitMeta
-      Rule: "ANY Readers"
-    Writers:
-      Type: ImplicitMeta
-      Rule: "ANY Writers"
-    Admins:
-      Type: ImplicitMeta
-      Rule: "MAJORITY Admins"
+$(meta_policies)
   Capabilities:
     <<: *ChannelCapabilities
 
