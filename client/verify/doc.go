@@ -19,7 +19,8 @@
 // LAST_CONFIG), never against what a transaction claims. A config update is
 // accepted only with the signatures of the orderers of the config before it,
 // down to the genesis block, which is the trust anchor: as served by the peer,
-// or pinned with Options.GenesisHash. The chaincode-level MAJORITY is counted
+// or pinned with Options.GenesisHash (Report.GenesisHash gives the served
+// one, to compare out of band). The chaincode-level MAJORITY is counted
 // over the config's peer organizations.
 //
 // Limits. A peer can still withhold the newest events (the history is

@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/hex"
 	"encoding/pem"
 	"fmt"
 	"math/big"
@@ -409,7 +410,23 @@ func TestGenesisPin(t *testing.T) {
 	f := newFixture(t, consensusBFT)
 	f.tenEvents(nil)
 	h, _ := blockHeaderHash(f.blocks[0].Header)
-	rep, err := Item(context.Background(), f, testItem, Options{GenesisHash: h})
+	// Unpinned, the report gives the served hash, which is what a pin takes.
+	rep, err := Item(context.Background(), f, testItem, Options{})
+	if err != nil || !rep.OK {
+		t.Fatalf("unpinned: %v %+v", err, rep.Failed())
+	}
+	if rep.GenesisHash != hex.EncodeToString(h) {
+		t.Fatalf("report genesis hash %q, want %x", rep.GenesisHash, h)
+	}
+	// The same value block 1 links to: the header hash, as Fabric chains it.
+	if got := hex.EncodeToString(f.blocks[1].Header.PreviousHash); got != rep.GenesisHash {
+		t.Errorf("block 1 previous hash %s, report %s", got, rep.GenesisHash)
+	}
+	if !strings.Contains(rep.Steps[0].Detail, "genesis hash "+rep.GenesisHash+" (not pinned)") {
+		t.Errorf("config step %+v", rep.Steps[0])
+	}
+	pin, _ := hex.DecodeString(rep.GenesisHash)
+	rep, err = Item(context.Background(), f, testItem, Options{GenesisHash: pin})
 	if err != nil || !rep.OK {
 		t.Fatalf("pinned genesis: %v %+v", err, rep.Failed())
 	}

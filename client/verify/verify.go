@@ -55,6 +55,10 @@ type Options struct {
 	Concurrency int
 	// GenesisHash, when set, pins the channel: the genesis block's header
 	// hash must equal it. Genesis is otherwise the trust anchor as served.
+	// The header hash is SHA-256 over the ASN.1 DER of the header's number,
+	// previous hash and data hash (protoutil.BlockHeaderHash): block 1's
+	// previous hash, not the hash of the genesis block file. Report.GenesisHash
+	// gives it as served.
 	GenesisHash []byte
 }
 
@@ -89,9 +93,12 @@ type Step struct {
 
 // Report is the outcome of verifying one item.
 type Report struct {
-	Item  string `json:"item"`
-	OK    bool   `json:"ok"`
-	Steps []Step `json:"steps"`
+	Item string `json:"item"`
+	OK   bool   `json:"ok"`
+	// GenesisHash is the hex header hash of the genesis block as the peer
+	// served it (the value Options.GenesisHash pins), when it was fetched.
+	GenesisHash string `json:"genesisHash,omitempty"`
+	Steps       []Step `json:"steps"`
 }
 
 // Failed returns the steps that failed.
@@ -142,6 +149,7 @@ func Item(ctx context.Context, l Ledger, id string, opts Options) (Report, error
 		}
 	}
 	rep.Steps = r.steps
+	rep.GenesisHash = r.genesisHash
 	rep.OK = len(rep.Failed()) == 0
 	return rep, nil
 }
@@ -158,6 +166,7 @@ type run struct {
 	configs map[uint64]*configEntry
 	steps   []Step
 
+	genesisHash string // hex header hash of block 0 as served, once fetched
 	blockChecks map[uint64]*blockCheck
 }
 
@@ -380,6 +389,11 @@ func (r *run) checkConfigs() {
 		nums = append(nums, n)
 	}
 	sort.Slice(nums, func(i, j int) bool { return nums[i] < nums[j] })
+	if b := r.blocks[0]; b != nil && b.GetHeader().GetNumber() == 0 {
+		if h, err := blockHeaderHash(b.Header); err == nil {
+			r.genesisHash = fmt.Sprintf("%x", h)
+		}
+	}
 	for _, n := range nums {
 		ce := r.configs[n]
 		ce.err = r.checkConfig(n, ce)
@@ -394,7 +408,9 @@ func (r *run) checkConfigs() {
 			s.Detail = ce.cfg.describe()
 			if n == 0 && len(r.opts.GenesisHash) > 0 {
 				s.Detail += fmt.Sprintf("; genesis hash %x as pinned", r.opts.GenesisHash)
-			} else if n > 0 {
+			} else if n == 0 {
+				s.Detail += fmt.Sprintf("; genesis hash %s (not pinned)", r.genesisHash)
+			} else {
 				s.Detail += fmt.Sprintf("; signed under config block %d", ce.prev)
 			}
 		}
@@ -424,7 +440,7 @@ func (r *run) checkConfig(n uint64, ce *configEntry) error {
 				return err
 			}
 			if !bytes.Equal(h, r.opts.GenesisHash) {
-				return fmt.Errorf("genesis block hash %x, pinned %x", h, r.opts.GenesisHash)
+				return fmt.Errorf("genesis block hash %x, pinned %x: not the pinned channel", h, r.opts.GenesisHash)
 			}
 		}
 		ce.cfg = cfg

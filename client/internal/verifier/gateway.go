@@ -23,7 +23,7 @@ type gw struct {
 }
 
 func (g *gw) Verify(ctx context.Context, id string, opts Options) (*Report, error) {
-	rep, err := verify.Item(ctx, g.l, id, verify.Options{Chain: opts.Chain})
+	rep, err := verify.Item(ctx, g.l, id, verify.Options{Chain: opts.Chain, GenesisHash: opts.GenesisHash})
 	if err != nil {
 		// gRPC failures (a refusal such as NOT_FOUND, a peer down) read like
 		// every other command's

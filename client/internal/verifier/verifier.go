@@ -18,6 +18,9 @@ type Report = verify.Report
 // Options tune a verification.
 type Options struct {
 	Chain bool // also check the previous-hash chain from the genesis block
+	// GenesisHash pins the channel's genesis block header hash
+	// (verify.Options.GenesisHash); nil trusts the genesis block as served.
+	GenesisHash []byte
 }
 
 // Verifier verifies items' custody records against the ledger.

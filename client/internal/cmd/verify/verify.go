@@ -4,8 +4,11 @@ package verify
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -21,11 +24,18 @@ type Options struct {
 	IDs      []string
 	Chain    bool
 	Verbose  bool
+	// GenesisHash pins the channel's genesis block (header hash); nil
+	// trusts the genesis block the peer serves.
+	GenesisHash []byte
 }
+
+// genesisEnv is the variable --genesis-hash defaults from.
+const genesisEnv = "PROV_GENESIS_HASH"
 
 // NewCmd builds the command; runF replaces Run in tests.
 func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{IO: f.IO, Verifier: f.Verifier}
+	var genesisHex string
 	cmd := &cobra.Command{
 		Use:   "verify ID...",
 		Short: "Verify items' custody records against the blocks",
@@ -40,12 +50,29 @@ Certificates are checked against the channel configuration's root
 certificates and consenter set. --chain also checks the previous-hash
 chain from the genesis block to the item's last block.
 
+The genesis block is the trust anchor: every later config block must be
+signed by the orderers of the config before it. By default it is taken as
+the peer serves it; --genesis-hash (or PROV_GENESIS_HASH) pins it to a hash
+known out of band, and a different genesis block fails the channel-config
+check. The hash is SHA-256 over the genesis block's header (ASN.1 DER of
+number, previous hash and data hash, as Fabric chains blocks: block 1's
+previous hash), not over the block file. verify prints the served one:
+"genesisHash" in -o json, and the channel-config step of config block 0
+with -v.
+
 Exit code 3 when any check fails.`,
 		Example: `  prov verify 01/09506000134352/21/ABC123
-  prov verify 01/09506000134352/21/ABC123 01/09506000134352/21/ABC124 --chain -o json`,
+  prov verify 01/09506000134352/21/ABC123 01/09506000134352/21/ABC124 --chain -o json
+  prov verify 01/09506000134352/21/ABC123 -o json | jq -r '.reports[0].genesisHash'
+  prov verify 01/09506000134352/21/ABC123 --genesis-hash "$HASH_KNOWN_OUT_OF_BAND"`,
 		Args: cmdutil.MinArgs(1, "item IDs"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IDs, opts.Format = args, f.Output
+			h, err := parseGenesisHash(genesisHex, cmd.Flags().Changed("genesis-hash"))
+			if err != nil {
+				return err
+			}
+			opts.GenesisHash = h
 			if runF != nil {
 				return runF(opts)
 			}
@@ -54,7 +81,28 @@ Exit code 3 when any check fails.`,
 	}
 	cmd.Flags().BoolVar(&opts.Chain, "chain", false, "also check the block hash chain from the genesis block")
 	cmd.Flags().BoolVarP(&opts.Verbose, "verbose", "v", false, "list every check, not only failed ones")
+	cmd.Flags().StringVar(&genesisHex, "genesis-hash", f.Getenv(genesisEnv),
+		"pin the channel: `HEX` SHA-256 of the genesis block's header (DER of number, previous hash, data hash = block 1's previous hash; not of the block file) (env "+genesisEnv+")")
 	return cmd
+}
+
+// parseGenesisHash decodes --genesis-hash; "" means not pinned. fromFlag
+// tells whether the value came from the flag or from PROV_GENESIS_HASH, for
+// the message.
+func parseGenesisHash(s string, fromFlag bool) ([]byte, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, nil
+	}
+	src := "--genesis-hash"
+	if !fromFlag {
+		src = genesisEnv
+	}
+	h, err := hex.DecodeString(s)
+	if err != nil || len(h) != sha256.Size {
+		return nil, cmdutil.Usagef("%s %q: want %d hex digits, the SHA-256 of the genesis block header", src, s, 2*sha256.Size)
+	}
+	return h, nil
 }
 
 // Output is the -o json shape.
@@ -77,7 +125,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	out := Output{OK: true, Reports: []verifier.Report{}}
 	for _, id := range ids {
-		rep, err := v.Verify(ctx, id, verifier.Options{Chain: opts.Chain})
+		rep, err := v.Verify(ctx, id, verifier.Options{Chain: opts.Chain, GenesisHash: opts.GenesisHash})
 		if err != nil {
 			return fmt.Errorf("verify %s: %w", id, err)
 		}

@@ -3,6 +3,7 @@ package verify
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -17,20 +18,34 @@ import (
 type fakeVerifier struct {
 	reports map[string]*verifier.Report
 	chain   []bool
+	pins    [][]byte // Options.GenesisHash of each call
 }
+
+// servedGenesis is the genesis hash the fake ledger "serves".
+const servedGenesis = "6a1f0c4e8b2d9f3a7c5e1b0d4f8a2c6e9b3d7f1a5c0e4b8d2f6a9c3e7b1d5f0a"
 
 func (f *fakeVerifier) Verify(_ context.Context, id string, o verifier.Options) (*verifier.Report, error) {
 	f.chain = append(f.chain, o.Chain)
+	f.pins = append(f.pins, o.GenesisHash)
 	r, ok := f.reports[id]
 	if !ok {
 		return nil, errors.New("NOT_FOUND: no item " + id)
+	}
+	// As client/verify does: a pin other than the served genesis fails the
+	// channel-config check of block 0.
+	if o.GenesisHash != nil && hex.EncodeToString(o.GenesisHash) != servedGenesis {
+		bad := *r
+		bad.OK = false
+		bad.Steps = append([]verifier.Step{{Check: "channel-config", Subject: "config block 0",
+			Detail: "genesis block hash " + servedGenesis + ", pinned " + hex.EncodeToString(o.GenesisHash) + ": not the pinned channel"}}, r.Steps...)
+		return &bad, nil
 	}
 	return r, nil
 }
 
 func newFake() *fakeVerifier {
 	return &fakeVerifier{reports: map[string]*verifier.Report{
-		"01/09506000134352/21/GOOD": {Item: "01/09506000134352/21/GOOD", OK: true, Steps: []verifier.Step{
+		"01/09506000134352/21/GOOD": {Item: "01/09506000134352/21/GOOD", OK: true, GenesisHash: servedGenesis, Steps: []verifier.Step{
 			{Check: "validation-code", Subject: "seq 1 REGISTERED", OK: true},
 			{Check: "block-signatures", Subject: "block 5", OK: true, Detail: "3 of 4 consenters"},
 		}},
@@ -84,4 +99,70 @@ func TestVerify(t *testing.T) {
 		})
 	}
 	_ = domain.CodeNotFound
+}
+
+func TestVerifyGenesisHash(t *testing.T) {
+	const good = "01/09506000134352/21/GOOD"
+	other := strings.Repeat("ab", 32)
+	tests := []struct {
+		name     string
+		argv     []string
+		env      string // PROV_GENESIS_HASH
+		format   string
+		wantCode int
+		wantPin  string // hex passed to the verifier; "" for none
+		wantOut  string
+		wantErr  string
+	}{
+		{"not pinned", []string{good}, "", "table", 0, "", "verified", ""},
+		{"pinned by flag", []string{good, "--genesis-hash", servedGenesis}, "", "table", 0, servedGenesis, "verified", ""},
+		{"upper case and spaces", []string{good, "--genesis-hash", " " + strings.ToUpper(servedGenesis) + "\n"}, "", "table", 0, servedGenesis, "verified", ""},
+		{"pinned by env", []string{good}, servedGenesis, "table", 0, servedGenesis, "verified", ""},
+		{"flag wins over env", []string{good, "--genesis-hash", servedGenesis}, other, "table", 0, servedGenesis, "verified", ""},
+		{"mismatch exits 3 naming the check", []string{good, "--genesis-hash", other}, "", "table", 3, other,
+			"  FAIL  channel-config  config block 0  genesis block hash " + servedGenesis, "verification failed"},
+		{"mismatch by env exits 3", []string{good}, other, "table", 3, other, "pinned " + other, "verification failed"},
+		{"json carries the served hash", []string{good}, "", "json", 0, "", `"genesisHash": "` + servedGenesis + `"`, ""},
+		{"not hex exits 2", []string{good, "--genesis-hash", "zz" + servedGenesis[2:]}, "", "table", 2, "", "",
+			`--genesis-hash "zz`},
+		{"too short exits 2", []string{good, "--genesis-hash", "abcd"}, "", "table", 2, "", "", "want 64 hex digits, the SHA-256 of the genesis block header"},
+		{"0x prefix exits 2", []string{good, "--genesis-hash", "0x" + servedGenesis}, "", "table", 2, "", "", "want 64 hex digits"},
+		{"bad env exits 2 naming it", []string{good}, "nothex", "table", 2, "", "", `PROV_GENESIS_HASH "nothex"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fv := newFake()
+			f, ios := cmdtest.Factory(nil)
+			f.Output = tt.format
+			f.Getenv = func(k string) string {
+				if k == "PROV_GENESIS_HASH" {
+					return tt.env
+				}
+				return ""
+			}
+			connected := false
+			f.Verifier = func() (verifier.Verifier, error) { connected = true; return fv, nil }
+			err := cmdtest.Exec(NewCmd(f, nil), tt.argv...)
+			if code := cmdutil.ExitCode(err); code != tt.wantCode {
+				t.Fatalf("exit %d (%v), want %d", code, err, tt.wantCode)
+			}
+			if tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Errorf("error %v, want it to contain %q", err, tt.wantErr)
+			}
+			out := ios.Out.(*bytes.Buffer).String()
+			if !strings.Contains(out, tt.wantOut) {
+				t.Errorf("out:\n%s\nwant:\n%s", out, tt.wantOut)
+			}
+			if tt.wantCode == 2 {
+				// a bad command line never reaches the peer
+				if connected {
+					t.Error("connected to the ledger despite a usage error")
+				}
+				return
+			}
+			if len(fv.pins) != 1 || hex.EncodeToString(fv.pins[0]) != tt.wantPin {
+				t.Errorf("verifier got pins %x, want %q", fv.pins, tt.wantPin)
+			}
+		})
+	}
 }
