@@ -27,12 +27,16 @@ build_provnet() {
 
 # cc_package ORG LABEL: write the org's ccaas package; prints its path.
 cc_package() {
-  local i=$1 label=$2 oh d w pn
-  oh="$(org_home "$i")" d="$(CC_DIR)/pkg/${ORG_DIRS[$i]}" pn="$(peer_name "$i")"
-  w="$d/$label"
+  local i=$1 label=$2 oh d w cc
+  oh="$(org_home "$i")" d="$(CC_DIR)/pkg/${ORG_DIRS[$i]}"
+  w="$d/$label" cc="$oh/ccclient/tls"
+  [[ -s $cc/client.crt && -s $cc/client.key ]] ||
+    { log "no chaincode client TLS identity in $cc; run 'scripts/network.sh clean' then 'up'"; return 1; }
   rm -rf "$w" && mkdir -p "$w/src"
   # The peer dials the chaincode server with mutual TLS: root_cert checks the
-  # server, client_cert/key is the peer's TLS identity.
+  # server, client_cert/key is the org's ccclient TLS identity (never the
+  # peer's own TLS key: org admins can download installed packages). The
+  # server checks it against the org's TLS CA (CHAINCODE_TLS_CLIENT_CA_CERT).
   cat >"$w/src/connection.json" <<EOF
 {
   "address": "127.0.0.1:$(port $OFF_CCSERVER "$i")",
@@ -40,8 +44,8 @@ cc_package() {
   "tls_required": true,
   "client_auth_required": true,
   "root_cert": $(pem_json "$oh/tlsca.pem"),
-  "client_cert": $(pem_json "$oh/peers/$pn/tls/server.crt"),
-  "client_key": $(pem_json "$oh/peers/$pn/tls/server.key")
+  "client_cert": $(pem_json "$cc/client.crt"),
+  "client_key": $(pem_json "$cc/client.key")
 }
 EOF
   printf '{"type":"ccaas","label":"%s"}\n' "$label" >"$w/metadata.json"
@@ -113,7 +117,8 @@ deploy_chaincode() {
   log "deploying chaincode $CC_NAME version $h sequence $seq"
   local pkgs=() ids=()
   for i in "${PEER_ORGS[@]}"; do
-    pkgs[i]="$(cc_package "$i" "$label")"
+    ensure_ccclient "$i" || return 1
+    pkgs[i]="$(cc_package "$i" "$label")" || return 1
     ids[i]="$label:$(sha256sum "${pkgs[i]}" | cut -d' ' -f1)"
   done
   # First deployment: no server runs yet, so start the new ones now; they

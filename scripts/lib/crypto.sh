@@ -52,6 +52,10 @@ EOF
        pass: ccserverpw
        type: peer
        affiliation: ""
+     - name: ccclient
+       pass: ccclientpw
+       type: client
+       affiliation: ""
 EOF
     fi
   fi
@@ -167,10 +171,11 @@ enroll() {
 }
 
 # register ORG NAME TYPE [ATTRS]: register a user at the org's identity CA
-# with the caadmin registrar (enrolled into orgs/<dir>/ca-admin).
+# with the caadmin registrar (enrolled into orgs/<dir>/ca-admin). REG_CA and
+# REG_HOME select another CA of the org and its registrar's home.
 register() {
   local i=$1 name=$2 type=$3 attrs=${4:-} out n
-  local args=(register -H "$(org_home "$i")/ca-admin" -u "https://127.0.0.1:$(port $OFF_CA "$i")" --caname ca
+  local args=(register -H "${REG_HOME:-$(org_home "$i")/ca-admin}" -u "https://127.0.0.1:$(port $OFF_CA "$i")" --caname "${REG_CA:-ca}"
     --tls.certfiles "$(ca_home "$i")/ca-cert.pem" --id.name "$name" --id.secret "${name}pw" --id.type "$type")
   [[ -n $attrs ]] && args+=(--id.attrs "$attrs")
   for n in 1 2 3 4 5; do
@@ -239,6 +244,31 @@ finish_tls() {
   cp "$1"/tlscacerts/*.pem "$1/ca.crt"
 }
 
+# enroll_ccclient ORG: the TLS client identity the org's peer presents to its
+# chaincode server (embedded in the ccaas package's connection.json). Not the
+# peer's own TLS key: org admins can download installed packages.
+enroll_ccclient() {
+  local i=$1
+  enroll "$i" ccclient ccclientpw tlsca "$(org_home "$i")/ccclient/tls" --enrollment.profile tls \
+    --csr.cn "ccclient.${ORG_DIRS[$i]}.prov"
+}
+
+# ensure_ccclient ORG: a home enrolled before ccclient existed (its TLS CA's
+# registry lacks it): register it at the TLS CA and enroll it, so that a new
+# package never needs the peer's key. Needs the org's CA running.
+ensure_ccclient() {
+  local i=$1 oh
+  oh="$(org_home "$i")"
+  [[ -s $oh/ccclient/tls/client.crt ]] && return 0
+  pid_alive "$(ca_name "$i")" && healthz_ok "$(port $OFF_CA_OPS "$i")" ||
+    { log "$oh has no ccclient TLS identity and $(ca_name "$i") is not running to enroll one; run 'scripts/network.sh up' (or 'clean' then 'up')"; return 1; }
+  log "enrolling the chaincode client TLS identity for ${ORG_DIRS[$i]} (home predates it)"
+  enroll "$i" caadmin "$CA_ADMIN_PW" tlsca "$oh/tlsca-admin/msp"
+  REG_CA=tlsca REG_HOME="$oh/tlsca-admin" register "$i" ccclient client
+  enroll_ccclient "$i"
+  finish_tls "$oh/ccclient/tls" client
+}
+
 # enroll_org ORG: every identity of one organization.
 enroll_org() {
   local i=$1 oh dir=${ORG_DIRS[$1]} pids=() p u
@@ -255,6 +285,7 @@ enroll_org() {
     enroll "$i" peer0 peer0pw ca "$oh/peers/$pn/msp" --csr.cn "$pn" & pids+=($!)
     enroll "$i" peer0 peer0pw tlsca "$oh/peers/$pn/tls" --enrollment.profile tls --csr.cn "$pn" --csr.hosts "$hosts_p" & pids+=($!)
     enroll "$i" ccserver ccserverpw tlsca "$oh/ccserver/tls" --enrollment.profile tls --csr.cn "cc.$dir.prov" --csr.hosts "cc.$dir.prov,127.0.0.1,localhost" & pids+=($!)
+    enroll_ccclient "$i" & pids+=($!)
   fi
   for p in "${pids[@]}"; do wait "$p" || return 1; done
 
@@ -266,6 +297,7 @@ enroll_org() {
     finish_msp "$oh/peers/$pn/msp"
     finish_tls "$oh/peers/$pn/tls" server
     finish_tls "$oh/ccserver/tls" server
+    finish_tls "$oh/ccclient/tls" client
     for u in user1 badrole norole; do finish_msp "$oh/users/$u/msp"; done
   fi
 
