@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/spf13/cobra"
+
+	"github.com/provledger/provenance/chaincode/domain"
 	"github.com/provledger/provenance/client/internal/ledger"
 )
 
@@ -34,6 +37,23 @@ type BatchResult struct {
 // of 200 ship 1000 items in about 2 s. Registrations and holds write only
 // new keys and keep domain.MaxBatch.
 const CustodyBatch = 200
+
+// BatchSizeFlag adds --batch-size (items per transaction) with default def.
+func BatchSizeFlag(cmd *cobra.Command, p *int, def int) {
+	usage := fmt.Sprintf("items per transaction (1 to %d)", domain.MaxBatch)
+	if def < domain.MaxBatch {
+		usage = fmt.Sprintf("items per transaction (1 to %d; larger custody batches commit much slower)", domain.MaxBatch)
+	}
+	cmd.Flags().IntVar(p, "batch-size", def, usage)
+}
+
+// CheckBatchSize refuses a --batch-size outside 1..domain.MaxBatch (usage error).
+func CheckBatchSize(n int) error {
+	if n < 1 || n > domain.MaxBatch {
+		return Usagef("--batch-size must be 1 to %d", domain.MaxBatch)
+	}
+	return nil
+}
 
 // SubmitIDs sends fn(idsJSON, extra...) for ids in chunks of at most size
 // and stops at the first failure, returning what was done before it.

@@ -36,8 +36,8 @@ releases them. Only the customs organization may hold and release.`,
 			if err := cmdutil.Required("reason", opts.Reason); err != nil {
 				return err
 			}
-			if opts.BatchSize < 1 || opts.BatchSize > domain.MaxBatch {
-				return cmdutil.Usagef("--batch-size must be 1 to %d", domain.MaxBatch)
+			if err := cmdutil.CheckBatchSize(opts.BatchSize); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)
@@ -46,7 +46,7 @@ releases them. Only the customs organization may hold and release.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Reason, "reason", "", "why (required)")
-	cmd.Flags().IntVar(&opts.BatchSize, "batch-size", domain.MaxBatch, "items per transaction")
+	cmdutil.BatchSizeFlag(cmd, &opts.BatchSize, domain.MaxBatch)
 	return cmd
 }
 

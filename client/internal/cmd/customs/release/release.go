@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/provledger/provenance/chaincode/domain"
 	"github.com/provledger/provenance/client/internal/cmdutil"
 	"github.com/provledger/provenance/client/internal/ledger"
 )
@@ -30,8 +29,8 @@ func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 		Args:    cmdutil.MinArgs(1, "item IDs"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IDs, opts.Format = args, f.Output
-			if opts.BatchSize < 1 || opts.BatchSize > domain.MaxBatch {
-				return cmdutil.Usagef("--batch-size must be 1 to %d", domain.MaxBatch)
+			if err := cmdutil.CheckBatchSize(opts.BatchSize); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)
@@ -39,7 +38,7 @@ func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 			return Run(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().IntVar(&opts.BatchSize, "batch-size", cmdutil.CustodyBatch, "items per transaction (at most 1000; larger custody batches commit much slower)")
+	cmdutil.BatchSizeFlag(cmd, &opts.BatchSize, cmdutil.CustodyBatch)
 	return cmd
 }
 

@@ -73,7 +73,7 @@ exit code 1; the summary lists each with its line.`,
 	cmd.Flags().StringVar(&opts.Expiry, "expiry", "", "expiry date `YYMMDD` (GS1 AI 17)")
 	cmd.Flags().StringVar(&opts.Description, "description", "", "free text")
 	cmd.Flags().StringVarP(&opts.File, "file", "f", "", "register the items listed in `FILE` (CSV or one ID per line; - for stdin)")
-	cmd.Flags().IntVar(&opts.BatchSize, "batch-size", domain.MaxBatch, "items per transaction")
+	cmdutil.BatchSizeFlag(cmd, &opts.BatchSize, domain.MaxBatch)
 	return cmd
 }
 
@@ -85,10 +85,8 @@ func (o *Options) check() error {
 		return cmdutil.Usagef("give an item ID or --file, not both")
 	case o.File != "" && (o.Lot != "" || o.Expiry != "" || o.Description != ""):
 		return cmdutil.Usagef("--lot, --expiry and --description apply to a single ID; put them in the file's columns")
-	case o.BatchSize < 1 || o.BatchSize > domain.MaxBatch:
-		return cmdutil.Usagef("--batch-size must be 1 to %d", domain.MaxBatch)
 	}
-	return nil
+	return cmdutil.CheckBatchSize(o.BatchSize)
 }
 
 // Failure is one item that was not registered.

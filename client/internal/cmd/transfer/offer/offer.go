@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/provledger/provenance/chaincode/domain"
 	"github.com/provledger/provenance/client/internal/cmdutil"
 	"github.com/provledger/provenance/client/internal/ledger"
 )
@@ -38,8 +37,8 @@ ORG is an MSP ID (DistributorMSP) or a short name (distributor).`,
 			if err := cmdutil.Required("to", opts.To); err != nil {
 				return err
 			}
-			if opts.BatchSize < 1 || opts.BatchSize > domain.MaxBatch {
-				return cmdutil.Usagef("--batch-size must be 1 to %d", domain.MaxBatch)
+			if err := cmdutil.CheckBatchSize(opts.BatchSize); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)
@@ -48,7 +47,7 @@ ORG is an MSP ID (DistributorMSP) or a short name (distributor).`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.To, "to", "", "recipient `ORG`: MSP ID or short name (required)")
-	cmd.Flags().IntVar(&opts.BatchSize, "batch-size", cmdutil.CustodyBatch, "items per transaction (at most 1000; larger custody batches commit much slower)")
+	cmdutil.BatchSizeFlag(cmd, &opts.BatchSize, cmdutil.CustodyBatch)
 	_ = cmd.RegisterFlagCompletionFunc("to", cmdutil.FixedCompletion("manufacturer", "distributor", "customs"))
 	return cmd
 }
