@@ -60,12 +60,12 @@ func resolvePrefixes(stub shim.ChaincodeStubInterface, gtins []string) ([]*prefi
 			if len(b) == 0 {
 				continue
 			}
-			var pr domain.Prefix
-			if err := json.Unmarshal(b, &pr); err != nil {
-				return nil, fmt.Errorf("decode prefix %s: %w", p, err)
+			pr, err := decodePrefix(b, p)
+			if err != nil {
+				return nil, err
 			}
 			if pr.Status == domain.PrefixActive {
-				r.active = &pr
+				r.active = pr
 				break
 			}
 		}
@@ -112,11 +112,20 @@ func readPrefix(stub shim.ChaincodeStubInterface, prefix string) (string, *domai
 	if len(b) == 0 {
 		return k, nil, nil
 	}
+	p, err := decodePrefix(b, prefix)
+	if err != nil {
+		return "", nil, err
+	}
+	return k, p, nil
+}
+
+// decodePrefix reads a stored prefix record; name says which in errors.
+func decodePrefix(b []byte, name string) (*domain.Prefix, error) {
 	var p domain.Prefix
 	if err := json.Unmarshal(b, &p); err != nil {
-		return "", nil, fmt.Errorf("decode prefix %s: %w", prefix, err)
+		return nil, fmt.Errorf("decode prefix %s: %w", name, err)
 	}
-	return k, &p, nil
+	return &p, nil
 }
 
 func writePrefix(stub shim.ChaincodeStubInterface, key string, p *domain.Prefix) error {
@@ -172,9 +181,9 @@ func (c *Contract) ClaimPrefix(ctx contractapi.TransactionContextInterface, pref
 		if err != nil {
 			return nil, fmt.Errorf("list prefixes: %w", err)
 		}
-		var p domain.Prefix
-		if err := json.Unmarshal(kv.Value, &p); err != nil {
-			return nil, fmt.Errorf("decode prefix %s: %w", kv.Key, err)
+		p, err := decodePrefix(kv.Value, kv.Key)
+		if err != nil {
+			return nil, err
 		}
 		if p.Status != domain.PrefixPending && p.Status != domain.PrefixActive {
 			continue
@@ -331,12 +340,12 @@ func (c *Contract) ListPrefixes(ctx contractapi.TransactionContextInterface, sta
 		if err != nil {
 			return nil, fmt.Errorf("list prefixes: %w", err)
 		}
-		var p domain.Prefix
-		if err := json.Unmarshal(kv.Value, &p); err != nil {
-			return nil, fmt.Errorf("decode prefix %s: %w", kv.Key, err)
+		p, err := decodePrefix(kv.Value, kv.Key)
+		if err != nil {
+			return nil, err
 		}
 		if status == "" || p.Status == domain.PrefixStatus(status) {
-			page.Prefixes = append(page.Prefixes, *normalizePrefix(&p))
+			page.Prefixes = append(page.Prefixes, *normalizePrefix(p))
 		}
 	}
 	if meta != nil {
