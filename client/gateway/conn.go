@@ -138,7 +138,7 @@ func newConn(r *Resolved, id *Identity, t Timeouts, retries int, first time.Dura
 	conn := &Conn{
 		cfg: r, id: id, cc: cc, gw: gw, network: network,
 		contract: network.GetContract(r.Chaincode), creator: creator,
-		timeouts: t, retries: retries, backoff: first, sleep: sleepCtx,
+		timeouts: t, retries: retries, backoff: first, sleep: ledger.Sleep,
 	}
 	conn.submitFn = conn.submitOnce
 	return conn, nil
@@ -378,15 +378,4 @@ func txIDOf(err error) string {
 		return te.TransactionID
 	}
 	return ""
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

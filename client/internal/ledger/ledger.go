@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/provledger/provenance/chaincode/domain"
 )
@@ -145,4 +146,17 @@ func Refusal(s string) (domain.Code, string) {
 		msg = msg[:j]
 	}
 	return code, strings.TrimSpace(msg)
+}
+
+// Sleep waits d, or less when ctx ends first (then it returns ctx.Err()):
+// the pause between retries of ledger calls.
+func Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

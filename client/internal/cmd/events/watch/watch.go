@@ -32,7 +32,7 @@ type Options struct {
 
 // NewCmd builds the command; runF replaces Run in tests.
 func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Events: f.Events, MinBackoff: time.Second, MaxBackoff: 15 * time.Second, Sleep: sleep}
+	opts := &Options{IO: f.IO, Events: f.Events, MinBackoff: time.Second, MaxBackoff: 15 * time.Second, Sleep: ledger.Sleep}
 	cmd := &cobra.Command{
 		Use:   "watch",
 		Short: "Stream custody events as they commit",
@@ -99,7 +99,7 @@ func Run(ctx context.Context, opts *Options) error {
 		pos = &ledger.Position{Block: opts.FromBlock}
 	}
 	if opts.Sleep == nil {
-		opts.Sleep = sleep
+		opts.Sleep = ledger.Sleep
 	}
 	if opts.MinBackoff <= 0 {
 		opts.MinBackoff = time.Second
@@ -193,15 +193,4 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
