@@ -46,6 +46,17 @@ func RepoRoot() (string, error) {
 	}
 }
 
+// PortOffset is PROV_TEST_PORT_OFFSET (default 0), added to every test
+// network's port base so that two checkouts can run the same integration
+// package at once without their ports colliding.
+func PortOffset() int {
+	n, err := strconv.Atoi(os.Getenv("PROV_TEST_PORT_OFFSET"))
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
 // Script runs scripts/network.sh with the given arguments on this network and
 // returns its combined output.
 func (c Config) Script(ctx context.Context, args ...string) ([]byte, error) {
@@ -63,7 +74,7 @@ func (c Config) Script(ctx context.Context, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, filepath.Join(repo, "scripts", "network.sh"), args...)
 	cmd.Env = append(os.Environ(), "PROV_HOME="+c.Home)
 	if c.PortBase != 0 {
-		cmd.Env = append(cmd.Env, "PROV_PORT_BASE="+strconv.Itoa(c.PortBase))
+		cmd.Env = append(cmd.Env, "PROV_PORT_BASE="+strconv.Itoa(c.PortBase+PortOffset()))
 	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

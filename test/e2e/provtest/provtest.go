@@ -28,6 +28,8 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/provledger/provenance/test/harness"
+
 	"github.com/provledger/provenance/chaincode/domain"
 )
 
@@ -661,7 +663,7 @@ func (n *Net) Script(args ...string) (string, error) {
 // network.sh up fails, its logs are kept in <PROV_HOME>-logs and it is tried
 // once more from clean (the failure is printed, not hidden).
 func StartNetwork(name string, portBase int, consensus string) (*Net, error) {
-	n := &Net{Name: name, Home: NetHome(name), PortBase: portBase, Consensus: consensus}
+	n := &Net{Name: name, Home: NetHome(name), PortBase: portBase + harness.PortOffset(), Consensus: consensus}
 	if os.Getenv("PROV_REUSE_NETWORK") == "1" {
 		// Development loop: keep using a running network of this name.
 		if _, err := n.Script("status"); err == nil {
