@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Local four-organization Fabric 3.1.1 network (SmartBFT or etcdraft), native
-# processes on 127.0.0.1, chaincode as a service. See network/README.md.
+# Local Fabric 3.1.1 network (SmartBFT or etcdraft) of the organizations in
+# network/topology.yaml (or PROV_TOPOLOGY), native processes on 127.0.0.1,
+# chaincode as a service. See network/README.md.
 #
 # Usage: scripts/network.sh <command> [--consensus bft|raft]
 #   up          start (and on first run create) the network, deploy the chaincode
@@ -14,11 +15,14 @@
 #   stop-node NAME     stop one process (SIGTERM, by PID file)
 #
 # Environment: PROV_HOME (default <repo>/.prov), PROV_PORT_BASE (default 7000;
-# ports PROV_PORT_BASE .. +79), FABRIC_BIN_DIR (default <repo>/bin).
+# ports PROV_PORT_BASE .. +20 per organization - 1), PROV_TOPOLOGY (default
+# network/topology.yaml; a network keeps the topology it was created with),
+# FABRIC_BIN_DIR (default <repo>/bin).
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PROV_HOME="${PROV_HOME:-$REPO/.prov}"
+PROV_PORT_BASE_SET=${PROV_PORT_BASE:+1}
 PROV_PORT_BASE="${PROV_PORT_BASE:-7000}"
 BIN="${FABRIC_BIN_DIR:-$REPO/bin}"
 
@@ -33,7 +37,7 @@ source "$REPO/scripts/lib/chaincode.sh"
 # shellcheck source=lib/profiles.sh
 source "$REPO/scripts/lib/profiles.sh"
 
-usage() { sed -n '5,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '6,20p' "$0" | sed 's/^# \{0,1\}//'; }
 usage_die() { printf 'network: error: %s\n\n' "$*" >&2; usage >&2; exit 2; }
 
 # ---- argument parsing (before anything touches the machine) ----
@@ -61,21 +65,40 @@ case "$CMD" in
   help|-h|--help) usage; exit 0 ;;
   *) usage_die "unknown command '$CMD'" ;;
 esac
+[[ $PROV_HOME == /* ]] || PROV_HOME="$PWD/$PROV_HOME"
+# An existing network keeps its port base when PROV_PORT_BASE is not given.
+if [[ -z $PROV_PORT_BASE_SET && -f $PROV_HOME/network.json ]]; then
+  PROV_PORT_BASE="$(sed -n 's/^ *"portBase": *\([0-9]*\),*$/\1/p' "$PROV_HOME/network.json" | head -1)"
+  PROV_PORT_BASE=${PROV_PORT_BASE:-7000}
+fi
+
+# Topology: an existing network keeps the one it was created with (its copy in
+# PROV_HOME); a new one takes PROV_TOPOLOGY, else network/topology.yaml.
+TOPOLOGY_FILE="${PROV_TOPOLOGY:-}"
+if [[ -f $PROV_HOME/topology.yaml ]]; then
+  if [[ -n $TOPOLOGY_FILE ]] && ! cmp -s "$TOPOLOGY_FILE" "$PROV_HOME/topology.yaml"; then
+    usage_die "$PROV_HOME holds a network of another topology than PROV_TOPOLOGY=$TOPOLOGY_FILE; run 'scripts/network.sh clean' first"
+  fi
+  TOPOLOGY_FILE="$PROV_HOME/topology.yaml"
+fi
+TOPOLOGY_FILE="${TOPOLOGY_FILE:-$DEFAULT_TOPOLOGY}"
+load_topology "$TOPOLOGY_FILE"
+
 [[ $PROV_PORT_BASE =~ ^[0-9]+$ ]] && ((PROV_PORT_BASE >= 1024 && PROV_PORT_BASE + PORT_SPAN <= 65535)) ||
   usage_die "PROV_PORT_BASE must be a number between 1024 and $((65535 - PORT_SPAN)) (got '$PROV_PORT_BASE')"
-[[ $PROV_HOME == /* ]] || PROV_HOME="$PWD/$PROV_HOME"
 
-# Consensus: the flag, else what the existing state was created with, else bft.
+# Consensus: the flag, else what the existing state was created with, else the
+# topology's, else bft.
 STATE_CONSENSUS=""
 [[ -f $PROV_HOME/consensus ]] && STATE_CONSENSUS="$(<"$PROV_HOME/consensus")"
-CONSENSUS="${CONSENSUS_FLAG:-${STATE_CONSENSUS:-bft}}"
+CONSENSUS="${CONSENSUS_FLAG:-${STATE_CONSENSUS:-${TOPOLOGY_CONSENSUS:-bft}}}"
 
 # ---- helpers over all processes ----
 # all_procs: every process name, in start order.
 all_procs() {
   local i
   for i in "${ALL_ORGS[@]}"; do ca_name "$i"; done
-  for i in "${ALL_ORGS[@]}"; do orderer_name "$i"; done
+  for i in "${ORDERER_ORGS[@]}"; do orderer_name "$i"; done
   for i in "${PEER_ORGS[@]}"; do peer_name "$i"; done
   for i in "${PEER_ORGS[@]}"; do cc_name "$i"; done
 }
@@ -160,7 +183,7 @@ check_ports() {
 
 wait_health() {
   local pids=() i p
-  for i in "${ALL_ORGS[@]}"; do
+  for i in "${ORDERER_ORGS[@]}"; do
     wait_until 60 "$(orderer_name "$i") /healthz" healthz_ok "$(port $OFF_ORD_OPS "$i")" & pids+=($!)
   done
   for i in "${PEER_ORGS[@]}"; do
@@ -186,7 +209,7 @@ cmd_up() {
   local t0=$SECONDS
   if all_running && [[ -f $PROV_HOME/chaincode/deployed.env && -f $PROV_HOME/network.json && -f $PROV_HOME/state.ready ]]; then
     local i ok=1
-    for i in "${ALL_ORGS[@]}"; do healthz_ok "$(port $OFF_ORD_OPS "$i")" || ok=0; done
+    for i in "${ORDERER_ORGS[@]}"; do healthz_ok "$(port $OFF_ORD_OPS "$i")" || ok=0; done
     for i in "${PEER_ORGS[@]}"; do healthz_ok "$(port $OFF_PEER_OPS "$i")" || ok=0; done
     if ((ok)); then
       log "network already up ($CONSENSUS, PROV_HOME=$PROV_HOME, port base $PROV_PORT_BASE)"
@@ -196,6 +219,7 @@ cmd_up() {
   fi
   check_ports
   echo "$CONSENSUS" >"$PROV_HOME/consensus"
+  [[ -f $PROV_HOME/topology.yaml ]] || cp "$TOPOLOGY_FILE" "$PROV_HOME/topology.yaml"
   rm -f "$PROV_HOME/state.ready"
 
   # Builds run while the CAs start.
@@ -219,17 +243,17 @@ cmd_up() {
   make_genesis
   write_profiles
 
-  for i in "${ALL_ORGS[@]}"; do start_orderer "$i"; done
+  for i in "${ORDERER_ORGS[@]}"; do start_orderer "$i"; done
   for i in "${PEER_ORGS[@]}"; do start_peer "$i"; done
   wait_health
   log "orderers and peers healthy ($((SECONDS - t0)) s)"
 
   pids=()
-  for i in "${ALL_ORGS[@]}"; do join_orderer "$i" & pids+=($!); done
+  for i in "${ORDERER_ORGS[@]}"; do join_orderer "$i" & pids+=($!); done
   for i in "${PEER_ORGS[@]}"; do join_peer "$i" & pids+=($!); done
   for p in "${pids[@]}"; do wait "$p" || die "joining channel $CHANNEL failed"; done
   pids=()
-  for i in "${ALL_ORGS[@]}"; do wait_until 30 "channel on $(orderer_name "$i")" orderer_has_channel "$i" & pids+=($!); done
+  for i in "${ORDERER_ORGS[@]}"; do wait_until 30 "channel on $(orderer_name "$i")" orderer_has_channel "$i" & pids+=($!); done
   for i in "${PEER_ORGS[@]}"; do wait_until 30 "channel on $(peer_name "$i")" peer_has_channel "$i" & pids+=($!); done
   for p in "${pids[@]}"; do wait "$p" || die "channel $CHANNEL not available on every node"; done
   log "channel $CHANNEL on all nodes ($((SECONDS - t0)) s)"

@@ -141,8 +141,10 @@ deploy_chaincode() {
   pids=()
   for i in "${PEER_ORGS[@]}"; do
     (
-      out="$(peer_cli "$i" lifecycle chaincode approveformyorg -o "127.0.0.1:$(port $OFF_ORD "$i")" \
-        --tls --cafile "$(org_home "$i")/tlsca.pem" -C "$CHANNEL" -n "$CC_NAME" -v "$h" \
+      local o
+      o="$(orderer_for "$i")"
+      out="$(peer_cli "$i" lifecycle chaincode approveformyorg -o "127.0.0.1:$(port $OFF_ORD "$o")" \
+        --tls --cafile "$(org_home "$o")/tlsca.pem" -C "$CHANNEL" -n "$CC_NAME" -v "$h" \
         --package-id "${ids[i]}" --sequence "$seq" --waitForEventTimeout 60s 2>&1)" ||
         { log "approve by ${ORG_MSPS[$i]} failed: $out"; exit 1; }
     ) &
@@ -154,8 +156,10 @@ deploy_chaincode() {
     peers+=(--peerAddresses "127.0.0.1:$(port $OFF_PEER "$i")" --tlsRootCertFiles "$(org_home "$i")/tlsca.pem")
   done
   local out
-  out="$(peer_cli 0 lifecycle chaincode commit -o "127.0.0.1:$(port $OFF_ORD 0)" --tls \
-    --cafile "$(org_home 0)/tlsca.pem" -C "$CHANNEL" -n "$CC_NAME" -v "$h" --sequence "$seq" \
+  local o
+  o="$(orderer_for "${PEER_ORGS[0]}")"
+  out="$(peer_cli "${PEER_ORGS[0]}" lifecycle chaincode commit -o "127.0.0.1:$(port $OFF_ORD "$o")" --tls \
+    --cafile "$(org_home "$o")/tlsca.pem" -C "$CHANNEL" -n "$CC_NAME" -v "$h" --sequence "$seq" \
     --waitForEventTimeout 60s "${peers[@]}" 2>&1)" || { log "commit failed: $out"; return 1; }
   ((early)) || stop_ccservers
   {

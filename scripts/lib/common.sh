@@ -5,26 +5,83 @@
 CHANNEL=supplychain
 CC_NAME=provenance
 
-# Organizations: index i in these arrays. Peer orgs first; OrdererOrg last.
-ORG_DIRS=(manufacturer distributor customs orderer)
-ORG_NAMES=(ManufacturerOrg DistributorOrg CustomsOrg OrdererOrg)
-ORG_MSPS=(ManufacturerMSP DistributorMSP CustomsMSP OrdererMSP)
-ORG_ROLES=(manufacturer distributor customs "")
-# badrole users carry another org's role on purpose (negative tests).
-ORG_BADROLES=(distributor customs manufacturer "")
-PEER_ORGS=(0 1 2)
-ALL_ORGS=(0 1 2 3)
-
-# Port layout: org i owns PROV_PORT_BASE + 20*i + offset.
+# Organizations come from a topology file (network/topology.yaml by default;
+# load_topology below). Org i owns PROV_PORT_BASE + 20*i + offset.
 OFF_CA=0 OFF_CA_OPS=1 OFF_ORD=2 OFF_ORD_ADMIN=3 OFF_ORD_OPS=4
 OFF_PEER=5 OFF_PEER_CC=6 OFF_PEER_OPS=7 OFF_CCSERVER=8
-PORT_SPAN=80
+DEFAULT_TOPOLOGY="$REPO/network/topology.yaml"
+
+# load_topology FILE: fills the org arrays (index i = line order): ORG_DIRS,
+# ORG_NAMES, ORG_MSPS, ORG_ROLES, ORG_BADROLES (the role the test identity
+# badrole wrongly carries), ORG_PEER and ORG_ORDERER (1 or 0), PEER_ORGS,
+# ORDERER_ORGS, ALL_ORGS, PORT_SPAN and TOPOLOGY_CONSENSUS. The file is YAML
+# restricted to one flow mapping per organization per line (see the file).
+load_topology() {
+  local f=$1 line n=0 body kv k v dir name msp role peer orderer i j
+  [[ -r $f ]] || usage_die "topology file '$f' not found"
+  ORG_DIRS=() ORG_NAMES=() ORG_MSPS=() ORG_ROLES=() ORG_BADROLES=() ORG_PEER=() ORG_ORDERER=()
+  PEER_ORGS=() ORDERER_ORGS=() ALL_ORGS=() TOPOLOGY_CONSENSUS=""
+  while IFS= read -r line || [[ -n $line ]]; do
+    n=$((n + 1))
+    line=${line%%#*}
+    [[ $line =~ ^[[:space:]]*$ || $line =~ ^orgs:[[:space:]]*$ ]] && continue
+    if [[ $line =~ ^consensus:[[:space:]]*([a-z]*)[[:space:]]*$ ]]; then
+      TOPOLOGY_CONSENSUS=${BASH_REMATCH[1]}
+      continue
+    fi
+    [[ $line =~ ^[[:space:]]+-[[:space:]]*\{(.*)\}[[:space:]]*$ ]] ||
+      usage_die "$f line $n: expected '  - {dir: ..., name: ..., msp: ..., role: ..., peer: true|false, orderer: true|false}'"
+    body=${BASH_REMATCH[1]}
+    dir="" name="" msp="" role="-" peer="" orderer=""
+    IFS=',' read -ra kv <<<"$body"
+    for k in "${kv[@]}"; do
+      [[ $k =~ ^[[:space:]]*([a-z]+):[[:space:]]*(\"[^\"]*\"|[^[:space:]]*)[[:space:]]*$ ]] ||
+        usage_die "$f line $n: cannot read '$k' (want key: value)"
+      v=${BASH_REMATCH[2]}
+      v=${v#\"}
+      v=${v%\"}
+      case "${BASH_REMATCH[1]}" in
+        dir) dir=$v ;; name) name=$v ;; msp) msp=$v ;; role) role=$v ;; peer) peer=$v ;; orderer) orderer=$v ;;
+        *) usage_die "$f line $n: unknown key '${BASH_REMATCH[1]}'" ;;
+      esac
+    done
+    [[ $dir =~ ^[a-z][a-z0-9]*$ ]] || usage_die "$f line $n: dir '$dir' must be lower-case letters and digits"
+    [[ $name =~ ^[A-Za-z][A-Za-z0-9]*$ ]] || usage_die "$f line $n: name '$name' must be letters and digits"
+    [[ $msp =~ ^[A-Za-z][A-Za-z0-9]*$ ]] || usage_die "$f line $n: msp '$msp' must be letters and digits"
+    case "$role" in manufacturer | distributor | customs | "") ;; *) usage_die "$f line $n: role '$role' is not manufacturer, distributor, customs or \"\"" ;; esac
+    case "$peer" in true | false) ;; *) usage_die "$f line $n: peer must be true or false" ;; esac
+    case "$orderer" in true | false) ;; *) usage_die "$f line $n: orderer must be true or false" ;; esac
+    [[ $peer == false || -n $role ]] || usage_die "$f line $n: $dir runs a peer, so it needs a role"
+    [[ $peer == true || $orderer == true ]] || usage_die "$f line $n: $dir runs neither a peer nor an ordering node"
+    i=${#ORG_DIRS[@]}
+    for ((j = 0; j < i; j++)); do
+      [[ ${ORG_DIRS[$j]} != "$dir" && ${ORG_MSPS[$j]} != "$msp" && ${ORG_NAMES[$j]} != "$name" ]] ||
+        usage_die "$f line $n: dir, name or msp repeats an earlier organization"
+    done
+    ORG_DIRS+=("$dir") ORG_NAMES+=("$name") ORG_MSPS+=("$msp") ORG_ROLES+=("$role")
+    case "$role" in
+      manufacturer) ORG_BADROLES+=(distributor) ;; distributor) ORG_BADROLES+=(customs) ;;
+      customs) ORG_BADROLES+=(manufacturer) ;; *) ORG_BADROLES+=("") ;;
+    esac
+    ALL_ORGS+=("$i")
+    if [[ $peer == true ]]; then ORG_PEER+=(1) PEER_ORGS+=("$i"); else ORG_PEER+=(0); fi
+    if [[ $orderer == true ]]; then ORG_ORDERER+=(1) ORDERER_ORGS+=("$i"); else ORG_ORDERER+=(0); fi
+  done <"$f"
+  ((${#PEER_ORGS[@]} > 0)) || usage_die "$f: no organization runs a peer"
+  ((${#ORDERER_ORGS[@]} > 0)) || usage_die "$f: no organization runs an ordering node"
+  case "$TOPOLOGY_CONSENSUS" in "" | bft | raft) ;; *) usage_die "$f: consensus '$TOPOLOGY_CONSENSUS' is not bft or raft" ;; esac
+  PORT_SPAN=$((20 * ${#ALL_ORGS[@]}))
+}
 
 log() { printf '%s network: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { printf 'network: error: %s\n' "$*" >&2; exit 1; }
 
 port() { echo $((PROV_PORT_BASE + 20 * $2 + $1)); }   # port OFFSET ORG
-has_peer() { [[ $1 -lt 3 ]]; }
+has_peer() { [[ ${ORG_PEER[$1]} == 1 ]]; }
+has_orderer() { [[ ${ORG_ORDERER[$1]} == 1 ]]; }
+# orderer_for ORG: the org whose ordering node ORG's admin tools talk to: its
+# own, else the first in the topology.
+orderer_for() { if has_orderer "$1"; then echo "$1"; else echo "${ORDERER_ORGS[0]}"; fi; }
 
 peer_name() { echo "peer0.${ORG_DIRS[$1]}.prov"; }
 orderer_name() { echo "orderer0.${ORG_DIRS[$1]}.prov"; }

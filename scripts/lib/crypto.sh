@@ -278,8 +278,10 @@ enroll_org() {
   local hosts_o="$on,127.0.0.1,localhost" hosts_p="$pn,127.0.0.1,localhost"
   # The users' chain (registrar enroll, register, enroll) is the longest: first.
   enroll_users "$i" & pids+=($!)
-  enroll "$i" orderer0 orderer0pw ca "$oh/orderers/$on/msp" --csr.cn "$on" & pids+=($!)
-  enroll "$i" orderer0 orderer0pw tlsca "$oh/orderers/$on/tls" --enrollment.profile tls --csr.cn "$on" --csr.hosts "$hosts_o" & pids+=($!)
+  if has_orderer "$i"; then
+    enroll "$i" orderer0 orderer0pw ca "$oh/orderers/$on/msp" --csr.cn "$on" & pids+=($!)
+    enroll "$i" orderer0 orderer0pw tlsca "$oh/orderers/$on/tls" --enrollment.profile tls --csr.cn "$on" --csr.hosts "$hosts_o" & pids+=($!)
+  fi
   enroll "$i" admin adminpw tlsca "$oh/users/admin/tls" --enrollment.profile tls & pids+=($!)
   if has_peer "$i"; then
     enroll "$i" peer0 peer0pw ca "$oh/peers/$pn/msp" --csr.cn "$pn" & pids+=($!)
@@ -289,8 +291,10 @@ enroll_org() {
   fi
   for p in "${pids[@]}"; do wait "$p" || return 1; done
 
-  finish_msp "$oh/orderers/$on/msp"
-  finish_tls "$oh/orderers/$on/tls" server
+  if has_orderer "$i"; then
+    finish_msp "$oh/orderers/$on/msp"
+    finish_tls "$oh/orderers/$on/tls" server
+  fi
   finish_msp "$oh/users/admin/msp"
   finish_tls "$oh/users/admin/tls" client
   if has_peer "$i"; then

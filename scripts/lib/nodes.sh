@@ -39,9 +39,13 @@ configtx_yaml() {
       Endorsement:
         Type: Signature
         Rule: "OR('${ORG_MSPS[$i]}.peer')"
+EOF
+    if has_orderer "$i"; then
+      cat <<EOF
     OrdererEndpoints:
       - 127.0.0.1:$(port $OFF_ORD "$i")
 EOF
+    fi
     if has_peer "$i"; then
       cat <<EOF
     AnchorPeers:
@@ -116,7 +120,7 @@ EOF
         RequestPoolSize: 100000
       ConsenterMapping:
 EOF
-    for i in "${ALL_ORGS[@]}"; do
+    for i in "${ORDERER_ORGS[@]}"; do
       oh="$(org_home "$i")"
       local on
       on="$(orderer_name "$i")"
@@ -142,7 +146,7 @@ EOF
           SnapshotIntervalSize: 16 MB
         Consenters:
 EOF
-    for i in "${ALL_ORGS[@]}"; do
+    for i in "${ORDERER_ORGS[@]}"; do
       oh="$(org_home "$i")"
       local on
       on="$(orderer_name "$i")"
@@ -156,18 +160,13 @@ EOF
   fi
   cat <<EOF
       Organizations:
-        - *${ORG_NAMES[0]}
-        - *${ORG_NAMES[1]}
-        - *${ORG_NAMES[2]}
-        - *${ORG_NAMES[3]}
+$(for i in "${ORDERER_ORGS[@]}"; do echo "        - *${ORG_NAMES[$i]}"; done)
       Capabilities:
         <<: *OrdererCapabilities
     Application:
       <<: *ApplicationDefaults
       Organizations:
-        - *${ORG_NAMES[0]}
-        - *${ORG_NAMES[1]}
-        - *${ORG_NAMES[2]}
+$(for i in "${PEER_ORGS[@]}"; do echo "        - *${ORG_NAMES[$i]}"; done)
       Capabilities:
         <<: *ApplicationCapabilities
 EOF

@@ -140,8 +140,10 @@ EOF
       printf '}'
     done
     echo "},"
-    echo "      \"ca\": $(node_json "$(ca_name "$i")" ca "$i" "{\"listen\": $(port $OFF_CA "$i"), \"operations\": $(port $OFF_CA_OPS "$i")}" ", \"url\": \"https://127.0.0.1:$(port $OFF_CA "$i")\", \"tlsCACert\": \"$(ca_home "$i")/ca-cert.pem\", \"home\": \"$(ca_home "$i")\""),"
-    echo "      \"orderer\": $(node_json "$on" orderer "$i" "{\"listen\": $(port $OFF_ORD "$i"), \"admin\": $(port $OFF_ORD_ADMIN "$i"), \"operations\": $(port $OFF_ORD_OPS "$i")}" ", \"consenterId\": $((i + 1)), \"address\": \"127.0.0.1:$(port $OFF_ORD "$i")\", \"tlsCACert\": \"$oh/tlsca.pem\", \"mspDir\": \"$oh/orderers/$on/msp\", \"tlsDir\": \"$oh/orderers/$on/tls\", \"ledgerDir\": \"$(node_data "$on")\"")"
+    echo "      \"ca\": $(node_json "$(ca_name "$i")" ca "$i" "{\"listen\": $(port $OFF_CA "$i"), \"operations\": $(port $OFF_CA_OPS "$i")}" ", \"url\": \"https://127.0.0.1:$(port $OFF_CA "$i")\", \"tlsCACert\": \"$(ca_home "$i")/ca-cert.pem\", \"home\": \"$(ca_home "$i")\"")"
+    if has_orderer "$i"; then
+      echo "      ,\"orderer\": $(node_json "$on" orderer "$i" "{\"listen\": $(port $OFF_ORD "$i"), \"admin\": $(port $OFF_ORD_ADMIN "$i"), \"operations\": $(port $OFF_ORD_OPS "$i")}" ", \"consenterId\": $((i + 1)), \"address\": \"127.0.0.1:$(port $OFF_ORD "$i")\", \"tlsCACert\": \"$oh/tlsca.pem\", \"mspDir\": \"$oh/orderers/$on/msp\", \"tlsDir\": \"$oh/orderers/$on/tls\", \"ledgerDir\": \"$(node_data "$on")\"")"
+    fi
     if has_peer "$i"; then
       echo "      ,\"peer\": $(node_json "$pn" peer "$i" "{\"listen\": $(port $OFF_PEER "$i"), \"chaincode\": $(port $OFF_PEER_CC "$i"), \"operations\": $(port $OFF_PEER_OPS "$i")}" ", \"address\": \"127.0.0.1:$(port $OFF_PEER "$i")\", \"tlsCACert\": \"$oh/tlsca.pem\", \"mspDir\": \"$oh/peers/$pn/msp\", \"tlsDir\": \"$oh/peers/$pn/tls\", \"ledgerDir\": \"$(node_data "$pn")\"")"
       echo "      ,\"chaincodeServer\": $(node_json "$(cc_name "$i")" chaincode "$i" "{\"listen\": $(port $OFF_CCSERVER "$i")}" ", \"address\": \"127.0.0.1:$(port $OFF_CCSERVER "$i")\"")"

@@ -23,6 +23,9 @@ type PackageNetwork struct {
 	// Consensus applies when the network is created; empty means the
 	// script's default.
 	Consensus string
+	// Topology is the topology file (relative to the repository root) the
+	// network is created with; empty means network/topology.yaml.
+	Topology string
 
 	// Net is the running network, set by Main before the tests run.
 	Net *Network
@@ -46,7 +49,7 @@ func (p *PackageNetwork) Main(m interface{ Run() int }) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	cfg := Config{Home: filepath.Join(repo, p.Home), PortBase: p.PortBase, Consensus: p.Consensus}
+	cfg := Config{Home: filepath.Join(repo, p.Home), PortBase: p.PortBase, Consensus: p.Consensus, Topology: p.Topology}
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	start := time.Now()
 	p.Net, err = cfg.Up(ctx)

@@ -25,6 +25,9 @@ type Config struct {
 	Consensus string
 	// Repo is the repository root; empty means found from this source file.
 	Repo string
+	// Topology is the topology file relative to Repo (PROV_TOPOLOGY), used
+	// when the network is created; empty means network/topology.yaml.
+	Topology string
 }
 
 // RepoRoot returns the repository root (the directory holding go.mod).
@@ -73,6 +76,9 @@ func (c Config) Script(ctx context.Context, args ...string) ([]byte, error) {
 	}
 	cmd := exec.CommandContext(ctx, filepath.Join(repo, "scripts", "network.sh"), args...)
 	cmd.Env = append(os.Environ(), "PROV_HOME="+c.Home)
+	if c.Topology != "" {
+		cmd.Env = append(cmd.Env, "PROV_TOPOLOGY="+filepath.Join(repo, c.Topology))
+	}
 	if c.PortBase != 0 {
 		cmd.Env = append(cmd.Env, "PROV_PORT_BASE="+strconv.Itoa(c.PortBase+PortOffset()))
 	}

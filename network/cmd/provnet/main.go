@@ -139,10 +139,16 @@ func errText(err error) string {
 	return s
 }
 
-var wantRoles = []orgRole{
-	{MSP: "ManufacturerMSP", Role: "manufacturer"},
-	{MSP: "DistributorMSP", Role: "distributor"},
-	{MSP: "CustomsMSP", Role: "customs"},
+// topologyRoles is the role set of the network's topology: every
+// organization that runs a peer, with its role from network.json.
+func topologyRoles(n *harness.Network) []orgRole {
+	var out []orgRole
+	for _, o := range n.Orgs {
+		if o.Peer != nil && o.Role != "" {
+			out = append(out, orgRole{MSP: o.MSP, Role: o.Role})
+		}
+	}
+	return out
 }
 
 func initOrgRoles(ctx context.Context, n *harness.Network) error {
@@ -152,6 +158,7 @@ func initOrgRoles(ctx context.Context, n *harness.Network) error {
 	}
 	defer c.Close()
 	contract := c.Contract()
+	wantRoles := topologyRoles(n)
 	want := append([]orgRole(nil), wantRoles...)
 	sort.Slice(want, func(i, j int) bool { return want[i].MSP < want[j].MSP })
 
