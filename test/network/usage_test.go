@@ -40,6 +40,18 @@ func TestBadUsage(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	badTopology := func(name, body string) string {
+		f := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(f, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	peerNoRole := badTopology("norole.yaml", "orgs:\n  - {dir: a, name: A, msp: AMSP, role: \"\", peer: true, orderer: true}\n")
+	badRole := badTopology("badrole.yaml", "orgs:\n  - {dir: a, name: A, msp: AMSP, role: smuggler, peer: true, orderer: true}\n")
+	noOrderer := badTopology("noorderer.yaml", "orgs:\n  - {dir: a, name: A, msp: AMSP, role: customs, peer: true, orderer: false}\n")
+	twice := badTopology("twice.yaml", "orgs:\n  - {dir: a, name: A, msp: AMSP, role: customs, peer: true, orderer: true}\n  - {dir: b, name: B, msp: AMSP, role: customs, peer: true, orderer: true}\n")
+
 	cases := []struct {
 		name string
 		args []string
@@ -54,6 +66,11 @@ func TestBadUsage(t *testing.T) {
 		{name: "PROV_HOME unwritable", args: []string{"up"}, env: []string{"PROV_HOME=" + filepath.Join(notADir, "home")}, want: "is not writable"},
 		{name: "go missing", args: []string{"up"}, path: pathWithout(t, "go"), want: "'go' is not on PATH"},
 		{name: "gcc missing", args: []string{"up"}, path: pathWithout(t, "gcc"), want: "'gcc' is not on PATH"},
+		{name: "topology file missing", args: []string{"up"}, env: []string{"PROV_TOPOLOGY=/nonexistent/topology.yaml"}, want: "topology file '/nonexistent/topology.yaml' not found"},
+		{name: "topology peer without role", args: []string{"up"}, env: []string{"PROV_TOPOLOGY=" + peerNoRole}, want: "line 2: a runs a peer, so it needs a role"},
+		{name: "topology unknown role", args: []string{"up"}, env: []string{"PROV_TOPOLOGY=" + badRole}, want: "line 2: role 'smuggler'"},
+		{name: "topology without ordering node", args: []string{"up"}, env: []string{"PROV_TOPOLOGY=" + noOrderer}, want: "no organization runs an ordering node"},
+		{name: "topology MSP twice", args: []string{"up"}, env: []string{"PROV_TOPOLOGY=" + twice}, want: "line 3: dir, name or msp repeats"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
