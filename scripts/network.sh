@@ -13,6 +13,10 @@
 #   logs [NAME] [-f]   show (or follow) the logs of one process or all
 #   start-node NAME    start one stopped process and wait for its health
 #   stop-node NAME     stop one process (SIGTERM, by PID file)
+#   add-org NAME --role ROLE [--no-vote]   add an organization to the running
+#               network: CA, identities, peer, chaincode server, channel config
+#               update signed by a majority of admins, role voted on the ledger
+#   remove-org NAME [--no-vote]   the reverse (role removal voted first)
 #
 # Environment: PROV_HOME (default <repo>/.prov), PROV_PORT_BASE (default 7000;
 # ports PROV_PORT_BASE .. +20 per organization - 1), PROV_TOPOLOGY (default
@@ -36,8 +40,10 @@ source "$REPO/scripts/lib/nodes.sh"
 source "$REPO/scripts/lib/chaincode.sh"
 # shellcheck source=lib/profiles.sh
 source "$REPO/scripts/lib/profiles.sh"
+# shellcheck source=lib/membership.sh
+source "$REPO/scripts/lib/membership.sh"
 
-usage() { sed -n '6,20p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '6,24p' "$0" | sed 's/^# \{0,1\}//'; }
 usage_die() { printf 'network: error: %s\n\n' "$*" >&2; usage >&2; exit 2; }
 
 # ---- argument parsing (before anything touches the machine) ----
@@ -61,7 +67,7 @@ case "$CONSENSUS_FLAG" in
   *) usage_die "unknown consensus type '$CONSENSUS_FLAG' (use bft or raft)" ;;
 esac
 case "$CMD" in
-  up|down|clean|status|deploy|logs|start-node|stop-node) ;;
+  up|down|clean|status|deploy|logs|start-node|stop-node|add-org|remove-org) ;;
   help|-h|--help) usage; exit 0 ;;
   *) usage_die "unknown command '$CMD'" ;;
 esac
@@ -398,4 +404,6 @@ case "$CMD" in
   logs) cmd_logs ;;
   start-node) cmd_start_node ;;
   stop-node) cmd_stop_node ;;
+  add-org) cmd_add_org ;;
+  remove-org) cmd_remove_org ;;
 esac

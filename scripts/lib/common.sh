@@ -17,7 +17,7 @@ DEFAULT_TOPOLOGY="$REPO/network/topology.yaml"
 # ORDERER_ORGS, ALL_ORGS, PORT_SPAN and TOPOLOGY_CONSENSUS. The file is YAML
 # restricted to one flow mapping per organization per line (see the file).
 load_topology() {
-  local f=$1 line n=0 body kv k v dir name msp role peer orderer i j
+  local f=$1 line n=0 body kv k v dir name msp role peer orderer removed i j
   [[ -r $f ]] || usage_die "topology file '$f' not found"
   ORG_DIRS=() ORG_NAMES=() ORG_MSPS=() ORG_ROLES=() ORG_BADROLES=() ORG_PEER=() ORG_ORDERER=()
   PEER_ORGS=() ORDERER_ORGS=() ALL_ORGS=() TOPOLOGY_CONSENSUS=""
@@ -32,7 +32,7 @@ load_topology() {
     [[ $line =~ ^[[:space:]]+-[[:space:]]*\{(.*)\}[[:space:]]*$ ]] ||
       usage_die "$f line $n: expected '  - {dir: ..., name: ..., msp: ..., role: ..., peer: true|false, orderer: true|false}'"
     body=${BASH_REMATCH[1]}
-    dir="" name="" msp="" role="-" peer="" orderer=""
+    dir="" name="" msp="" role="-" peer="" orderer="" removed=false
     IFS=',' read -ra kv <<<"$body"
     for k in "${kv[@]}"; do
       [[ $k =~ ^[[:space:]]*([a-z]+):[[:space:]]*(\"[^\"]*\"|[^[:space:]]*)[[:space:]]*$ ]] ||
@@ -42,6 +42,7 @@ load_topology() {
       v=${v%\"}
       case "${BASH_REMATCH[1]}" in
         dir) dir=$v ;; name) name=$v ;; msp) msp=$v ;; role) role=$v ;; peer) peer=$v ;; orderer) orderer=$v ;;
+        removed) removed=$v ;;
         *) usage_die "$f line $n: unknown key '${BASH_REMATCH[1]}'" ;;
       esac
     done
@@ -51,6 +52,7 @@ load_topology() {
     case "$role" in manufacturer | distributor | customs | "") ;; *) usage_die "$f line $n: role '$role' is not manufacturer, distributor, customs or \"\"" ;; esac
     case "$peer" in true | false) ;; *) usage_die "$f line $n: peer must be true or false" ;; esac
     case "$orderer" in true | false) ;; *) usage_die "$f line $n: orderer must be true or false" ;; esac
+    case "$removed" in true | false) ;; *) usage_die "$f line $n: removed must be true or false" ;; esac
     [[ $peer == false || -n $role ]] || usage_die "$f line $n: $dir runs a peer, so it needs a role"
     [[ $peer == true || $orderer == true ]] || usage_die "$f line $n: $dir runs neither a peer nor an ordering node"
     i=${#ORG_DIRS[@]}
@@ -63,6 +65,12 @@ load_topology() {
       manufacturer) ORG_BADROLES+=(distributor) ;; distributor) ORG_BADROLES+=(customs) ;;
       customs) ORG_BADROLES+=(manufacturer) ;; *) ORG_BADROLES+=("") ;;
     esac
+    # A removed organization (scripts/network.sh remove-org) keeps its index,
+    # so that the others keep their ports, and takes no further part.
+    if [[ $removed == true ]]; then
+      ORG_PEER+=(0) ORG_ORDERER+=(0)
+      continue
+    fi
     ALL_ORGS+=("$i")
     if [[ $peer == true ]]; then ORG_PEER+=(1) PEER_ORGS+=("$i"); else ORG_PEER+=(0); fi
     if [[ $orderer == true ]]; then ORG_ORDERER+=(1) ORDERER_ORGS+=("$i"); else ORG_ORDERER+=(0); fi
@@ -70,7 +78,7 @@ load_topology() {
   ((${#PEER_ORGS[@]} > 0)) || usage_die "$f: no organization runs a peer"
   ((${#ORDERER_ORGS[@]} > 0)) || usage_die "$f: no organization runs an ordering node"
   case "$TOPOLOGY_CONSENSUS" in "" | bft | raft) ;; *) usage_die "$f: consensus '$TOPOLOGY_CONSENSUS' is not bft or raft" ;; esac
-  PORT_SPAN=$((20 * ${#ALL_ORGS[@]}))
+  PORT_SPAN=$((20 * ${#ORG_DIRS[@]}))
 }
 
 log() { printf '%s network: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
