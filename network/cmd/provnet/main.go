@@ -38,6 +38,9 @@ func main() {
 	if len(os.Args) >= 2 && os.Args[1] == "config-update" {
 		os.Exit(configUpdateMain(os.Args[2:]))
 	}
+	if len(os.Args) >= 2 && os.Args[1] == "vote-role" {
+		os.Exit(voteRoleMain(os.Args[2:]))
+	}
 	if len(os.Args) < 2 || os.Args[1] != "ready" {
 		fmt.Fprintln(os.Stderr, "usage: provnet ready -home PROV_HOME [-timeout 60s] [-init-roles]")
 		os.Exit(2)
