@@ -16,6 +16,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
@@ -95,6 +96,12 @@ func voteRole(ctx context.Context, n *harness.Network, kind, msp string, payload
 			fn, fargs = "Propose", []string{kind, msp, string(arg)}
 		}
 		res, err := submitAs(ctx, n, org, fn, fargs...)
+		// The next org's peer may not have committed the proposal's block
+		// yet (each submit waits for its own gateway's peer only).
+		for err != nil && i > 0 && strings.Contains(errText(err), "NOT_FOUND") && ctx.Err() == nil {
+			time.Sleep(200 * time.Millisecond)
+			res, err = submitAs(ctx, n, org, fn, fargs...)
+		}
 		if err != nil {
 			return fmt.Errorf("%s as %s's admin: %s", fn, org, errText(err))
 		}
