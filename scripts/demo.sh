@@ -79,11 +79,14 @@ quiet() { local org=$1 user=$2; shift 2; "$PROV" --profile "$org" --user "$user"
 # block a few milliseconds later.
 settle() {
   local ports p h hs i
-  ports=$(grep -o '"kind": "peer"[^}]*}' "$PROV_HOME/network.json" 2>/dev/null | sed -n 's/.*"operations": \([0-9]*\).*/\1/p' || true)
+  # host:operations-port of every peer (its host is the one its address names:
+  # 127.0.0.1, or its own host name when each org runs on a host of its own).
+  ports=$(grep '"kind": "peer"' "$PROV_HOME/network.json" 2>/dev/null |
+    sed -n 's/.*"operations": \([0-9]*\).*"address": "\([^":]*\):.*/\2:\1/p' || true)
   for ((i = 0; i < 100; i++)); do
     hs=""
     for p in $ports; do
-      h=$(curl -sf -m 2 "http://127.0.0.1:$p/metrics" 2>/dev/null |
+      h=$(curl -sf -m 2 "http://$p/metrics" 2>/dev/null |
         awk '$1 ~ /^ledger_blockchain_height[{]/ && $1 ~ /"supplychain"/ { print $2 }' || true)
       hs+="${h:-?} "
     done

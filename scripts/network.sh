@@ -225,6 +225,7 @@ cmd_up() {
       return 0
     fi
   fi
+  netns_up
   check_ports
   echo "$CONSENSUS" >"$PROV_HOME/consensus"
   [[ -f $PROV_HOME/topology.yaml ]] || cp "$TOPOLOGY_FILE" "$PROV_HOME/topology.yaml"
@@ -328,6 +329,7 @@ cmd_down() {
 
 cmd_clean() {
   cmd_down
+  netns_down
   if [[ -d $PROV_HOME ]]; then
     [[ -f $PROV_HOME/.prov-home || -z "$(ls -A "$PROV_HOME")" ]] ||
       die "$PROV_HOME does not look like a network home (no .prov-home); not removing it"

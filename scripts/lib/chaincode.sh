@@ -39,7 +39,7 @@ cc_package() {
   # server checks it against the org's TLS CA (CHAINCODE_TLS_CLIENT_CA_CERT).
   cat >"$w/src/connection.json" <<EOF
 {
-  "address": "127.0.0.1:$(port $OFF_CCSERVER "$i")",
+  "address": "$(ep $OFF_CCSERVER "$i")",
   "dial_timeout": "10s",
   "tls_required": true,
   "client_auth_required": true,
@@ -59,7 +59,7 @@ start_ccserver() {
   name="$(cc_name "$i")" oh="$(org_home "$i")"
   pid_alive "$name" && return 0
   start_proc "$name" env CHAINCODE_ID="$pkgid" \
-    CHAINCODE_SERVER_ADDRESS="127.0.0.1:$(port $OFF_CCSERVER "$i")" \
+    CHAINCODE_SERVER_ADDRESS="$(bind_host "$i"):$(port $OFF_CCSERVER "$i")" \
     CHAINCODE_TLS_CERT="$oh/ccserver/tls/server.crt" \
     CHAINCODE_TLS_KEY="$oh/ccserver/tls/server.key" \
     CHAINCODE_TLS_CLIENT_CA_CERT="$oh/tlsca.pem" \
@@ -143,7 +143,7 @@ deploy_chaincode() {
     (
       local o
       o="$(orderer_for "$i")"
-      out="$(peer_cli "$i" lifecycle chaincode approveformyorg -o "127.0.0.1:$(port $OFF_ORD "$o")" \
+      out="$(peer_cli "$i" lifecycle chaincode approveformyorg -o "$(ep $OFF_ORD "$o")" \
         --tls --cafile "$(org_home "$o")/tlsca.pem" -C "$CHANNEL" -n "$CC_NAME" -v "$h" \
         --package-id "${ids[i]}" --sequence "$seq" --waitForEventTimeout 60s 2>&1)" ||
         { log "approve by ${ORG_MSPS[$i]} failed: $out"; exit 1; }
@@ -153,12 +153,12 @@ deploy_chaincode() {
   for p in "${pids[@]}"; do wait "$p" || return 1; done
   local peers=()
   for i in "${PEER_ORGS[@]}"; do
-    peers+=(--peerAddresses "127.0.0.1:$(port $OFF_PEER "$i")" --tlsRootCertFiles "$(org_home "$i")/tlsca.pem")
+    peers+=(--peerAddresses "$(ep $OFF_PEER "$i")" --tlsRootCertFiles "$(org_home "$i")/tlsca.pem")
   done
   local out
   local o
   o="$(orderer_for "${PEER_ORGS[0]}")"
-  out="$(peer_cli "${PEER_ORGS[0]}" lifecycle chaincode commit -o "127.0.0.1:$(port $OFF_ORD "$o")" --tls \
+  out="$(peer_cli "${PEER_ORGS[0]}" lifecycle chaincode commit -o "$(ep $OFF_ORD "$o")" --tls \
     --cafile "$(org_home "$o")/tlsca.pem" -C "$CHANNEL" -n "$CC_NAME" -v "$h" --sequence "$seq" \
     --waitForEventTimeout 60s "${peers[@]}" 2>&1)" || { log "commit failed: $out"; return 1; }
   ((early)) || stop_ccservers
@@ -198,7 +198,7 @@ define_chaincode() {
     local v="PKGID_$i"
     (
       o="$(orderer_for "$i")"
-      out="$(peer_cli "$i" lifecycle chaincode approveformyorg -o "127.0.0.1:$(port $OFF_ORD "$o")" \
+      out="$(peer_cli "$i" lifecycle chaincode approveformyorg -o "$(ep $OFF_ORD "$o")" \
         --tls --cafile "$(org_home "$o")/tlsca.pem" -C "$CHANNEL" -n "$name" -v "$CC_VERSION" \
         --package-id "${!v}" --sequence 1 --waitForEventTimeout 60s 2>&1)" ||
         { log "approve of $name by ${ORG_MSPS[$i]} failed: $out"; exit 1; }
@@ -208,10 +208,10 @@ define_chaincode() {
   for p in "${pids[@]}"; do wait "$p" || return 1; done
   local peers=()
   for i in "${PEER_ORGS[@]}"; do
-    peers+=(--peerAddresses "127.0.0.1:$(port $OFF_PEER "$i")" --tlsRootCertFiles "$(org_home "$i")/tlsca.pem")
+    peers+=(--peerAddresses "$(ep $OFF_PEER "$i")" --tlsRootCertFiles "$(org_home "$i")/tlsca.pem")
   done
   o="$(orderer_for "${PEER_ORGS[0]}")"
-  out="$(peer_cli "${PEER_ORGS[0]}" lifecycle chaincode commit -o "127.0.0.1:$(port $OFF_ORD "$o")" --tls \
+  out="$(peer_cli "${PEER_ORGS[0]}" lifecycle chaincode commit -o "$(ep $OFF_ORD "$o")" --tls \
     --cafile "$(org_home "$o")/tlsca.pem" -C "$CHANNEL" -n "$name" -v "$CC_VERSION" --sequence 1 \
     --waitForEventTimeout 60s "${peers[@]}" 2>&1)" || { log "commit of $name failed: $out"; return 1; }
   log "chaincode $name committed (packages of $CC_NAME version $CC_VERSION, empty state)"

@@ -20,13 +20,19 @@ load_topology() {
   local f=$1 line n=0 body kv k v dir name msp role peer orderer removed i j
   [[ -r $f ]] || usage_die "topology file '$f' not found"
   ORG_DIRS=() ORG_NAMES=() ORG_MSPS=() ORG_ROLES=() ORG_BADROLES=() ORG_PEER=() ORG_ORDERER=()
-  PEER_ORGS=() ORDERER_ORGS=() ALL_ORGS=() TOPOLOGY_CONSENSUS=""
+  PEER_ORGS=() ORDERER_ORGS=() ALL_ORGS=() TOPOLOGY_CONSENSUS="" TOPOLOGY_HOSTS=loopback
   while IFS= read -r line || [[ -n $line ]]; do
     n=$((n + 1))
     line=${line%%#*}
     [[ $line =~ ^[[:space:]]*$ || $line =~ ^orgs:[[:space:]]*$ ]] && continue
     if [[ $line =~ ^consensus:[[:space:]]*([a-z]*)[[:space:]]*$ ]]; then
       TOPOLOGY_CONSENSUS=${BASH_REMATCH[1]}
+      continue
+    fi
+    if [[ $line =~ ^hosts:[[:space:]]*([a-z]*)[[:space:]]*$ ]]; then
+      TOPOLOGY_HOSTS=${BASH_REMATCH[1]}
+      [[ $TOPOLOGY_HOSTS == loopback || $TOPOLOGY_HOSTS == netns ]] ||
+        usage_die "$f line $n: hosts '$TOPOLOGY_HOSTS' is not loopback or netns"
       continue
     fi
     [[ $line =~ ^[[:space:]]+-[[:space:]]*\{(.*)\}[[:space:]]*$ ]] ||
@@ -124,8 +130,12 @@ pid_alive() {
 start_proc() {
   local name=$1; shift
   mkdir -p "$PROV_HOME/run" "$PROV_HOME/logs"
-  # setsid: the daemon outlives this shell and gets no terminal signals.
-  setsid "$@" >>"$(log_file "$name")" 2>&1 </dev/null &
+  # setsid: the daemon outlives this shell and gets no terminal signals. In
+  # netns mode it runs in its organization's namespace (ip netns exec execs
+  # it: the PID is the daemon's).
+  local ns=()
+  netns_mode && ns=(ip netns exec "$(netns_name "$(proc_org "$name")")")
+  setsid "${ns[@]}" "$@" >>"$(log_file "$name")" 2>&1 </dev/null &
   echo $! >"$(pid_file "$name")"
 }
 
@@ -155,8 +165,118 @@ stop_proc() {
   rm -f "$f"
 }
 
-# port_busy PORT: something accepts connections on 127.0.0.1:PORT.
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# ---- hosts: where each organization's processes live ----
+# hosts: loopback (default): every process on 127.0.0.1. hosts: netns: one
+# Linux network namespace per organization ("one org per host"), joined by a
+# bridge; org i has the address $NET_PREFIX.(10+i), its nodes are reached by
+# the host names in their TLS certificates (peer0.<dir>.prov, ...), which a
+# block of /etc/hosts owned by this network maps to that address.
+netns_mode() { [[ ${TOPOLOGY_HOSTS:-loopback} == netns ]]; }
+NET_PREFIX() { echo "10.$((PROV_PORT_BASE / 256 % 256)).$((PROV_PORT_BASE % 256))"; }
+org_ip() { echo "$(NET_PREFIX).$((10 + $1))"; }
+netns_name() { echo "prov${PROV_PORT_BASE}-${ORG_DIRS[$1]}"; }
+bridge_name() { echo "provbr${PROV_PORT_BASE}"; }
+
+# bind_host ORG: the address org's processes listen on.
+bind_host() { if netns_mode; then org_ip "$1"; else echo 127.0.0.1; fi; }
+
+# ep OFFSET ORG: host:port by which others reach a node of org: 127.0.0.1,
+# or in netns mode the node's host name (what its TLS certificate names).
+ep() {
+  local off=$1 i=$2 h=127.0.0.1 d=${ORG_DIRS[$2]}
+  if netns_mode; then
+    case "$off" in
+      "$OFF_CA" | "$OFF_CA_OPS") h="ca.$d.prov" ;;
+      "$OFF_ORD" | "$OFF_ORD_ADMIN" | "$OFF_ORD_OPS") h="orderer0.$d.prov" ;;
+      "$OFF_CCSERVER") h="cc.$d.prov" ;;
+      *) h="peer0.$d.prov" ;;
+    esac
+  fi
+  echo "$h:$(port "$off" "$i")"
+}
+
+# host_of_port PORT: the address serving PORT (ports are per organization).
+host_of_port() {
+  if netns_mode; then org_ip $((($1 - PROV_PORT_BASE) / 20)); else echo 127.0.0.1; fi
+}
+
+# in_host ORG CMD...: run CMD where org's processes live.
+in_host() {
+  local i=$1; shift
+  if netns_mode; then ip netns exec "$(netns_name "$i")" "$@"; else "$@"; fi
+}
+
+# hosts_block: the /etc/hosts lines of this network (netns mode).
+hosts_block() {
+  local i d
+  echo "# BEGIN prov network $PROV_HOME"
+  for i in "${ALL_ORGS[@]}"; do
+    d=${ORG_DIRS[$i]}
+    echo "$(org_ip "$i") ca.$d.prov tlsca.$d.prov orderer0.$d.prov peer0.$d.prov cc.$d.prov"
+  done
+  echo "# END prov network $PROV_HOME"
+}
+
+# hosts_remove: drop this network's block from /etc/hosts (in place: the file
+# may be a bind mount).
+hosts_remove() {
+  [[ -w /etc/hosts ]] || return 0
+  local tmp
+  tmp="$(mktemp)"
+  awk -v b="# BEGIN prov network $PROV_HOME" -v e="# END prov network $PROV_HOME" \
+    '$0 == b { skip = 1; next } $0 == e { skip = 0; next } !skip' /etc/hosts >"$tmp" && cat "$tmp" >/etc/hosts
+  rm -f "$tmp"
+}
+
+# netns_up: the bridge, one namespace per organization with its veth and
+# address, and the /etc/hosts block. Idempotent.
+netns_up() {
+  netns_mode || return 0
+  command -v ip >/dev/null 2>&1 || die "hosts: netns needs iproute2 ('ip' is not on PATH)"
+  [[ $(id -u) == 0 ]] || die "hosts: netns needs root (network namespaces, a bridge, /etc/hosts)"
+  local br i ns v p other
+  # Host names are the same in every such network (peer0.customs.prov, ...):
+  # one netns network per machine at a time.
+  other="$(grep '^# BEGIN prov network ' /etc/hosts | grep -vxF "# BEGIN prov network $PROV_HOME" | head -1)"
+  [[ -z $other ]] || die "another netns network owns the host names (/etc/hosts: '${other#\# BEGIN }'); clean it first"
+  br="$(bridge_name)" p="$(NET_PREFIX)"
+  if ! ip link show "$br" >/dev/null 2>&1; then
+    ip link add "$br" type bridge || die "cannot create bridge $br"
+    ip addr add "$p.1/24" dev "$br"
+    ip link set "$br" up
+  fi
+  for i in "${ALL_ORGS[@]}"; do
+    ns="$(netns_name "$i")" v="pv${PROV_PORT_BASE}x$i"
+    ip netns list | grep -qx "$ns\( .*\)\?" && continue
+    ip netns add "$ns" || die "cannot create network namespace $ns"
+    ip link add "$v" type veth peer name "${v}n"
+    ip link set "${v}n" netns "$ns"
+    ip link set "$v" master "$br" up
+    ip -n "$ns" addr add "$(org_ip "$i")/24" dev "${v}n"
+    ip -n "$ns" link set "${v}n" up
+    ip -n "$ns" link set lo up
+    ip -n "$ns" route add default via "$p.1"
+  done
+  hosts_remove
+  hosts_block >>/etc/hosts
+}
+
+# netns_down: remove the namespaces (their processes must be stopped), the
+# bridge and the /etc/hosts block.
+netns_down() {
+  netns_mode || return 0
+  local i ns
+  for i in "${!ORG_DIRS[@]}"; do
+    ns="$(netns_name "$i")"
+    ip netns list | grep -qx "$ns\( .*\)\?" && ip netns delete "$ns"
+    ip link delete "pv${PROV_PORT_BASE}x$i" >/dev/null 2>&1 || true
+  done
+  ip link delete "$(bridge_name)" >/dev/null 2>&1 || true
+  hosts_remove
+}
+
+# port_busy PORT: something accepts connections on PORT where it is served.
+port_busy() { (exec 3<>"/dev/tcp/$(host_of_port "$1")/$1") 2>/dev/null; }
 
 # wait_until TIMEOUT_S DESCRIPTION CMD...: poll CMD every 100 ms.
 wait_until() {
@@ -171,11 +291,11 @@ wait_until() {
   done
 }
 
-healthz_ok() { curl -sf -m 2 "http://127.0.0.1:$1/healthz" >/dev/null; }
+healthz_ok() { curl -sf -m 2 "http://$(host_of_port "$1"):$1/healthz" >/dev/null; }
 
 # metric PORT NAME [LABELFILTER]: first value of a Prometheus metric.
 metric() {
-  curl -sf -m 2 "http://127.0.0.1:$1/metrics" 2>/dev/null |
+  curl -sf -m 2 "http://$(host_of_port "$1"):$1/metrics" 2>/dev/null |
     awk -v n="$2" -v f="${3:-}" '!done && $1 ~ "^"n"([{]|$)" && index($1, f) { print $2; done = 1 }'
   return 0 # awk reads everything: no SIGPIPE for curl under pipefail
 }

@@ -45,7 +45,7 @@ config_update_submit() {
       { log "signature of ${ORG_MSPS[${signers[k]}]} failed: $out"; return 1; }
   done
   i=${signers[need - 1]} o="$(orderer_for "$i")"
-  out="$(peer_cli "$i" channel update -f "$f" -c "$CHANNEL" -o "127.0.0.1:$(port $OFF_ORD "$o")" \
+  out="$(peer_cli "$i" channel update -f "$f" -c "$CHANNEL" -o "$(ep $OFF_ORD "$o")" \
     --tls --cafile "$(org_home "$o")/tlsca.pem" 2>&1)" || { log "channel update failed: $out"; return 1; }
   log "channel config updated: signed by $need of $n organizations' admins"
 }
@@ -54,7 +54,7 @@ config_update_submit() {
 fetch_config() {
   local d=$1 i=${PEER_ORGS[0]} o out
   o="$(orderer_for "$i")"
-  out="$(peer_cli "$i" channel fetch config "$d/config.pb" -c "$CHANNEL" -o "127.0.0.1:$(port $OFF_ORD "$o")" \
+  out="$(peer_cli "$i" channel fetch config "$d/config.pb" -c "$CHANNEL" -o "$(ep $OFF_ORD "$o")" \
     --tls --cafile "$(org_home "$o")/tlsca.pem" 2>&1)" || { log "fetching the config block failed: $out"; return 1; }
 }
 
@@ -122,7 +122,7 @@ cmd_add_org() {
   out="$(peer_cli "$i" lifecycle chaincode install "$pkg" 2>&1)" || [[ $out == *"already successfully installed"* ]] ||
     die "install on $(peer_name "$i") failed: $out"
   o="$(orderer_for "$i")"
-  out="$(peer_cli "$i" lifecycle chaincode approveformyorg -o "127.0.0.1:$(port $OFF_ORD "$o")" \
+  out="$(peer_cli "$i" lifecycle chaincode approveformyorg -o "$(ep $OFF_ORD "$o")" \
     --tls --cafile "$(org_home "$o")/tlsca.pem" -C "$CHANNEL" -n "$CC_NAME" -v "$CC_VERSION" \
     --package-id "$id" --sequence "$CC_SEQUENCE" --waitForEventTimeout 60s 2>&1)" || die "approve by $msp failed: $out"
   echo "PKGID_$i=$id" >>"$(CC_DIR)/deployed.env"

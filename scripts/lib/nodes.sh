@@ -43,13 +43,13 @@ EOF
     if has_orderer "$i"; then
       cat <<EOF
     OrdererEndpoints:
-      - 127.0.0.1:$(port $OFF_ORD "$i")
+      - $(ep $OFF_ORD "$i")
 EOF
     fi
     if has_peer "$i"; then
       cat <<EOF
     AnchorPeers:
-      - Host: 127.0.0.1
+      - Host: $(h=$(ep $OFF_PEER "$i"); echo "${h%:*}")
         Port: $(port $OFF_PEER "$i")
 EOF
     fi
@@ -126,7 +126,7 @@ EOF
       on="$(orderer_name "$i")"
       cat <<EOF
         - ID: $((i + 1))
-          Host: 127.0.0.1
+          Host: $(h=$(ep $OFF_ORD "$i"); echo "${h%:*}")
           Port: $(port $OFF_ORD "$i")
           MSPID: ${ORG_MSPS[$i]}
           Identity: $oh/orderers/$on/msp/signcerts/cert.pem
@@ -151,7 +151,7 @@ EOF
       local on
       on="$(orderer_name "$i")"
       cat <<EOF
-          - Host: 127.0.0.1
+          - Host: $(h=$(ep $OFF_ORD "$i"); echo "${h%:*}")
             Port: $(port $OFF_ORD "$i")
             ClientTLSCert: $oh/orderers/$on/tls/server.crt
             ServerTLSCert: $oh/orderers/$on/tls/server.crt
@@ -195,7 +195,7 @@ start_orderer() {
   mkdir -p "$data"
   start_proc "$on" env FABRIC_CFG_PATH="$CFG_DIR" \
     FABRIC_LOGGING_SPEC="${PROV_ORDERER_LOGGING:-info:grpc=warn:comm.grpc.server=warn}" \
-    ORDERER_GENERAL_LISTENADDRESS=127.0.0.1 \
+    ORDERER_GENERAL_LISTENADDRESS="$(bind_host "$i")" \
     ORDERER_GENERAL_LISTENPORT="$(port $OFF_ORD "$i")" \
     ORDERER_GENERAL_LOCALMSPID="${ORG_MSPS[$i]}" \
     ORDERER_GENERAL_LOCALMSPDIR="$oh/orderers/$on/msp" \
@@ -212,14 +212,14 @@ start_orderer() {
     ORDERER_FILELEDGER_LOCATION="$data/ledger" \
     ORDERER_CONSENSUS_WALDIR="$data/wal" \
     ORDERER_CONSENSUS_SNAPDIR="$data/snap" \
-    ORDERER_ADMIN_LISTENADDRESS="127.0.0.1:$(port $OFF_ORD_ADMIN "$i")" \
+    ORDERER_ADMIN_LISTENADDRESS="$(bind_host "$i"):$(port $OFF_ORD_ADMIN "$i")" \
     ORDERER_ADMIN_TLS_ENABLED=true \
     ORDERER_ADMIN_TLS_PRIVATEKEY="$tls/server.key" \
     ORDERER_ADMIN_TLS_CERTIFICATE="$tls/server.crt" \
     ORDERER_ADMIN_TLS_ROOTCAS="[$tls/ca.crt]" \
     ORDERER_ADMIN_TLS_CLIENTAUTHREQUIRED=true \
     ORDERER_ADMIN_TLS_CLIENTROOTCAS="[$tls/ca.crt]" \
-    ORDERER_OPERATIONS_LISTENADDRESS="127.0.0.1:$(port $OFF_ORD_OPS "$i")" \
+    ORDERER_OPERATIONS_LISTENADDRESS="$(bind_host "$i"):$(port $OFF_ORD_OPS "$i")" \
     ORDERER_METRICS_PROVIDER=prometheus \
     "$BIN/orderer"
 }
@@ -229,15 +229,15 @@ start_peer() {
   pn="$(peer_name "$i")" oh="$(org_home "$i")" data="$(node_data "$pn")"
   pid_alive "$pn" && return 0
   tls="$oh/peers/$pn/tls"
-  addr="127.0.0.1:$(port $OFF_PEER "$i")"
+  addr="$(ep $OFF_PEER "$i")"
   mkdir -p "$data"
   start_proc "$pn" env FABRIC_CFG_PATH="$CFG_DIR" \
     FABRIC_LOGGING_SPEC="${PROV_PEER_LOGGING:-info:grpc=warn:comm.grpc.server=warn}" \
     CORE_PEER_ID="$pn" \
     CORE_PEER_ADDRESS="$addr" \
-    CORE_PEER_LISTENADDRESS="$addr" \
-    CORE_PEER_CHAINCODEADDRESS="127.0.0.1:$(port $OFF_PEER_CC "$i")" \
-    CORE_PEER_CHAINCODELISTENADDRESS="127.0.0.1:$(port $OFF_PEER_CC "$i")" \
+    CORE_PEER_LISTENADDRESS="$(bind_host "$i"):$(port $OFF_PEER "$i")" \
+    CORE_PEER_CHAINCODEADDRESS="$(ep $OFF_PEER_CC "$i")" \
+    CORE_PEER_CHAINCODELISTENADDRESS="$(bind_host "$i"):$(port $OFF_PEER_CC "$i")" \
     CORE_PEER_GOSSIP_BOOTSTRAP="$addr" \
     CORE_PEER_GOSSIP_EXTERNALENDPOINT="$addr" \
     CORE_PEER_GOSSIP_RECONNECTINTERVAL=2s \
@@ -256,7 +256,7 @@ start_peer() {
     CORE_CHAINCODE_EXTERNALBUILDERS="[{name: ccaas, path: $REPO/network/ccaas-builder}]" \
     CORE_CHAINCODE_RUNTIMEPARAMS_USEWRITEBATCH=true \
     CORE_CHAINCODE_RUNTIMEPARAMS_USEGETMULTIPLEKEYS=true \
-    CORE_OPERATIONS_LISTENADDRESS="127.0.0.1:$(port $OFF_PEER_OPS "$i")" \
+    CORE_OPERATIONS_LISTENADDRESS="$(bind_host "$i"):$(port $OFF_PEER_OPS "$i")" \
     CORE_METRICS_PROVIDER=prometheus \
     "$BIN/peer" node start
 }
@@ -268,7 +268,7 @@ peer_cli() {
   env FABRIC_CFG_PATH="$CFG_DIR" \
     CORE_PEER_LOCALMSPID="${ORG_MSPS[$i]}" \
     CORE_PEER_MSPCONFIGPATH="$oh/users/admin/msp" \
-    CORE_PEER_ADDRESS="127.0.0.1:$(port $OFF_PEER "$i")" \
+    CORE_PEER_ADDRESS="$(ep $OFF_PEER "$i")" \
     CORE_PEER_TLS_ENABLED=true \
     CORE_PEER_TLS_ROOTCERT_FILE="$oh/tlsca.pem" \
     "$BIN/peer" "$@"
@@ -277,7 +277,7 @@ peer_cli() {
 osnadmin_cli() {
   local i=$1 oh; shift
   oh="$(org_home "$i")"
-  "$BIN/osnadmin" "$@" -o "127.0.0.1:$(port $OFF_ORD_ADMIN "$i")" \
+  "$BIN/osnadmin" "$@" -o "$(ep $OFF_ORD_ADMIN "$i")" \
     --ca-file "$oh/tlsca.pem" --client-cert "$oh/users/admin/tls/client.crt" \
     --client-key "$oh/users/admin/tls/client.key"
 }

@@ -26,7 +26,7 @@ connection_json() {
   },
   "peers": {
     "$pn": {
-      "url": "grpcs://127.0.0.1:$(port $OFF_PEER "$i")",
+      "url": "grpcs://$(ep $OFF_PEER "$i")",
       "tlsCACerts": {
         "pem": $(pem_json "$oh/tlsca.pem"),
         "path": "$oh/tlsca.pem"
@@ -39,7 +39,7 @@ connection_json() {
   },
   "certificateAuthorities": {
     "$(ca_name "$i")": {
-      "url": "https://127.0.0.1:$(port $OFF_CA "$i")",
+      "url": "https://$(ep $OFF_CA "$i")",
       "caName": "ca",
       "tlsCACerts": {
         "pem": [$(pem_json "$(ca_home "$i")/ca-cert.pem")],
@@ -78,7 +78,7 @@ organizations:
       - $(ca_name "$i")
 peers:
   $pn:
-    url: grpcs://127.0.0.1:$(port $OFF_PEER "$i")
+    url: grpcs://$(ep $OFF_PEER "$i")
     tlsCACerts:
       path: $oh/tlsca.pem
       pem: |
@@ -88,7 +88,7 @@ $(sed 's/^/        /' "$oh/tlsca.pem")
       hostnameOverride: $pn
 certificateAuthorities:
   $(ca_name "$i"):
-    url: https://127.0.0.1:$(port $OFF_CA "$i")
+    url: https://$(ep $OFF_CA "$i")
     caName: ca
     tlsCACerts:
       path: $(ca_home "$i")/ca-cert.pem
@@ -140,13 +140,13 @@ EOF
       printf '}'
     done
     echo "},"
-    echo "      \"ca\": $(node_json "$(ca_name "$i")" ca "$i" "{\"listen\": $(port $OFF_CA "$i"), \"operations\": $(port $OFF_CA_OPS "$i")}" ", \"url\": \"https://127.0.0.1:$(port $OFF_CA "$i")\", \"tlsCACert\": \"$(ca_home "$i")/ca-cert.pem\", \"home\": \"$(ca_home "$i")\"")"
+    echo "      \"ca\": $(node_json "$(ca_name "$i")" ca "$i" "{\"listen\": $(port $OFF_CA "$i"), \"operations\": $(port $OFF_CA_OPS "$i")}" ", \"url\": \"https://$(ep $OFF_CA "$i")\", \"tlsCACert\": \"$(ca_home "$i")/ca-cert.pem\", \"home\": \"$(ca_home "$i")\"")"
     if has_orderer "$i"; then
-      echo "      ,\"orderer\": $(node_json "$on" orderer "$i" "{\"listen\": $(port $OFF_ORD "$i"), \"admin\": $(port $OFF_ORD_ADMIN "$i"), \"operations\": $(port $OFF_ORD_OPS "$i")}" ", \"consenterId\": $((i + 1)), \"address\": \"127.0.0.1:$(port $OFF_ORD "$i")\", \"tlsCACert\": \"$oh/tlsca.pem\", \"mspDir\": \"$oh/orderers/$on/msp\", \"tlsDir\": \"$oh/orderers/$on/tls\", \"ledgerDir\": \"$(node_data "$on")\"")"
+      echo "      ,\"orderer\": $(node_json "$on" orderer "$i" "{\"listen\": $(port $OFF_ORD "$i"), \"admin\": $(port $OFF_ORD_ADMIN "$i"), \"operations\": $(port $OFF_ORD_OPS "$i")}" ", \"consenterId\": $((i + 1)), \"address\": \"$(ep $OFF_ORD "$i")\", \"tlsCACert\": \"$oh/tlsca.pem\", \"mspDir\": \"$oh/orderers/$on/msp\", \"tlsDir\": \"$oh/orderers/$on/tls\", \"ledgerDir\": \"$(node_data "$on")\"")"
     fi
     if has_peer "$i"; then
-      echo "      ,\"peer\": $(node_json "$pn" peer "$i" "{\"listen\": $(port $OFF_PEER "$i"), \"chaincode\": $(port $OFF_PEER_CC "$i"), \"operations\": $(port $OFF_PEER_OPS "$i")}" ", \"address\": \"127.0.0.1:$(port $OFF_PEER "$i")\", \"tlsCACert\": \"$oh/tlsca.pem\", \"mspDir\": \"$oh/peers/$pn/msp\", \"tlsDir\": \"$oh/peers/$pn/tls\", \"ledgerDir\": \"$(node_data "$pn")\"")"
-      echo "      ,\"chaincodeServer\": $(node_json "$(cc_name "$i")" chaincode "$i" "{\"listen\": $(port $OFF_CCSERVER "$i")}" ", \"address\": \"127.0.0.1:$(port $OFF_CCSERVER "$i")\"")"
+      echo "      ,\"peer\": $(node_json "$pn" peer "$i" "{\"listen\": $(port $OFF_PEER "$i"), \"chaincode\": $(port $OFF_PEER_CC "$i"), \"operations\": $(port $OFF_PEER_OPS "$i")}" ", \"address\": \"$(ep $OFF_PEER "$i")\", \"tlsCACert\": \"$oh/tlsca.pem\", \"mspDir\": \"$oh/peers/$pn/msp\", \"tlsDir\": \"$oh/peers/$pn/tls\", \"ledgerDir\": \"$(node_data "$pn")\"")"
+      echo "      ,\"chaincodeServer\": $(node_json "$(cc_name "$i")" chaincode "$i" "{\"listen\": $(port $OFF_CCSERVER "$i")}" ", \"address\": \"$(ep $OFF_CCSERVER "$i")\"")"
     fi
     echo "    }"
   done
