@@ -99,7 +99,7 @@ func TestCrossBrand(t *testing.T) {
 		}
 	}
 	// The rival's own prefix works for its own products only.
-	rp := "96" + p[2:]
+	rp := "91" + p[2:]
 	activate(t, c, rival, rp, wholesaler, customs)
 	c.OK(t, rival, "", "item", "register", provtest.Key(provtest.GTIN("0", rp, "00001"), "R"+tag))
 	refused(t, c, domain.CodePrefixNotActive, brand, "", "item", "register", provtest.Key(provtest.GTIN("0", rp, "00002"), "B"+tag))
