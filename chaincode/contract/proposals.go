@@ -64,6 +64,7 @@ type proposalKind struct {
 // package-level mutable state). Add a kind's handler here.
 func (c *Contract) proposalKinds() []proposalKind {
 	kinds := roleKinds()
+	kinds = append(kinds, exitKinds()...)
 	return kinds
 }
 

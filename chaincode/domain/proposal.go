@@ -32,6 +32,9 @@ const (
 	KindAddOrg     ProposalKind = "add-org"     // subject MSP, payload RolePayload
 	KindChangeRole ProposalKind = "change-role" // subject MSP, payload RolePayload
 	KindRemoveOrg  ProposalKind = "remove-org"  // subject MSP, payload RemovalPayload
+	// KindAssignSuccessor names (or changes) the organization that takes over
+	// a removed organization's items: subject the removed MSP, payload {"to": MSP}.
+	KindAssignSuccessor ProposalKind = "assign-successor"
 )
 
 // Proposal is a decision taken by a majority of organizations, one vote per

@@ -52,3 +52,18 @@ func TestValidateMSPID(t *testing.T) {
 		t.Error("HasVoted/InElectorate")
 	}
 }
+
+func TestHandedOverTransition(t *testing.T) {
+	if s, err := NextStatus("x", StatusActive, EventHandedOver); err != nil || s != StatusActive {
+		t.Fatalf("ACTIVE: %s %v", s, err)
+	}
+	for _, cur := range []Status{StatusInTransit, StatusStolen, StatusDecommissioned} {
+		if _, err := NextStatus("x", cur, EventHandedOver); CodeOf(err) != CodeInvalidTransition {
+			t.Errorf("%s: %v", cur, err)
+		}
+	}
+	p := ExpectedEndorsers(CustodyEvent{Type: EventHandedOver, From: "Gone", To: "Heir"}, []OrgRole{{MSP: "A"}, {MSP: "Heir"}, {MSP: "C"}})
+	if len(p.AllOf) != 1 || p.AllOf[0] != "Gone" || !p.Majority || p.Threshold != 2 {
+		t.Fatalf("policy %+v", p)
+	}
+}
