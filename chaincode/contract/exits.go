@@ -4,7 +4,8 @@ package contract
 // organization may act on them: the owner has no role, the others are not
 // the owner) until the successor named by the majority takes them over,
 // item by item in batches, each take-over a HANDED_OVER custody event in
-// the item's history. A later majority may name (or change) the successor
+// the item's history, once the removed organization's admin consented
+// (ConsentToHandOver). A later majority may name (or change) the successor
 // of a removal that froze the items (kind assign-successor).
 
 import (
@@ -155,7 +156,11 @@ func (c *Contract) TakeOverItems(ctx contractapi.TransactionContextInterface, fr
 		}
 		return nil, domain.Errorf(domain.CodeNotOwner, "the removal of %s hands its items to %s, not to %s", fromMSP, who, s.MSP)
 	}
-	details := "removal of " + fromMSP + " by proposal " + exit.Proposal
+	if exit.ConsentTo != s.MSP {
+		return nil, domain.Errorf(domain.CodeInvalidTransition, "%s has not consented to hand its items to %s (ConsentToHandOver by its admin); they stay frozen",
+			fromMSP, s.MSP)
+	}
+	details := "removal of " + fromMSP + " by proposal " + exit.Proposal + ", consent " + exit.ConsentTx
 	return c.batch(ctx, s, ids, domain.EventHandedOver, func(w *txWriter, v *view) (change, error) {
 		if v.item.Owner != fromMSP {
 			return change{}, domain.Errorf(domain.CodeNotOwner, "item %s is held by %s, not by the removed %s", v.id.Key(), v.item.Owner, fromMSP)
@@ -169,4 +174,56 @@ func (c *Contract) TakeOverItems(ctx contractapi.TransactionContextInterface, fr
 		it.Owner = s.MSP
 		return change{v: v, newItem: it, sbe: []string{s.MSP}, event: ev}, nil
 	})
+}
+
+// ConsentToHandOver is the removed organization's own admin agreeing that
+// the successor the majority named takes over its items. The removed org has
+// no role, so it is identified by its exit record: an admin identity whose
+// prov.role names the role the org had. Without this consent no take-over
+// passes: a majority that expels an honest organization cannot take its
+// items (its genuine peer, whose endorsement the items' key-level policy
+// requires anyway, refuses), and an expelled infiltrator's items stay frozen.
+func (c *Contract) ConsentToHandOver(ctx contractapi.TransactionContextInterface) (*domain.OrgExit, error) {
+	s, attr, found, err := clientIdentity(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.requireAdmin("ConsentToHandOver"); err != nil {
+		return nil, err
+	}
+	stub := ctx.GetStub()
+	roles, err := readRoles(stub)
+	if err != nil {
+		return nil, err
+	}
+	k, exit, err := readOrgExit(stub, s.MSP)
+	if err != nil {
+		return nil, err
+	}
+	if exit == nil || roleOf(roles, s.MSP) != "" {
+		return nil, domain.Errorf(domain.CodeNotFound, "%s has not been removed", s.MSP)
+	}
+	s.Role = exit.Role
+	if err := checkAttr(s, attr, found); err != nil {
+		return nil, err
+	}
+	if exit.Items != domain.RemovalHandOver {
+		return nil, domain.Errorf(domain.CodeInvalidTransition, "no successor is named for %s's items yet (%s)", s.MSP, exit.Items)
+	}
+	if exit.ConsentTo == exit.To {
+		return nil, domain.Errorf(domain.CodeAlreadyVoted, "%s already consented to hand its items to %s", s.MSP, exit.To)
+	}
+	txID, _, err := txInfo(stub)
+	if err != nil {
+		return nil, err
+	}
+	exit.ConsentTo, exit.ConsentTx = exit.To, txID
+	b, err := marshal(exit)
+	if err != nil {
+		return nil, err
+	}
+	if err := stub.PutState(k, b); err != nil {
+		return nil, fmt.Errorf("write exit of %s: %w", s.MSP, err)
+	}
+	return exit, nil
 }

@@ -106,6 +106,16 @@ func TestRemovedOrgItems(t *testing.T) {
 	}
 	f.refused(domain.CodeNotOwner, "hands its items to "+mfr, f.admin(cust), "TakeOverItems", dist, mustJSON(t, []string{a}))
 	f.refused(domain.CodeNotAdmin, "admin", f.user(mfr), "TakeOverItems", dist, mustJSON(t, []string{a}))
+	// Not before the removed org's own admin consented.
+	f.refused(domain.CodeInvalidTransition, "has not consented", f.admin(mfr), "TakeOverItems", dist, mustJSON(t, []string{a, b}))
+	f.refused(domain.CodeNotAdmin, "admin", f.user(dist), "ConsentToHandOver")
+	f.refused(domain.CodeNotFound, "has not been removed", f.admin(cust), "ConsentToHandOver")
+	var exit domain.OrgExit
+	f.decode(f.ok(f.h.Submit(f.admin(dist), "ConsentToHandOver")), &exit)
+	if exit.ConsentTo != mfr || exit.ConsentTx == "" {
+		t.Fatalf("consent: %+v", exit)
+	}
+	f.refused(domain.CodeAlreadyVoted, "already consented", f.admin(dist), "ConsentToHandOver")
 	// c is still offered by the manufacturer (owner mfr): not the removed org's.
 	f.refused(domain.CodeNotOwner, "not by the removed", f.admin(mfr), "TakeOverItems", dist, mustJSON(t, []string{a, c}))
 	var keys []string

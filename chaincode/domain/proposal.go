@@ -210,4 +210,8 @@ type OrgExit struct {
 	Proposal string   `json:"proposal"`
 	TxID     string   `json:"txId"`
 	At       string   `json:"at"`
+	// ConsentTo is the successor the removed organization's own admin
+	// agreed to hand its items to (ConsentToHandOver); take-overs need it.
+	ConsentTo string `json:"consentTo,omitempty" metadata:",optional"`
+	ConsentTx string `json:"consentTx,omitempty" metadata:",optional"`
 }
