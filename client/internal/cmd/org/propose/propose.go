@@ -44,6 +44,7 @@ Kinds:
   remove-org MSP [--items freeze|handover --to MSP]
                                        take an organization's role away; its
                                        items stay frozen or go to the successor
+  assign-successor MSP --to MSP        name who takes over a removed org's items
   KIND SUBJECT --payload JSON          any other kind, payload as JSON
 Needs an admin identity: --user admin.`,
 		Example: `  prov org propose add-org WholesalerMSP --role distributor --user admin
@@ -66,7 +67,7 @@ Needs an admin identity: --user admin.`,
 	}
 	cmd.Flags().StringVar(&opts.Role, "role", "", "the `role` for add-org and change-role: manufacturer, distributor or customs")
 	cmd.Flags().StringVar(&opts.Items, "items", domain.RemovalFreeze, "remove-org: what happens to the organization's items: freeze or handover")
-	cmd.Flags().StringVar(&opts.To, "to", "", "remove-org --items handover: the successor `MSP`")
+	cmd.Flags().StringVar(&opts.To, "to", "", "remove-org --items handover, assign-successor: the successor `MSP`")
 	cmd.Flags().StringSliceVar(&opts.Roles, "roles", nil, "role-set: the set as `MSP=role` entries")
 	cmd.Flags().StringVar(&opts.Payload, "payload", "", "the proposal's payload as `JSON` (instead of the kind's flags)")
 	_ = cmd.RegisterFlagCompletionFunc("role", cmdutil.FixedCompletion("manufacturer", "distributor", "customs"))
@@ -133,8 +134,18 @@ func (o *Options) build() error {
 			return cmdutil.Usagef("--items must be freeze or handover")
 		}
 		payload = domain.RemovalPayload{Items: o.Items, To: o.To}
+	case domain.KindAssignSuccessor:
+		if err := o.needMSP(); err != nil {
+			return err
+		}
+		if domain.ValidateMSPID(o.To) != nil {
+			return cmdutil.Usagef("assign-successor needs --to MSP (the successor)")
+		}
+		payload = struct {
+			To string `json:"to"`
+		}{o.To}
 	default:
-		return cmdutil.Usagef("kind %q needs --payload JSON (known kinds with flags: role-set, add-org, change-role, remove-org)", o.Kind)
+		return cmdutil.Usagef("kind %q needs --payload JSON (known kinds with flags: role-set, add-org, change-role, remove-org, assign-successor)", o.Kind)
 	}
 	b, err := json.Marshal(payload)
 	if err != nil {

@@ -29,6 +29,8 @@ func TestPropose(t *testing.T) {
 		{"role-set sorted", []string{"role-set", "--roles", "ManufacturerMSP=manufacturer,CustomsMSP=customs", "--roles", "DistributorMSP=distributor"},
 			`role-set|roles|[{"msp":"CustomsMSP","role":"customs"},{"msp":"DistributorMSP","role":"distributor"},{"msp":"ManufacturerMSP","role":"manufacturer"}]`, false, ""},
 		{"raw payload", []string{"release-hold", "01/09506000134352/21/A", "--payload", `{"reason":"customs org down"}`}, `release-hold|01/09506000134352/21/A|{"reason":"customs org down"}`, false, ""},
+		{"assign-successor", []string{"assign-successor", "RivalMSP", "--to", "DistributorMSP"}, `assign-successor|RivalMSP|{"to":"DistributorMSP"}`, false, ""},
+		{"assign-successor without --to", []string{"assign-successor", "RivalMSP"}, "--to", true, ""},
 		{"refused by the chaincode", []string{"add-org", "DistributorMSP", "--role", "customs"}, "", false, domain.CodeAlreadyExists},
 		{"add-org without role", []string{"add-org", "WholesalerMSP"}, "--role", true, ""},
 		{"add-org bad role", []string{"add-org", "WholesalerMSP", "--role", "king"}, "--role", true, ""},
