@@ -67,3 +67,17 @@ func TestHandedOverTransition(t *testing.T) {
 		t.Fatalf("policy %+v", p)
 	}
 }
+
+func TestProposalHelpers(t *testing.T) {
+	if s := ProposalStatuses(); len(s) != 4 || s[0] != ProposalPending || s[3] != ProposalExpired {
+		t.Errorf("ProposalStatuses = %v", s)
+	}
+	if got := SortedUnique([]string{"B", "A", "B"}); len(got) != 2 || got[0] != "A" || got[1] != "B" {
+		t.Errorf("SortedUnique = %v", got)
+	}
+	roles := []OrgRole{{MSP: "Z", Role: RoleCustoms}, {MSP: "A", Role: RoleManufacturer}}
+	SortRoles(roles)
+	if got := RolesString(roles); got != "A=manufacturer, Z=customs" {
+		t.Errorf("RolesString = %q", got)
+	}
+}
