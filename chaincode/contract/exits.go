@@ -84,7 +84,7 @@ func prepareAssignSuccessor(ctx contractapi.TransactionContextInterface, roles [
 	return msp, canon, nil
 }
 
-func applyAssignSuccessor(ctx contractapi.TransactionContextInterface, _ *Contract, p *domain.Proposal, _ []domain.OrgRole) (string, error) {
+func applyAssignSuccessor(ctx contractapi.TransactionContextInterface, _ *Contract, _ *submitter, p *domain.Proposal, _ []domain.OrgRole) (string, error) {
 	var sp successorPayload
 	if err := json.Unmarshal([]byte(p.Payload), &sp); err != nil {
 		return "", fmt.Errorf("decode successor payload: %w", err)

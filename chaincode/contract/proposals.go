@@ -11,7 +11,19 @@ package contract
 // applies closes it as EXPIRED instead.
 //
 // Each kind is a proposalKind (see proposalKinds); adding a kind means
-// writing its handler in its own file and listing it in proposalKinds.
+// writing its handler in its own file and listing it in proposalKinds, e.g.
+//
+//	func custodyKinds() []proposalKind {
+//		return []proposalKind{{
+//			kind:    "release-hold",            // subject: item key
+//			prepare: prepareReleaseHold,        // parse the ID, require a hold, canonical payload
+//			check:   checkReleaseHold,          // still held? else EXPIRED with the reason
+//			apply:   applyReleaseHold,          // newTxWriter(c, stub, s) ... RELEASED event
+//		}}
+//	}
+//
+// and in proposalKinds: kinds = append(kinds, custodyKinds()...). The
+// electorate defaults to the organizations with a role at filing time.
 
 import (
 	"encoding/json"
@@ -55,9 +67,10 @@ type proposalKind struct {
 	// (the world changed since it was filed). Optional; must not write.
 	check func(ctx contractapi.TransactionContextInterface, p *domain.Proposal, roles []domain.OrgRole) error
 	// apply performs the effect in the deciding transaction and returns a
-	// one-line outcome. It must read and validate before it writes: any
-	// error refuses the whole vote.
-	apply func(ctx contractapi.TransactionContextInterface, c *Contract, p *domain.Proposal, roles []domain.OrgRole) (string, error)
+	// one-line outcome. s is the deciding voter (its MSP and ID sign custody
+	// events the effect appends, e.g. through newTxWriter). It must read and
+	// validate before it writes: any error refuses the whole vote.
+	apply func(ctx contractapi.TransactionContextInterface, c *Contract, s *submitter, p *domain.Proposal, roles []domain.OrgRole) (string, error)
 }
 
 // proposalKinds is the registry of proposal kinds (a function: no
@@ -313,7 +326,7 @@ func (c *Contract) propose(ctx contractapi.TransactionContextInterface, kind, su
 	if err := c.checkPeer(s, domain.GovernancePolicy(electorate)); err != nil {
 		return nil, nil, err
 	}
-	if err := c.settle(ctx, h, p, roles, txID, at); err != nil {
+	if err := c.settle(ctx, h, s, p, roles, txID, at); err != nil {
 		return nil, nil, err
 	}
 	return p, nil, nil
@@ -394,12 +407,12 @@ func (c *Contract) voteProposal(ctx contractapi.TransactionContextInterface, id 
 	} else {
 		p.Rejections = domain.SortedUnique(append(p.Rejections, s.MSP))
 	}
-	return p, c.settle(ctx, h, p, roles, txID, at)
+	return p, c.settle(ctx, h, s, p, roles, txID, at)
 }
 
 // settle writes a proposal after a vote: still PENDING, or decided (and
 // then, if approved, applied).
-func (c *Contract) settle(ctx contractapi.TransactionContextInterface, h *proposalKind, p *domain.Proposal, roles []domain.OrgRole, txID, at string) error {
+func (c *Contract) settle(ctx contractapi.TransactionContextInterface, h *proposalKind, s *submitter, p *domain.Proposal, roles []domain.OrgRole, txID, at string) error {
 	stub := ctx.GetStub()
 	switch domain.Tally(p.Electorate, p.Approvals, p.Rejections) {
 	case domain.ProposalApproved:
@@ -411,7 +424,7 @@ func (c *Contract) settle(ctx contractapi.TransactionContextInterface, h *propos
 				return err
 			}
 		}
-		outcome, err := h.apply(ctx, c, p, roles)
+		outcome, err := h.apply(ctx, c, s, p, roles)
 		if err != nil {
 			return err
 		}
