@@ -73,6 +73,10 @@ const ProposalTTLSeconds = 7 * 24 * 3600
 // MaxPayloadLen bounds a proposal's payload (bytes), checked before decoding.
 const MaxPayloadLen = 4096
 
+// MaxPendingPerOrg bounds the PENDING proposals of one kind that one
+// organization may have filed (TOO_MANY_PENDING beyond).
+const MaxPendingPerOrg = 16
+
 // MaxSubjectLen bounds a proposal's subject.
 const MaxSubjectLen = 256
 
