@@ -67,7 +67,7 @@ func prepareRoleSet(_ contractapi.TransactionContextInterface, _ []domain.OrgRol
 	return rolesSubject, string(b), nil
 }
 
-func applyRoleSet(ctx contractapi.TransactionContextInterface, c *Contract, p *domain.Proposal, _ []domain.OrgRole) (string, error) {
+func applyRoleSet(ctx contractapi.TransactionContextInterface, c *Contract, _ *submitter, p *domain.Proposal, _ []domain.OrgRole) (string, error) {
 	roles, err := decodeRoleSet(p.Payload)
 	if err != nil {
 		return "", err
@@ -147,7 +147,7 @@ func checkAddOrg(_ contractapi.TransactionContextInterface, p *domain.Proposal, 
 	return nil
 }
 
-func applyAddOrg(ctx contractapi.TransactionContextInterface, _ *Contract, p *domain.Proposal, roles []domain.OrgRole) (string, error) {
+func applyAddOrg(ctx contractapi.TransactionContextInterface, _ *Contract, _ *submitter, p *domain.Proposal, roles []domain.OrgRole) (string, error) {
 	role := decodeRolePayload(p.Payload)
 	next := append(append([]domain.OrgRole(nil), roles...), domain.OrgRole{MSP: p.Subject, Role: role})
 	if err := writeRoles(ctx.GetStub(), next); err != nil {
@@ -186,7 +186,7 @@ func checkChangeRole(_ contractapi.TransactionContextInterface, p *domain.Propos
 	return nil
 }
 
-func applyChangeRole(ctx contractapi.TransactionContextInterface, _ *Contract, p *domain.Proposal, roles []domain.OrgRole) (string, error) {
+func applyChangeRole(ctx contractapi.TransactionContextInterface, _ *Contract, _ *submitter, p *domain.Proposal, roles []domain.OrgRole) (string, error) {
 	role := decodeRolePayload(p.Payload)
 	next := make([]domain.OrgRole, len(roles))
 	old := domain.Role("")
@@ -276,7 +276,7 @@ func orgExitKey(stub shim.ChaincodeStubInterface, msp string) (string, error) {
 // applyRemoveOrg takes the organization's role away (so it can no longer
 // act: UNKNOWN_ORG), records its exit and the disposition of its items, and
 // ends its prefixes: PENDING claims REJECTED, ACTIVE prefixes REVOKED.
-func applyRemoveOrg(ctx contractapi.TransactionContextInterface, _ *Contract, p *domain.Proposal, roles []domain.OrgRole) (string, error) {
+func applyRemoveOrg(ctx contractapi.TransactionContextInterface, _ *Contract, _ *submitter, p *domain.Proposal, roles []domain.OrgRole) (string, error) {
 	_, rp, err := removalPayload(p.Payload)
 	if err != nil {
 		return "", err

@@ -11,9 +11,23 @@ package contract
 // applies closes it as EXPIRED instead.
 //
 // Each kind is a proposalKind (see proposalKinds); adding a kind means
-// writing its handler in its own file and listing it in proposalKinds.
+// writing its handler in its own file and listing it in proposalKinds, e.g.
+//
+//	func custodyKinds() []proposalKind {
+//		return []proposalKind{{
+//			kind:    "release-hold",            // subject: item key
+//			prepare: prepareReleaseHold,        // parse the ID, require a hold, canonical payload
+//			check:   checkReleaseHold,          // still held? else EXPIRED with the reason
+//			apply:   applyReleaseHold,          // newTxWriter(c, stub, s) ... RELEASED event
+//		}}
+//	}
+//
+// and in proposalKinds: kinds = append(kinds, custodyKinds()...). The
+// electorate defaults to the organizations with a role at filing time.
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -27,9 +41,11 @@ import (
 
 // Ledger keys of proposals.
 const (
-	objProposal    = "proposal"         // [id] -> Proposal (no key-level policy: governed by majority)
-	idxProposalSts = "proposal~status"  // [status, kind, subject, id] -> 0x00
-	maxOpenChecked = domain.MaxPageSize // pending proposals of one kind+subject read by the duplicate check
+	objProposal    = "proposal"        // [id] -> Proposal (no key-level policy: governed by majority)
+	idxProposalSts = "proposal~status" // [status, kind, subject, id] -> 0x00
+	// While PENDING only:
+	idxProposalSame = "proposal~same" // [kind, subject, sha256(payload)] -> id: the duplicate check, by key
+	idxProposalOpen = "proposal~open" // [proposer, kind, id] -> 0x00: the per-org cap
 )
 
 // proposalKind is the handler of one kind of proposal. prepare and apply are
@@ -55,15 +71,17 @@ type proposalKind struct {
 	// (the world changed since it was filed). Optional; must not write.
 	check func(ctx contractapi.TransactionContextInterface, p *domain.Proposal, roles []domain.OrgRole) error
 	// apply performs the effect in the deciding transaction and returns a
-	// one-line outcome. It must read and validate before it writes: any
-	// error refuses the whole vote.
-	apply func(ctx contractapi.TransactionContextInterface, c *Contract, p *domain.Proposal, roles []domain.OrgRole) (string, error)
+	// one-line outcome. s is the deciding voter (its MSP and ID sign custody
+	// events the effect appends, e.g. through newTxWriter). It must read and
+	// validate before it writes: any error refuses the whole vote.
+	apply func(ctx contractapi.TransactionContextInterface, c *Contract, s *submitter, p *domain.Proposal, roles []domain.OrgRole) (string, error)
 }
 
 // proposalKinds is the registry of proposal kinds (a function: no
 // package-level mutable state). Add a kind's handler here.
 func (c *Contract) proposalKinds() []proposalKind {
 	kinds := roleKinds()
+	kinds = append(kinds, exitKinds()...)
 	return kinds
 }
 
@@ -293,26 +311,41 @@ func (c *Contract) propose(ctx contractapi.TransactionContextInterface, kind, su
 			return nil, nil, err
 		}
 	}
-	// Pending proposals of this kind and subject, found by key: an identical
-	// one must be approved instead. (The range read also makes two identical
-	// proposals in one block conflict.)
-	open, err := pendingProposals(stub, h.kind, subject, maxOpenChecked)
+	// An identical pending proposal, found by key, must be approved instead
+	// (the read also makes two identical proposals in one block conflict).
+	p.Proposer = s.MSP
+	sameKey, err := proposalSameKey(stub, p)
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, o := range open {
-		if o.Payload == payload {
-			return nil, o, domain.Errorf(domain.CodeAlreadyExists, "an identical %s proposal on %s is pending: %s (approve it instead)", kind, subject, o.ID)
-		}
+	b, err := stub.GetState(sameKey)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read proposal index: %w", err)
 	}
-	p.Proposer = s.MSP
+	if len(b) > 0 {
+		_, o, err := readProposal(stub, string(b))
+		if err != nil {
+			return nil, nil, err
+		}
+		return nil, o, domain.Errorf(domain.CodeAlreadyExists, "an identical %s proposal on %s is pending: %s (approve it instead)", kind, subject, o.ID)
+	}
+	// At most MaxPendingPerOrg pending proposals of a kind per proposing
+	// org, so that one org cannot flood a kind (e.g. role sets) with
+	// proposals that others must read or close.
+	n, err := countOpen(stub, s.MSP, h.kind)
+	if err != nil {
+		return nil, nil, err
+	}
+	if n >= domain.MaxPendingPerOrg {
+		return nil, nil, domain.Errorf(domain.CodeTooManyPending, "%s already has %d pending %s proposals; at most %d", s.MSP, n, kind, domain.MaxPendingPerOrg)
+	}
 	p.Electorate = mspsOf(electorate)
 	p.Threshold = domain.MajorityOf(len(p.Electorate))
 	p.Approvals = []string{s.MSP}
 	if err := c.checkPeer(s, domain.GovernancePolicy(electorate)); err != nil {
 		return nil, nil, err
 	}
-	if err := c.settle(ctx, h, p, roles, txID, at); err != nil {
+	if err := c.settle(ctx, h, s, p, roles, txID, at); err != nil {
 		return nil, nil, err
 	}
 	return p, nil, nil
@@ -393,12 +426,12 @@ func (c *Contract) voteProposal(ctx contractapi.TransactionContextInterface, id 
 	} else {
 		p.Rejections = domain.SortedUnique(append(p.Rejections, s.MSP))
 	}
-	return p, c.settle(ctx, h, p, roles, txID, at)
+	return p, c.settle(ctx, h, s, p, roles, txID, at)
 }
 
 // settle writes a proposal after a vote: still PENDING, or decided (and
 // then, if approved, applied).
-func (c *Contract) settle(ctx contractapi.TransactionContextInterface, h *proposalKind, p *domain.Proposal, roles []domain.OrgRole, txID, at string) error {
+func (c *Contract) settle(ctx contractapi.TransactionContextInterface, h *proposalKind, s *submitter, p *domain.Proposal, roles []domain.OrgRole, txID, at string) error {
 	stub := ctx.GetStub()
 	switch domain.Tally(p.Electorate, p.Approvals, p.Rejections) {
 	case domain.ProposalApproved:
@@ -410,7 +443,7 @@ func (c *Contract) settle(ctx contractapi.TransactionContextInterface, h *propos
 				return err
 			}
 		}
-		outcome, err := h.apply(ctx, c, p, roles)
+		outcome, err := h.apply(ctx, c, s, p, roles)
 		if err != nil {
 			return err
 		}
@@ -428,9 +461,72 @@ func (c *Contract) close(stub shim.ChaincodeStubInterface, p *domain.Proposal, s
 	return c.writeProposal(stub, p, old)
 }
 
+func proposalSameKey(stub shim.ChaincodeStubInterface, p *domain.Proposal) (string, error) {
+	sum := sha256.Sum256([]byte(p.Payload))
+	return key(stub, idxProposalSame, string(p.Kind), p.Subject, hex.EncodeToString(sum[:]))
+}
+
+func proposalOpenKey(stub shim.ChaincodeStubInterface, p *domain.Proposal) (string, error) {
+	return key(stub, idxProposalOpen, p.Proposer, string(p.Kind), p.ID)
+}
+
+// countOpen counts msp's pending proposals of a kind (a range read of at
+// most MaxPendingPerOrg+1 keys).
+func countOpen(stub shim.ChaincodeStubInterface, msp string, kind domain.ProposalKind) (int, error) {
+	it, err := stub.GetStateByPartialCompositeKey(idxProposalOpen, []string{msp, string(kind)})
+	if err != nil {
+		return 0, fmt.Errorf("count pending proposals: %w", err)
+	}
+	defer it.Close()
+	n := 0
+	for it.HasNext() && n <= domain.MaxPendingPerOrg {
+		if _, err := it.Next(); err != nil {
+			return 0, fmt.Errorf("count pending proposals: %w", err)
+		}
+		n++
+	}
+	return n, nil
+}
+
+// pendingIndexes writes (open) or deletes the indexes a proposal has only
+// while PENDING.
+func pendingIndexes(stub shim.ChaincodeStubInterface, p *domain.Proposal, open bool) error {
+	same, err := proposalSameKey(stub, p)
+	if err != nil {
+		return err
+	}
+	byOrg, err := proposalOpenKey(stub, p)
+	if err != nil {
+		return err
+	}
+	if open {
+		if err := stub.PutState(same, []byte(p.ID)); err != nil {
+			return fmt.Errorf("write proposal index: %w", err)
+		}
+		if err := stub.PutState(byOrg, indexValue()); err != nil {
+			return fmt.Errorf("write proposal index: %w", err)
+		}
+		return nil
+	}
+	if err := stub.DelState(same); err != nil {
+		return fmt.Errorf("delete proposal index: %w", err)
+	}
+	if err := stub.DelState(byOrg); err != nil {
+		return fmt.Errorf("delete proposal index: %w", err)
+	}
+	return nil
+}
+
 // writeProposal stores p and moves its status index entry from the old
 // status (empty for a new proposal).
 func (c *Contract) writeProposal(stub shim.ChaincodeStubInterface, p *domain.Proposal, old domain.ProposalStatus) error {
+	wasOpen := old == domain.ProposalPending
+	isOpen := p.Status == domain.ProposalPending
+	if wasOpen != isOpen {
+		if err := pendingIndexes(stub, p, isOpen); err != nil {
+			return err
+		}
+	}
 	if old != "" && old != p.Status {
 		oldKey, err := key(stub, idxProposalSts, string(old), string(p.Kind), p.Subject, p.ID)
 		if err != nil {

@@ -1,6 +1,8 @@
 package contract_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -193,4 +195,29 @@ func TestProposalsBeforeRoles(t *testing.T) {
 	f.refused(domain.CodeNotInitialized, "role-set", f.admin(mfr), "Propose", "add-org", other, `{"role":"customs"}`)
 	f.refused(domain.CodeInvalidArgument, `"roles"`, f.admin(mfr), "Propose", "role-set", "everything", mustJSON(t, standardRoles))
 	f.refused(domain.CodeNotAdmin, "admin", f.user(mfr), "Propose", "role-set", "roles", mustJSON(t, standardRoles))
+}
+
+// A front-runner flooding role sets is capped per org; the duplicate check
+// is by key, so the honest set is filed and wins whatever the flood, and
+// closes every competing set.
+func TestRoleSetFlood(t *testing.T) {
+	f := newFixture(t)
+	for i := 0; i < domain.MaxPendingPerOrg; i++ {
+		set := []domain.OrgRole{{MSP: dist, Role: domain.RoleDistributor}, {MSP: fmt.Sprintf("Ghost%dMSP", i), Role: domain.RoleManufacturer}, {MSP: "GhostMSP", Role: domain.RoleCustoms}}
+		f.propose(dist, domain.KindRoleSet, "roles", mustJSON(t, set))
+	}
+	f.refused(domain.CodeTooManyPending, "at most", f.admin(dist), "Propose", "role-set", "roles", mustJSON(t, []domain.OrgRole{{MSP: dist, Role: domain.RoleDistributor}, {MSP: "XMSP", Role: domain.RoleManufacturer}, {MSP: "YMSP", Role: domain.RoleCustoms}}))
+	f.initRoles(standardRoles)
+	if n := len(f.listProposals("EXPIRED", "role-set")); n != domain.MaxPendingPerOrg {
+		t.Fatalf("%d role sets closed, want %d", n, domain.MaxPendingPerOrg)
+	}
+	if n := len(f.listProposals("PENDING", "")); n != 0 {
+		t.Fatalf("%d still pending", n)
+	}
+	// Closed proposals no longer count against the cap (of another kind here).
+	for _, k := range f.h.Stub.Keys() {
+		if strings.Contains(k, "proposal~open") || strings.Contains(k, "proposal~same") {
+			t.Fatalf("pending-only index left behind: %q", k)
+		}
+	}
 }

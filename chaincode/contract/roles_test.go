@@ -165,10 +165,11 @@ func TestMetadata(t *testing.T) {
 		"RecallItem": 2, "RecallLot": 3, "ReportStolen": 1, "HoldItems": 2, "ReleaseItems": 1,
 		"Decommission": 2, "RecordInspection": 3,
 		"Propose": 3, "ApproveProposal": 1, "RejectProposal": 1, "GetProposal": 1, "ListProposals": 4,
+		"GetOrgExit": 1, "TakeOverItems": 2, "ConsentToHandOver": 0,
 	}
 	evaluate := map[string]bool{"Ping": true, "GetOrgRoles": true, "GetPrefix": true, "ListPrefixes": true,
 		"GetItem": true, "GetItems": true, "GetHistory": true, "ListItems": true,
-		"GetProposal": true, "ListProposals": true}
+		"GetProposal": true, "ListProposals": true, "GetOrgExit": true}
 	seen := map[string]bool{}
 	for _, tx := range c.Transactions {
 		n, ok := want[tx.Name]

@@ -34,6 +34,7 @@ const (
 	CodePrefixTaken        Code = "PREFIX_TAKEN"        // prefix (or an overlapping one) has another owner
 	CodeAlreadyVoted       Code = "ALREADY_VOTED"       // this org already voted on the prefix
 	CodeSelfTransfer       Code = "SELF_TRANSFER"       // offer to one's own org
+	CodeTooManyPending     Code = "TOO_MANY_PENDING"    // the org has too many pending proposals of a kind
 )
 
 // Error is a refusal with a stable code.
@@ -76,5 +77,5 @@ var knownCodes = map[Code]bool{
 	CodeUnknownOrg: true, CodeWrongRole: true, CodeRoleMismatch: true, CodeNotAdmin: true,
 	CodeWrongPeer: true, CodeNotOwner: true, CodeNotRecipient: true, CodeInvalidTransition: true,
 	CodeRecalled: true, CodeOnHold: true, CodePrefixNotActive: true, CodePrefixTaken: true,
-	CodeAlreadyVoted: true, CodeSelfTransfer: true,
+	CodeAlreadyVoted: true, CodeSelfTransfer: true, CodeTooManyPending: true,
 }

@@ -35,10 +35,11 @@ type Policy struct {
 //	STOLEN                                 owner (ev.From) [AND recipient (ev.To) if it was in transit] AND MAJORITY
 //	DECOMMISSIONED                         owner (ev.From) AND MAJORITY
 //	RELEASED                               the holding customs org (ev.From) AND MAJORITY
+//	HANDED_OVER                            the removed owner (ev.From) AND MAJORITY
 func ExpectedEndorsers(ev CustodyEvent, roles []OrgRole) Policy {
 	var all []string
 	switch ev.Type {
-	case EventOffered, EventDecommissioned, EventReleased:
+	case EventOffered, EventDecommissioned, EventReleased, EventHandedOver:
 		all = []string{ev.From}
 	case EventAccepted, EventRejected, EventCancelled, EventStolen:
 		all = []string{ev.From, ev.To}

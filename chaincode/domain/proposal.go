@@ -32,6 +32,9 @@ const (
 	KindAddOrg     ProposalKind = "add-org"     // subject MSP, payload RolePayload
 	KindChangeRole ProposalKind = "change-role" // subject MSP, payload RolePayload
 	KindRemoveOrg  ProposalKind = "remove-org"  // subject MSP, payload RemovalPayload
+	// KindAssignSuccessor names (or changes) the organization that takes over
+	// a removed organization's items: subject the removed MSP, payload {"to": MSP}.
+	KindAssignSuccessor ProposalKind = "assign-successor"
 )
 
 // Proposal is a decision taken by a majority of organizations, one vote per
@@ -69,6 +72,10 @@ const ProposalTTLSeconds = 7 * 24 * 3600
 
 // MaxPayloadLen bounds a proposal's payload (bytes), checked before decoding.
 const MaxPayloadLen = 4096
+
+// MaxPendingPerOrg bounds the PENDING proposals of one kind that one
+// organization may have filed (TOO_MANY_PENDING beyond).
+const MaxPendingPerOrg = 16
 
 // MaxSubjectLen bounds a proposal's subject.
 const MaxSubjectLen = 256
@@ -207,4 +214,8 @@ type OrgExit struct {
 	Proposal string   `json:"proposal"`
 	TxID     string   `json:"txId"`
 	At       string   `json:"at"`
+	// ConsentTo is the successor the removed organization's own admin
+	// agreed to hand its items to (ConsentToHandOver); take-overs need it.
+	ConsentTo string `json:"consentTo,omitempty" metadata:",optional"`
+	ConsentTx string `json:"consentTx,omitempty" metadata:",optional"`
 }

@@ -52,3 +52,32 @@ func TestValidateMSPID(t *testing.T) {
 		t.Error("HasVoted/InElectorate")
 	}
 }
+
+func TestHandedOverTransition(t *testing.T) {
+	if s, err := NextStatus("x", StatusActive, EventHandedOver); err != nil || s != StatusActive {
+		t.Fatalf("ACTIVE: %s %v", s, err)
+	}
+	for _, cur := range []Status{StatusInTransit, StatusStolen, StatusDecommissioned} {
+		if _, err := NextStatus("x", cur, EventHandedOver); CodeOf(err) != CodeInvalidTransition {
+			t.Errorf("%s: %v", cur, err)
+		}
+	}
+	p := ExpectedEndorsers(CustodyEvent{Type: EventHandedOver, From: "Gone", To: "Heir"}, []OrgRole{{MSP: "A"}, {MSP: "Heir"}, {MSP: "C"}})
+	if len(p.AllOf) != 1 || p.AllOf[0] != "Gone" || !p.Majority || p.Threshold != 2 {
+		t.Fatalf("policy %+v", p)
+	}
+}
+
+func TestProposalHelpers(t *testing.T) {
+	if s := ProposalStatuses(); len(s) != 4 || s[0] != ProposalPending || s[3] != ProposalExpired {
+		t.Errorf("ProposalStatuses = %v", s)
+	}
+	if got := SortedUnique([]string{"B", "A", "B"}); len(got) != 2 || got[0] != "A" || got[1] != "B" {
+		t.Errorf("SortedUnique = %v", got)
+	}
+	roles := []OrgRole{{MSP: "Z", Role: RoleCustoms}, {MSP: "A", Role: RoleManufacturer}}
+	SortRoles(roles)
+	if got := RolesString(roles); got != "A=manufacturer, Z=customs" {
+		t.Errorf("RolesString = %q", got)
+	}
+}

@@ -44,6 +44,9 @@ const (
 	EventReleased       EventType = "RELEASED"
 	EventDecommissioned EventType = "DECOMMISSIONED"
 	EventInspected      EventType = "INSPECTED"
+	// EventHandedOver: the successor named by the majority that removed the
+	// owner organization takes over its item (From: removed org, To: successor).
+	EventHandedOver EventType = "HANDED_OVER"
 )
 
 // OrgRole binds an MSP ID to its role; the set is written once at deployment

@@ -277,8 +277,35 @@ func TestRolesMembership(t *testing.T) {
 		t.Fatalf("remove-org: %+v, roles %v", p, ccRoles(t, name))
 	}
 
+	// Customs gets an item: this chaincode's own prefix (claim + the
+	// distributor's approval), registration, offer, acceptance.
+	pfx := "96" + runTag[1:]
+	if err := ccSubmit(name, mfr, "admin", nil, "ClaimPrefix", pfx, "GS1-LIC-"+pfx); err != nil {
+		t.Fatal(err)
+	}
+	if err := ccSubmit(name, dist, "admin", nil, "ApprovePrefix", pfx); err != nil {
+		t.Fatal(err)
+	}
+	body := "0" + pfx + "00001"
+	d, err := domain.CheckDigit(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	itemKey := fmt.Sprintf("01/%s%d/21/R1", body, d)
+	if err := ccSubmit(name, mfr, "user1", nil, "RegisterItems", js([]domain.ItemInput{{ID: itemKey}})); err != nil {
+		t.Fatal(err)
+	}
+	if err := ccSubmit(name, mfr, "user1", nil, "OfferTransfer", js([]string{itemKey}), custMSP); err != nil {
+		t.Fatal(err)
+	}
+	if err := ccSubmit(name, cust, "user1", nil, "AcceptTransfer", js([]string{itemKey})); err != nil {
+		t.Fatal(err)
+	}
+
 	// The removal of a member: customs is expelled by the two others; it
-	// can still read, but not act (UNKNOWN_ORG), nor vote.
+	// can still read, but not act (UNKNOWN_ORG), nor vote. Its item goes to
+	// the distributor, which takes it over once customs' admin consented
+	// (customs' peer's endorsement is needed by the item key's policy anyway).
 	if err := ccSubmit(name, mfr, "admin", &p, "Propose", "remove-org", custMSP, `{"items":"handover","to":"`+distMSP+`"}`); err != nil {
 		t.Fatal(err)
 	}
@@ -298,4 +325,29 @@ func TestRolesMembership(t *testing.T) {
 	}
 	ccRefused(t, domain.CodeUnknownOrg, name, cust, "user1", "HoldItems", `["01/09506000134352/21/X"]`, "check")
 	ccRefused(t, domain.CodeUnknownOrg, name, cust, "admin", "Propose", "add-org", custMSP, `{"role":"customs"}`)
+	ccRefused(t, domain.CodeUnknownOrg, name, cust, "user1", "OfferTransfer", js([]string{itemKey}), mfrMSP)
+	ccRefused(t, domain.CodeNotOwner, name, mfr, "admin", "TakeOverItems", custMSP, js([]string{itemKey}))
+	// Not before the removed org's own admin consents.
+	ccRefused(t, domain.CodeInvalidTransition, name, dist, "admin", "TakeOverItems", custMSP, js([]string{itemKey}))
+	var exit domain.OrgExit
+	if err := ccSubmit(name, cust, "admin", &exit, "ConsentToHandOver"); err != nil || exit.ConsentTo != distMSP {
+		t.Fatalf("consent: %+v %v", exit, err)
+	}
+	var taken []string
+	if err := ccSubmit(name, dist, "admin", &taken, "TakeOverItems", custMSP, js([]string{itemKey})); err != nil {
+		t.Fatal(err)
+	}
+	var it domain.Item
+	if err := ccEvaluate(name, mfr, &it, "GetItem", itemKey); err != nil || it.Owner != distMSP {
+		t.Fatalf("item after take-over: %+v %v", it, err)
+	}
+	var hist domain.HistoryPage
+	if err := ccEvaluate(name, mfr, &hist, "GetHistory", itemKey, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	last := hist.Events[len(hist.Events)-1]
+	if last.Type != domain.EventHandedOver || last.From != custMSP || last.To != distMSP {
+		t.Fatalf("last event: %+v", last)
+	}
+	t.Logf("history: %d events, last %s %s->%s (%s)", len(hist.Events), last.Type, last.From, last.To, last.Details)
 }
