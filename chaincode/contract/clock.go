@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // txInfo returns the transaction's ID and its timestamp as RFC 3339 with
@@ -23,4 +24,24 @@ func txInfo(stub shim.ChaincodeStubInterface) (txID, at string, err error) {
 		return "", "", fmt.Errorf("transaction has no timestamp")
 	}
 	return stub.GetTxID(), ts.AsTime().UTC().Format(time.RFC3339Nano), nil
+}
+
+// txSeconds returns the transaction's timestamp in whole seconds since the
+// Unix epoch (rounded down).
+func txSeconds(stub shim.ChaincodeStubInterface) (int64, error) {
+	ts, err := stub.GetTxTimestamp()
+	if err != nil {
+		return 0, fmt.Errorf("transaction timestamp: %w", err)
+	}
+	if ts == nil {
+		return 0, fmt.Errorf("transaction has no timestamp")
+	}
+	return ts.GetSeconds(), nil
+}
+
+// formatSeconds writes whole seconds since the epoch as RFC 3339 UTC without
+// a fraction ("2026-01-31T00:00:00Z"): fixed length, so such strings compare
+// in time order (domain.Prefix.Expired relies on it).
+func formatSeconds(secs int64) string {
+	return (&timestamppb.Timestamp{Seconds: secs}).AsTime().UTC().Format(time.RFC3339Nano)
 }

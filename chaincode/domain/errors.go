@@ -34,6 +34,8 @@ const (
 	CodePrefixTaken        Code = "PREFIX_TAKEN"        // prefix (or an overlapping one) has another owner
 	CodeAlreadyVoted       Code = "ALREADY_VOTED"       // this org already voted on the prefix
 	CodeSelfTransfer       Code = "SELF_TRANSFER"       // offer to one's own org
+	CodePrefixBarred       Code = "PREFIX_BARRED"       // org's claim on the prefix was rejected/revoked, not reopened
+	CodeTooManyPending     Code = "TOO_MANY_PENDING"    // org already has MaxPendingClaims pending claims
 )
 
 // Error is a refusal with a stable code.
@@ -76,5 +78,5 @@ var knownCodes = map[Code]bool{
 	CodeUnknownOrg: true, CodeWrongRole: true, CodeRoleMismatch: true, CodeNotAdmin: true,
 	CodeWrongPeer: true, CodeNotOwner: true, CodeNotRecipient: true, CodeInvalidTransition: true,
 	CodeRecalled: true, CodeOnHold: true, CodePrefixNotActive: true, CodePrefixTaken: true,
-	CodeAlreadyVoted: true, CodeSelfTransfer: true,
+	CodeAlreadyVoted: true, CodeSelfTransfer: true, CodePrefixBarred: true, CodeTooManyPending: true,
 }
