@@ -609,8 +609,10 @@ func revokeInside(stub shim.ChaincodeStubInterface, p *domain.Prefix, now, at st
 
 // ReopenPrefix records the submitting org admin's vote to lift msp's bar on
 // a prefix (after its claim was REJECTED or its prefix REVOKED); at a
-// majority of the role organizations msp may claim the prefix, and those
-// overlapping it, again: a fresh PENDING claim that needs its own majority.
+// majority of the role organizations the bar goes, with msp's bars on the
+// longer prefixes revoked together with this one, and msp may claim the
+// prefix again: a fresh PENDING claim that needs its own majority. The
+// barred organization's own vote counts, as a claimant's approval does.
 func (c *Contract) ReopenPrefix(ctx contractapi.TransactionContextInterface, prefix, msp string) (*domain.Prefix, error) {
 	s, err := identify(ctx)
 	if err != nil {
@@ -649,25 +651,59 @@ func (c *Contract) ReopenPrefix(ctx contractapi.TransactionContextInterface, pre
 	}
 	r.Votes = append(r.Votes, s.MSP)
 	sort.Strings(r.Votes)
-	if len(r.Votes) >= domain.PrefixVoteThreshold(len(s.roles)) {
-		p.Reopens = append(p.Reopens[:i], p.Reopens[i+1:]...)
-		var barred []string
-		for _, b := range p.Barred {
-			if b != msp {
-				barred = append(barred, b)
-			}
-		}
-		p.Barred = barred
-	}
 	_, at, err := txInfo(stub)
 	if err != nil {
 		return nil, err
 	}
 	p.UpdatedAt = at
+	writes := []*prefixRec{{key: k, p: p}}
+	if len(r.Votes) >= domain.PrefixVoteThreshold(len(s.roles)) {
+		unbar(p, msp)
+		// The longer prefixes revoked with this one (revokeInside) are
+		// reopened with it; others keep their own bars.
+		longer, err := longerPrefixes(stub, prefix)
+		if err != nil {
+			return nil, err
+		}
+		recs, err := readPrefixes(stub, longer)
+		if err != nil {
+			return nil, err
+		}
+		for _, lr := range recs {
+			if q := lr.p; q != nil && q.RevokedWith == prefix && q.Owner == msp && q.BarredFor(msp) {
+				unbar(q, msp)
+				q.UpdatedAt = at
+				writes = append(writes, lr)
+			}
+		}
+	}
 	if err := c.checkPeer(s, domain.GovernancePolicy(s.roles)); err != nil {
 		return nil, err
 	}
-	return normalizePrefix(p), writePrefix(stub, k, p)
+	for _, w := range writes {
+		if err := writePrefix(stub, w.key, w.p); err != nil {
+			return nil, err
+		}
+	}
+	return normalizePrefix(p), nil
+}
+
+// unbar lifts msp's bar on p and drops its reopen votes.
+func unbar(p *domain.Prefix, msp string) {
+	var barred []string
+	for _, b := range p.Barred {
+		if b != msp {
+			barred = append(barred, b)
+		}
+	}
+	p.Barred = barred
+	var reopens []domain.PrefixReopen
+	for _, r := range p.Reopens {
+		if r.MSP != msp {
+			reopens = append(reopens, r)
+		}
+	}
+	p.Reopens = reopens
 }
 
 func contains(list []string, s string) bool {

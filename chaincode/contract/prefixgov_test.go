@@ -145,6 +145,10 @@ func TestRevocationBarsAndCoversLongerPrefixes(t *testing.T) {
 	f.activatePrefix(mfr2, rival, dist, cust)                        // another org's, untouched
 	g := gtin(t, prefix, "10001")                                    // under 95060001
 	f.register(itemID(g, "A"))
+	f.ok(f.h.Submit(f.admin(mfr), "ClaimPrefix", prefix+"4", "lic")) // longer, rejected on its own
+	for _, v := range []string{cust, dist, mfr2} {
+		f.ok(f.h.Submit(f.admin(v), "RejectPrefix", prefix+"4"))
+	}
 
 	for _, v := range []string{cust, dist} {
 		f.ok(f.h.Submit(f.admin(v), "RevokePrefix", prefix))
@@ -186,6 +190,28 @@ func TestRevocationBarsAndCoversLongerPrefixes(t *testing.T) {
 	if p.Owner != mfr2 || len(p.History) != 1 || p.History[0].Owner != mfr || p.History[0].Status != domain.PrefixRevoked || !p.RevokedFrom(mfr) || p.RevokedFrom(mfr2) {
 		t.Fatalf("new claim over a revoked prefix = %+v", p)
 	}
+
+	// Reopening the revoked prefix for mfr lifts its bars on the longer
+	// prefixes revoked with it, not on the one rejected on its own.
+	for _, v := range []string{cust, dist, mfr2} {
+		f.ok(f.h.Submit(f.admin(v), "ReopenPrefix", prefix, mfr))
+	}
+	for _, q := range []string{prefix, prefix + "1", prefix + "2"} {
+		if r := f.prefixRecord(q); r.BarredFor(mfr) || len(r.Reopens) != 0 {
+			t.Fatalf("%s after reopening %s = %+v", q, prefix, r)
+		}
+	}
+	if r := f.prefixRecord(prefix + "4"); !r.BarredFor(mfr) || r.Status != domain.PrefixRejected {
+		t.Fatalf("%s after reopening %s = %+v", prefix+"4", prefix, r)
+	}
+	f.refused(domain.CodePrefixBarred, "overlaps prefix "+prefix+"4, REJECTED for "+mfr, f.admin(mfr), "ClaimPrefix", prefix, "again")
+	for _, v := range []string{cust, dist, mfr2} {
+		f.ok(f.h.Submit(f.admin(v), "ReopenPrefix", prefix+"4", mfr))
+	}
+	// Unbarred, the ordinary rules apply: mfr2's pending claim blocks the
+	// prefix and the longer ones inside it.
+	f.refused(domain.CodePrefixTaken, "PENDING for "+mfr2, f.admin(mfr), "ClaimPrefix", prefix, "again")
+	f.refused(domain.CodePrefixTaken, "overlaps prefix "+prefix+", PENDING for "+mfr2, f.admin(mfr), "ClaimPrefix", prefix+"1", "again")
 }
 
 func TestPendingClaimExpiry(t *testing.T) {

@@ -286,5 +286,5 @@ func peerNode(t testing.TB, org string) *harness.Node {
 // prefixFor returns a 7-digit company prefix unique to this run and name.
 func prefixFor(n int) string {
 	id, _ := strconv.Atoi(runID)
-	return fmt.Sprintf("96%d%04d", n, id%10000)
+	return fmt.Sprintf("93%d%04d", n, id%10000) // GS1 Prefix 93x: not a reserved range
 }
