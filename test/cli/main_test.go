@@ -163,7 +163,7 @@ func isChange(args []string) bool {
 	case "item register", "item recall", "item report-stolen", "item decommission", "item inspect",
 		"transfer offer", "transfer accept", "transfer reject", "transfer cancel",
 		"customs hold", "customs release",
-		"prefix claim", "prefix approve", "prefix reject", "prefix revoke":
+		"prefix claim", "prefix approve", "prefix reject", "prefix revoke", "prefix reopen":
 		return true
 	}
 	return false
