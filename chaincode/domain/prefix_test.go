@@ -47,6 +47,8 @@ func TestCheckCompanyPrefixIssuable(t *testing.T) {
 		{"9851234", ""},
 		{"9901234", "coupons (GS1 Prefix 99)"},
 		{"999999999999", "GS1 Prefix 99"},
+		{"97", ""}, // shorter than most ranges: only those it can reach apply
+		{"99", "GS1 Prefix 99"},
 	} {
 		err := CheckCompanyPrefixIssuable(tc.p)
 		if tc.want == "" {
