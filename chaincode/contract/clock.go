@@ -40,7 +40,16 @@ func txClock(stub shim.ChaincodeStubInterface) (txID, at string, sec int64, err 
 }
 
 // formatUnix renders Unix seconds (a deadline derived from a transaction
-// timestamp) as RFC 3339 in UTC.
+// timestamp) as RFC 3339 in UTC without a fraction ("2026-01-31T00:00:00Z"):
+// fixed length, so such strings compare in time order (domain.Prefix.Expired
+// relies on it).
 func formatUnix(sec int64) string {
 	return (&timestamppb.Timestamp{Seconds: sec}).AsTime().UTC().Format(time.RFC3339Nano)
+}
+
+// txSeconds returns the transaction's timestamp in whole seconds since the
+// Unix epoch (rounded down).
+func txSeconds(stub shim.ChaincodeStubInterface) (int64, error) {
+	_, _, sec, err := txClock(stub)
+	return sec, err
 }

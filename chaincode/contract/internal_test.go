@@ -2,9 +2,12 @@ package contract
 
 import (
 	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/chaincode/shimtest"
 )
 
 // TestCheckPeerSingleOrg exercises the endorsing-peer check on a policy that
@@ -48,5 +51,50 @@ func TestWithContext(t *testing.T) {
 	}
 	if err := asIDError(errors.New("bad"), "GTIN %q", "1"); domain.CodeOf(err) != domain.CodeInvalidID {
 		t.Fatalf("asIDError: %v", err)
+	}
+}
+
+// TestResolvePrefixesRevoked: for a GTIN, the resolution names the active
+// prefix and its owner and the candidates revoked from an org (what recall
+// rights after a revocation build on).
+func TestResolvePrefixesRevoked(t *testing.T) {
+	stub := shimtest.New()
+	put := func(p domain.Prefix) {
+		k, err := prefixKey(stub, p.Prefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := marshal(&p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stub.SetCommitted(k, b)
+	}
+	put(domain.Prefix{Prefix: "9506000", Owner: "B", Status: domain.PrefixActive,
+		History: []domain.PrefixClaim{{Owner: "A", Status: domain.PrefixRevoked}}})
+	put(domain.Prefix{Prefix: "95060001", Owner: "A", Status: domain.PrefixRevoked, RevokedWith: "9506000"})
+	put(domain.Prefix{Prefix: "950600", Owner: "C", Status: domain.PrefixRejected})
+	stub.BeginTx("tx1", time.Unix(0, 0))
+	res, err := resolvePrefixes(stub, []string{"09506000223450", "09506000123453"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 2 {
+		t.Fatalf("%d resolutions", len(res))
+	}
+	names := func(ps []*domain.Prefix) string {
+		var out []string
+		for _, p := range ps {
+			out = append(out, p.Prefix)
+		}
+		return strings.Join(out, ",")
+	}
+	if res[0].active == nil || res[0].active.Owner != "B" || names(res[0].revokedFrom("A")) != "9506000" || names(res[0].revokedFrom("B")) != "" {
+		t.Fatalf("GTIN under 9506000: active %+v, revoked from A %s", res[0].active, names(res[0].revokedFrom("A")))
+	}
+	// Under 95060001 (revoked from A with 9506000) the active prefix is the
+	// shorter 9506000, now B's.
+	if res[1].active == nil || res[1].active.Prefix != "9506000" || names(res[1].revokedFrom("A")) != "95060001,9506000" || names(res[1].revokedFrom("C")) != "" {
+		t.Fatalf("GTIN under 95060001: active %+v, revoked from A %s", res[1].active, names(res[1].revokedFrom("A")))
 	}
 }

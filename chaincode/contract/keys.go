@@ -23,6 +23,10 @@ const (
 	idxGTIN    = "gtin~item"   // [gtin, lot, serial]: serves GTIN and lot lookups
 	idxStatus  = "status~item" // [status, gtin, serial]
 
+	// Prefix governance indexes (value: see prefixes.go).
+	idxPrefixDigits = "prefix~digits"  // [d1, d2, ..., dn]: one attribute per digit of a claimed prefix
+	idxPendingClaim = "pending~prefix" // [owner, prefix] -> the claim's ExpiresAt
+
 	// GS1 application identifiers used as recall-key discriminators.
 	aiLot    = "10"
 	aiSerial = "21"
@@ -70,6 +74,17 @@ func recallItemKey(stub shim.ChaincodeStubInterface, id domain.ItemID) (string, 
 
 func prefixKey(stub shim.ChaincodeStubInterface, prefix string) (string, error) {
 	return key(stub, objPrefix, prefix)
+}
+
+// prefixDigitsKey is the digit-by-digit index key of a claimed prefix: a
+// partial-composite-key query on the digits of p finds p and every longer
+// claimed prefix inside it.
+func prefixDigitsKey(stub shim.ChaincodeStubInterface, prefix string) (string, error) {
+	return key(stub, idxPrefixDigits, strings.Split(prefix, "")...)
+}
+
+func pendingClaimKey(stub shim.ChaincodeStubInterface, owner, prefix string) (string, error) {
+	return key(stub, idxPendingClaim, owner, prefix)
 }
 
 // indexKeys returns the three index keys of an item in a given owner/status.

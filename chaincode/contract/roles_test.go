@@ -159,7 +159,7 @@ func TestMetadata(t *testing.T) {
 	}
 	want := map[string]int{ // transaction -> number of parameters
 		"Ping": 0, "InitOrgRoles": 1, "GetOrgRoles": 0,
-		"ClaimPrefix": 2, "ApprovePrefix": 1, "RejectPrefix": 1, "RevokePrefix": 1, "GetPrefix": 1, "ListPrefixes": 3,
+		"ClaimPrefix": 2, "ApprovePrefix": 1, "RejectPrefix": 1, "RevokePrefix": 1, "ReopenPrefix": 2, "GetPrefix": 1, "ListPrefixes": 3,
 		"RegisterItems": 1, "GetItem": 1, "GetItems": 1, "GetHistory": 3, "ListItems": 4,
 		"OfferTransfer": 2, "AcceptTransfer": 1, "RejectTransfer": 1, "CancelTransfer": 1,
 		"RecallItem": 2, "RecallLot": 3, "ReportStolen": 1, "HoldItems": 2, "ReleaseItems": 1,

@@ -34,7 +34,8 @@ const (
 	CodePrefixTaken        Code = "PREFIX_TAKEN"        // prefix (or an overlapping one) has another owner
 	CodeAlreadyVoted       Code = "ALREADY_VOTED"       // this org already voted on the prefix
 	CodeSelfTransfer       Code = "SELF_TRANSFER"       // offer to one's own org
-	CodeTooManyPending     Code = "TOO_MANY_PENDING"    // the org has too many pending proposals of a kind
+	CodePrefixBarred       Code = "PREFIX_BARRED"       // org's claim on the prefix was rejected/revoked, not reopened
+	CodeTooManyPending     Code = "TOO_MANY_PENDING"    // too many pending prefix claims (MaxPendingClaims) or proposals of a kind
 )
 
 // Error is a refusal with a stable code.
@@ -77,5 +78,5 @@ var knownCodes = map[Code]bool{
 	CodeUnknownOrg: true, CodeWrongRole: true, CodeRoleMismatch: true, CodeNotAdmin: true,
 	CodeWrongPeer: true, CodeNotOwner: true, CodeNotRecipient: true, CodeInvalidTransition: true,
 	CodeRecalled: true, CodeOnHold: true, CodePrefixNotActive: true, CodePrefixTaken: true,
-	CodeAlreadyVoted: true, CodeSelfTransfer: true, CodeTooManyPending: true,
+	CodeAlreadyVoted: true, CodeSelfTransfer: true, CodePrefixBarred: true, CodeTooManyPending: true,
 }

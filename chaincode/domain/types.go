@@ -134,6 +134,41 @@ type Prefix struct {
 	Revocations []string     `json:"revocations,omitempty" metadata:",optional"` // MSP IDs, sorted
 	ClaimTx     string       `json:"claimTx"`
 	UpdatedAt   string       `json:"updatedAt"`
+	// ExpiresAt ends a PENDING claim (whole-second RFC 3339 UTC); see
+	// PrefixClaimTTLSeconds.
+	ExpiresAt string `json:"expiresAt,omitempty" metadata:",optional"`
+	// RevokedWith names the shorter prefix whose revocation revoked this one
+	// (the same owner's longer prefix inside it).
+	RevokedWith string `json:"revokedWith,omitempty" metadata:",optional"`
+	// Barred lists the MSPs that lost a claim on this prefix (REJECTED or
+	// REVOKED) and may not claim it, or a prefix overlapping it, until a
+	// majority reopens it for them (ReopenPrefix). Sorted; kept across
+	// later claims by other organizations.
+	Barred []string `json:"barred,omitempty" metadata:",optional"`
+	// Reopens holds the open ReopenPrefix votes, one entry per barred MSP.
+	Reopens []PrefixReopen `json:"reopens,omitempty" metadata:",optional"`
+	// History keeps the earlier REJECTED and REVOKED claims on this prefix,
+	// oldest first, when a later claim took the record's place.
+	History []PrefixClaim `json:"history,omitempty" metadata:",optional"`
+}
+
+// PrefixReopen is the votes to lift one MSP's bar on a prefix.
+type PrefixReopen struct {
+	MSP   string   `json:"msp"`
+	Votes []string `json:"votes"` // MSP IDs, sorted
+}
+
+// PrefixClaim is an earlier, decided claim on a prefix.
+type PrefixClaim struct {
+	Owner       string       `json:"owner"`
+	Licence     string       `json:"licence"`
+	Status      PrefixStatus `json:"status"`
+	Approvals   []string     `json:"approvals"`
+	Rejections  []string     `json:"rejections,omitempty" metadata:",optional"`
+	Revocations []string     `json:"revocations,omitempty" metadata:",optional"`
+	RevokedWith string       `json:"revokedWith,omitempty" metadata:",optional"`
+	ClaimTx     string       `json:"claimTx"`
+	UpdatedAt   string       `json:"updatedAt"`
 }
 
 // ItemPage is one page of a ListItems query.

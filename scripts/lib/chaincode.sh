@@ -140,27 +140,11 @@ deploy_chaincode() {
   for p in "${pids[@]}"; do wait "$p" || return 1; done
   pids=()
   for i in "${PEER_ORGS[@]}"; do
-    (
-      local o
-      o="$(orderer_for "$i")"
-      out="$(peer_cli "$i" lifecycle chaincode approveformyorg -o "$(ep $OFF_ORD "$o")" \
-        --tls --cafile "$(org_home "$o")/tlsca.pem" -C "$CHANNEL" -n "$CC_NAME" -v "$h" \
-        --package-id "${ids[i]}" --sequence "$seq" --waitForEventTimeout 60s 2>&1)" ||
-        { log "approve by ${ORG_MSPS[$i]} failed: $out"; exit 1; }
-    ) &
+    approve_definition "$i" "$CC_NAME" "$h" "${ids[i]}" "$seq" &
     pids+=($!)
   done
   for p in "${pids[@]}"; do wait "$p" || return 1; done
-  local peers=()
-  for i in "${PEER_ORGS[@]}"; do
-    peers+=(--peerAddresses "$(ep $OFF_PEER "$i")" --tlsRootCertFiles "$(org_home "$i")/tlsca.pem")
-  done
-  local out
-  local o
-  o="$(orderer_for "${PEER_ORGS[0]}")"
-  out="$(peer_cli "${PEER_ORGS[0]}" lifecycle chaincode commit -o "$(ep $OFF_ORD "$o")" --tls \
-    --cafile "$(org_home "$o")/tlsca.pem" -C "$CHANNEL" -n "$CC_NAME" -v "$h" --sequence "$seq" \
-    --waitForEventTimeout 60s "${peers[@]}" 2>&1)" || { log "commit failed: $out"; return 1; }
+  commit_definition "$CC_NAME" "$h" "$seq" || return 1
   ((early)) || stop_ccservers
   {
     echo "CC_BIN=$bin"
@@ -174,6 +158,30 @@ deploy_chaincode() {
   log "chaincode committed: version $h sequence $seq"
 }
 
+# approve_definition ORG NAME VERSION PACKAGE_ID SEQUENCE: ORG's admin approves
+# the chaincode definition for its own package.
+approve_definition() {
+  local i=$1 o out
+  o="$(orderer_for "$i")"
+  out="$(peer_cli "$i" lifecycle chaincode approveformyorg -o "$(ep $OFF_ORD "$o")" \
+    --tls --cafile "$(org_home "$o")/tlsca.pem" -C "$CHANNEL" -n "$2" -v "$3" \
+    --package-id "$4" --sequence "$5" --waitForEventTimeout 60s 2>&1)" ||
+    { log "approve of $2 by ${ORG_MSPS[$i]} failed: $out"; return 1; }
+}
+
+# commit_definition NAME VERSION SEQUENCE: commit an approved definition,
+# endorsed by every peer organization.
+commit_definition() {
+  local i o out peers=()
+  for i in "${PEER_ORGS[@]}"; do
+    peers+=(--peerAddresses "$(ep $OFF_PEER "$i")" --tlsRootCertFiles "$(org_home "$i")/tlsca.pem")
+  done
+  o="$(orderer_for "${PEER_ORGS[0]}")"
+  out="$(peer_cli "${PEER_ORGS[0]}" lifecycle chaincode commit -o "$(ep $OFF_ORD "$o")" --tls \
+    --cafile "$(org_home "$o")/tlsca.pem" -C "$CHANNEL" -n "$1" -v "$2" --sequence "$3" \
+    --waitForEventTimeout 60s "${peers[@]}" 2>&1)" || { log "commit of $1 failed: $out"; return 1; }
+}
+
 # ready_and_init: every gateway can endorse; InitOrgRoles once.
 ready_and_init() {
   "$PROV_HOME/bin/provnet" ready -home "$PROV_HOME" -timeout 60s -init-roles
@@ -184,7 +192,7 @@ ready_and_init() {
 # chaincode servers, but its own empty state (a ledger whose org roles are not
 # set yet, for tests of the role-set vote). Nothing when NAME is committed.
 define_chaincode() {
-  local name=$1 i pids=() p out o
+  local name=$1 i pids=() p
   [[ $name =~ ^[a-zA-Z0-9]+([-_][a-zA-Z0-9]+)*$ ]] || { log "chaincode name '$name' is not valid (letters, digits, - and _ inside)"; return 1; }
   [[ $name != "$CC_NAME" ]] || { log "'$name' is the deployment's own chaincode"; return 1; }
   [[ -f "$(CC_DIR)/deployed.env" ]] || { log "chaincode not deployed; run 'scripts/network.sh up' first"; return 1; }
@@ -196,23 +204,10 @@ define_chaincode() {
   fi
   for i in "${PEER_ORGS[@]}"; do
     local v="PKGID_$i"
-    (
-      o="$(orderer_for "$i")"
-      out="$(peer_cli "$i" lifecycle chaincode approveformyorg -o "$(ep $OFF_ORD "$o")" \
-        --tls --cafile "$(org_home "$o")/tlsca.pem" -C "$CHANNEL" -n "$name" -v "$CC_VERSION" \
-        --package-id "${!v}" --sequence 1 --waitForEventTimeout 60s 2>&1)" ||
-        { log "approve of $name by ${ORG_MSPS[$i]} failed: $out"; exit 1; }
-    ) &
+    approve_definition "$i" "$name" "$CC_VERSION" "${!v}" 1 &
     pids+=($!)
   done
   for p in "${pids[@]}"; do wait "$p" || return 1; done
-  local peers=()
-  for i in "${PEER_ORGS[@]}"; do
-    peers+=(--peerAddresses "$(ep $OFF_PEER "$i")" --tlsRootCertFiles "$(org_home "$i")/tlsca.pem")
-  done
-  o="$(orderer_for "${PEER_ORGS[0]}")"
-  out="$(peer_cli "${PEER_ORGS[0]}" lifecycle chaincode commit -o "$(ep $OFF_ORD "$o")" --tls \
-    --cafile "$(org_home "$o")/tlsca.pem" -C "$CHANNEL" -n "$name" -v "$CC_VERSION" --sequence 1 \
-    --waitForEventTimeout 60s "${peers[@]}" 2>&1)" || { log "commit of $name failed: $out"; return 1; }
+  commit_definition "$name" "$CC_VERSION" 1 || return 1
   log "chaincode $name committed (packages of $CC_NAME version $CC_VERSION, empty state)"
 }

@@ -114,17 +114,14 @@ cmd_add_org() {
   # own package (its connection.json names its own chaincode server).
   # shellcheck disable=SC1091
   source "$(CC_DIR)/deployed.env"
-  local label="${CC_NAME}_$CC_VERSION" pkg id out o
+  local label="${CC_NAME}_$CC_VERSION" pkg id out
   ensure_ccclient "$i" || die "no chaincode client identity for $M_NAME"
   pkg="$(cc_package "$i" "$label")" || die "packaging the chaincode for $M_NAME failed"
   id="$label:$(sha256sum "$pkg" | cut -d' ' -f1)"
   start_ccserver "$i" "$CC_BIN" "$id"
   out="$(peer_cli "$i" lifecycle chaincode install "$pkg" 2>&1)" || [[ $out == *"already successfully installed"* ]] ||
     die "install on $(peer_name "$i") failed: $out"
-  o="$(orderer_for "$i")"
-  out="$(peer_cli "$i" lifecycle chaincode approveformyorg -o "$(ep $OFF_ORD "$o")" \
-    --tls --cafile "$(org_home "$o")/tlsca.pem" -C "$CHANNEL" -n "$CC_NAME" -v "$CC_VERSION" \
-    --package-id "$id" --sequence "$CC_SEQUENCE" --waitForEventTimeout 60s 2>&1)" || die "approve by $msp failed: $out"
+  approve_definition "$i" "$CC_NAME" "$CC_VERSION" "$id" "$CC_SEQUENCE" || die "approve by $msp failed"
   echo "PKGID_$i=$id" >>"$(CC_DIR)/deployed.env"
   write_profiles
   "$PROV_HOME/bin/provnet" ready -home "$PROV_HOME" -timeout 90s || die "gateways not ready to endorse with $msp"

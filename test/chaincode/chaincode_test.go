@@ -74,7 +74,7 @@ func setup() error {
 	if len(roles) != 3 {
 		return fmt.Errorf("org roles on the ledger: %v (the deployment should have written 3)", roles)
 	}
-	prefix = "97" + runTag[1:] // 7 digits
+	prefix = "94" + runTag[1:] // 7 digits (GS1 Prefix 94x: not reserved)
 	if _, err := submit(mfr, "admin", "ClaimPrefix", prefix, "GS1-LIC-"+prefix); err != nil {
 		return err
 	}
@@ -495,7 +495,7 @@ func TestResubmittedTransfer(t *testing.T) {
 // rejection and revocation work the same way; registration follows.
 func TestPrefixGovernance(t *testing.T) {
 	integration(t)
-	p := "98" + runTag[1:]
+	p := "93" + runTag[1:]
 	g := func(ref string) string {
 		body := "0" + p + ref
 		d, _ := domain.CheckDigit(body)
@@ -542,7 +542,7 @@ func TestPrefixGovernance(t *testing.T) {
 		js([]domain.ItemInput{{ID: "01/" + g("00001") + "/21/GOV2-" + runTag}}))
 
 	// Rejection: a claim the other orgs reject never becomes active.
-	q := "99" + runTag[1:]
+	q := "92" + runTag[1:]
 	if _, err := submit(mfr, "admin", "ClaimPrefix", q, "dubious"); err != nil {
 		t.Fatal(err)
 	}

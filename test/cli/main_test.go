@@ -163,7 +163,7 @@ func isChange(args []string) bool {
 	case "item register", "item recall", "item report-stolen", "item decommission", "item inspect",
 		"transfer offer", "transfer accept", "transfer reject", "transfer cancel",
 		"customs hold", "customs release",
-		"prefix claim", "prefix approve", "prefix reject", "prefix revoke":
+		"prefix claim", "prefix approve", "prefix reject", "prefix revoke", "prefix reopen":
 		return true
 	}
 	return false
@@ -286,5 +286,5 @@ func peerNode(t testing.TB, org string) *harness.Node {
 // prefixFor returns a 7-digit company prefix unique to this run and name.
 func prefixFor(n int) string {
 	id, _ := strconv.Atoi(runID)
-	return fmt.Sprintf("96%d%04d", n, id%10000)
+	return fmt.Sprintf("93%d%04d", n, id%10000) // GS1 Prefix 93x: not a reserved range
 }

@@ -99,8 +99,21 @@ func History(w io.Writer, events []domain.CustodyEvent) error {
 	return t.Flush()
 }
 
-// Prefix prints one prefix claim.
+// Prefix prints one prefix claim: its votes, a pending claim's expiry, the
+// organizations barred from re-claiming it and the open votes to reopen it
+// for them, and the earlier decided claims the record keeps.
 func Prefix(w io.Writer, p *domain.Prefix) error {
+	var reopens, history []string
+	for _, r := range p.Reopens {
+		reopens = append(reopens, fmt.Sprintf("%s by %s", r.MSP, strings.Join(r.Votes, ", ")))
+	}
+	for _, h := range p.History {
+		s := fmt.Sprintf("%s for %s at %s (claim tx %s)", h.Status, h.Owner, h.UpdatedAt, h.ClaimTx)
+		if h.RevokedWith != "" {
+			s += " with " + h.RevokedWith
+		}
+		history = append(history, s)
+	}
 	return cmdutil.KV(w,
 		"Prefix", p.Prefix,
 		"Status", string(p.Status),
@@ -109,16 +122,22 @@ func Prefix(w io.Writer, p *domain.Prefix) error {
 		"Approvals", strings.Join(p.Approvals, ", "),
 		"Rejections", strings.Join(p.Rejections, ", "),
 		"Revocations", strings.Join(p.Revocations, ", "),
+		"Revoked with", p.RevokedWith,
+		"Expires", p.ExpiresAt,
+		"Barred", strings.Join(p.Barred, ", "),
+		"Reopen votes", strings.Join(reopens, "; "),
+		"Earlier", strings.Join(history, "; "),
 		"Claim tx", p.ClaimTx,
 		"Updated", p.UpdatedAt,
 	)
 }
 
-// Prefixes prints a table of prefix claims.
+// Prefixes prints a table of prefix claims; EXPIRES is a pending claim's
+// expiry (ledger time of a later transaction decides).
 func Prefixes(w io.Writer, ps []domain.Prefix) error {
-	t := cmdutil.NewTable(w, "prefix", "status", "owner", "licence", "approvals", "updated")
+	t := cmdutil.NewTable(w, "prefix", "status", "owner", "licence", "approvals", "expires", "updated")
 	for _, p := range ps {
-		t.Row(p.Prefix, string(p.Status), p.Owner, p.Licence, strings.Join(p.Approvals, ","), p.UpdatedAt)
+		t.Row(p.Prefix, string(p.Status), p.Owner, p.Licence, strings.Join(p.Approvals, ","), p.ExpiresAt, p.UpdatedAt)
 	}
 	return t.Flush()
 }

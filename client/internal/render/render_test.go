@@ -36,6 +36,25 @@ func TestItem(t *testing.T) {
 	}
 }
 
+func TestPrefix(t *testing.T) {
+	var b bytes.Buffer
+	p := &domain.Prefix{Prefix: "9506000", Status: domain.PrefixPending, Owner: "M", Approvals: []string{"M"}, ExpiresAt: "2026-01-31T00:00:00Z",
+		Barred: []string{"R"}, Reopens: []domain.PrefixReopen{{MSP: "R", Votes: []string{"C", "D"}}},
+		History: []domain.PrefixClaim{{Owner: "R", Status: domain.PrefixRevoked, UpdatedAt: "t1", ClaimTx: "x1", RevokedWith: "950600"}}}
+	if err := Prefix(&b, p); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Expires:      2026-01-31T00:00:00Z\n", "Barred:       R\n", "Reopen votes: R by C, D\n",
+		"Earlier:      REVOKED for R at t1 (claim tx x1) with 950600\n"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("missing %q in\n%s", want, b.String())
+		}
+	}
+	if strings.Contains(b.String(), "Revoked with:") {
+		t.Errorf("empty field printed:\n%s", b.String())
+	}
+}
+
 func TestTables(t *testing.T) {
 	var b bytes.Buffer
 	Items(&b, []domain.Item{{ID: "01/1/21/A", Status: domain.StatusInTransit, Owner: "MMSP", UpdatedAt: "t"}})
@@ -49,7 +68,7 @@ func TestTables(t *testing.T) {
 	}
 	b.Reset()
 	Prefixes(&b, []domain.Prefix{{Prefix: "9506000", Status: domain.PrefixActive, Owner: "M", Licence: "L", Approvals: []string{"A", "B"}, UpdatedAt: "t"}})
-	if b.String() != "PREFIX   STATUS  OWNER  LICENCE  APPROVALS  UPDATED\n9506000  ACTIVE  M      L        A,B        t\n" {
+	if b.String() != "PREFIX   STATUS  OWNER  LICENCE  APPROVALS  EXPIRES  UPDATED\n9506000  ACTIVE  M      L        A,B        -        t\n" {
 		t.Errorf("prefixes:\n%s", b.String())
 	}
 	b.Reset()

@@ -6,6 +6,7 @@ import (
 
 	"github.com/provledger/provenance/client/internal/cmd/prefix/claim"
 	"github.com/provledger/provenance/client/internal/cmd/prefix/list"
+	"github.com/provledger/provenance/client/internal/cmd/prefix/reopen"
 	"github.com/provledger/provenance/client/internal/cmd/prefix/show"
 	"github.com/provledger/provenance/client/internal/cmd/prefix/vote"
 	"github.com/provledger/provenance/client/internal/cmdutil"
@@ -17,7 +18,9 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		Use:   "prefix <command>",
 		Short: "Govern GS1 company prefixes",
 		Long: `A manufacturer may register items only under a GS1 company prefix it has
-claimed and the member organizations have approved by majority.`,
+claimed and the member organizations have approved by majority. A pending
+claim expires after 30 days; an organization whose claim was rejected or whose
+prefix was revoked may claim it again only after a majority reopens it.`,
 		RunE: cmdutil.GroupRunE,
 	}
 	cmd.AddCommand(
@@ -25,6 +28,7 @@ claimed and the member organizations have approved by majority.`,
 		vote.NewCmd(f, vote.Approve, nil),
 		vote.NewCmd(f, vote.Reject, nil),
 		vote.NewCmd(f, vote.Revoke, nil),
+		reopen.NewCmd(f, nil),
 		show.NewCmd(f, nil),
 		list.NewCmd(f, nil),
 	)

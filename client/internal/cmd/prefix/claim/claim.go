@@ -57,6 +57,10 @@ func Run(ctx context.Context, opts *Options) error {
 	if err := domain.ValidateCompanyPrefix(opts.Prefix); err != nil {
 		return err
 	}
+	// The chaincode refuses it too; refusing here spares a round trip.
+	if err := domain.CheckCompanyPrefixIssuable(opts.Prefix); err != nil {
+		return err
+	}
 	l, err := opts.Ledger()
 	if err != nil {
 		return err

@@ -30,11 +30,18 @@ func TestClaim(t *testing.T) {
 	}{
 		{[]string{"9506000"}, 2},
 		{[]string{"95060", "--licence", "x"}, 1},
+		{[]string{"9781234", "--licence", "x"}, 1}, // ISBN range
 		{[]string{"9506000", "--license", "x"}, 0},
 	}
 	for _, tt := range tests {
 		if err := cmdtest.Exec(NewCmd(f, nil), tt.argv...); cmdutil.ExitCode(err) != tt.code {
 			t.Errorf("%v: %v", tt.argv, err)
 		}
+	}
+	if err := cmdtest.Exec(NewCmd(f, nil), "2012345", "--licence", "x"); domain.CodeOf(err) != domain.CodeInvalidID || !strings.Contains(err.Error(), "200-299") {
+		t.Errorf("reserved range: %v", err)
+	}
+	if n := len(l.CallsTo("ClaimPrefix")); n != 2 {
+		t.Errorf("%d ClaimPrefix calls; refused prefixes must not reach the ledger", n)
 	}
 }

@@ -22,9 +22,9 @@ var (
 	Approve = Verb{"approve", "ApprovePrefix", "Approved", "Vote to approve a prefix claim (org admin)",
 		"Vote for a PENDING prefix claim. It becomes ACTIVE once a majority of the member organizations approve."}
 	Reject = Verb{"reject", "RejectPrefix", "Rejected", "Vote to reject a prefix claim (org admin)",
-		"Vote against a PENDING prefix claim. It becomes REJECTED once a majority of the member organizations reject."}
+		"Vote against a PENDING prefix claim. It becomes REJECTED once a majority of the member organizations reject; the claimant may then claim it, or a prefix overlapping it, again only after a majority reopens it (prov prefix reopen)."}
 	Revoke = Verb{"revoke", "RevokePrefix", "Revoked", "Vote to revoke an active prefix (org admin)",
-		"Vote to revoke an ACTIVE prefix. It becomes REVOKED once a majority of the member organizations agree; its owner can then register no more items under it."}
+		"Vote to revoke an ACTIVE prefix. It becomes REVOKED once a majority of the member organizations agree; its owner can then register no more items under it, nor under its longer prefixes inside it (revoked in the same transaction), and may claim them again only after a majority reopens them (prov prefix reopen)."}
 )
 
 // Options of a vote.
