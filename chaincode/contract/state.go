@@ -288,6 +288,7 @@ func (w *txWriter) putJSON(key string, v any) error {
 // OutOf(1, AND(AllOf peers), OutOf(Threshold, Orgs' peers)) (alternative) or
 // OutOf(2, ...) (AndMajority), which statebased (AND only) cannot express.
 func policyBytes(p domain.KeyPolicy) ([]byte, error) {
+	p = p.Encoded()
 	if len(p.Orgs) == 0 {
 		ep, err := statebased.NewStateEP(nil)
 		if err != nil {

@@ -159,6 +159,33 @@ type KeyPolicy struct {
 	AndMajority bool `json:"andMajority,omitempty"`
 }
 
+// Encoded returns the form in which an AndMajority policy is written as a
+// signature policy. Fabric's evaluation consumes each signature once, so
+// "AND(A, B) AND 2 of (A, B, C)" written literally would need four distinct
+// endorsers; its equivalent counts the AllOf orgs towards the majority:
+// AND(AllOf) AND (Threshold - |AllOf in Orgs|) of (Orgs without AllOf), or
+// just AND(AllOf) when they already make the majority. Other policies are
+// returned as they are.
+func (p KeyPolicy) Encoded() KeyPolicy {
+	if !p.AndMajority {
+		return p
+	}
+	all := uniqueSorted(p.AllOf)
+	var rest []string
+	need := p.Threshold
+	for _, o := range uniqueSorted(p.Orgs) {
+		if contains(all, o) {
+			need--
+		} else {
+			rest = append(rest, o)
+		}
+	}
+	if need <= 0 || len(rest) == 0 {
+		return KeyPolicy{AllOf: all}
+	}
+	return KeyPolicy{AllOf: all, Orgs: rest, Threshold: need, AndMajority: true}
+}
+
 // SatisfiedBy reports whether endorsements by these orgs' peers satisfy p.
 func (p KeyPolicy) SatisfiedBy(endorsers []string) bool {
 	have := uniqueSorted(endorsers)

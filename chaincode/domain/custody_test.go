@@ -220,6 +220,30 @@ func TestDecideOfferLifecycle(t *testing.T) {
 	}
 }
 
+func TestEncodedAndMajority(t *testing.T) {
+	maj := majorityOf(testRoles)
+	for _, tc := range []struct {
+		all  []string
+		want string
+	}{
+		{[]string{tM}, "AND(ManufacturerMSP.peer) AND 1 of (CustomsMSP, DistributorMSP)"},
+		{[]string{tM, tD}, "AND(DistributorMSP.peer, ManufacturerMSP.peer)"},
+		{[]string{"OtherMSP"}, "AND(OtherMSP.peer) AND 2 of (CustomsMSP, DistributorMSP, ManufacturerMSP)"},
+	} {
+		p := KeyPolicy{AllOf: tc.all, Orgs: maj.Orgs, Threshold: maj.Threshold, AndMajority: true}
+		e := p.Encoded()
+		if e.String() != tc.want {
+			t.Errorf("%v: encoded %s, want %s", tc.all, e, tc.want)
+		}
+		// Same meaning, whoever endorses.
+		for _, set := range [][]string{{tM}, {tD}, {tM, tD}, {tM, tC}, {tD, tC}, {tM, tD, tC}, {"OtherMSP", tC}, {"OtherMSP", tC, tD}} {
+			if p.SatisfiedBy(set) != e.SatisfiedBy(set) {
+				t.Errorf("%v by %v: %v vs encoded %v", tc.all, set, p.SatisfiedBy(set), e.SatisfiedBy(set))
+			}
+		}
+	}
+}
+
 func TestHoldAndRecallPolicies(t *testing.T) {
 	p := HoldPolicy(tC, testRoles)
 	for _, tc := range []struct {
