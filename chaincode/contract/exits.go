@@ -160,19 +160,10 @@ func (c *Contract) TakeOverItems(ctx contractapi.TransactionContextInterface, fr
 		return nil, domain.Errorf(domain.CodeInvalidTransition, "%s has not consented to hand its items to %s (ConsentToHandOver by its admin); they stay frozen",
 			fromMSP, s.MSP)
 	}
-	details := "removal of " + fromMSP + " by proposal " + exit.Proposal + ", consent " + exit.ConsentTx
-	return c.batch(ctx, s, ids, domain.EventHandedOver, func(w *txWriter, v *view) (change, error) {
-		if v.item.Owner != fromMSP {
-			return change{}, domain.Errorf(domain.CodeNotOwner, "item %s is held by %s, not by the removed %s", v.id.Key(), v.item.Owner, fromMSP)
-		}
-		next, err := domain.NextStatus(v.id.Key(), v.item.Status, domain.EventHandedOver)
-		if err != nil {
-			return change{}, err
-		}
-		ev := w.event(v, domain.EventHandedOver, fromMSP, s.MSP, details)
-		it := moved(w, v, ev, next)
-		it.Owner = s.MSP
-		return change{v: v, newItem: it, sbe: []string{s.MSP}, event: ev}, nil
+	return c.batchOf(ctx, s, ids, func(w *txWriter) domain.Request {
+		r := w.request(domain.ActHandOver)
+		r.Authority, r.Vote, r.From = domain.ByMajority, exit.Proposal, fromMSP
+		return r
 	})
 }
 

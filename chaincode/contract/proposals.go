@@ -82,6 +82,7 @@ type proposalKind struct {
 func (c *Contract) proposalKinds() []proposalKind {
 	kinds := roleKinds()
 	kinds = append(kinds, exitKinds()...)
+	kinds = append(kinds, custodyKinds()...)
 	return kinds
 }
 

@@ -77,7 +77,8 @@ func NextStatus(item string, cur Status, ev EventType) (Status, error) {
 func knownEvent(ev EventType) bool {
 	switch ev {
 	case EventRegistered, EventOffered, EventAccepted, EventRejected, EventCancelled,
-		EventRecalled, EventStolen, EventHeld, EventReleased, EventDecommissioned, EventInspected, EventHandedOver:
+		EventRecalled, EventStolen, EventHeld, EventReleased, EventDecommissioned, EventInspected,
+		EventRecallWithdrawn, EventHandedOver:
 		return true
 	}
 	return false

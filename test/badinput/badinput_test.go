@@ -90,7 +90,7 @@ func setup(t *testing.T) (fixture, map[string]*provtest.Conn) {
 	must(conns["distributor/user1"], "AcceptTransfer", js([]string{f.atDistributor, f.held}))
 	must(conns["customs/user1"], "HoldItems", js([]string{f.held}), "suspicious paperwork")
 	must(conns["manufacturer/user1"], "Decommission", f.decommissioned, "destroyed")
-	must(conns["manufacturer/user1"], "RecallItem", f.recalled, "mislabelled")
+	must(conns["manufacturer/admin"], "RecallItem", f.recalled, "mislabelled") // an admin's act (issue 13)
 	must(conns["manufacturer/user1"], "ReportStolen", f.stolen)
 	provtest.WaitSameHeight(t, 15*time.Second, conns["manufacturer/user1"], conns["distributor/user1"], conns["customs/user1"])
 	return f, conns
@@ -192,7 +192,7 @@ func cases(f fixture) []tc {
 		{name: "cancel an item not in transit (cli)", org: mfr, cli: []string{"transfer", "cancel", f.active}, code: domain.CodeInvalidTransition},
 		{name: "hold an item already on hold", org: cus, fn: "HoldItems", args: []string{one(f.held)[0], "again"}, code: domain.CodeOnHold},
 		{name: "report a decommissioned item stolen", org: mfr, fn: "ReportStolen", args: []string{f.decommissioned}, code: domain.CodeInvalidTransition},
-		{name: "recall an item twice", org: mfr, fn: "RecallItem", args: []string{f.recalled, "again"}, code: domain.CodeAlreadyExists},
+		{name: "recall an item twice", org: mfr, user: "admin", fn: "RecallItem", args: []string{f.recalled, "again"}, code: domain.CodeAlreadyExists},
 		{name: "claim one's active prefix again", org: mfr, user: "admin", fn: "ClaimPrefix", args: []string{f.prefix, "L"}, code: domain.CodeAlreadyExists, keys: []string{"prefix:" + f.prefix}},
 		{name: "approve an unclaimed prefix", org: cus, user: "admin", fn: "ApprovePrefix", args: []string{"4088888"}, code: domain.CodeNotFound, keys: []string{"prefix:4088888"}},
 		{name: "certificate without prov.role (cli)", org: mfr, user: "norole", cli: []string{"item", "register", provtest.Key(g, "X10")}, code: domain.CodeRoleMismatch},

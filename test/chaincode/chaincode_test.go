@@ -244,7 +244,8 @@ func TestStateBasedEndorsement(t *testing.T) {
 		t.Fatalf("offer not applied: %+v", it)
 	}
 
-	// In transit the key needs owner AND recipient: without either, invalid.
+	// An accept writes the item key (owner's policy) and the offer key (the
+	// recipient's policy): without either org's peer, invalid.
 	expectCode(t, peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE, dist, "user1", "AcceptTransfer", []string{x}, distMSP, custMSP)
 	expectCode(t, peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE, dist, "user1", "AcceptTransfer", []string{x}, mfrMSP, custMSP)
 	if it := item(t, x); it.Owner != mfrMSP || it.Status != domain.StatusInTransit {
@@ -258,21 +259,25 @@ func TestStateBasedEndorsement(t *testing.T) {
 	// report, endorsed by manufacturer and customs, is invalid.
 	expectCode(t, peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE, dist, "user1", "ReportStolen", []string{x}, mfrMSP, custMSP)
 
-	// A customs hold: created with MAJORITY (the owner's peer not needed),
-	// then only customs' peer may lift it.
+	// A customs hold: created with MAJORITY (the owner's peer not needed).
+	// By design (issue 13) its key's policy is "customs OR a majority": the
+	// customs peer alone is not enough (the new event key needs MAJORITY)...
 	expectCode(t, peer.TxValidationCode_VALID, cust, "user1", "HoldItems", []string{x, "inspection"}, mfrMSP, custMSP)
-	expectCode(t, peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE, cust, "user1", "ReleaseItems", []string{x}, mfrMSP, distMSP)
+	expectCode(t, peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE, cust, "user1", "ReleaseItems", []string{x}, custMSP)
 	if it := item(t, x); it.Hold == nil {
 		t.Fatal("hold lifted by an invalid transaction")
 	}
-	expectCode(t, peer.TxValidationCode_VALID, cust, "user1", "ReleaseItems", []string{x}, custMSP, mfrMSP)
+	// ...and a majority without customs can lift it (the genuine chaincode
+	// lets only customs, or a passed release-hold vote, ask for it).
+	expectCode(t, peer.TxValidationCode_VALID, cust, "user1", "ReleaseItems", []string{x}, mfrMSP, distMSP)
 
 	// Inspections never need the owner: a mismatch sighting endorsed by the
-	// manufacturer and customs only, on the distributor's item, is valid.
+	// manufacturer and customs only, on the distributor's item, is valid
+	// (by design it is a sighting on its own key, not a history event).
 	expectCode(t, peer.TxValidationCode_VALID, cust, "user1", "RecordInspection", []string{x, "0614141000005", "mismatch"}, mfrMSP, custMSP)
 	// A recall by the prefix owner of an item the distributor holds, without
 	// the distributor's peer.
-	expectCode(t, peer.TxValidationCode_VALID, mfr, "user1", "RecallItem", []string{x, "contamination"}, mfrMSP, custMSP)
+	expectCode(t, peer.TxValidationCode_VALID, mfr, "admin", "RecallItem", []string{x, "contamination"}, mfrMSP, custMSP)
 
 	// A single org's peers are never enough (chaincode-level MAJORITY).
 	expectCode(t, peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE, dist, "user1", "Decommission", []string{x, "destroyed"}, distMSP)
@@ -285,7 +290,7 @@ func TestStateBasedEndorsement(t *testing.T) {
 	for _, ev := range h.Events {
 		types = append(types, string(ev.Type))
 	}
-	want := "REGISTERED,OFFERED,ACCEPTED,HELD,RELEASED,INSPECTED,RECALLED"
+	want := "REGISTERED,OFFERED,ACCEPTED,HELD,RELEASED,RECALLED"
 	if got := strings.Join(types, ","); got != want {
 		t.Fatalf("history %v, want %s (invalid transactions must leave no event)", types, want)
 	}

@@ -241,9 +241,11 @@ func TestCustody(t *testing.T) {
 	}
 	refused(t, domain.CodeInvalidArgument, true, "item", "inspect", a, "--location", "9506000000015", "--result", "maybe", "-p", "customs")
 	refused(t, domain.CodeNotOwner, true, "item", "recall", b, "--reason", "r", "-p", "distributor")
-	ok(t, "item", "recall", b, "--reason", "seal defect", "-p", "manufacturer")
+	// By design (issue 13): a recall is an admin's act.
+	refused(t, domain.CodeNotAdmin, true, "item", "recall", b, "--reason", "r", "-p", "manufacturer")
+	ok(t, "item", "recall", b, "--reason", "seal defect", "-p", "manufacturer", "--user", "admin")
 	refused(t, domain.CodeRecalled, true, "transfer", "offer", b, "--to", "distributor", "-p", "manufacturer")
-	lot := run(t, "item", "recall", "--gtin", g, "--lot", "L1", "--reason", "contamination", "-p", "manufacturer")
+	lot := run(t, "item", "recall", "--gtin", g, "--lot", "L1", "--reason", "contamination", "-p", "manufacturer", "--user", "admin")
 	if lot.code != 0 || !strings.Contains(lot.out, "Recalled lot L1 of GTIN "+g) {
 		t.Errorf("lot recall: %s", lot)
 	}

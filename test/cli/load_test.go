@@ -44,16 +44,14 @@ func TestConcurrentSubmitsRetry(t *testing.T) {
 		}
 		retried += strings.Count(r.err, "; resubmitting")
 	}
+	// By design (issue 13) inspections are sightings on keys of their own,
+	// not history events: the history holds none of them.
 	var h struct{ Events []domain.CustodyEvent }
 	okJSON(t, &h, "item", "history", x, "-p", "customs")
-	var seqs []uint64
 	for _, e := range h.Events {
 		if e.Type == domain.EventInspected {
-			seqs = append(seqs, e.Seq)
+			t.Errorf("inspection in the history: %+v", e)
 		}
-	}
-	if len(seqs) != n || !slices.IsSorted(seqs) {
-		t.Errorf("inspection events %v, want %d", seqs, n)
 	}
 	t.Logf("%d concurrent inspections of one item: all committed, %d resubmissions", n, retried)
 }

@@ -262,7 +262,7 @@ func TestThreeRolesStory(t *testing.T) {
 	w.refused(domain.CodeInvalidTransition, dst, "user1", []string{sold}, "transfer", "offer", sold, "--to", mfr.MSP)
 
 	// 7. The manufacturer recalls the lot; every read shows it, whoever holds the item.
-	w.cli.OK(t, mfr, "user1", "item", "recall", "--gtin", gtin, "--lot", lot, "--reason", "contamination")
+	w.cli.OK(t, mfr, "admin", "item", "recall", "--gtin", gtin, "--lot", lot, "--reason", "contamination") // an admin's act (issue 13)
 	for id, e := range exp {
 		e.Recalled = true
 		exp[id] = e

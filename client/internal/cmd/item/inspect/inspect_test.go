@@ -12,13 +12,16 @@ import (
 )
 
 func TestInspect(t *testing.T) {
-	l := ledgertest.New("CustomsMSP").Returns("RecordInspection", domain.CustodyEvent{Seq: 4, Type: domain.EventInspected})
+	l := ledgertest.New("CustomsMSP").Returns("RecordSighting", domain.Sighting{Item: "01/09506000134352/21/A", Result: "match"})
 	f, ios := cmdtest.Factory(l)
-	if err := cmdtest.Exec(NewCmd(f, nil), "01/09506000134352/21/A", "--location", "9506000000015", "--result", "match"); err != nil {
+	if err := cmdtest.Exec(NewCmd(f, nil), "01/09506000134352/21/A", "--location", "9506000000015", "--result", "match", "--note", "photo 7"); err != nil {
 		t.Fatal(err)
 	}
-	if out := ios.Out.(*bytes.Buffer).String(); out != "Recorded inspection #4 of 01/09506000134352/21/A at 9506000000015: match (transaction tx1, block 11)\n" {
+	if out := ios.Out.(*bytes.Buffer).String(); out != "Recorded inspection of 01/09506000134352/21/A at 9506000000015: match (transaction tx1, block 11)\n" {
 		t.Errorf("out %q", out)
+	}
+	if c := l.Calls[0]; strings.Join(c.Args, "|") != "01/09506000134352/21/A|9506000000015|match|photo 7" {
+		t.Errorf("RecordSighting args %v", c.Args)
 	}
 	tests := []struct {
 		argv []string

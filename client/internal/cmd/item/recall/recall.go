@@ -16,27 +16,31 @@ import (
 
 // Options of item recall.
 type Options struct {
-	IO     *cmdutil.IOStreams
-	Ledger func() (ledger.Ledger, error)
-	Format string
-	ID     string
-	GTIN   string
-	Lot    string
-	Reason string
+	IO       *cmdutil.IOStreams
+	Ledger   func() (ledger.Ledger, error)
+	Format   string
+	ID       string
+	GTIN     string
+	Lot      string
+	Reason   string
+	Withdraw bool
 }
 
 // NewCmd builds the command; runF replaces Run in tests.
 func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{IO: f.IO, Ledger: f.Ledger}
 	cmd := &cobra.Command{
-		Use:   "recall {ID | --gtin GTIN [--lot LOT]} --reason REASON",
-		Short: "Recall an item, a lot or a whole GTIN (prefix owner)",
-		Long: `Recall one item, every item of a lot, or every item of a GTIN. Only the
-organization that owns the GTIN's company prefix may recall. Recalled
-items can no longer be offered.`,
+		Use:   "recall {ID | --gtin GTIN [--lot LOT]} {--reason REASON | --withdraw}",
+		Short: "Recall an item, a lot or a whole GTIN, or withdraw a recall (prefix owner's admin)",
+		Long: `Recall one item, every item of a lot, or every item of a GTIN. Only an admin
+of the organization that owns the GTIN's company prefix may recall (--user
+admin). Recalled items can only be offered back to their brand owner or to a
+customs organization. --withdraw lifts the recall (an admin of the org that
+issued it; without it: prov org propose withdraw-recall).`,
 		Example: `  prov item recall 01/09506000134352/21/ABC123 --reason "seal defect"
   prov item recall --gtin 09506000134352 --lot L42 --reason contamination
-  prov item recall --gtin 09506000134352 --reason "product withdrawn"`,
+  prov item recall --gtin 09506000134352 --reason "product withdrawn"
+  prov item recall --gtin 09506000134352 --lot L42 --withdraw --user admin`,
 		Args: cmdutil.RangeArgs(0, 1, "one item ID, or --gtin"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Format = f.Output
@@ -54,7 +58,8 @@ items can no longer be offered.`,
 	}
 	cmd.Flags().StringVar(&opts.GTIN, "gtin", "", "recall every item of this `GTIN`")
 	cmd.Flags().StringVar(&opts.Lot, "lot", "", "with --gtin: recall only this `lot`")
-	cmd.Flags().StringVar(&opts.Reason, "reason", "", "why (required)")
+	cmd.Flags().StringVar(&opts.Reason, "reason", "", "why (required unless --withdraw)")
+	cmd.Flags().BoolVar(&opts.Withdraw, "withdraw", false, "withdraw the recall instead")
 	return cmd
 }
 
@@ -66,12 +71,19 @@ func (o *Options) check() error {
 		return cmdutil.Usagef("give an item ID or --gtin, not both")
 	case o.Lot != "" && o.GTIN == "":
 		return cmdutil.Usagef("--lot needs --gtin")
+	case o.Withdraw && o.Reason != "":
+		return cmdutil.Usagef("--withdraw takes no --reason")
+	case o.Withdraw:
+		return nil
 	}
 	return cmdutil.Required("reason", o.Reason)
 }
 
 // Run executes item recall.
 func Run(ctx context.Context, opts *Options) error {
+	if opts.Withdraw {
+		return withdraw(ctx, opts)
+	}
 	var fn, what string
 	var args []string
 	if opts.ID != "" {
@@ -108,5 +120,42 @@ func Run(ctx context.Context, opts *Options) error {
 		return cmdutil.PrintJSON(opts.IO.Out, out)
 	}
 	fmt.Fprintf(opts.IO.Out, "Recalled %s: %s (transaction %s, block %d)\n", what, opts.Reason, res.TxID, res.Block)
+	return nil
+}
+
+// withdraw lifts a recall: WithdrawRecall with the item's key or the
+// lot/GTIN scope.
+func withdraw(ctx context.Context, opts *Options) error {
+	var scope string
+	if opts.ID != "" {
+		id, err := cmdutil.ParseID(opts.ID)
+		if err != nil {
+			return err
+		}
+		scope = id.Key()
+	} else {
+		g, err := cmdutil.ParseGTIN(opts.GTIN)
+		if err != nil {
+			return err
+		}
+		scope = "01/" + g
+		if opts.Lot != "" {
+			scope += "/10/" + opts.Lot
+		}
+	}
+	l, err := opts.Ledger()
+	if err != nil {
+		return err
+	}
+	res, err := l.Submit(ctx, "WithdrawRecall", scope)
+	if err != nil {
+		return err
+	}
+	if opts.Format == cmdutil.FormatJSON {
+		out := render.NewTxResult("recall-withdraw", res, nil)
+		out.Result = string(res.Payload)
+		return cmdutil.PrintJSON(opts.IO.Out, out)
+	}
+	fmt.Fprintf(opts.IO.Out, "Withdrew the recall of %s (transaction %s, block %d)\n", string(res.Payload), res.TxID, res.Block)
 	return nil
 }

@@ -26,11 +26,15 @@ func TestRecall(t *testing.T) {
 		{[]string{"--lot", "L", "--reason", "r"}, "", "", "", 2},
 		{[]string{"01/09506000134352/21/A", "--gtin", "09506000134352", "--reason", "r"}, "", "", "", 2},
 		{[]string{"--gtin", "1234", "--reason", "r"}, "", "", "", 1},
+		{[]string{"--gtin", "09506000134352", "--lot", "L1", "--withdraw"}, "WithdrawRecall", "01/09506000134352/10/L1", "Withdrew the recall of", 0},
+		{[]string{"(01)09506000134352(21)A", "--withdraw"}, "WithdrawRecall", "01/09506000134352/21/A", "Withdrew the recall of", 0},
+		{[]string{"01/09506000134352/21/A", "--withdraw", "--reason", "r"}, "", "", "", 2},
 	}
 	for _, tt := range tests {
 		l := ledgertest.New("M").
 			Returns("RecallItem", domain.Recall{Scope: "item"}).
-			Returns("RecallLot", domain.Recall{Scope: "lot"})
+			Returns("RecallLot", domain.Recall{Scope: "lot"}).
+			Returns("WithdrawRecall", "01/09506000134352")
 		f, ios := cmdtest.Factory(l)
 		err := cmdtest.Exec(NewCmd(f, nil), tt.argv...)
 		if cmdutil.ExitCode(err) != tt.wantCode {

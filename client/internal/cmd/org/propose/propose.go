@@ -45,10 +45,14 @@ Kinds:
                                        take an organization's role away; its
                                        items stay frozen or go to the successor
   assign-successor MSP --to MSP        name who takes over a removed org's items
+  release-hold ID                      lift a customs hold by majority
+  cancel-offer ID                      end an open offer the recipient ignores
+  withdraw-recall ID|01/GTIN[/10/LOT]  withdraw a recall without its issuer
   KIND SUBJECT --payload JSON          any other kind, payload as JSON
 Needs an admin identity: --user admin.`,
 		Example: `  prov org propose add-org WholesalerMSP --role distributor --user admin
   prov org propose remove-org WholesalerMSP --items handover --to DistributorMSP --user admin
+  prov org propose release-hold 01/09506000134352/21/ABC123 --user admin
   prov org propose role-set --roles ManufacturerMSP=manufacturer,DistributorMSP=distributor,CustomsMSP=customs --user admin`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -144,8 +148,17 @@ func (o *Options) build() error {
 		payload = struct {
 			To string `json:"to"`
 		}{o.To}
+	case domain.KindReleaseHold, domain.KindCancelOffer, domain.KindWithdrawRecall:
+		if o.Subject == "" {
+			return cmdutil.Usagef("%s needs the item ID (withdraw-recall also 01/{gtin} or 01/{gtin}/10/{lot}) as SUBJECT", o.Kind)
+		}
+		if o.Role != "" || o.To != "" || len(o.Roles) > 0 {
+			return cmdutil.Usagef("%s takes no --role, --to or --roles", o.Kind)
+		}
+		o.Payload = "" // custody overrides take no payload
+		return nil
 	default:
-		return cmdutil.Usagef("kind %q needs --payload JSON (known kinds with flags: role-set, add-org, change-role, remove-org, assign-successor)", o.Kind)
+		return cmdutil.Usagef("kind %q needs --payload JSON (known kinds with flags: role-set, add-org, change-role, remove-org, assign-successor, release-hold, cancel-offer, withdraw-recall)", o.Kind)
 	}
 	b, err := json.Marshal(payload)
 	if err != nil {

@@ -42,8 +42,11 @@ func TestPropose(t *testing.T) {
 		{"role-set with subject", []string{"role-set", "everything", "--roles", "A=customs"}, "no SUBJECT", true, ""},
 		{"role-set bad entry", []string{"role-set", "--roles", "A:customs"}, "MSP=", true, ""},
 		{"role-set without roles", []string{"role-set"}, "--roles", true, ""},
-		{"unknown kind without payload", []string{"release-hold", "X"}, "--payload", true, ""},
-		{"payload not JSON", []string{"release-hold", "X", "--payload", "{"}, "JSON", true, ""},
+		{"unknown kind without payload", []string{"some-kind", "X"}, "--payload", true, ""},
+		{"payload not JSON", []string{"some-kind", "X", "--payload", "{"}, "JSON", true, ""},
+		{"release-hold", []string{"release-hold", "01/09506000134352/21/A"}, "release-hold|01/09506000134352/21/A|", false, ""},
+		{"cancel-offer without item", []string{"cancel-offer"}, "SUBJECT", true, ""},
+		{"withdraw-recall with flags", []string{"withdraw-recall", "01/09506000134352", "--to", "X"}, "takes no", true, ""},
 		{"payload and flags", []string{"add-org", "X", "--role", "customs", "--payload", "{}"}, "replaces", true, ""},
 	}
 	for _, c := range cases {

@@ -89,3 +89,20 @@ func TestOfferRefusedHalfway(t *testing.T) {
 		t.Error("an MSP ID needs no lookup")
 	}
 }
+
+func TestOfferExpires(t *testing.T) {
+	l := ledgertest.New("ManufacturerMSP").On("OfferTransferExpiring", echoIDs)
+	f, _ := cmdtest.Factory(l)
+	if err := cmdtest.Exec(NewCmd(f, nil), "01/09506000134352/21/A", "--to", "DistributorMSP", "--expires", "2d"); err != nil {
+		t.Fatal(err)
+	}
+	if c := l.CallsTo("OfferTransferExpiring"); len(c) != 1 || strings.Join(c[0].Args[1:], "|") != "DistributorMSP|2d" {
+		t.Fatalf("calls %+v", l.Calls)
+	}
+	for _, bad := range []string{"0", "91d", "soon"} {
+		err := cmdtest.Exec(NewCmd(f, nil), "01/09506000134352/21/A", "--to", "DistributorMSP", "--expires", bad)
+		if cmdutil.ExitCode(err) != 2 || !strings.Contains(err.Error(), "--expires") {
+			t.Errorf("--expires %s: %v", bad, err)
+		}
+	}
+}
