@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
@@ -68,6 +69,8 @@ const (
 	CheckValidationCode   = "validation-code"    // the transaction committed VALID
 	CheckTransactionID    = "transaction-id"     // tx ID = hash(nonce, creator), channel, event's tx
 	CheckEventMatchesTx   = "event-matches-tx"   // event's txId, timestamp, submitter = the signed tx's
+	CheckItemBinding      = "item-binding"       // every event is of the asked-for item; seq 1 is REGISTERED
+	CheckSubmitter        = "submitter"          // submitterId = creator cert's ID; prov.role = its MSP's role, allowed for the act
 	CheckCreatorSignature = "creator-signature"  // creator signed the payload; cert chains to its org root
 	CheckEndorsements     = "endorsements"       // every endorsement verifies, is a peer of its org, for this proposal
 	CheckEndorsePolicy    = "endorsement-policy" // endorsing orgs satisfy the transition's policy
@@ -124,15 +127,22 @@ func Item(ctx context.Context, l Ledger, id string, opts Options) (Report, error
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 8
 	}
-	r := &run{ctx: ctx, l: l, opts: opts, blocks: map[uint64]*common.Block{}, configs: map[uint64]*configEntry{}}
-	events, err := r.history(id)
+	// Everything is bound to the asked-for item in its canonical spelling:
+	// a peer answering with another item's history fails item-binding.
+	ident, err := domain.ParseIdentifier(id)
 	if err != nil {
 		return Report{Item: id}, err
 	}
-	if len(events) == 0 {
-		return Report{Item: id}, fmt.Errorf("item %s: no custody events: %w", id, ErrNotFound)
+	key := ident.Key()
+	r := &run{ctx: ctx, l: l, opts: opts, blocks: map[uint64]*common.Block{}, configs: map[uint64]*configEntry{}}
+	events, err := r.history(key)
+	if err != nil {
+		return Report{Item: key}, err
 	}
-	rep := Report{Item: events[0].Item}
+	if len(events) == 0 {
+		return Report{Item: key}, fmt.Errorf("item %s: no custody events: %w", key, ErrNotFound)
+	}
+	rep := Report{Item: key}
 	if err := r.fetch(events); err != nil {
 		return rep, err
 	}
@@ -143,6 +153,7 @@ func Item(ctx context.Context, l Ledger, id string, opts Options) (Report, error
 	r.prepare()
 	r.checkEvents(events)
 	r.checkOrder(events)
+	r.checkBinding(key, events)
 	if opts.Chain {
 		if err := r.checkChain(); err != nil {
 			return rep, err
@@ -572,6 +583,8 @@ func (r *run) checkEvent(ev domain.CustodyEvent) []Step {
 	tx := e.parsed
 	step(CheckTransactionID, tx.checkTxID(ev.TxID, r.l.Channel()), ev.TxID)
 	step(CheckEventMatchesTx, tx.checkEventMatchesTx(ev), "txId, timestamp and submitter match")
+	who, err := tx.checkSubmitter(ev, r.roles)
+	step(CheckSubmitter, err, who)
 
 	cfg, cfgErr := r.configFor(e.block)
 	if cfgErr != nil {
@@ -599,6 +612,31 @@ func (r *run) checkEvent(ev domain.CustodyEvent) []Step {
 		step(CheckBlockSignatures, bc.sigErr, bc.sigs)
 	}
 	return steps
+}
+
+// checkBinding checks that the history is the asked-for item's: every
+// event names the canonical key asked for, and the record starts with its
+// registration (gaps are event-order's).
+func (r *run) checkBinding(key string, events []domain.CustodyEvent) {
+	var problems []string
+	for _, ev := range events {
+		if ev.Item != key {
+			problems = append(problems, fmt.Sprintf("seq %d is of item %s", ev.Seq, ev.Item))
+			if len(problems) == 3 {
+				break
+			}
+		}
+	}
+	if first := events[0]; first.Seq != 1 || first.Type != domain.EventRegistered {
+		problems = append(problems, fmt.Sprintf("history starts with seq %d %s, not seq 1 %s", first.Seq, first.Type, domain.EventRegistered))
+	}
+	s := Step{Check: CheckItemBinding, Subject: key, OK: len(problems) == 0}
+	if s.OK {
+		s.Detail = fmt.Sprintf("%d events of %s from its registration", len(events), key)
+	} else {
+		s.Detail = "asked for " + key + ": " + strings.Join(problems, "; ")
+	}
+	r.add(s)
 }
 
 // txIndex finds the transaction in its block (same payload and signature
