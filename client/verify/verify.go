@@ -61,6 +61,13 @@ type Options struct {
 	// previous hash, not the hash of the genesis block file. Report.GenesisHash
 	// gives it as served.
 	GenesisHash []byte
+	// Self names the answering peer in the trust summary ("the answering
+	// peer" when empty).
+	Self string
+	// Peers are other organizations' peers that must confirm the history,
+	// the org roles and every block the verification relied on (header
+	// hash, validation flags, commit hash): see Trust.
+	Peers []Peer
 }
 
 // Names of the checks, as Step.Check.
@@ -81,6 +88,7 @@ const (
 	CheckTimestamps       = "timestamps"         // never backwards in block order
 	CheckEventOrder       = "event-order"        // history is seq 1..n without gaps, rising in block order
 	CheckHashChain        = "hash-chain"         // previous-hash chain from genesis (Options.Chain)
+	CheckPeerAgreement    = "peer-agreement"     // another org's peer serves the same history, roles and blocks (Options.Peers)
 )
 
 // Step is one check of a verification.
@@ -92,6 +100,9 @@ type Step struct {
 	Seq     uint64 `json:"seq,omitempty"`   // custody event, when the step is about one
 	TxID    string `json:"txId,omitempty"`  // its transaction
 	Block   uint64 `json:"block,omitempty"` // block checked, when known (0 is also genesis)
+	// Warning marks a step that proves nothing but fails nothing (OK is
+	// true): a confirming peer that could not answer.
+	Warning bool `json:"warning,omitempty"`
 }
 
 // Report is the outcome of verifying one item.
@@ -101,7 +112,9 @@ type Report struct {
 	// GenesisHash is the hex header hash of the genesis block as the peer
 	// served it (the value Options.GenesisHash pins), when it was fetched.
 	GenesisHash string `json:"genesisHash,omitempty"`
-	Steps       []Step `json:"steps"`
+	// Trust says what the verdict rests on (peers, genesis pin, ordering).
+	Trust Trust  `json:"trust"`
+	Steps []Step `json:"steps"`
 }
 
 // Failed returns the steps that failed.
@@ -159,6 +172,18 @@ func Item(ctx context.Context, l Ledger, id string, opts Options) (Report, error
 			return rep, err
 		}
 	}
+	self := opts.Self
+	if self == "" {
+		self = "the answering peer"
+	}
+	r.trust = Trust{Peers: []string{self}, GenesisPinned: len(opts.GenesisHash) > 0, Ordering: r.ordering()}
+	if len(opts.Peers) > 0 {
+		if err := r.confirm(key, events); err != nil {
+			return rep, err
+		}
+	}
+	r.trust.summarize()
+	rep.Trust = r.trust
 	rep.Steps = r.steps
 	rep.GenesisHash = r.genesisHash
 	rep.OK = len(rep.Failed()) == 0
@@ -178,6 +203,7 @@ type run struct {
 	steps   []Step
 
 	genesisHash string // hex header hash of block 0 as served, once fetched
+	trust       Trust
 	blockChecks map[uint64]*blockCheck
 }
 
