@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
@@ -89,7 +90,7 @@ const (
 	CheckTxInBlock        = "tx-in-block"        // the block holds this very transaction, VALID
 	CheckBlockDataHash    = "block-data-hash"    // header data hash = hash of the block's data
 	CheckBlockSignatures  = "block-signatures"   // enough ordering nodes signed the header
-	CheckTimestamps       = "timestamps"         // never backwards in block order
+	CheckTimestamps       = "timestamps"         // never more than domain.EventTimeTolerance backwards in block order
 	CheckEventOrder       = "event-order"        // history is seq 1..n without gaps, rising in block order
 	CheckHashChain        = "hash-chain"         // previous-hash chain from genesis (Options.Chain)
 	CheckPeerAgreement    = "peer-agreement"     // another org's peer serves the same history, roles and blocks (Options.Peers)
@@ -521,6 +522,16 @@ func (r *run) checkConfig(n uint64, ce *configEntry) error {
 	if prev == nil || prev.cfg == nil {
 		return fmt.Errorf("config block %d: the config before it (block %d) is unusable", n, ce.prev)
 	}
+	// The pointer to the config before this one comes from block n-1's
+	// orderer metadata: rely on it only when the orderers of that config
+	// signed block n-1 (the signatures cover the metadata holding it).
+	pb := r.blocks[n-1]
+	if pb == nil || pb.GetHeader().GetNumber() != n-1 {
+		return fmt.Errorf("block %d, which names the config before block %d, is missing", n-1, n)
+	}
+	if _, err := checkBlockSignatures(pb, prev.cfg); err != nil {
+		return fmt.Errorf("block %d, which names config block %d as the one before block %d, is not signed by its orderers: %w", n-1, ce.prev, n, err)
+	}
 	if _, err := checkBlockSignatures(b, prev.cfg); err != nil {
 		return fmt.Errorf("config block %d signatures (orderers of config block %d): %w", n, ce.prev, err)
 	}
@@ -789,10 +800,12 @@ func (r *run) checkOrder(events []domain.CustodyEvent) {
 	var tsErr, seqErr error
 	for i := 1; i < len(os); i++ {
 		p, c := os[i-1], os[i]
-		if tsErr == nil && c.e.parsed.timestamp.Before(p.e.parsed.timestamp) {
-			tsErr = fmt.Errorf("seq %d (block %d) at %s is before seq %d (block %d) at %s",
+		// The chaincode accepts an event up to domain.EventTimeTolerance
+		// before the item's last one (honest clock drift), no more.
+		if tsErr == nil && c.e.parsed.timestamp.Before(p.e.parsed.timestamp.Add(-domain.EventTimeTolerance*time.Second)) {
+			tsErr = fmt.Errorf("seq %d (block %d) at %s is before seq %d (block %d) at %s by more than the %d s tolerance",
 				c.ev.Seq, c.block, c.e.parsed.timestamp.Format("2006-01-02T15:04:05.000000000Z07:00"),
-				p.ev.Seq, p.block, p.e.parsed.timestamp.Format("2006-01-02T15:04:05.000000000Z07:00"))
+				p.ev.Seq, p.block, p.e.parsed.timestamp.Format("2006-01-02T15:04:05.000000000Z07:00"), domain.EventTimeTolerance)
 		}
 		if seqErr == nil && c.ev.Seq <= p.ev.Seq {
 			seqErr = fmt.Errorf("seq %d (block %d) comes after seq %d (block %d)", c.ev.Seq, c.block, p.ev.Seq, p.block)
@@ -814,7 +827,7 @@ func (r *run) checkOrder(events []domain.CustodyEvent) {
 	if len(os) > 0 {
 		span = fmt.Sprintf("blocks %d..%d", os[0].block, os[len(os)-1].block)
 	}
-	r.add(Step{Check: CheckTimestamps, Subject: subject, OK: tsErr == nil, Detail: errOr(tsErr, "non-decreasing over "+span)})
+	r.add(Step{Check: CheckTimestamps, Subject: subject, OK: tsErr == nil, Detail: errOr(tsErr, fmt.Sprintf("never more than %d s backwards over %s", domain.EventTimeTolerance, span))})
 	r.add(Step{Check: CheckEventOrder, Subject: subject, OK: seqErr == nil, Detail: errOr(seqErr, "sequence rises over "+span)})
 }
 

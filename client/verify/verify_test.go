@@ -808,3 +808,23 @@ func TestItemRecallByAdminVerifies(t *testing.T) {
 		t.Fatalf("%v %v", err, rep.Failed())
 	}
 }
+
+func TestTimestampTolerance(t *testing.T) {
+	for _, tc := range []struct {
+		back time.Duration
+		ok   bool
+	}{{60 * time.Second, true}, {domain.EventTimeTolerance * time.Second, true}, {domain.EventTimeTolerance*time.Second + time.Second, false}} {
+		f := newFixture(t, consensusBFT)
+		f.add(domain.EventRegistered, "", mspMan, txOpts{})
+		last := f.clock
+		f.add(domain.EventOffered, mspMan, mspDist, txOpts{at: last.Add(-tc.back)})
+		rep, err := Item(context.Background(), f, testItem, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		failed := failedChecks(rep)
+		if tc.ok != rep.OK || (!tc.ok && (len(failed[CheckTimestamps]) != 1 || !strings.Contains(failed[CheckTimestamps][0].Detail, "tolerance"))) {
+			t.Errorf("%s backwards: ok %v, failed %v", tc.back, rep.OK, failed)
+		}
+	}
+}
