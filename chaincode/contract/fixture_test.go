@@ -4,8 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
+
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/provledger/provenance/chaincode/contract"
 	"github.com/provledger/provenance/chaincode/domain"
@@ -114,9 +119,19 @@ func ready(t *testing.T) *fixture {
 func (f *fixture) admin(msp string) *shimtest.Identity { return f.orgs[msp].admin }
 func (f *fixture) user(msp string) *shimtest.Identity  { return f.orgs[msp].user }
 
+// initRoles gets the role set approved by admins of a majority of the
+// organizations it names (InitOrgRoles by each, in its own transaction).
 func (f *fixture) initRoles(roles []domain.OrgRole) {
 	f.t.Helper()
-	f.ok(f.h.Submit(f.admin(roles[0].MSP), "InitOrgRoles", mustJSON(f.t, roles)))
+	set := mustJSON(f.t, roles)
+	for i := 0; i < domain.MajorityOf(len(roles)); i++ {
+		f.ok(f.h.Submit(f.admin(roles[i].MSP), "InitOrgRoles", set))
+	}
+	var got []domain.OrgRole
+	f.decode(f.h.Evaluate(nil, "GetOrgRoles"), &got)
+	if len(got) != len(roles) {
+		f.t.Fatalf("roles after a majority's approvals: %v", got)
+	}
 }
 
 // activatePrefix claims prefix for owner and approves it by voters.
@@ -260,6 +275,48 @@ func itemID(g, serial string) string { return "01/" + g + "/21/" + serial }
 func (f *fixture) sbeOrgs(key string) []string {
 	f.t.Helper()
 	return decodeSBE(f.t, f.h.Stub.ValidationParameter(key))
+}
+
+// keyPolicy decodes a key's committed key-level policy: AND(AllOf) or
+// OutOf(1, AND(AllOf), OutOf(Threshold, Orgs)) over peer principals.
+func (f *fixture) keyPolicy(key string) domain.KeyPolicy {
+	f.t.Helper()
+	b := f.h.Stub.ValidationParameter(key)
+	if len(b) == 0 {
+		f.t.Fatalf("key %q has no key-level policy", key)
+	}
+	var env common.SignaturePolicyEnvelope
+	if err := proto.Unmarshal(b, &env); err != nil {
+		f.t.Fatal(err)
+	}
+	orgs := make([]string, len(env.Identities))
+	for i, id := range env.Identities {
+		var r msp.MSPRole
+		if err := proto.Unmarshal(id.Principal, &r); err != nil || r.Role != msp.MSPRole_PEER {
+			f.t.Fatalf("principal %d of %q: %v %v", i, key, r.Role, err)
+		}
+		orgs[i] = r.MspIdentifier
+	}
+	signers := func(p *common.SignaturePolicy) []string {
+		var out []string
+		for _, r := range p.GetNOutOf().GetRules() {
+			out = append(out, orgs[r.GetSignedBy()])
+		}
+		sort.Strings(out)
+		return out
+	}
+	top := env.Rule.GetNOutOf()
+	if top.GetN() == 1 && len(top.GetRules()) == 2 && top.GetRules()[0].GetNOutOf() != nil {
+		all, maj := top.GetRules()[0], top.GetRules()[1]
+		if int(all.GetNOutOf().GetN()) != len(all.GetNOutOf().GetRules()) {
+			f.t.Fatalf("key %q: first branch is not AND", key)
+		}
+		return domain.KeyPolicy{AllOf: signers(all), Orgs: signers(maj), Threshold: int(maj.GetNOutOf().GetN())}
+	}
+	if int(top.GetN()) != len(top.GetRules()) {
+		f.t.Fatalf("key %q: policy is not AND", key)
+	}
+	return domain.KeyPolicy{AllOf: signers(env.Rule)}
 }
 
 func equalJSON(t *testing.T, a, b any) bool {

@@ -52,6 +52,9 @@ const (
 	ActRelease        Act = "release"
 	ActRecallItem     Act = "recall"
 	ActWithdrawRecall Act = "withdraw-recall"
+	// ActHandOver: the successor a majority named for a removed organization
+	// (Request.From) takes over its item (by the removal proposal: ByMajority).
+	ActHandOver Act = "hand-over"
 )
 
 // Authority is what entitles the actor to the act.
@@ -112,12 +115,15 @@ type Request struct {
 	TxID      string
 	Now       string // the transaction's timestamp (RFC 3339, UTC)
 	To        string // offer recipient
+	From      string // the removed organization whose item is handed over (ActHandOver)
 	Reason    string // decommission, hold or recall reason
 	OfferTTL  int64  // offer expiry in seconds; 0 means DefaultOfferTTL
 	// Brand is the MSP that owns the item's brand: the owner of its GTIN's
 	// active company prefix ("" when none). It may recall the item, and a
 	// recalled item may still be offered to it.
 	Brand string
+	// BrandPrefix names the company prefix Brand owns, for messages.
+	BrandPrefix string
 	// New is the item to register (ActRegister): ID, GTIN, Serial, Lot,
 	// Expiry, Description; the rest is filled by Decide.
 	New *Item
@@ -135,6 +141,8 @@ const (
 	KeyOffer   KeyKind = "offer"
 	KeyEvent   KeyKind = "event"
 	KeyCounter KeyKind = "seq"
+	// KeySighting is an inspection's own key; no custody decision writes it.
+	KeySighting KeyKind = "sighting"
 )
 
 // KeyPolicy is a key-level (state-based) endorsement policy: the peers of
@@ -222,6 +230,12 @@ func Decide(s CustodyState, r Request) (*Decision, *Error) {
 	if r.Act == ActRegister {
 		return decideRegister(s, r)
 	}
+	if r.Act == ActRecallItem {
+		// The recall right does not depend on the item (nor on who holds it).
+		if err := mayRecall(key, r); err != nil {
+			return nil, err
+		}
+	}
 	if s.Item == nil {
 		return nil, Errorf(CodeNotFound, "item %s is not registered", key)
 	}
@@ -235,7 +249,7 @@ func Decide(s CustodyState, r Request) (*Decision, *Error) {
 				key, r.Now, s.LastEventAt, EventTimeTolerance)
 		}
 	}
-	if r.Authority == ByMajority && r.Act != ActCancel && r.Act != ActRelease && r.Act != ActWithdrawRecall {
+	if r.Authority == ByMajority && r.Act != ActCancel && r.Act != ActRelease && r.Act != ActWithdrawRecall && r.Act != ActHandOver {
 		return nil, Errorf(CodeInvalidArgument, "item %s: %s cannot be decided by a majority vote", key, r.Act)
 	}
 	it := s.Item
@@ -419,6 +433,21 @@ func Decide(s CustodyState, r Request) (*Decision, *Error) {
 		}
 		b.event(EventRecallWithdrawn, rc.By, "", details)
 		b.deleteRecall(rc)
+	case ActHandOver:
+		if r.Authority != ByMajority {
+			return nil, Errorf(CodeInvalidArgument, "item %s: a hand-over needs the majority's removal of its owner", key)
+		}
+		if it.Owner != r.From {
+			return nil, Errorf(CodeNotOwner, "item %s is held by %s, not by the removed %s", key, it.Owner, r.From)
+		}
+		next, err := NextStatus(key, it.Status, EventHandedOver)
+		if err != nil {
+			return nil, err.(*Error)
+		}
+		b.event(EventHandedOver, r.From, r.Actor.MSP, "removal of "+r.From+" by proposal "+r.Vote)
+		n := b.moved(next)
+		n.Owner = r.Actor.MSP
+		b.putItem(n)
 	default:
 		return nil, Errorf(CodeInvalidArgument, "item %s: unknown custody act %q", key, r.Act)
 	}
@@ -517,7 +546,7 @@ func mayRecall(what string, r Request) *Error {
 		return Errorf(CodePrefixNotActive, "%s: its GTIN has no active company prefix; only a prefix owner may recall", what)
 	}
 	if r.Actor.MSP != r.Brand {
-		return Errorf(CodeNotOwner, "%s: its company prefix is owned by %s; only it may recall, not %s", what, r.Brand, r.Actor.MSP)
+		return Errorf(CodeNotOwner, "%s: company prefix %s is owned by %s; only it may recall, not %s", what, orDash(r.BrandPrefix), r.Brand, r.Actor.MSP)
 	}
 	if !r.Actor.Admin {
 		return Errorf(CodeNotAdmin, "recall of %s needs an admin of %s; %s is not one", what, r.Brand, actorName(r.Actor))
