@@ -43,15 +43,19 @@ func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 		Use:   "verify ID...",
 		Short: "Verify items' custody records against the blocks",
 		Long: `Verify each custody event of an item against the ledger itself rather than
-trusting a peer's answer: for every event, fetch its transaction and block
-and check the validation code, the creator's and every endorser's
-signature, that the endorsing organizations satisfy the policy for that
-transition, that the transaction's write set holds exactly this event, the
-block's data hash, the ordering nodes' signatures on the block (a BFT
-quorum, or one for Raft) and that timestamps never run backwards.
-Certificates are checked against the channel configuration's root
-certificates and consenter set. --chain also checks the previous-hash
-chain from the genesis block to the item's last block.
+trusting a peer's answer: the history must be the asked-for item's, from
+its registration, without gaps; for every event, fetch its transaction and
+block and check the validation code, the creator's and every endorser's
+signature, that the submitter ID and prov.role are the signing
+certificate's, that replaying the chaincode's custody decision over the
+earlier events makes exactly this event, that the transaction writes
+exactly the decision's keys (with their key-level policies) and is endorsed
+as the decision needs, the block's data hash, the ordering nodes'
+signatures on the block (a BFT quorum, or one for Raft) and that timestamps
+never run back by more than the chaincode's tolerance. Certificates are
+checked against the channel configuration's root certificates and
+consenter set. --chain also checks the previous-hash chain from the genesis
+block to the item's last block.
 
 The genesis block is the trust anchor: every later config block must be
 signed by the orderers of the config before it. By default it is taken as
