@@ -196,21 +196,33 @@ func (r *run) confirmPeer(ctx context.Context, peer Peer, key string, events []d
 	if peer.Ledger == nil {
 		return warn(peer.Err)
 	}
-	// Blocks first: a peer that lacks one of them (behind, or hiding it)
-	// confirms nothing.
-	for _, n := range nums {
-		b, err := peer.Ledger.BlockByNumber(ctx, n)
+	// Blocks first, in parallel: a peer that lacks one of them (behind, or
+	// hiding it) confirms nothing.
+	got := make([]*common.Block, len(nums))
+	errs := make([]error, len(nums))
+	p := newPool(ctx, 8)
+	for i, n := range nums {
+		p.do(func(ctx context.Context) error {
+			got[i], errs[i] = peer.Ledger.BlockByNumber(ctx, n)
+			return nil
+		})
+	}
+	if err := p.wait(); err != nil {
+		return warn(err)
+	}
+	for i, n := range nums {
+		b, err := got[i], errs[i]
 		if err != nil {
 			return warn(fmt.Errorf("block %d: %w", n, err))
 		}
 		if b.GetHeader().GetNumber() != n {
 			return fail("asked for block %d, got block %d", n, b.GetHeader().GetNumber())
 		}
-		got, err := factsOf(b)
+		f, err := factsOf(b)
 		if err != nil {
 			return fail("block %d: %v", n, err)
 		}
-		if d := want[n].diff(got); d != "" {
+		if d := want[n].diff(f); d != "" {
 			return fail("block %d: %s", n, d)
 		}
 	}
@@ -228,8 +240,19 @@ func (r *run) confirmPeer(ctx context.Context, peer Peer, key string, events []d
 	if !sameRoleSet(roles, r.roles) {
 		return fail("org roles %v, answering peer's %v", roles, r.roles)
 	}
+	// The company-prefix records the registrant check relied on.
+	cands := domain.CompanyPrefixCandidates(r.gtin)
+	for i, c := range cands {
+		got, err := peer.Ledger.Prefix(ctx, c)
+		if err != nil {
+			return warn(fmt.Errorf("prefix %s: %w", c, err))
+		}
+		if d := prefixDiff(r.prefixes[i], got); d != "" {
+			return fail("prefix %s: %s", c, d)
+		}
+	}
 	s.OK = true
-	s.Detail = fmt.Sprintf("same history (%d events), org roles and %d blocks (header hashes, validation flags, commit hashes)", len(events), len(nums))
+	s.Detail = fmt.Sprintf("same history (%d events), org roles, company prefixes and %d blocks (header hashes, validation flags, commit hashes)", len(events), len(nums))
 	return s
 }
 
@@ -261,4 +284,13 @@ func sameRoleSet(a, b []domain.OrgRole) bool {
 		}
 	}
 	return true
+}
+
+func prefixDiff(want, got *domain.Prefix) string {
+	a, _ := json.Marshal(want)
+	b, _ := json.Marshal(got)
+	if string(a) == string(b) {
+		return ""
+	}
+	return fmt.Sprintf("%s, answering peer's %s", b, a)
 }

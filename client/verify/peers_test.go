@@ -99,6 +99,12 @@ func TestPeersConfirm(t *testing.T) {
 			peer: Peer{Name: "DistributorMSP", Ledger: &rolesView{fixture: f}},
 			fail: "org roles", confirms: 1,
 		},
+		{
+			name: "other peer's prefix owner differs",
+			self: f,
+			peer: Peer{Name: "DistributorMSP", Ledger: &prefixView{fixture: f}},
+			fail: "prefix 9506000", confirms: 1,
+		},
 		{name: "unreachable peer", self: f, peer: Peer{Name: "CustomsMSP", Err: errors.New("connection refused")}, warn: "connection refused", confirms: 1},
 		{name: "peer lacking a block", self: f, peer: Peer{Name: "CustomsMSP", Ledger: &peerView{fixture: f, missing: evBlock}}, warn: "block", confirms: 1},
 	}
@@ -219,4 +225,13 @@ func TestPeersCatchFlippedValidationFlag(t *testing.T) {
 	if d := failed[CheckPeerAgreement][0].Detail; failed[CheckPeerAgreement][0].Subject != "DistributorMSP" || !strings.Contains(d, "validation flags [11], answering peer's [0]") {
 		t.Errorf("detail %q", d)
 	}
+}
+
+type prefixView struct{ *fixture }
+
+func (p *prefixView) Prefix(_ context.Context, c string) (*domain.Prefix, error) {
+	if c == "9506000" {
+		return &domain.Prefix{Prefix: c, Owner: mspCust, Status: domain.PrefixActive}, nil
+	}
+	return nil, nil
 }

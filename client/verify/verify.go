@@ -213,6 +213,7 @@ type run struct {
 
 	genesisHash string // hex header hash of block 0 as served, once fetched
 	trust       Trust
+	gtin        string                  // the asked-for item's GTIN
 	brand       string                  // owner of the GTIN's active company prefix, "" when none
 	prefixes    []*domain.Prefix        // the GTIN's company-prefix candidates' records, in candidate order
 	expect      map[uint64]*expectation // the replay's verdict per event seq
@@ -264,6 +265,7 @@ func (r *run) history(id string) ([]domain.CustodyEvent, error) {
 // in parallel, and each config block as soon as a fetched block names it, so
 // that a verification costs about three round trips of latency.
 func (r *run) fetch(events []domain.CustodyEvent, gtin string) error {
+	r.gtin = gtin
 	r.txs = map[string]*txEntry{}
 	var ids []string
 	for _, ev := range events {
