@@ -540,7 +540,8 @@ func (f *fixture) add(typ domain.EventType, from, to string, o txOpts) domain.Cu
 }
 
 // policyEnvelope spells a key-level policy as the chaincode would:
-// AND(AllOf) or OutOf(1, AND(AllOf), OutOf(Threshold, Orgs)), peer roles.
+// AND(AllOf), or OutOf(1 or 2 with AndMajority, AND(AllOf), OutOf(Threshold,
+// Orgs)), peer roles.
 func policyEnvelope(p domain.KeyPolicy) []byte {
 	var ids []*msp.MSPPrincipal
 	index := map[string]int32{}
@@ -567,7 +568,11 @@ func policyEnvelope(p domain.KeyPolicy) []byte {
 		for _, o := range p.Orgs {
 			maj = append(maj, signed(o))
 		}
-		rule = outOf(1, []*common.SignaturePolicy{rule, outOf(p.Threshold, maj)})
+		n := 1 // either
+		if p.AndMajority {
+			n = 2 // both
+		}
+		rule = outOf(n, []*common.SignaturePolicy{rule, outOf(p.Threshold, maj)})
 	}
 	return mustMarshal(&common.SignaturePolicyEnvelope{Rule: rule, Identities: ids})
 }
