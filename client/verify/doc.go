@@ -14,6 +14,18 @@
 // Options.Chain adds the previous-hash chain from genesis to the item's last
 // block.
 //
+// Binding and replay. The history must be the asked-for item's (canonical
+// key, from seq 1 REGISTERED); each event's submitter ID must be its signing
+// certificate's cid ID and its prov.role attribute its MSP's ledger role.
+// The chaincode's own custody decision (domain.Decide) is replayed over the
+// history with the state derived from earlier events only: each event must
+// be the decision's, its transaction must write exactly the decision's keys
+// of the item with their key-level policies, and its endorsers must satisfy
+// the decision's endorsement. Options.Peers has other organizations' peers
+// confirm the history, org roles and every block relied on (header hash,
+// validation flags, commit hash), which one peer alone could misstate;
+// Report.Trust says through how many peers the verdict holds.
+//
 // Trust model. Certificates are checked against the organizations' root CAs
 // and the consenter set of the config block in force for each block (its
 // LAST_CONFIG), never against what a transaction claims. A config update is
@@ -23,9 +35,10 @@
 // one, to compare out of band). The chaincode-level MAJORITY is counted
 // over the config's peer organizations.
 //
-// Limits. A peer can still withhold the newest events (the history is
-// checked gapless, not complete): verify through another organization's peer
-// when that matters. Idemix MSPs, OU identifiers scoped to a certificate,
+// Limits. Through one peer only, that peer can still withhold the newest
+// events (the history is checked gapless, not complete), present an
+// invalidated transaction as VALID (validation flags are the peer's, signed
+// by no orderer) and misstate prefixes and org roles: use Options.Peers. Idemix MSPs, OU identifiers scoped to a certificate,
 // the SHA3 hash family and certificate expiry at transaction time are not
 // modelled. All formats follow Fabric 3.1 (protoutil.BlockHeaderBytes,
 // ComputeBlockDataHash, BlockSignatureVerifier, SmartBFT's quorum).

@@ -48,6 +48,22 @@ func (g *gatewayLedger) History(ctx context.Context, id string, fromSeq uint64, 
 	return page, nil
 }
 
+func (g *gatewayLedger) Prefix(ctx context.Context, prefix string) (*domain.Prefix, error) {
+	out, err := g.chaincode.EvaluateWithContext(ctx, "GetPrefix", client.WithArguments(prefix))
+	if err != nil {
+		switch domain.CodeOf(err) {
+		case domain.CodeNotFound, domain.CodeInvalidID, domain.CodeInvalidArgument:
+			return nil, nil // never claimed, or a candidate no claim can have
+		}
+		return nil, err
+	}
+	var p domain.Prefix
+	if err := json.Unmarshal(out, &p); err != nil {
+		return nil, fmt.Errorf("GetPrefix answer: %w", err)
+	}
+	return &p, nil
+}
+
 func (g *gatewayLedger) OrgRoles(ctx context.Context) ([]domain.OrgRole, error) {
 	out, err := g.chaincode.EvaluateWithContext(ctx, "GetOrgRoles")
 	if err != nil {

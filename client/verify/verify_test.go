@@ -125,7 +125,7 @@ func TestItemTampered(t *testing.T) {
 		{
 			name: "creator certificate from another org's CA",
 			opts: func(f *fixture) map[int]txOpts {
-				forged := f.cas[mspDist].issue(t, "user1", mspMan)
+				forged := f.cas[mspDist].issueAttrs(t, "user1", mspMan, manAttrs, roleClient)
 				return map[int]txOpts{2: {creator: forged}}
 			},
 			want: []string{CheckCreatorSignature}, detail: "does not chain",
@@ -197,7 +197,9 @@ func TestItemTampered(t *testing.T) {
 			opts: func(f *fixture) map[int]txOpts {
 				return map[int]txOpts{5: {at: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)}}
 			},
-			want: []string{CheckTimestamps}, detail: "is before",
+			// the decision refuses it too: BACKDATED (and the forged hold
+			// it did not write leaves the release undecidable)
+			want: []string{CheckTimestamps, CheckTransition}, detail: "is before",
 		},
 		{
 			name: "validation code not VALID",
@@ -211,7 +213,7 @@ func TestItemTampered(t *testing.T) {
 			opts: func(f *fixture) map[int]txOpts {
 				return map[int]txOpts{4: {eventTimestamp: later(f).Format(time.RFC3339Nano)}}
 			},
-			want: []string{CheckEventMatchesTx}, detail: "timestamp",
+			want: []string{CheckEventMatchesTx, CheckTransition}, detail: "timestamp",
 		},
 		{
 			name: "transaction ID not derived from nonce and creator",
@@ -230,21 +232,22 @@ func TestItemTampered(t *testing.T) {
 			after: func(f *fixture) {
 				delete(f.txs, f.events[4].TxID)
 			},
-			want: []string{CheckValidationCode}, detail: "not found",
+			// without the hold's transaction the release cannot be decided
+			want: []string{CheckValidationCode, CheckTransition}, detail: "not found",
 		},
 		{
 			name: "history event differs from the ledger's",
 			after: func(f *fixture) {
 				f.events[2].To = mspCust
 			},
-			want: []string{CheckWriteSet}, detail: "differs",
+			want: []string{CheckWriteSet, CheckTransition}, detail: "differs",
 		},
 		{
 			name: "history reordered",
 			after: func(f *fixture) {
 				f.events[3].Seq, f.events[4].Seq = f.events[4].Seq, f.events[3].Seq
 			},
-			want: []string{CheckWriteSet, CheckEventOrder},
+			want: []string{CheckWriteSet, CheckEventOrder, CheckTransition},
 		},
 		{
 			name: "transaction served from another block",
@@ -268,14 +271,14 @@ func TestItemTampered(t *testing.T) {
 		{
 			name: "transaction created by a peer",
 			opts: func(f *fixture) map[int]txOpts {
-				return map[int]txOpts{2: {creator: f.peers[mspMan]}}
+				return map[int]txOpts{2: {creator: f.cas[mspMan].issueAttrs(t, "peer0", mspMan, manAttrs, rolePeer)}}
 			},
 			want: []string{CheckCreatorSignature}, detail: "is a peer",
 		},
 		{
 			name: "identity with two node roles",
 			opts: func(f *fixture) map[int]txOpts {
-				return map[int]txOpts{2: {creator: f.cas[mspMan].issueRole(t, "both", mspMan, roleClient, rolePeer)}}
+				return map[int]txOpts{2: {creator: f.cas[mspMan].issueAttrs(t, "both", mspMan, manAttrs, roleClient, rolePeer)}}
 			},
 			want: []string{CheckCreatorSignature}, detail: "exactly one",
 		},
@@ -284,7 +287,7 @@ func TestItemTampered(t *testing.T) {
 			after: func(f *fixture) {
 				f.events = append(f.events[:4:4], f.events[5:]...)
 			},
-			want: []string{CheckEventOrder}, detail: "missing",
+			want: []string{CheckEventOrder, CheckTransition}, detail: "missing",
 		},
 		{
 			name: "custom policy refuses",
@@ -332,6 +335,8 @@ func TestItemTampered(t *testing.T) {
 		})
 	}
 }
+
+var manAttrs = map[string]string{domain.RoleAttribute: string(domain.RoleManufacturer)}
 
 func contains(ss []string, s string) bool {
 	for _, x := range ss {
@@ -483,6 +488,7 @@ func (l *failingLedger) OrgRoles(ctx context.Context) ([]domain.OrgRole, error) 
 
 func TestHistoryPaging(t *testing.T) {
 	f := newFixture(t, consensusBFT)
+	f.add(domain.EventRegistered, "", mspMan, txOpts{})
 	for i := 0; i < historyPageSize+5; i++ {
 		f.add(domain.EventInspected, "", "", txOpts{})
 	}
@@ -540,6 +546,285 @@ func BenchmarkItemFixture(b *testing.B) {
 		rep, err := Item(ctx, f, testItem, Options{})
 		if err != nil || !rep.OK {
 			b.Fatal(err, rep.Failed())
+		}
+	}
+}
+
+// lyingHistory answers GetHistory for any ID with the fixture item's
+// history, as a modified peer or chaincode would for a counterfeit serial.
+type lyingHistory struct{ *fixture }
+
+func (l *lyingHistory) History(ctx context.Context, _ string, fromSeq uint64, limit int) (domain.HistoryPage, error) {
+	return l.fixture.History(ctx, testItem, fromSeq, limit)
+}
+
+func TestItemBinding(t *testing.T) {
+	f := newFixture(t, consensusBFT)
+	f.tenEvents(nil)
+	// Another spelling of the same item binds to its canonical key.
+	rep, err := Item(context.Background(), &lyingHistory{f}, "(01)"+testGTIN+"(21)"+testSerial, Options{})
+	if err != nil || !rep.OK || rep.Item != testItem {
+		t.Fatalf("same item in element-string form: ok %v item %s err %v failed %v", rep.OK, rep.Item, err, rep.Failed())
+	}
+	counterfeit := "01/" + testGTIN + "/21/FAKE1"
+	rep, err = Item(context.Background(), &lyingHistory{f}, counterfeit, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := failedChecks(rep)
+	if rep.OK || rep.Item != counterfeit || len(failed) != 1 || len(failed[CheckItemBinding]) != 1 {
+		t.Fatalf("counterfeit answered with a genuine history: ok %v item %s failed %v", rep.OK, rep.Item, failed)
+	}
+	if d := failed[CheckItemBinding][0].Detail; !strings.Contains(d, "asked for "+counterfeit) || !strings.Contains(d, "is of item "+testItem) {
+		t.Errorf("detail %q", d)
+	}
+	if _, err := Item(context.Background(), f, "01/123/21/X", Options{}); domain.CodeOf(err) != domain.CodeInvalidID {
+		t.Errorf("malformed ID: %v", err)
+	}
+}
+
+func TestItemBindingStartsWithRegistration(t *testing.T) {
+	f := newFixture(t, consensusBFT)
+	f.add(domain.EventInspected, "", "", txOpts{})
+	f.add(domain.EventInspected, "", "", txOpts{})
+	rep, err := Item(context.Background(), f, testItem, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := failedChecks(rep)
+	if len(failed[CheckItemBinding]) != 1 || !strings.Contains(failed[CheckItemBinding][0].Detail, "not seq 1 REGISTERED") {
+		t.Fatalf("failed %v", failed)
+	}
+}
+
+func TestItemSubmitter(t *testing.T) {
+	tests := []struct {
+		name   string
+		opts   func(f *fixture) map[int]txOpts
+		after  func(f *fixture)
+		detail string
+	}{
+		{
+			name: "submitterId is not the signing certificate's",
+			opts: func(f *fixture) map[int]txOpts {
+				return map[int]txOpts{3: {submitterID: clientID(f.users[mspDist].cert)}}
+			},
+			detail: "signing certificate's ID",
+		},
+		{
+			name: "certificate without prov.role",
+			opts: func(f *fixture) map[int]txOpts {
+				return map[int]txOpts{3: {creator: f.cas[mspMan].issueRole(t, "norole", mspMan, roleClient)}}
+			},
+			detail: "carries no prov.role attribute",
+		},
+		{
+			name: "prov.role differs from the MSP's ledger role",
+			opts: func(f *fixture) map[int]txOpts {
+				c := f.cas[mspMan].issueAttrs(t, "badrole", mspMan, map[string]string{domain.RoleAttribute: "customs"}, roleClient)
+				return map[int]txOpts{3: {creator: c}}
+			},
+			detail: "says prov.role=customs but ManufacturerMSP's role is manufacturer",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, consensusBFT)
+			var tamper map[int]txOpts
+			if tt.opts != nil {
+				tamper = tt.opts(f)
+			}
+			f.tenEvents(tamper)
+			if tt.after != nil {
+				tt.after(f)
+			}
+			rep, err := Item(context.Background(), f, testItem, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			failed := failedChecks(rep)
+			extra := 0
+			if tt.name == "submitterId is not the signing certificate's" {
+				extra = len(failed[CheckTransition]) // the decision records the certificate's ID
+			}
+			if rep.OK || len(failed) != 1+min(extra, 1) || len(failed[CheckSubmitter]) != 1 {
+				t.Fatalf("want one submitter failure, got %v", failed)
+			}
+			if d := failed[CheckSubmitter][0].Detail; !strings.Contains(d, tt.detail) {
+				t.Errorf("detail %q does not mention %q", d, tt.detail)
+			}
+		})
+	}
+}
+
+func TestClientIDMatchesCid(t *testing.T) {
+	// cid's format for Fabric CA certificates: subject then issuer, most
+	// specific RDN first, with OUs and escapes.
+	f := newFixture(t, consensusBFT)
+	got, _ := base64Decode(clientID(f.users[mspMan].cert))
+	want := "x509::CN=user1,OU=client::CN=ca." + mspMan + ",O=" + mspMan
+	if got != want {
+		t.Errorf("clientID %q, want %q", got, want)
+	}
+	if v := escapeDNValue(" a,b+c#"); v != `\ a\,b\+c#` {
+		t.Errorf("escape %q", v)
+	}
+}
+
+func TestItemTransition(t *testing.T) {
+	type tc struct {
+		name  string
+		build func(t *testing.T, f *fixture)
+		want  map[string]string // check -> substring of its first failure
+	}
+	reg := func(f *fixture) { f.add(domain.EventRegistered, "", mspMan, txOpts{}) }
+	tests := []tc{
+		{
+			name: "hold by a distributor",
+			build: func(t *testing.T, f *fixture) {
+				reg(f)
+				f.add(domain.EventHeld, "", mspDist, txOpts{creator: f.users[mspDist]})
+			},
+			want: map[string]string{CheckTransition: "WRONG_ROLE: hold of item"},
+		},
+		{
+			name: "registration by customs",
+			build: func(t *testing.T, f *fixture) {
+				f.add(domain.EventRegistered, "", mspCust, txOpts{creator: f.users[mspCust]})
+			},
+			want: map[string]string{CheckTransition: "WRONG_ROLE: registration"},
+		},
+		{
+			name: "registrant does not own the GTIN's prefix",
+			build: func(t *testing.T, f *fixture) {
+				f.prefixes["9506000"].Owner = mspDist
+				reg(f)
+			},
+			want: map[string]string{CheckTransition: "registrant ManufacturerMSP does not own the GTIN's company prefix (9506000 ACTIVE by DistributorMSP)"},
+		},
+		{
+			// issue 13 item 2: two colluding orgs forge REGISTERED(M) ->
+			// ACCEPTED(D->C) -> DECOMMISSIONED, endorsed by D and C alone.
+			name: "two-org forgery",
+			build: func(t *testing.T, f *fixture) {
+				reg(f)
+				f.add(domain.EventAccepted, mspDist, mspCust, txOpts{creator: f.users[mspCust], endorsers: []*signer{f.peers[mspDist], f.peers[mspCust]}})
+				f.add(domain.EventDecommissioned, "", "", txOpts{creator: f.users[mspCust], endorsers: []*signer{f.peers[mspDist], f.peers[mspCust]}})
+			},
+			want: map[string]string{CheckTransition: "INVALID_TRANSITION: item 01/09506000134352/21/SN/0001 is ACTIVE; ACCEPTED needs IN_TRANSIT"},
+		},
+		{
+			name: "accept without the owner's endorsement",
+			build: func(t *testing.T, f *fixture) {
+				reg(f)
+				f.add(domain.EventOffered, mspMan, mspDist, txOpts{})
+				f.add(domain.EventAccepted, mspMan, mspDist, txOpts{creator: f.users[mspDist], endorsers: []*signer{f.peers[mspDist], f.peers[mspCust]}})
+			},
+			want: map[string]string{CheckEndorsePolicy: "no endorsement from ManufacturerMSP"},
+		},
+		{
+			name: "offer that does not write the item key",
+			build: func(t *testing.T, f *fixture) {
+				reg(f)
+				f.add(domain.EventOffered, mspMan, mspDist, txOpts{dropWrite: domain.KeyItem})
+			},
+			want: map[string]string{CheckWriteSet: "no write of item"},
+		},
+		{
+			name: "hold without its key-level policy",
+			build: func(t *testing.T, f *fixture) {
+				reg(f)
+				f.add(domain.EventHeld, "", mspCust, txOpts{creator: f.users[mspCust], noPolicy: true})
+			},
+			want: map[string]string{CheckWriteSet: "no key-level policy written"},
+		},
+		{
+			name: "registration with another key-level policy on the item",
+			build: func(t *testing.T, f *fixture) {
+				id := domain.ItemID{GTIN: testGTIN, Serial: testSerial}
+				f.add(domain.EventRegistered, "", mspMan, txOpts{extraMeta: []*kvrwset.KVMetadataWrite{{Key: domain.HoldKey(id),
+					Entries: []*kvrwset.KVMetadataEntry{{Name: validationParameter, Value: policyEnvelope(domain.KeyPolicy{AllOf: []string{mspDist}})}}}}})
+			},
+			want: map[string]string{CheckWriteSet: "also changes the key-level policy of hold"},
+		},
+		{
+			name: "release that leaves the hold",
+			build: func(t *testing.T, f *fixture) {
+				reg(f)
+				f.add(domain.EventHeld, "", mspCust, txOpts{creator: f.users[mspCust]})
+				f.add(domain.EventReleased, mspCust, "", txOpts{creator: f.users[mspCust], dropWrite: domain.KeyHold})
+			},
+			want: map[string]string{CheckWriteSet: "no write of hold"},
+		},
+		{
+			name: "recall by a non-admin",
+			build: func(t *testing.T, f *fixture) {
+				reg(f)
+				f.add(domain.EventRecalled, mspMan, "", txOpts{reason: "defect"})
+			},
+			want: map[string]string{CheckTransition: "NOT_ADMIN"},
+		},
+		{
+			name: "offer of a held item",
+			build: func(t *testing.T, f *fixture) {
+				reg(f)
+				f.add(domain.EventHeld, "", mspCust, txOpts{creator: f.users[mspCust]})
+				f.add(domain.EventOffered, mspMan, mspDist, txOpts{})
+			},
+			want: map[string]string{CheckTransition: "ON_HOLD"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, consensusBFT)
+			tt.build(t, f)
+			rep, err := Item(context.Background(), f, testItem, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			failed := failedChecks(rep)
+			for c, sub := range tt.want {
+				if len(failed[c]) == 0 || !strings.Contains(failed[c][0].Detail, sub) {
+					t.Errorf("want %s to fail with %q, got %v", c, sub, failed)
+				}
+			}
+			for c, steps := range failed {
+				if _, ok := tt.want[c]; !ok {
+					t.Errorf("%s failed unexpectedly: %s: %s", c, steps[0].Subject, steps[0].Detail)
+				}
+			}
+		})
+	}
+}
+
+func TestItemRecallByAdminVerifies(t *testing.T) {
+	f := newFixture(t, consensusBFT)
+	admin := f.cas[mspMan].issueAttrs(t, "admin", mspMan, manAttrs, roleAdmin)
+	f.add(domain.EventRegistered, "", mspMan, txOpts{})
+	f.add(domain.EventRecalled, mspMan, "", txOpts{creator: admin, reason: "seal defect"})
+	f.add(domain.EventOffered, mspMan, mspCust, txOpts{}) // a recalled item may go to customs
+	rep, err := Item(context.Background(), f, testItem, Options{})
+	if err != nil || !rep.OK {
+		t.Fatalf("%v %v", err, rep.Failed())
+	}
+}
+
+func TestTimestampTolerance(t *testing.T) {
+	for _, tc := range []struct {
+		back time.Duration
+		ok   bool
+	}{{60 * time.Second, true}, {domain.EventTimeTolerance * time.Second, true}, {domain.EventTimeTolerance*time.Second + time.Second, false}} {
+		f := newFixture(t, consensusBFT)
+		f.add(domain.EventRegistered, "", mspMan, txOpts{})
+		last := f.clock
+		f.add(domain.EventOffered, mspMan, mspDist, txOpts{at: last.Add(-tc.back)})
+		rep, err := Item(context.Background(), f, testItem, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		failed := failedChecks(rep)
+		if tc.ok != rep.OK || (!tc.ok && (len(failed[CheckTimestamps]) != 1 || !strings.Contains(failed[CheckTimestamps][0].Detail, "tolerance"))) {
+			t.Errorf("%s backwards: ok %v, failed %v", tc.back, rep.OK, failed)
 		}
 	}
 }
