@@ -125,7 +125,7 @@ func TestFlippedValidationFlag(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := harness.Config{Home: pn.Net.Home, PortBase: portBase}
-	flip := func(to byte) {
+	flip := func(from, to byte) {
 		t.Helper()
 		if _, err := cfg.Script(ctx, "stop-node", pnode.Name); err != nil {
 			t.Fatal(err)
@@ -136,7 +136,9 @@ func TestFlippedValidationFlag(t *testing.T) {
 			}
 			waitPeers(t)
 		}()
-		file, off, err := locateFilter(pnode.LedgerDir, blockNum, filterBytes)
+		want := append([]byte(nil), filterBytes...)
+		want[loserIndex] = from
+		file, off, err := locateFilter(pnode.LedgerDir, blockNum, want)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -150,8 +152,8 @@ func TestFlippedValidationFlag(t *testing.T) {
 		}
 		t.Logf("%s: byte %d of %s (block %d, TRANSACTIONS_FILTER[%d]) set to %s", pnode.Name, off+loserIndex, filepath.Base(file), blockNum, loserIndex, peer.TxValidationCode(to))
 	}
-	flip(byte(peer.TxValidationCode_VALID))
-	t.Cleanup(func() { flip(byte(loserCode)) })
+	flip(byte(loserCode), byte(peer.TxValidationCode_VALID))
+	t.Cleanup(func() { flip(byte(peer.TxValidationCode_VALID), byte(loserCode)) })
 
 	// The customs peer now serves the loser as VALID.
 	c := provtest.Connect(t, pn.Net.Home, cus, "user1")

@@ -340,8 +340,9 @@ func infiltrate(t *testing.T, lies string, orgs ...provtest.Org) {
 	}
 }
 
-// waitServing waits until org's peer answers through its chaincode server
-// (evil: the evil one, which knows Forge).
+// waitServing waits until org's own peer answers through its chaincode
+// server (evil: the evil one, which knows Forge). The evaluation is pinned
+// to org's peer: the gateway would otherwise retry on another org's peer.
 func waitServing(t *testing.T, o provtest.Org, evil bool) {
 	t.Helper()
 	c, err := provtest.ConnectWith(pn.Net.Home, o, "user1", provtest.ConnectOptions{})
@@ -349,22 +350,20 @@ func waitServing(t *testing.T, o provtest.Org, evil bool) {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	own := client.WithEndorsingOrganizations(o.MSP)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		_, err := c.Evaluate("Ping")
+		_, err := c.Contract.Evaluate("Ping", own)
 		if err == nil && evil {
-			// The genuine contract refuses Forge; the evil one answers a
-			// malformed ops list with its own message.
-			_, ferr := c.Evaluate("Forge", "[]")
-			if ferr != nil {
-				err = ferr
-			}
+			// The genuine contract refuses Forge; the evil one accepts an
+			// empty ops list.
+			_, err = c.Contract.Evaluate("Forge", client.WithArguments("[]"), own)
 		}
 		if err == nil {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s's peer does not answer through its %s chaincode server: %v", o.Dir, map[bool]string{true: "evil", false: "genuine"}[evil], err)
+			t.Fatalf("%s's peer does not answer through its %s chaincode server: %v", o.Dir, map[bool]string{true: "evil", false: "genuine"}[evil], provtest.Detailed(err))
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
