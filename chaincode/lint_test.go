@@ -61,7 +61,6 @@ var timeAllowedUses = map[string]bool{"RFC3339Nano": true}
 // "dir.name", valued by the only initializer accepted.
 var allowedVars = map[string]string{
 	"domain.codeInText": "regexp.MustCompile",
-	"domain.knownCodes": "map literal",
 }
 
 // violation is one finding: file:line: rule: detail.

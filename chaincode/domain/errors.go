@@ -34,7 +34,29 @@ const (
 	CodePrefixTaken        Code = "PREFIX_TAKEN"        // prefix (or an overlapping one) has another owner
 	CodeAlreadyVoted       Code = "ALREADY_VOTED"       // this org already voted on the prefix
 	CodeSelfTransfer       Code = "SELF_TRANSFER"       // offer to one's own org
+	CodeBackdated          Code = "BACKDATED"           // transaction time before the item's last event beyond EventTimeTolerance
 )
+
+// Codes lists every refusal code, in declaration order: the one list that
+// CodeOf recognizes in text.
+func Codes() []Code {
+	return []Code{
+		CodeInvalidArgument, CodeInvalidID, CodeNotFound, CodeAlreadyExists, CodeBatchTooLarge,
+		CodeNotInitialized, CodeAlreadyInitialized, CodeUnknownOrg, CodeWrongRole, CodeRoleMismatch,
+		CodeNotAdmin, CodeWrongPeer, CodeNotOwner, CodeNotRecipient, CodeInvalidTransition,
+		CodeRecalled, CodeOnHold, CodePrefixNotActive, CodePrefixTaken, CodeAlreadyVoted,
+		CodeSelfTransfer, CodeBackdated,
+	}
+}
+
+func knownCode(c Code) bool {
+	for _, k := range Codes() {
+		if k == c {
+			return true
+		}
+	}
+	return false
+}
 
 // Error is a refusal with a stable code.
 type Error struct {
@@ -63,18 +85,9 @@ func CodeOf(err error) Code {
 		return e.Code
 	}
 	for _, m := range codeInText.FindAllStringSubmatch(err.Error(), -1) {
-		if knownCodes[Code(m[1])] {
+		if knownCode(Code(m[1])) {
 			return Code(m[1])
 		}
 	}
 	return ""
-}
-
-var knownCodes = map[Code]bool{
-	CodeInvalidArgument: true, CodeInvalidID: true, CodeNotFound: true, CodeAlreadyExists: true,
-	CodeBatchTooLarge: true, CodeNotInitialized: true, CodeAlreadyInitialized: true,
-	CodeUnknownOrg: true, CodeWrongRole: true, CodeRoleMismatch: true, CodeNotAdmin: true,
-	CodeWrongPeer: true, CodeNotOwner: true, CodeNotRecipient: true, CodeInvalidTransition: true,
-	CodeRecalled: true, CodeOnHold: true, CodePrefixNotActive: true, CodePrefixTaken: true,
-	CodeAlreadyVoted: true, CodeSelfTransfer: true,
 }

@@ -27,21 +27,27 @@ type Policy struct {
 // the chaincode-level MAJORITY is counted over those organizations (the
 // network gives every peer organization of the channel a role).
 //
-// Per event type (see chaincode/README.md for the reasoning):
+// Per event type (see chaincode/README.md for the reasoning; Decide returns
+// the same as Decision.Endorsement):
 //
-//	REGISTERED, HELD, RECALLED, INSPECTED  MAJORITY (only new keys, or keys without a key-level policy)
-//	OFFERED                                owner (ev.From) AND MAJORITY
-//	ACCEPTED, REJECTED, CANCELLED          owner (ev.From) AND recipient (ev.To) AND MAJORITY
-//	STOLEN                                 owner (ev.From) [AND recipient (ev.To) if it was in transit] AND MAJORITY
-//	DECOMMISSIONED                         owner (ev.From) AND MAJORITY
-//	RELEASED                               the holding customs org (ev.From) AND MAJORITY
+//	REGISTERED, HELD, RELEASED, RECALLED,
+//	RECALL_WITHDRAWN, INSPECTED            MAJORITY (new keys; hold and recall keys' policies are "issuer OR majority")
+//	OFFERED, STOLEN, DECOMMISSIONED        owner (ev.From) AND MAJORITY (item key)
+//	ACCEPTED, REJECTED                     owner (ev.From) AND recipient (ev.To) AND MAJORITY (item and offer keys)
+//	CANCELLED                              owner AND recipient AND MAJORITY; owner AND MAJORITY when the
+//	                                       offer had expired or a majority vote decided it (offer key not written)
 func ExpectedEndorsers(ev CustodyEvent, roles []OrgRole) Policy {
 	var all []string
 	switch ev.Type {
-	case EventOffered, EventDecommissioned, EventReleased:
+	case EventOffered, EventDecommissioned, EventStolen:
 		all = []string{ev.From}
-	case EventAccepted, EventRejected, EventCancelled, EventStolen:
+	case EventAccepted, EventRejected:
 		all = []string{ev.From, ev.To}
+	case EventCancelled:
+		all = []string{ev.From, ev.To}
+		if strings.HasPrefix(ev.Details, "offer expired") || strings.HasPrefix(ev.Details, "majority vote") {
+			all = []string{ev.From}
+		}
 	}
 	return withMajority(all, roles)
 }

@@ -24,10 +24,15 @@ func TestExpectedEndorsers(t *testing.T) {
 		{CustodyEvent{Type: EventRejected, From: m, To: d}, []string{d, m}, ""},
 		{CustodyEvent{Type: EventCancelled, From: m, To: d}, []string{d, m}, ""},
 		{CustodyEvent{Type: EventStolen, From: m}, []string{m}, ""},
-		{CustodyEvent{Type: EventStolen, From: m, To: d}, []string{d, m}, ""},
+		// By design (issue 13): the recipient can no longer block a stolen report.
+		{CustodyEvent{Type: EventStolen, From: m, To: d}, []string{m}, ""},
+		{CustodyEvent{Type: EventCancelled, From: m, To: d, Details: "offer expired at 2026-01-01T00:00:00Z"}, []string{m}, ""},
+		{CustodyEvent{Type: EventCancelled, From: m, To: d, Details: "majority vote P1"}, []string{m}, ""},
 		{CustodyEvent{Type: EventDecommissioned, From: d}, []string{d}, ""},
 		{CustodyEvent{Type: EventHeld, To: c}, nil, ""},
-		{CustodyEvent{Type: EventReleased, From: c}, []string{c}, ""},
+		// By design: a hold key's policy is "customs OR majority" (majority release).
+		{CustodyEvent{Type: EventReleased, From: c}, nil, ""},
+		{CustodyEvent{Type: EventRecallWithdrawn, From: m}, nil, ""},
 		{CustodyEvent{Type: EventRecalled, From: m}, nil, ""},
 		{CustodyEvent{Type: EventInspected}, nil, ""},
 	}
@@ -66,7 +71,7 @@ func TestPolicySatisfiedBy(t *testing.T) {
 	}
 	// A shipment's policy is the merge of its items' policies.
 	accept := ExpectedEndorsers(CustodyEvent{Type: EventAccepted, From: "ManufacturerMSP", To: "DistributorMSP"}, testRoles)
-	release := ExpectedEndorsers(CustodyEvent{Type: EventReleased, From: "CustomsMSP"}, testRoles)
+	release := ExpectedEndorsers(CustodyEvent{Type: EventDecommissioned, From: "CustomsMSP"}, testRoles)
 	m := accept.Merge(release)
 	if strings.Join(m.AllOf, ",") != "CustomsMSP,DistributorMSP,ManufacturerMSP" || !m.Majority || m.Threshold != 2 {
 		t.Errorf("merge: %+v", m)

@@ -74,7 +74,8 @@ func NextStatus(item string, cur Status, ev EventType) (Status, error) {
 func knownEvent(ev EventType) bool {
 	switch ev {
 	case EventRegistered, EventOffered, EventAccepted, EventRejected, EventCancelled,
-		EventRecalled, EventStolen, EventHeld, EventReleased, EventDecommissioned, EventInspected:
+		EventRecalled, EventStolen, EventHeld, EventReleased, EventDecommissioned, EventInspected,
+		EventRecallWithdrawn:
 		return true
 	}
 	return false

@@ -33,17 +33,18 @@ type EventType string
 
 // Custody event types.
 const (
-	EventRegistered     EventType = "REGISTERED"
-	EventOffered        EventType = "OFFERED"
-	EventAccepted       EventType = "ACCEPTED"
-	EventRejected       EventType = "REJECTED"
-	EventCancelled      EventType = "CANCELLED"
-	EventRecalled       EventType = "RECALLED"
-	EventStolen         EventType = "STOLEN"
-	EventHeld           EventType = "HELD"
-	EventReleased       EventType = "RELEASED"
-	EventDecommissioned EventType = "DECOMMISSIONED"
-	EventInspected      EventType = "INSPECTED"
+	EventRegistered      EventType = "REGISTERED"
+	EventOffered         EventType = "OFFERED"
+	EventAccepted        EventType = "ACCEPTED"
+	EventRejected        EventType = "REJECTED"
+	EventCancelled       EventType = "CANCELLED"
+	EventRecalled        EventType = "RECALLED"
+	EventStolen          EventType = "STOLEN"
+	EventHeld            EventType = "HELD"
+	EventReleased        EventType = "RELEASED"
+	EventDecommissioned  EventType = "DECOMMISSIONED"
+	EventInspected       EventType = "INSPECTED" // legacy: inspections are sightings on keys of their own now
+	EventRecallWithdrawn EventType = "RECALL_WITHDRAWN"
 )
 
 // OrgRole binds an MSP ID to its role; the set is written once at deployment
@@ -68,12 +69,55 @@ type Item struct {
 	Owner        string  `json:"owner"`        // MSP that holds custody
 	Status       Status  `json:"status"`
 	OfferedTo    string  `json:"offeredTo,omitempty" metadata:",optional"` // recipient MSP while IN_TRANSIT
+	OfferSeq     uint64  `json:"offerSeq,omitempty" metadata:",optional"`  // the open offer's OFFERED event (its offer key)
 	Reason       string  `json:"reason,omitempty" metadata:",optional"`    // decommission reason
 	Seq          uint64  `json:"seq"`                                      // sequence of the last custody event
 	UpdatedTx    string  `json:"updatedTx"`
 	UpdatedAt    string  `json:"updatedAt"`                             // RFC 3339, transaction timestamp
 	Hold         *Hold   `json:"hold,omitempty" metadata:",optional"`   // filled on reads from the hold key
 	Recall       *Recall `json:"recall,omitempty" metadata:",optional"` // filled on reads from the recall keys
+	Offer        *Offer  `json:"offer,omitempty" metadata:",optional"`  // filled on reads from the open offer's key
+}
+
+// Offer is one custody offer, stored on a key of its own (item + the
+// OFFERED event's sequence) whose key-level policy is the recipient's peers:
+// accepting or rejecting must write it, so no one can accept or reject in the
+// recipient's name. Cancel (after expiry or by a majority vote) and a stolen
+// report do not write it, so the recipient cannot block them.
+type Offer struct {
+	Item      string `json:"item"`
+	Seq       uint64 `json:"seq"` // sequence of the OFFERED event
+	From      string `json:"from"`
+	To        string `json:"to"`
+	TxID      string `json:"txId"`
+	At        string `json:"at"`
+	ExpiresAt string `json:"expiresAt"`
+	// Outcome is empty while the offer is open (or when it was ended without
+	// the recipient: cancelled after expiry or by a majority, stolen); the
+	// recipient's ACCEPTED or REJECTED, or the owner's CANCELLED with the
+	// recipient's consent, otherwise.
+	Outcome EventType `json:"outcome,omitempty" metadata:",optional"`
+	EndTx   string    `json:"endTx,omitempty" metadata:",optional"`
+}
+
+// Sighting is one inspection of an item or of an unregistered but
+// well-formed ID (how counterfeit serials become ledger facts), stored on a
+// key of its own that no custody transaction reads or writes.
+type Sighting struct {
+	Item        string `json:"item"` // canonical key of the inspected ID
+	ReporterMSP string `json:"reporterMsp"`
+	SubmitterID string `json:"submitterId"`
+	GLN         string `json:"gln"`
+	Result      string `json:"result"`
+	Note        string `json:"note,omitempty" metadata:",optional"` // evidence reference, bounded text
+	TxID        string `json:"txId"`
+	At          string `json:"at"`
+}
+
+// SightingPage is one page of an item's sightings, in time order.
+type SightingPage struct {
+	Sightings []Sighting `json:"sightings"`
+	Bookmark  string     `json:"bookmark"`
 }
 
 // Hold is a customs hold on one item, stored on a key of its own.
@@ -182,4 +226,9 @@ const (
 	MaxReasonLen   = 256
 	MaxDescription = 512
 	MaxLicenceLen  = 128
+	MaxNoteLen     = 512 // sighting note / evidence reference
+	// MaxListBytes bounds a JSON list argument before it is decoded: 1000
+	// items of the longest spelling (a Digital Link URI with a host, lot and
+	// expiry, well under 400 bytes) fit; a 50 MB argument is refused unread.
+	MaxListBytes = 512 * 1024
 )

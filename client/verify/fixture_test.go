@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
@@ -104,6 +105,12 @@ func (ca *testCA) issue(t testing.TB, cn, mspID string) *signer {
 
 // issueRole makes an identity certificate whose OU names its NodeOU role.
 func (ca *testCA) issueRole(t testing.TB, cn, mspID string, ous ...string) *signer {
+	return ca.issueAttrs(t, cn, mspID, nil, ous...)
+}
+
+// issueAttrs makes an identity certificate carrying Fabric CA attributes
+// (the 1.2.3.4.5.6.7.8.1 extension) when attrs is not nil.
+func (ca *testCA) issueAttrs(t testing.TB, cn, mspID string, attrs map[string]string, ous ...string) *signer {
 	key := newKey(t)
 	serial++
 	tmpl := &x509.Certificate{
@@ -112,6 +119,10 @@ func (ca *testCA) issueRole(t testing.TB, cn, mspID string, ous ...string) *sign
 		NotBefore:    time.Now().Add(-time.Hour),
 		NotAfter:     time.Now().Add(time.Hour), // expiry is not held against old transactions
 		KeyUsage:     x509.KeyUsageDigitalSignature,
+	}
+	if attrs != nil {
+		v, _ := json.Marshal(map[string]any{"attrs": attrs})
+		tmpl.ExtraExtensions = []pkix.Extension{{Id: attrOID, Value: v}}
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
 	if err != nil {
@@ -194,8 +205,9 @@ func newFixture(t testing.TB, consensus string) *fixture {
 	for _, m := range []string{mspMan, mspDist, mspCust, mspOrd} {
 		f.cas[m] = newCA(t, m)
 	}
-	for _, m := range []string{mspMan, mspDist, mspCust} {
-		f.users[m] = f.cas[m].issueRole(t, "user1", m, roleClient)
+	for _, r := range f.roles {
+		m := r.MSP
+		f.users[m] = f.cas[m].issueAttrs(t, "user1", m, map[string]string{domain.RoleAttribute: string(r.Role), "hf.EnrollmentID": "user1"}, roleClient)
 		f.peers[m] = f.cas[m].issue(t, "peer0."+m, m)
 	}
 	for i := 1; i <= 4; i++ {
@@ -327,6 +339,7 @@ type txOpts struct {
 	noEventWrite    bool
 	namespace       string
 	eventTimestamp  string // event claims another timestamp than the tx
+	submitterID     string // event (history and write set) claims another submitter ID
 	otherTxID       bool   // channel header tx ID that is not hash(nonce, creator)
 	otherProposal   bool   // endorsements of another proposal
 	blockOpts       blockOpts
@@ -375,11 +388,14 @@ func (f *fixture) add(typ domain.EventType, from, to string, o txOpts) domain.Cu
 	}
 	ev := domain.CustodyEvent{
 		Item: testItem, Seq: uint64(len(f.events) + 1), Type: typ, From: from, To: to,
-		SubmitterMSP: o.creator.msp, SubmitterID: "x509::CN=user1", TxID: hdrTxID,
+		SubmitterMSP: o.creator.msp, SubmitterID: clientID(o.creator.cert), TxID: hdrTxID,
 		Timestamp: at.Format(time.RFC3339Nano),
 	}
 	if o.eventTimestamp != "" {
 		ev.Timestamp = o.eventTimestamp
+	}
+	if o.submitterID != "" {
+		ev.SubmitterID = o.submitterID
 	}
 	val, _ := json.Marshal(ev)
 	if o.writeValue != nil {
@@ -464,7 +480,7 @@ func (f *fixture) tenEvents(tamper map[int]txOpts) {
 		{domain.EventOffered, mspDist, mspDist, mspMan, nil},
 		{domain.EventRejected, mspMan, mspDist, mspMan, nil},
 		{domain.EventInspected, mspCust, "", "", []string{mspCust, mspDist}},
-		{domain.EventDecommissioned, mspDist, "", "", nil},
+		{domain.EventDecommissioned, mspDist, mspDist, "", nil},
 	}
 	for i, s := range steps {
 		o := tamper[i+1]
@@ -542,4 +558,9 @@ func (f *fixture) ChainInfo(context.Context) (*common.BlockchainInfo, error) {
 	top := f.blocks[len(f.blocks)-1]
 	h, _ := blockHeaderHash(top.Header)
 	return &common.BlockchainInfo{Height: uint64(len(f.blocks)), CurrentBlockHash: h, PreviousBlockHash: top.Header.PreviousHash}, nil
+}
+
+func base64Decode(s string) (string, error) {
+	b, err := base64.StdEncoding.DecodeString(s)
+	return string(b), err
 }

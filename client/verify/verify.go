@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
@@ -60,6 +61,13 @@ type Options struct {
 	// previous hash, not the hash of the genesis block file. Report.GenesisHash
 	// gives it as served.
 	GenesisHash []byte
+	// Self names the answering peer in the trust summary ("the answering
+	// peer" when empty).
+	Self string
+	// Peers are other organizations' peers that must confirm the history,
+	// the org roles and every block the verification relied on (header
+	// hash, validation flags, commit hash): see Trust.
+	Peers []Peer
 }
 
 // Names of the checks, as Step.Check.
@@ -68,6 +76,8 @@ const (
 	CheckValidationCode   = "validation-code"    // the transaction committed VALID
 	CheckTransactionID    = "transaction-id"     // tx ID = hash(nonce, creator), channel, event's tx
 	CheckEventMatchesTx   = "event-matches-tx"   // event's txId, timestamp, submitter = the signed tx's
+	CheckItemBinding      = "item-binding"       // every event is of the asked-for item; seq 1 is REGISTERED
+	CheckSubmitter        = "submitter"          // submitterId = creator cert's ID; prov.role = its MSP's role, allowed for the act
 	CheckCreatorSignature = "creator-signature"  // creator signed the payload; cert chains to its org root
 	CheckEndorsements     = "endorsements"       // every endorsement verifies, is a peer of its org, for this proposal
 	CheckEndorsePolicy    = "endorsement-policy" // endorsing orgs satisfy the transition's policy
@@ -78,6 +88,7 @@ const (
 	CheckTimestamps       = "timestamps"         // never backwards in block order
 	CheckEventOrder       = "event-order"        // history is seq 1..n without gaps, rising in block order
 	CheckHashChain        = "hash-chain"         // previous-hash chain from genesis (Options.Chain)
+	CheckPeerAgreement    = "peer-agreement"     // another org's peer serves the same history, roles and blocks (Options.Peers)
 )
 
 // Step is one check of a verification.
@@ -89,6 +100,9 @@ type Step struct {
 	Seq     uint64 `json:"seq,omitempty"`   // custody event, when the step is about one
 	TxID    string `json:"txId,omitempty"`  // its transaction
 	Block   uint64 `json:"block,omitempty"` // block checked, when known (0 is also genesis)
+	// Warning marks a step that proves nothing but fails nothing (OK is
+	// true): a confirming peer that could not answer.
+	Warning bool `json:"warning,omitempty"`
 }
 
 // Report is the outcome of verifying one item.
@@ -98,7 +112,9 @@ type Report struct {
 	// GenesisHash is the hex header hash of the genesis block as the peer
 	// served it (the value Options.GenesisHash pins), when it was fetched.
 	GenesisHash string `json:"genesisHash,omitempty"`
-	Steps       []Step `json:"steps"`
+	// Trust says what the verdict rests on (peers, genesis pin, ordering).
+	Trust Trust  `json:"trust"`
+	Steps []Step `json:"steps"`
 }
 
 // Failed returns the steps that failed.
@@ -124,15 +140,22 @@ func Item(ctx context.Context, l Ledger, id string, opts Options) (Report, error
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 8
 	}
-	r := &run{ctx: ctx, l: l, opts: opts, blocks: map[uint64]*common.Block{}, configs: map[uint64]*configEntry{}}
-	events, err := r.history(id)
+	// Everything is bound to the asked-for item in its canonical spelling:
+	// a peer answering with another item's history fails item-binding.
+	ident, err := domain.ParseIdentifier(id)
 	if err != nil {
 		return Report{Item: id}, err
 	}
-	if len(events) == 0 {
-		return Report{Item: id}, fmt.Errorf("item %s: no custody events: %w", id, ErrNotFound)
+	key := ident.Key()
+	r := &run{ctx: ctx, l: l, opts: opts, blocks: map[uint64]*common.Block{}, configs: map[uint64]*configEntry{}}
+	events, err := r.history(key)
+	if err != nil {
+		return Report{Item: key}, err
 	}
-	rep := Report{Item: events[0].Item}
+	if len(events) == 0 {
+		return Report{Item: key}, fmt.Errorf("item %s: no custody events: %w", key, ErrNotFound)
+	}
+	rep := Report{Item: key}
 	if err := r.fetch(events); err != nil {
 		return rep, err
 	}
@@ -143,11 +166,24 @@ func Item(ctx context.Context, l Ledger, id string, opts Options) (Report, error
 	r.prepare()
 	r.checkEvents(events)
 	r.checkOrder(events)
+	r.checkBinding(key, events)
 	if opts.Chain {
 		if err := r.checkChain(); err != nil {
 			return rep, err
 		}
 	}
+	self := opts.Self
+	if self == "" {
+		self = "the answering peer"
+	}
+	r.trust = Trust{Peers: []string{self}, GenesisPinned: len(opts.GenesisHash) > 0, Ordering: r.ordering()}
+	if len(opts.Peers) > 0 {
+		if err := r.confirm(key, events); err != nil {
+			return rep, err
+		}
+	}
+	r.trust.summarize()
+	rep.Trust = r.trust
 	rep.Steps = r.steps
 	rep.GenesisHash = r.genesisHash
 	rep.OK = len(rep.Failed()) == 0
@@ -167,6 +203,7 @@ type run struct {
 	steps   []Step
 
 	genesisHash string // hex header hash of block 0 as served, once fetched
+	trust       Trust
 	blockChecks map[uint64]*blockCheck
 }
 
@@ -572,6 +609,8 @@ func (r *run) checkEvent(ev domain.CustodyEvent) []Step {
 	tx := e.parsed
 	step(CheckTransactionID, tx.checkTxID(ev.TxID, r.l.Channel()), ev.TxID)
 	step(CheckEventMatchesTx, tx.checkEventMatchesTx(ev), "txId, timestamp and submitter match")
+	who, err := tx.checkSubmitter(ev, r.roles)
+	step(CheckSubmitter, err, who)
 
 	cfg, cfgErr := r.configFor(e.block)
 	if cfgErr != nil {
@@ -599,6 +638,31 @@ func (r *run) checkEvent(ev domain.CustodyEvent) []Step {
 		step(CheckBlockSignatures, bc.sigErr, bc.sigs)
 	}
 	return steps
+}
+
+// checkBinding checks that the history is the asked-for item's: every
+// event names the canonical key asked for, and the record starts with its
+// registration (gaps are event-order's).
+func (r *run) checkBinding(key string, events []domain.CustodyEvent) {
+	var problems []string
+	for _, ev := range events {
+		if ev.Item != key {
+			problems = append(problems, fmt.Sprintf("seq %d is of item %s", ev.Seq, ev.Item))
+			if len(problems) == 3 {
+				break
+			}
+		}
+	}
+	if first := events[0]; first.Seq != 1 || first.Type != domain.EventRegistered {
+		problems = append(problems, fmt.Sprintf("history starts with seq %d %s, not seq 1 %s", first.Seq, first.Type, domain.EventRegistered))
+	}
+	s := Step{Check: CheckItemBinding, Subject: key, OK: len(problems) == 0}
+	if s.OK {
+		s.Detail = fmt.Sprintf("%d events of %s from its registration", len(events), key)
+	} else {
+		s.Detail = "asked for " + key + ": " + strings.Join(problems, "; ")
+	}
+	r.add(s)
 }
 
 // txIndex finds the transaction in its block (same payload and signature

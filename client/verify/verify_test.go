@@ -125,7 +125,7 @@ func TestItemTampered(t *testing.T) {
 		{
 			name: "creator certificate from another org's CA",
 			opts: func(f *fixture) map[int]txOpts {
-				forged := f.cas[mspDist].issue(t, "user1", mspMan)
+				forged := f.cas[mspDist].issueAttrs(t, "user1", mspMan, manAttrs, roleClient)
 				return map[int]txOpts{2: {creator: forged}}
 			},
 			want: []string{CheckCreatorSignature}, detail: "does not chain",
@@ -268,14 +268,14 @@ func TestItemTampered(t *testing.T) {
 		{
 			name: "transaction created by a peer",
 			opts: func(f *fixture) map[int]txOpts {
-				return map[int]txOpts{2: {creator: f.peers[mspMan]}}
+				return map[int]txOpts{2: {creator: f.cas[mspMan].issueAttrs(t, "peer0", mspMan, manAttrs, rolePeer)}}
 			},
 			want: []string{CheckCreatorSignature}, detail: "is a peer",
 		},
 		{
 			name: "identity with two node roles",
 			opts: func(f *fixture) map[int]txOpts {
-				return map[int]txOpts{2: {creator: f.cas[mspMan].issueRole(t, "both", mspMan, roleClient, rolePeer)}}
+				return map[int]txOpts{2: {creator: f.cas[mspMan].issueAttrs(t, "both", mspMan, manAttrs, roleClient, rolePeer)}}
 			},
 			want: []string{CheckCreatorSignature}, detail: "exactly one",
 		},
@@ -332,6 +332,8 @@ func TestItemTampered(t *testing.T) {
 		})
 	}
 }
+
+var manAttrs = map[string]string{domain.RoleAttribute: string(domain.RoleManufacturer)}
 
 func contains(ss []string, s string) bool {
 	for _, x := range ss {
@@ -483,6 +485,7 @@ func (l *failingLedger) OrgRoles(ctx context.Context) ([]domain.OrgRole, error) 
 
 func TestHistoryPaging(t *testing.T) {
 	f := newFixture(t, consensusBFT)
+	f.add(domain.EventRegistered, "", mspMan, txOpts{})
 	for i := 0; i < historyPageSize+5; i++ {
 		f.add(domain.EventInspected, "", "", txOpts{})
 	}
@@ -541,5 +544,136 @@ func BenchmarkItemFixture(b *testing.B) {
 		if err != nil || !rep.OK {
 			b.Fatal(err, rep.Failed())
 		}
+	}
+}
+
+// lyingHistory answers GetHistory for any ID with the fixture item's
+// history, as a modified peer or chaincode would for a counterfeit serial.
+type lyingHistory struct{ *fixture }
+
+func (l *lyingHistory) History(ctx context.Context, _ string, fromSeq uint64, limit int) (domain.HistoryPage, error) {
+	return l.fixture.History(ctx, testItem, fromSeq, limit)
+}
+
+func TestItemBinding(t *testing.T) {
+	f := newFixture(t, consensusBFT)
+	f.tenEvents(nil)
+	// Another spelling of the same item binds to its canonical key.
+	rep, err := Item(context.Background(), &lyingHistory{f}, "(01)"+testGTIN+"(21)"+testSerial, Options{})
+	if err != nil || !rep.OK || rep.Item != testItem {
+		t.Fatalf("same item in element-string form: ok %v item %s err %v failed %v", rep.OK, rep.Item, err, rep.Failed())
+	}
+	counterfeit := "01/" + testGTIN + "/21/FAKE1"
+	rep, err = Item(context.Background(), &lyingHistory{f}, counterfeit, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := failedChecks(rep)
+	if rep.OK || rep.Item != counterfeit || len(failed) != 1 || len(failed[CheckItemBinding]) != 1 {
+		t.Fatalf("counterfeit answered with a genuine history: ok %v item %s failed %v", rep.OK, rep.Item, failed)
+	}
+	if d := failed[CheckItemBinding][0].Detail; !strings.Contains(d, "asked for "+counterfeit) || !strings.Contains(d, "is of item "+testItem) {
+		t.Errorf("detail %q", d)
+	}
+	if _, err := Item(context.Background(), f, "01/123/21/X", Options{}); domain.CodeOf(err) != domain.CodeInvalidID {
+		t.Errorf("malformed ID: %v", err)
+	}
+}
+
+func TestItemBindingStartsWithRegistration(t *testing.T) {
+	f := newFixture(t, consensusBFT)
+	f.add(domain.EventInspected, "", "", txOpts{})
+	f.add(domain.EventInspected, "", "", txOpts{})
+	rep, err := Item(context.Background(), f, testItem, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := failedChecks(rep)
+	if len(failed[CheckItemBinding]) != 1 || !strings.Contains(failed[CheckItemBinding][0].Detail, "not seq 1 REGISTERED") {
+		t.Fatalf("failed %v", failed)
+	}
+}
+
+func TestItemSubmitter(t *testing.T) {
+	tests := []struct {
+		name   string
+		opts   func(f *fixture) map[int]txOpts
+		after  func(f *fixture)
+		detail string
+	}{
+		{
+			name: "submitterId is not the signing certificate's",
+			opts: func(f *fixture) map[int]txOpts {
+				return map[int]txOpts{3: {submitterID: clientID(f.users[mspDist].cert)}}
+			},
+			detail: "signing certificate's ID",
+		},
+		{
+			name: "certificate without prov.role",
+			opts: func(f *fixture) map[int]txOpts {
+				return map[int]txOpts{3: {creator: f.cas[mspMan].issueRole(t, "norole", mspMan, roleClient)}}
+			},
+			detail: "carries no prov.role attribute",
+		},
+		{
+			name: "prov.role differs from the MSP's ledger role",
+			opts: func(f *fixture) map[int]txOpts {
+				c := f.cas[mspMan].issueAttrs(t, "badrole", mspMan, map[string]string{domain.RoleAttribute: "customs"}, roleClient)
+				return map[int]txOpts{3: {creator: c}}
+			},
+			detail: "says prov.role=customs but ManufacturerMSP's role is manufacturer",
+		},
+		{
+			name: "hold by a distributor",
+			opts: func(f *fixture) map[int]txOpts {
+				return map[int]txOpts{5: {creator: f.users[mspDist]}}
+			},
+			detail: "HELD needs the customs role; DistributorMSP is distributor",
+		},
+		{
+			name: "registration by customs",
+			opts: func(f *fixture) map[int]txOpts {
+				return map[int]txOpts{1: {creator: f.users[mspCust]}}
+			},
+			detail: "REGISTERED needs the manufacturer role",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, consensusBFT)
+			var tamper map[int]txOpts
+			if tt.opts != nil {
+				tamper = tt.opts(f)
+			}
+			f.tenEvents(tamper)
+			if tt.after != nil {
+				tt.after(f)
+			}
+			rep, err := Item(context.Background(), f, testItem, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			failed := failedChecks(rep)
+			if rep.OK || len(failed) != 1 || len(failed[CheckSubmitter]) != 1 {
+				t.Fatalf("want one submitter failure, got %v", failed)
+			}
+			if d := failed[CheckSubmitter][0].Detail; !strings.Contains(d, tt.detail) {
+				t.Errorf("detail %q does not mention %q", d, tt.detail)
+			}
+		})
+	}
+}
+
+func TestClientIDMatchesCid(t *testing.T) {
+	// cid's format for Fabric CA certificates: subject then issuer, most
+	// specific RDN first, with OUs and escapes.
+	f := newFixture(t, consensusBFT)
+	got, _ := base64Decode(clientID(f.users[mspMan].cert))
+	want := "x509::CN=user1,OU=client::CN=ca." + mspMan + ",O=" + mspMan
+	if got != want {
+		t.Errorf("clientID %q, want %q", got, want)
+	}
+	if v := escapeDNValue(" a,b+c#"); v != `\ a\,b\+c#` {
+		t.Errorf("escape %q", v)
 	}
 }

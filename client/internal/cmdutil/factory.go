@@ -45,7 +45,7 @@ func New(io *IOStreams) *Factory {
 		if err != nil {
 			return nil, err
 		}
-		return verifier.FromNetwork(c.Network(), c.Config().Chaincode, c.Config().Endpoint), nil
+		return verifier.FromConn(c, f.Config.Timeouts), nil
 	}
 	f.Identity = func() (*gateway.Resolved, *gateway.Identity, error) {
 		r, err := f.Config.Resolve()

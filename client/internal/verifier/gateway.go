@@ -2,8 +2,8 @@ package verifier
 
 import (
 	"context"
+	"fmt"
 
-	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"google.golang.org/grpc/status"
 
 	"github.com/provledger/provenance/client/gateway"
@@ -11,19 +11,45 @@ import (
 	"github.com/provledger/provenance/client/verify"
 )
 
-// FromNetwork adapts client/verify over a gateway network to Verifier.
-// endpoint names the gateway peer in error messages.
-func FromNetwork(network *client.Network, chaincode, endpoint string) Verifier {
-	return &gw{l: verify.NewGatewayLedger(network, chaincode), endpoint: endpoint}
+// FromConn adapts client/verify over a gateway connection to Verifier;
+// Options.Peers dials the other organizations' peers named in the
+// connection profiles under the connection's PROV_HOME, with the same
+// identity and timeouts.
+func FromConn(c *gateway.Conn, t gateway.Timeouts) Verifier {
+	cfg := c.Config()
+	return &gw{
+		l: verify.NewGatewayLedger(c.Network(), cfg.Chaincode), endpoint: cfg.Endpoint,
+		self: fmt.Sprintf("%s (%s)", cfg.MSPID, peerName(cfg)), conn: c, timeouts: t,
+	}
+}
+
+func peerName(r *gateway.Resolved) string {
+	if r.PeerName != "" {
+		return r.PeerName
+	}
+	return r.Endpoint
 }
 
 type gw struct {
 	l        verify.Ledger
 	endpoint string
+	self     string
+	conn     *gateway.Conn
+	timeouts gateway.Timeouts
 }
 
 func (g *gw) Verify(ctx context.Context, id string, opts Options) (*Report, error) {
-	rep, err := verify.Item(ctx, g.l, id, verify.Options{Chain: opts.Chain, GenesisHash: opts.GenesisHash})
+	vo := verify.Options{Chain: opts.Chain, GenesisHash: opts.GenesisHash, Self: g.self}
+	if len(opts.Peers) > 0 {
+		targets, err := resolvePeers(g.conn.Config(), opts.Peers)
+		if err != nil {
+			return nil, err
+		}
+		peers, closeAll := dialPeers(targets, g.conn.Identity(), g.timeouts, g.conn.Config().Chaincode)
+		defer closeAll()
+		vo.Peers = peers
+	}
+	rep, err := verify.Item(ctx, g.l, id, vo)
 	if err != nil {
 		// gRPC failures (a refusal such as NOT_FOUND, a peer down) read like
 		// every other command's

@@ -21,6 +21,9 @@ type Options struct {
 	// GenesisHash pins the channel's genesis block header hash
 	// (verify.Options.GenesisHash); nil trusts the genesis block as served.
 	GenesisHash []byte
+	// Peers asks other organizations' peers to confirm what the answering
+	// peer served: AllPeers, or organization names / MSP IDs (verify.Peer).
+	Peers []string
 }
 
 // Verifier verifies items' custody records against the ledger.

@@ -27,6 +27,9 @@ type Options struct {
 	// GenesisHash pins the channel's genesis block (header hash); nil
 	// trusts the genesis block the peer serves.
 	GenesisHash []byte
+	// Peers are the other organizations whose peers must confirm the
+	// answer ("all", or names / MSP IDs).
+	Peers []string
 }
 
 // genesisEnv is the variable --genesis-hash defaults from.
@@ -60,11 +63,23 @@ previous hash), not over the block file. verify prints the served one:
 "genesisHash" in -o json, and the channel-config step of config block 0
 with -v.
 
+A single peer can still present a transaction the channel invalidated as
+VALID (validation flags are written by each peer and signed by no orderer)
+or withhold an item's newest events. --peers all (or a comma list of
+organization names or MSP IDs) asks every other organization's peer, through
+the connection profiles under PROV_HOME, for the same history, org roles and
+blocks, and compares block header hashes, validation flags and commit
+hashes: any difference fails (exit 3) naming the peer. A peer that cannot
+answer is a warning: it confirms nothing, and the verdict says through how
+many peers the record was confirmed.
+
 Exit code 3 when any check fails.`,
 		Example: `  prov verify 01/09506000134352/21/ABC123
   prov verify 01/09506000134352/21/ABC123 01/09506000134352/21/ABC124 --chain -o json
   prov verify 01/09506000134352/21/ABC123 -o json | jq -r '.reports[0].genesisHash'
-  prov verify 01/09506000134352/21/ABC123 --genesis-hash "$HASH_KNOWN_OUT_OF_BAND"`,
+  prov verify 01/09506000134352/21/ABC123 --genesis-hash "$HASH_KNOWN_OUT_OF_BAND"
+  prov verify 01/09506000134352/21/ABC123 --peers all
+  prov verify 01/09506000134352/21/ABC123 --peers distributor,CustomsMSP`,
 		Args: cmdutil.MinArgs(1, "item IDs"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IDs, opts.Format = args, f.Output
@@ -80,6 +95,7 @@ Exit code 3 when any check fails.`,
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Chain, "chain", false, "also check the block hash chain from the genesis block")
+	cmd.Flags().StringSliceVar(&opts.Peers, "peers", nil, "confirm through other organizations' peers: `all` or a comma list of organization names / MSP IDs")
 	cmd.Flags().BoolVarP(&opts.Verbose, "verbose", "v", false, "list every check, not only failed ones")
 	cmd.Flags().StringVar(&genesisHex, "genesis-hash", f.Getenv(genesisEnv),
 		"pin the channel: `HEX` SHA-256 of the genesis block's header (DER of number, previous hash, data hash = block 1's previous hash; not of the block file) (env "+genesisEnv+")")
@@ -125,7 +141,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	out := Output{OK: true, Reports: []verifier.Report{}}
 	for _, id := range ids {
-		rep, err := v.Verify(ctx, id, verifier.Options{Chain: opts.Chain, GenesisHash: opts.GenesisHash})
+		rep, err := v.Verify(ctx, id, verifier.Options{Chain: opts.Chain, GenesisHash: opts.GenesisHash, Peers: opts.Peers})
 		if err != nil {
 			return fmt.Errorf("verify %s: %w", id, err)
 		}
@@ -164,14 +180,20 @@ func PrintReport(w io.Writer, r *verifier.Report, verbose bool) {
 	} else {
 		fmt.Fprintf(w, "%s: FAILED (%d of %s failed)\n", r.Item, failed, cmdutil.Plural(len(r.Steps), "check"))
 	}
+	if r.Trust.Summary != "" {
+		fmt.Fprintf(w, "  checked %s\n", r.Trust.Summary)
+	}
 	t := cmdutil.NewTable(w)
 	for _, s := range r.Steps {
-		if s.OK && !verbose {
+		if s.OK && !s.Warning && !verbose {
 			continue
 		}
 		mark := "  ok"
-		if !s.OK {
+		switch {
+		case !s.OK:
 			mark = "  FAIL"
+		case s.Warning:
+			mark = "  WARN"
 		}
 		t.Row(mark, s.Check, s.Subject, s.Detail)
 	}

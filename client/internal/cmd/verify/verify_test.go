@@ -166,3 +166,42 @@ func TestVerifyGenesisHash(t *testing.T) {
 		})
 	}
 }
+
+func TestVerifyPeers(t *testing.T) {
+	fv := &peersFake{fakeVerifier: newFake()}
+	f, ios := cmdtest.Factory(nil)
+	f.Verifier = func() (verifier.Verifier, error) { return fv, nil }
+	err := cmdtest.Exec(NewCmd(f, nil), "01/09506000134352/21/GOOD", "--peers", "distributor,CustomsMSP")
+	if cmdutil.ExitCode(err) != 0 {
+		t.Fatal(err)
+	}
+	if strings.Join(fv.peers, "|") != "distributor|CustomsMSP" {
+		t.Errorf("peers passed %q", fv.peers)
+	}
+	out := ios.Out.(*bytes.Buffer).String()
+	for _, want := range []string{
+		"01/09506000134352/21/GOOD: verified (3 checks passed)\n  checked through 2 peers (ManufacturerMSP, DistributorMSP), 1 unconfirmed (CustomsMSP), genesis not pinned\n",
+		"  WARN  peer-agreement  CustomsMSP  not confirmed: connection refused",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("out:\n%s\nwant:\n%s", out, want)
+		}
+	}
+}
+
+type peersFake struct {
+	*fakeVerifier
+	peers []string
+}
+
+func (p *peersFake) Verify(ctx context.Context, id string, o verifier.Options) (*verifier.Report, error) {
+	p.peers = o.Peers
+	r, err := p.fakeVerifier.Verify(ctx, id, o)
+	if err != nil {
+		return nil, err
+	}
+	c := *r
+	c.Trust.Summary = "through 2 peers (ManufacturerMSP, DistributorMSP), 1 unconfirmed (CustomsMSP), genesis not pinned"
+	c.Steps = append(append([]verifier.Step(nil), r.Steps...), verifier.Step{Check: "peer-agreement", Subject: "CustomsMSP", OK: true, Warning: true, Detail: "not confirmed: connection refused"})
+	return &c, nil
+}

@@ -1,0 +1,172 @@
+package verify
+
+import (
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/provledger/provenance/chaincode/domain"
+)
+
+// clientID is the submitter ID the chaincode records (fabric-chaincode-go's
+// cid.ClientID.GetID): base64 of "x509::" + subject DN + "::" + issuer DN,
+// each DN in RFC 2253 order as cid's getDN writes it. Our own code, written
+// after that function so that verify computes the same string from the
+// signed creator certificate.
+func clientID(cert *x509.Certificate) string {
+	id := "x509::" + distinguishedName(&cert.Subject) + "::" + distinguishedName(&cert.Issuer)
+	return base64.StdEncoding.EncodeToString([]byte(id))
+}
+
+// dnTypeName are the attribute type names cid spells out; others are
+// written as OID=#hex(DER).
+func dnTypeName(oid string) (string, bool) {
+	switch oid {
+	case "2.5.4.6":
+		return "C", true
+	case "2.5.4.10":
+		return "O", true
+	case "2.5.4.11":
+		return "OU", true
+	case "2.5.4.3":
+		return "CN", true
+	case "2.5.4.5":
+		return "SERIALNUMBER", true
+	case "2.5.4.7":
+		return "L", true
+	case "2.5.4.8":
+		return "ST", true
+	case "2.5.4.9":
+		return "STREET", true
+	case "2.5.4.17":
+		return "POSTALCODE", true
+	}
+	return "", false
+}
+
+func distinguishedName(name *pkix.Name) string {
+	rdns := name.ToRDNSequence()
+	var b strings.Builder
+	for i := 0; i < len(rdns); i++ {
+		rdn := rdns[len(rdns)-1-i]
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		for j, tv := range rdn {
+			if j > 0 {
+				b.WriteByte('+')
+			}
+			typ := tv.Type.String()
+			typeName, ok := dnTypeName(typ)
+			if !ok {
+				if der, err := asn1.Marshal(tv.Value); err == nil {
+					b.WriteString(typ + "=#" + hex.EncodeToString(der))
+					continue
+				}
+				typeName = typ
+			}
+			b.WriteString(typeName + "=" + escapeDNValue(fmt.Sprint(tv.Value)))
+		}
+	}
+	return b.String()
+}
+
+func escapeDNValue(v string) string {
+	var b strings.Builder
+	for idx, c := range v {
+		switch {
+		case (idx == 0 && (c == ' ' || c == '#')) || (idx == len(v)-1 && c == ' '):
+			b.WriteString(`\` + string(c))
+		case strings.ContainsRune(`,+"\<>;`, c):
+			b.WriteString(`\` + string(c))
+		default:
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
+}
+
+// attrOID is the Fabric CA attribute extension (1.2.3.4.5.6.7.8.1), whose
+// value is the JSON {"attrs":{"name":"value",...}}.
+var attrOID = asn1.ObjectIdentifier{1, 2, 3, 4, 5, 6, 7, 8, 1}
+
+// certAttribute reads one Fabric CA attribute from a certificate, as the
+// chaincode's cid GetAttributeValue does.
+func certAttribute(cert *x509.Certificate, name string) (string, bool, error) {
+	for _, ext := range cert.Extensions {
+		if !ext.Id.Equal(attrOID) {
+			continue
+		}
+		var attrs struct {
+			Attrs map[string]string `json:"attrs"`
+		}
+		if err := json.Unmarshal(ext.Value, &attrs); err != nil {
+			return "", false, fmt.Errorf("attribute extension: %w", err)
+		}
+		v, ok := attrs.Attrs[name]
+		return v, ok, nil
+	}
+	return "", false, nil
+}
+
+// actRoles are the roles an act needs from its submitter, beyond the
+// ledger role its MSP has and its certificate names (which every submit
+// needs): registration by a manufacturer, holds and releases by customs.
+// Recalls need the GTIN's prefix owner, checked by the replay.
+func actRoles(t domain.EventType) []domain.Role {
+	switch t {
+	case domain.EventRegistered:
+		return []domain.Role{domain.RoleManufacturer}
+	case domain.EventHeld, domain.EventReleased:
+		return []domain.Role{domain.RoleCustoms}
+	}
+	return nil
+}
+
+// checkSubmitter checks the event's submitter against the signed creator:
+// SubmitterID is the creator certificate's cid ID (SubmitterMSP is
+// event-matches-tx's), the
+// certificate's prov.role attribute names the role the ledger gives that MSP
+// (as the chaincode's identify requires), and that role may perform the
+// act. roles is the ledger's org-role set.
+func (t *endorserTx) checkSubmitter(ev domain.CustodyEvent, roles []domain.OrgRole) (string, error) {
+	var problems []string
+	if want := clientID(t.creator.cert); ev.SubmitterID != want {
+		problems = append(problems, fmt.Sprintf("event submitterId %q, signing certificate's ID %q", ev.SubmitterID, want))
+	}
+	ledgerRole := domain.Role("")
+	for _, r := range roles {
+		if r.MSP == t.creator.mspID {
+			ledgerRole = r.Role
+		}
+	}
+	attr, found, err := certAttribute(t.creator.cert, domain.RoleAttribute)
+	switch {
+	case err != nil:
+		problems = append(problems, fmt.Sprintf("creator %s: %v", t.creator, err))
+	case ledgerRole == "":
+		problems = append(problems, fmt.Sprintf("creator's MSP %s has no role on the ledger", t.creator.mspID))
+	case !found:
+		problems = append(problems, fmt.Sprintf("creator %s carries no %s attribute", t.creator, domain.RoleAttribute))
+	case domain.Role(attr) != ledgerRole:
+		problems = append(problems, fmt.Sprintf("creator %s says %s=%s but %s's role is %s", t.creator, domain.RoleAttribute, attr, t.creator.mspID, ledgerRole))
+	}
+	if need := actRoles(ev.Type); len(need) > 0 && ledgerRole != "" {
+		ok := false
+		for _, r := range need {
+			ok = ok || r == ledgerRole
+		}
+		if !ok {
+			problems = append(problems, fmt.Sprintf("%s needs the %s role; %s is %s", ev.Type, need[0], t.creator.mspID, ledgerRole))
+		}
+	}
+	if len(problems) > 0 {
+		return "", fmt.Errorf("%s", strings.Join(problems, "; "))
+	}
+	return fmt.Sprintf("%s (%s=%s)", t.creator, domain.RoleAttribute, attr), nil
+}
