@@ -4,8 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
+
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/provledger/provenance/chaincode/contract"
 	"github.com/provledger/provenance/chaincode/domain"
@@ -260,6 +265,48 @@ func itemID(g, serial string) string { return "01/" + g + "/21/" + serial }
 func (f *fixture) sbeOrgs(key string) []string {
 	f.t.Helper()
 	return decodeSBE(f.t, f.h.Stub.ValidationParameter(key))
+}
+
+// keyPolicy decodes a key's committed key-level policy: AND(AllOf) or
+// OutOf(1, AND(AllOf), OutOf(Threshold, Orgs)) over peer principals.
+func (f *fixture) keyPolicy(key string) domain.KeyPolicy {
+	f.t.Helper()
+	b := f.h.Stub.ValidationParameter(key)
+	if len(b) == 0 {
+		f.t.Fatalf("key %q has no key-level policy", key)
+	}
+	var env common.SignaturePolicyEnvelope
+	if err := proto.Unmarshal(b, &env); err != nil {
+		f.t.Fatal(err)
+	}
+	orgs := make([]string, len(env.Identities))
+	for i, id := range env.Identities {
+		var r msp.MSPRole
+		if err := proto.Unmarshal(id.Principal, &r); err != nil || r.Role != msp.MSPRole_PEER {
+			f.t.Fatalf("principal %d of %q: %v %v", i, key, r.Role, err)
+		}
+		orgs[i] = r.MspIdentifier
+	}
+	signers := func(p *common.SignaturePolicy) []string {
+		var out []string
+		for _, r := range p.GetNOutOf().GetRules() {
+			out = append(out, orgs[r.GetSignedBy()])
+		}
+		sort.Strings(out)
+		return out
+	}
+	top := env.Rule.GetNOutOf()
+	if top.GetN() == 1 && len(top.GetRules()) == 2 && top.GetRules()[0].GetNOutOf() != nil {
+		all, maj := top.GetRules()[0], top.GetRules()[1]
+		if int(all.GetNOutOf().GetN()) != len(all.GetNOutOf().GetRules()) {
+			f.t.Fatalf("key %q: first branch is not AND", key)
+		}
+		return domain.KeyPolicy{AllOf: signers(all), Orgs: signers(maj), Threshold: int(maj.GetNOutOf().GetN())}
+	}
+	if int(top.GetN()) != len(top.GetRules()) {
+		f.t.Fatalf("key %q: policy is not AND", key)
+	}
+	return domain.KeyPolicy{AllOf: signers(env.Rule)}
 }
 
 func equalJSON(t *testing.T, a, b any) bool {

@@ -117,6 +117,11 @@ func (s *submitter) requireAdmin(action string) error {
 	return nil
 }
 
+// actor is the submitter as the domain decision sees it.
+func (s *submitter) actor() domain.Actor {
+	return domain.Actor{MSP: s.MSP, ID: s.ID, Name: s.Name, Role: s.Role, Admin: s.Admin}
+}
+
 // hasRole reports whether msp is an organization with a role.
 func (s *submitter) hasRole(msp string) bool { return roleOf(s.roles, msp) != "" }
 

@@ -59,34 +59,17 @@ func (c *Contract) RegisterItems(ctx contractapi.TransactionContextInterface, it
 			return nil, err
 		}
 	}
-	views, err := readViews(stub, ids)
+	views, _, err := c.custody(ctx, s, ids, func(w *txWriter) domain.Request { return w.request(domain.ActRegister) },
+		func(i int, r *domain.Request) {
+			id := idents[i]
+			r.New = &domain.Item{GTIN: id.GTIN, Serial: id.Serial, Lot: id.Lot, Expiry: id.Expiry, Description: inputs[i].Description}
+		})
 	if err != nil {
 		return nil, err
 	}
-	for _, v := range views {
-		if v.item != nil {
-			return nil, domain.Errorf(domain.CodeAlreadyExists, "item %s is already registered (by %s)", v.id.Key(), v.item.Manufacturer)
-		}
-	}
-	w, err := newTxWriter(c, stub, s)
-	if err != nil {
-		return nil, err
-	}
-	changes := make([]change, len(views))
 	keys := make([]string, len(views))
 	for i, v := range views {
-		id := idents[i]
-		it := &domain.Item{
-			ID: id.Key(), GTIN: id.GTIN, Serial: id.Serial, Lot: id.Lot, Expiry: id.Expiry,
-			Description: inputs[i].Description, Manufacturer: s.MSP, Owner: s.MSP, Status: domain.StatusActive,
-		}
-		ev := w.event(v, domain.EventRegistered, "", s.MSP, "")
-		w.stamp(it, ev.Seq)
-		changes[i] = change{v: v, newItem: it, sbe: []string{s.MSP}, event: ev}
-		keys[i] = id.Key()
-	}
-	if err := w.apply(domain.EventRegistered, changes); err != nil {
-		return nil, err
+		keys[i] = v.key()
 	}
 	return keys, nil
 }
@@ -179,17 +162,9 @@ func (c *Contract) GetHistory(ctx contractapi.TransactionContextInterface, id, f
 		return nil, withContext(err, "limit")
 	}
 	stub := ctx.GetStub()
-	ck, err := counterKey(stub, ident.ItemID)
-	if err != nil {
-		return nil, err
-	}
-	keys := []string{ck}
+	keys := []string{domain.CounterKey(ident.ItemID)}
 	for seq := from; seq < from+uint64(n); seq++ {
-		ek, err := eventKey(stub, ident.ItemID, seq)
-		if err != nil {
-			return nil, err
-		}
-		keys = append(keys, ek)
+		keys = append(keys, domain.EventKey(ident.ItemID, seq))
 	}
 	vals, err := getMultiple(stub, keys)
 	if err != nil {
@@ -233,13 +208,13 @@ func (c *Contract) ListItems(ctx contractapi.TransactionContextInterface, by, va
 		if value == "" {
 			return nil, domain.Errorf(domain.CodeInvalidArgument, "owner MSP must not be empty")
 		}
-		index, attrs = idxOwner, []string{value}
+		index, attrs = domain.IdxOwner, []string{value}
 	case "gtin":
 		g, err := parseGTIN(value)
 		if err != nil {
 			return nil, err
 		}
-		index, attrs = idxGTIN, []string{g}
+		index, attrs = domain.IdxGTIN, []string{g}
 	case "lot":
 		gs, lot, ok := strings.Cut(value, "/")
 		if !ok || lot == "" {
@@ -252,14 +227,14 @@ func (c *Contract) ListItems(ctx contractapi.TransactionContextInterface, by, va
 		if err := domain.ValidateLot(lot); err != nil {
 			return nil, asIDError(err, "lot %q", lot)
 		}
-		index, attrs = idxGTIN, []string{g, lot}
+		index, attrs = domain.IdxGTIN, []string{g, lot}
 	case "status":
 		switch domain.Status(value) {
 		case domain.StatusActive, domain.StatusInTransit, domain.StatusStolen, domain.StatusDecommissioned:
 		default:
 			return nil, domain.Errorf(domain.CodeInvalidArgument, "status %q is not ACTIVE, IN_TRANSIT, STOLEN or DECOMMISSIONED", value)
 		}
-		index, attrs = idxStatus, []string{value}
+		index, attrs = domain.IdxStatus, []string{value}
 	default:
 		return nil, domain.Errorf(domain.CodeInvalidArgument, "list by %q: use owner, gtin, lot or status", by)
 	}
@@ -278,13 +253,13 @@ func (c *Contract) ListItems(ctx contractapi.TransactionContextInterface, by, va
 		if err != nil {
 			return nil, fmt.Errorf("query %s: %w", index, err)
 		}
-		_, parts, err := stub.SplitCompositeKey(kv.Key)
+		_, parts, err := domain.SplitCompositeKey(kv.Key)
 		if err != nil || len(parts) != 3 {
 			return nil, fmt.Errorf("index key %q: %v", kv.Key, err)
 		}
 		// owner~item and status~item end in gtin, serial; gtin~item is gtin, lot, serial.
 		id := domain.ItemID{GTIN: parts[1], Serial: parts[2]}
-		if index == idxGTIN {
+		if index == domain.IdxGTIN {
 			id = domain.ItemID{GTIN: parts[0], Serial: parts[2]}
 		}
 		ids = append(ids, id)

@@ -52,10 +52,14 @@ func TestRegisterItemsSpellings(t *testing.T) {
 	if got := f.sbeOrgs(compositeKey(t, "item", gs1Example, "ABC")); !equalJSON(t, got, []string{mfr}) {
 		t.Fatalf("item SBE = %v", got)
 	}
-	// New keys without a key-level policy: counter, event, indexes.
+	// The event key gets a key-level policy when it is created (by design,
+	// issue 13): its writer and the item's owner, here the manufacturer.
+	if got := f.sbeOrgs(compositeKey(t, "event", gs1Example, "ABC", "0000000001")); !equalJSON(t, got, []string{mfr}) {
+		t.Fatalf("event key policy = %v", got)
+	}
+	// New keys without a key-level policy: counter, indexes.
 	for _, k := range []string{
 		compositeKey(t, "seq", gs1Example, "ABC"),
-		compositeKey(t, "event", gs1Example, "ABC", "0000000001"),
 		compositeKey(t, "owner~item", mfr, gs1Example, "ABC"),
 		compositeKey(t, "gtin~item", gs1Example, "LOT1", "ABC"),
 		compositeKey(t, "status~item", "ACTIVE", gs1Example, "ABC"),

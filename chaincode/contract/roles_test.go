@@ -150,9 +150,10 @@ func TestMetadata(t *testing.T) {
 		"OfferTransfer": 2, "AcceptTransfer": 1, "RejectTransfer": 1, "CancelTransfer": 1,
 		"RecallItem": 2, "RecallLot": 3, "ReportStolen": 1, "HoldItems": 2, "ReleaseItems": 1,
 		"Decommission": 2, "RecordInspection": 3,
+		"OfferTransferExpiring": 3, "WithdrawRecall": 1, "RecordSighting": 4, "GetSightings": 3,
 	}
 	evaluate := map[string]bool{"Ping": true, "GetOrgRoles": true, "GetPrefix": true, "ListPrefixes": true,
-		"GetItem": true, "GetItems": true, "GetHistory": true, "ListItems": true}
+		"GetItem": true, "GetItems": true, "GetHistory": true, "ListItems": true, "GetSightings": true}
 	seen := map[string]bool{}
 	for _, tx := range c.Transactions {
 		n, ok := want[tx.Name]

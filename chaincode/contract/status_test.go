@@ -1,6 +1,7 @@
 package contract_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -104,8 +105,10 @@ func TestHoldAndRelease(t *testing.T) {
 		t.Fatal("a hold must not write the item key (it would need the owner's endorsement)")
 	}
 	hk := compositeKey(t, "hold", g, "A")
-	if got := f.sbeOrgs(hk); !equalJSON(t, got, []string{cust}) {
-		t.Fatalf("hold SBE = %v", got)
+	// By design (issue 13): the holding customs org, or a majority vote.
+	if got := f.keyPolicy(hk); !equalJSON(t, got, domain.HoldPolicy(cust, standardRoles)) ||
+		got.String() != "AND(CustomsMSP.peer) OR 2 of (CustomsMSP, DistributorMSP, ManufacturerMSP)" {
+		t.Fatalf("hold policy = %s", got)
 	}
 	it := f.item(a)
 	if it.Hold == nil || it.Hold.By != cust || it.Hold.Reason != "suspected counterfeit" || it.Hold.TxID != r.TxID || it.Seq != 2 {
@@ -145,22 +148,24 @@ func TestRecallItem(t *testing.T) {
 	f.ok(f.h.Submit(f.user(mfr), "OfferTransfer", a, dist))
 	f.ok(f.h.Submit(f.user(dist), "AcceptTransfer", a))
 
-	f.refused(domain.CodeNotOwner, "prefix "+prefix+" is owned by "+mfr, f.user(dist), "RecallItem", a, "r")
-	f.refused(domain.CodeNotOwner, "only it may recall", f.user(mfr2), "RecallItem", a, "r")
-	f.refused(domain.CodeInvalidArgument, "reason", f.user(mfr), "RecallItem", a, "")
-	f.refused(domain.CodeInvalidID, "", f.user(mfr), "RecallItem", "x", "r")
-	f.refused(domain.CodeNotFound, "", f.user(mfr), "RecallItem", itemID(g, "Z"), "r")
-	f.refused(domain.CodePrefixNotActive, "no active company prefix", f.user(mfr), "RecallItem", itemID(gtin(t, "9530000", "00001"), "A"), "r")
+	f.refused(domain.CodeNotOwner, "prefix "+prefix+" is owned by "+mfr, f.admin(dist), "RecallItem", a, "r")
+	f.refused(domain.CodeNotOwner, "only it may recall", f.admin(mfr2), "RecallItem", a, "r")
+	f.refused(domain.CodeInvalidArgument, "reason", f.admin(mfr), "RecallItem", a, "")
+	f.refused(domain.CodeInvalidID, "", f.admin(mfr), "RecallItem", "x", "r")
+	f.refused(domain.CodeNotFound, "", f.admin(mfr), "RecallItem", itemID(g, "Z"), "r")
+	f.refused(domain.CodePrefixNotActive, "no active company prefix", f.admin(mfr), "RecallItem", itemID(gtin(t, "9530000", "00001"), "A"), "r")
+	// By design (issue 13): a recall is a governed act, an admin's.
+	f.refused(domain.CodeNotAdmin, a+" needs an admin of "+mfr+"; user1 of "+mfr+" is not one", f.user(mfr), "RecallItem", a, "r")
 
 	var rc domain.Recall
-	r := f.ok(f.h.Submit(f.user(mfr), "RecallItem", a, "contaminated"))
+	r := f.ok(f.h.Submit(f.admin(mfr), "RecallItem", a, "contaminated"))
 	f.decode(r, &rc)
 	if rc.Scope != "item" || rc.By != mfr || rc.Reason != "contaminated" || rc.TxID != r.TxID || rc.At == "" {
 		t.Fatalf("recall = %+v", rc)
 	}
 	rk := compositeKey(t, "recall", g, "21", "A")
-	if got := f.sbeOrgs(rk); !equalJSON(t, got, []string{mfr}) {
-		t.Fatalf("recall SBE = %v", got)
+	if got := f.keyPolicy(rk); got.String() != "AND(ManufacturerMSP.peer) OR 3 of (CustomsMSP, DistributorMSP, ManufacturerMSP, RivalMSP)" {
+		t.Fatalf("recall policy = %s", got)
 	}
 	it := f.item(a)
 	if it.Recall == nil || it.Recall.Scope != "item" || it.Owner != dist || it.Seq != 4 {
@@ -172,8 +177,8 @@ func TestRecallItem(t *testing.T) {
 	if got := f.sbeOrgs(compositeKey(t, "item", g, "A")); !equalJSON(t, got, []string{dist}) {
 		t.Fatalf("a recall must leave the item key alone; SBE = %v", got)
 	}
-	f.refused(domain.CodeAlreadyExists, "already recalled", f.user(mfr), "RecallItem", a, "again")
-	f.refused(domain.CodeRecalled, "", f.user(dist), "OfferTransfer", a, mfr)
+	f.refused(domain.CodeAlreadyExists, "already recalled", f.admin(mfr), "RecallItem", a, "again")
+	f.refused(domain.CodeRecalled, "brand owner "+mfr, f.user(dist), "OfferTransfer", a, mfr2)
 	if it := f.item(b); it.Recall != nil {
 		t.Fatalf("B is not recalled: %+v", it.Recall)
 	}
@@ -185,14 +190,17 @@ func TestRecallLotAndGTIN(t *testing.T) {
 	f.ok(f.h.Submit(f.user(mfr), "RegisterItems", mustJSON(t, []domain.ItemInput{
 		{ID: itemID(g1, "A"), Lot: "L1"}, {ID: itemID(g1, "B"), Lot: "L2"}, {ID: itemID(g2, "C")},
 	})))
-	f.refused(domain.CodeNotOwner, "", f.user(dist), "RecallLot", g1, "L1", "r")
-	f.refused(domain.CodeInvalidID, "", f.user(mfr), "RecallLot", "123", "L1", "r")
-	f.refused(domain.CodeInvalidID, "lot", f.user(mfr), "RecallLot", g1, "bad lot", "r")
-	f.refused(domain.CodeInvalidArgument, "reason", f.user(mfr), "RecallLot", g1, "L1", "")
-	f.refused(domain.CodePrefixNotActive, "no active company prefix", f.user(mfr), "RecallLot", gtin(t, "9530000", "00001"), "L1", "r")
+	f.refused(domain.CodeNotOwner, "", f.admin(dist), "RecallLot", g1, "L1", "r")
+	f.refused(domain.CodeInvalidID, "", f.admin(mfr), "RecallLot", "123", "L1", "r")
+	f.refused(domain.CodeInvalidID, "lot", f.admin(mfr), "RecallLot", g1, "bad lot", "r")
+	f.refused(domain.CodeInvalidArgument, "reason", f.admin(mfr), "RecallLot", g1, "L1", "")
+	f.refused(domain.CodePrefixNotActive, "no active company prefix", f.admin(mfr), "RecallLot", gtin(t, "9530000", "00001"), "L1", "r")
+	// By design (issue 13): a plain user cannot freeze a lot or a product line.
+	f.refused(domain.CodeNotAdmin, "01/"+g1+"/10/L1 needs an admin of "+mfr, f.user(mfr), "RecallLot", g1, "L1", "r")
+	f.refused(domain.CodeNotAdmin, "01/"+g1+" needs an admin of "+mfr, f.user(mfr), "RecallLot", g1, "", "r")
 
 	var rc domain.Recall
-	r := f.ok(f.h.Submit(f.user(mfr), "RecallLot", g1[1:], "L1", "mislabelled")) // GTIN-13 spelling
+	r := f.ok(f.h.Submit(f.admin(mfr), "RecallLot", g1[1:], "L1", "mislabelled")) // GTIN-13 spelling
 	f.decode(r, &rc)
 	if rc.Scope != "lot" || rc.By != mfr {
 		t.Fatalf("recall = %+v", rc)
@@ -200,8 +208,8 @@ func TestRecallLotAndGTIN(t *testing.T) {
 	if ev := f.lastEvent(); ev.Type != domain.EventRecalled || ev.Scope != "01/"+g1+"/10/L1" || len(ev.Items) != 0 || ev.TxID != r.TxID {
 		t.Fatalf("event = %+v", ev)
 	}
-	if got := f.sbeOrgs(compositeKey(t, "recall", g1, "10", "L1")); !equalJSON(t, got, []string{mfr}) {
-		t.Fatalf("SBE = %v", got)
+	if got := f.keyPolicy(compositeKey(t, "recall", g1, "10", "L1")); got.String() != "AND(ManufacturerMSP.peer) OR 2 of (CustomsMSP, DistributorMSP, ManufacturerMSP)" {
+		t.Fatalf("recall policy = %s", got)
 	}
 	if it := f.item(itemID(g1, "A")); it.Recall == nil || it.Recall.Scope != "lot" || it.Recall.Reason != "mislabelled" {
 		t.Fatalf("lot L1 item: %+v", it.Recall)
@@ -209,11 +217,11 @@ func TestRecallLotAndGTIN(t *testing.T) {
 	if it := f.item(itemID(g1, "B")); it.Recall != nil {
 		t.Fatalf("lot L2 item recalled: %+v", it.Recall)
 	}
-	f.refused(domain.CodeAlreadyExists, "01/"+g1+"/10/L1 is already recalled", f.user(mfr), "RecallLot", g1, "L1", "again")
+	f.refused(domain.CodeAlreadyExists, "01/"+g1+"/10/L1 is already recalled", f.admin(mfr), "RecallLot", g1, "L1", "again")
 	f.refused(domain.CodeRecalled, "lot scope", f.user(mfr), "OfferTransfer", itemID(g1, "A"), dist)
 
 	// Whole GTIN: every item of it, and the broadest scope shows.
-	f.ok(f.h.Submit(f.user(mfr), "RecallLot", g1, "", "withdrawn from market"))
+	f.ok(f.h.Submit(f.admin(mfr), "RecallLot", g1, "", "withdrawn from market"))
 	if ev := f.lastEvent(); ev.Scope != "01/"+g1 {
 		t.Fatalf("event = %+v", ev)
 	}
@@ -222,7 +230,7 @@ func TestRecallLotAndGTIN(t *testing.T) {
 	if items[0].Recall == nil || items[0].Recall.Scope != "gtin" || items[1].Recall == nil || items[1].Recall.Scope != "gtin" || items[2].Recall != nil {
 		t.Fatalf("recalls = %+v %+v %+v", items[0].Recall, items[1].Recall, items[2].Recall)
 	}
-	f.refused(domain.CodeAlreadyExists, "01/"+g1+" is already recalled", f.user(mfr), "RecallLot", g1, "", "again")
+	f.refused(domain.CodeAlreadyExists, "01/"+g1+" is already recalled", f.admin(mfr), "RecallLot", g1, "", "again")
 	f.refused(domain.CodeRecalled, "gtin scope", f.user(mfr), "OfferTransfer", itemID(g1, "B"), dist)
 	// Recalled items can still be held, inspected and decommissioned.
 	f.ok(f.h.Submit(f.user(mfr), "Decommission", itemID(g1, "B"), "destroyed"))
@@ -236,32 +244,69 @@ func TestRecordInspection(t *testing.T) {
 	const gln = "0614141000005" // GS1 example GLN
 	f.refused(domain.CodeInvalidID, "GLN", f.user(dist), "RecordInspection", a, "0614141000006", "match")
 	f.refused(domain.CodeInvalidArgument, "match, mismatch, suspect", f.user(dist), "RecordInspection", a, gln, "fine")
-	f.refused(domain.CodeNotFound, "", f.user(dist), "RecordInspection", itemID(g, "Z"), gln, "match")
 	f.refused(domain.CodeUnknownOrg, "", f.orgs[other].user, "RecordInspection", a, gln, "match")
+	f.refused(domain.CodeInvalidArgument, "note is 513 bytes", f.user(dist), "RecordSighting", a, gln, "match", strings.Repeat("n", domain.MaxNoteLen+1))
+	f.refused(domain.CodeInvalidArgument, "note contains a control character", f.user(dist), "RecordSighting", a, gln, "match", "a\nb")
+	f.refused(domain.CodeInvalidID, "", f.user(dist), "RecordSighting", "01/09506000134353/21/X", gln, "match", "")
 
-	ik := compositeKey(t, "item", g, "A")
-	before := string(f.h.Stub.State(ik))
-	var ev domain.CustodyEvent
-	r := f.ok(f.h.Submit(f.user(cust), "RecordInspection", a, gln, "mismatch"))
-	f.decode(r, &ev)
-	if ev.Type != domain.EventInspected || ev.Seq != 2 || ev.Details != "gln="+gln+" result=mismatch" || ev.SubmitterMSP != cust || ev.TxID != r.TxID {
-		t.Fatalf("inspection = %+v", ev)
+	// By design (issue 13): a sighting reads and writes no custody key (item,
+	// counter, event): it never conflicts with a shipment and is not history.
+	before := f.snapshot()
+	var sg domain.Sighting
+	r := f.ok(f.h.Submit(f.user(cust), "RecordSighting", a, gln, "mismatch", "photo ref IMG-1"))
+	f.decode(r, &sg)
+	if sg.Item != a || sg.ReporterMSP != cust || sg.SubmitterID != f.user(cust).ID() || sg.GLN != gln || sg.Result != "mismatch" ||
+		sg.Note != "photo ref IMG-1" || sg.TxID != r.TxID || sg.At == "" {
+		t.Fatalf("sighting = %+v", sg)
 	}
-	if string(f.h.Stub.State(ik)) != before {
-		t.Fatal("an inspection must not write the item key (the owner would have to endorse it)")
+	for _, k := range f.h.Stub.Keys() {
+		if !strings.Contains(before, fmt.Sprintf("%q=", k)) && !strings.HasPrefix(k, "\x00sighting\x00") {
+			t.Fatalf("an inspection wrote %q", k)
+		}
 	}
-	if it := f.item(a); it.Seq != 2 {
+	if rw := f.h.Stub.Reads(); len(rw) != 1 || rw[0] != "orgroles" {
+		t.Fatalf("an inspection read %q; want only the org roles", rw)
+	}
+	if it := f.item(a); it.Seq != 1 || len(f.history(a)) != 1 {
 		t.Fatalf("item seq after inspection = %d", it.Seq)
 	}
-	if ce := f.lastEvent(); ce.Type != domain.EventInspected || !equalJSON(t, ce.Items, []string{a}) {
+	if ce := f.lastEvent(); ce.Type != domain.EventInspected || !equalJSON(t, ce.Items, []string{a}) || ce.TxID != r.TxID {
 		t.Fatalf("chaincode event = %+v", ce)
 	}
-	// Any member, any status, the owner included.
+	at, _ := domain.ParseTimestamp(sg.At)
+	sk, _ := domain.SightingKey(domain.ItemID{GTIN: g, Serial: "A"}, at, r.TxID)
+	if got := f.sbeOrgs(sk); !equalJSON(t, got, []string{cust}) {
+		t.Fatalf("sighting policy = %v", got)
+	}
+	// Any member, any status, the owner included; an unregistered ID too.
 	f.ok(f.h.Submit(f.user(mfr), "Decommission", a, "dispensed"))
 	f.ok(f.h.Submit(f.user(dist), "RecordInspection", a, gln, "suspect"))
 	f.ok(f.h.Submit(f.user(mfr), "RecordInspection", a, gln, "match"))
-	if h := f.history(a); len(h) != 5 {
-		t.Fatalf("history: %d events", len(h))
+	z := itemID(g, "Z")
+	f.ok(f.h.Submit(f.user(cust), "RecordInspection", z, gln, "mismatch"))
+	var page domain.SightingPage
+	f.decode(f.h.Evaluate(nil, "GetSightings", a, "", ""), &page)
+	if len(page.Sightings) != 3 || page.Sightings[0].Result != "mismatch" || page.Sightings[1].ReporterMSP != dist || page.Sightings[2].ReporterMSP != mfr || page.Bookmark != "" {
+		t.Fatalf("sightings of %s = %+v", a, page)
+	}
+	f.decode(f.h.Evaluate(nil, "GetSightings", z, "2", ""), &page)
+	if len(page.Sightings) != 1 || page.Sightings[0].Item != z {
+		t.Fatalf("sightings of unregistered %s = %+v", z, page)
+	}
+	if h := f.history(a); len(h) != 2 {
+		t.Fatalf("history: %d events, sightings must not appear", len(h))
+	}
+	f.decode(f.h.Evaluate(nil, "GetSightings", a, "2", ""), &page)
+	if len(page.Sightings) != 2 || page.Bookmark == "" {
+		t.Fatalf("page 1 = %+v", page)
+	}
+	bm := page.Bookmark
+	f.decode(f.h.Evaluate(nil, "GetSightings", a, "2", bm), &page)
+	if len(page.Sightings) != 1 || page.Sightings[0].ReporterMSP != mfr {
+		t.Fatalf("page 2 = %+v", page)
+	}
+	if err := f.h.Evaluate(nil, "GetSightings", z, "2", bm).Err(); domain.CodeOf(err) != domain.CodeInvalidArgument {
+		t.Fatalf("foreign bookmark: %v", err)
 	}
 }
 

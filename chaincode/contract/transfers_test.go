@@ -27,8 +27,17 @@ func TestTransferOfferAccept(t *testing.T) {
 		t.Fatalf("offered item = %+v", it)
 	}
 	ik := compositeKey(t, "item", g, "A")
-	if got := f.sbeOrgs(ik); !equalJSON(t, got, []string{dist, mfr}) {
+	// By design (issue 13): the offer leaves the item key the owner's; the
+	// recipient's consent lives on a new offer key with its policy.
+	if got := f.sbeOrgs(ik); !equalJSON(t, got, []string{mfr}) {
 		t.Fatalf("SBE in transit = %v", got)
+	}
+	ok := compositeKey(t, "offer", g, "A", "0000000002")
+	if got := f.sbeOrgs(ok); !equalJSON(t, got, []string{dist}) {
+		t.Fatalf("offer key policy = %v", got)
+	}
+	if it.Offer == nil || it.Offer.To != dist || it.Offer.Seq != 2 || it.OfferSeq != 2 || it.Offer.ExpiresAt == "" {
+		t.Fatalf("open offer = %+v", it.Offer)
 	}
 	// Cannot be offered again, accepted by a third org, or cancelled by the recipient.
 	f.refused(domain.CodeInvalidTransition, "IN_TRANSIT; OFFERED needs ACTIVE", f.user(mfr), "OfferTransfer", a, cust)
@@ -129,7 +138,7 @@ func TestOfferRefusals(t *testing.T) {
 	// One bad item refuses the whole shipment: hold on B, recall on C.
 	f.ok(f.h.Submit(f.user(cust), "HoldItems", b, "inspection"))
 	f.refused(domain.CodeOnHold, b+" is on hold by "+cust, f.user(mfr), "OfferTransfer", mustJSON(t, []string{a, b}), dist)
-	f.ok(f.h.Submit(f.user(mfr), "RecallItem", c, "contamination"))
+	f.ok(f.h.Submit(f.admin(mfr), "RecallItem", c, "contamination"))
 	f.refused(domain.CodeRecalled, c+" is recalled (item scope, by "+mfr+": contamination)", f.user(mfr), "OfferTransfer", mustJSON(t, []string{a, c}), dist)
 	if it := f.item(a); it.Status != domain.StatusActive {
 		t.Fatalf("refused batch moved A: %+v", it)

@@ -1,7 +1,6 @@
 package contract
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -87,12 +86,9 @@ func withContext(err error, format string, args ...any) error {
 	return fmt.Errorf("%s: %w", prefix, err)
 }
 
-func marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, fmt.Errorf("encode %T: %w", v, err)
-	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
-}
+func cutPrefix(s, prefix string) (string, bool) { return strings.CutPrefix(s, prefix) }
+
+func cut(s, sep string) (string, string, bool) { return strings.Cut(s, sep) }
+
+// marshal is the ledger's record encoding (domain.Marshal).
+func marshal(v any) ([]byte, error) { return domain.Marshal(v) }

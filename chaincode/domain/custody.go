@@ -118,6 +118,8 @@ type Request struct {
 	// active company prefix ("" when none). It may recall the item, and a
 	// recalled item may still be offered to it.
 	Brand string
+	// BrandPrefix names the company prefix Brand owns, for messages.
+	BrandPrefix string
 	// New is the item to register (ActRegister): ID, GTIN, Serial, Lot,
 	// Expiry, Description; the rest is filled by Decide.
 	New *Item
@@ -135,6 +137,8 @@ const (
 	KeyOffer   KeyKind = "offer"
 	KeyEvent   KeyKind = "event"
 	KeyCounter KeyKind = "seq"
+	// KeySighting is an inspection's own key; no custody decision writes it.
+	KeySighting KeyKind = "sighting"
 )
 
 // KeyPolicy is a key-level (state-based) endorsement policy: the peers of
@@ -221,6 +225,12 @@ func Decide(s CustodyState, r Request) (*Decision, *Error) {
 	}
 	if r.Act == ActRegister {
 		return decideRegister(s, r)
+	}
+	if r.Act == ActRecallItem {
+		// The recall right does not depend on the item (nor on who holds it).
+		if err := mayRecall(key, r); err != nil {
+			return nil, err
+		}
 	}
 	if s.Item == nil {
 		return nil, Errorf(CodeNotFound, "item %s is not registered", key)
@@ -517,7 +527,7 @@ func mayRecall(what string, r Request) *Error {
 		return Errorf(CodePrefixNotActive, "%s: its GTIN has no active company prefix; only a prefix owner may recall", what)
 	}
 	if r.Actor.MSP != r.Brand {
-		return Errorf(CodeNotOwner, "%s: its company prefix is owned by %s; only it may recall, not %s", what, r.Brand, r.Actor.MSP)
+		return Errorf(CodeNotOwner, "%s: company prefix %s is owned by %s; only it may recall, not %s", what, orDash(r.BrandPrefix), r.Brand, r.Actor.MSP)
 	}
 	if !r.Actor.Admin {
 		return Errorf(CodeNotAdmin, "recall of %s needs an admin of %s; %s is not one", what, r.Brand, actorName(r.Actor))

@@ -96,6 +96,7 @@ type Stub struct {
 	wrote          bool // a write reached the (emulated) peer
 	paginatedQuery bool
 	openIters      int
+	reads          []string // point reads of the last transaction, in order
 }
 
 var _ shim.ChaincodeStubInterface = (*Stub)(nil)
@@ -137,7 +138,12 @@ func (s *Stub) BeginTx(txID string, ts time.Time) {
 	s.endTx()
 	s.inTx, s.txID, s.ts, s.event = true, txID, ts, nil
 	s.writes = newWriteSet()
+	s.reads = nil
 }
+
+// Reads returns the keys the last (or open) transaction read with GetState
+// or GetMultipleStates, in order: its point-read set (range reads excluded).
+func (s *Stub) Reads() []string { return append([]string(nil), s.reads...) }
 
 // SetArgs sets the invocation arguments: function name first, then its
 // parameters.
@@ -397,12 +403,16 @@ func (s *Stub) InvokeChaincode(name string, args [][]byte, channel string) *peer
 // ---- ChaincodeStubInterface: state ----
 
 // GetState returns the committed value of key (nil if absent).
-func (s *Stub) GetState(key string) ([]byte, error) { return s.State(key), nil }
+func (s *Stub) GetState(key string) ([]byte, error) {
+	s.reads = append(s.reads, key)
+	return s.State(key), nil
+}
 
 // GetMultipleStates returns the committed values of keys, nil where absent.
 func (s *Stub) GetMultipleStates(keys ...string) ([][]byte, error) {
 	out := make([][]byte, len(keys))
 	for i, k := range keys {
+		s.reads = append(s.reads, k)
 		out[i] = s.State(k)
 	}
 	return out, nil
