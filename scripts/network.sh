@@ -9,6 +9,8 @@
 #   status      processes, PIDs, ports, health, block heights, ordering leader
 #   deploy      build the chaincode; when it changed: new sequence, approve,
 #               commit, restart the chaincode servers
+#   define NAME another chaincode definition NAME of the deployed packages:
+#               same chaincode servers, own empty state (org roles not set)
 #   logs [NAME] [-f]   show (or follow) the logs of one process or all
 #   start-node NAME    start one stopped process and wait for its health
 #   stop-node NAME     stop one process (SIGTERM, by PID file)
@@ -33,7 +35,7 @@ source "$REPO/scripts/lib/chaincode.sh"
 # shellcheck source=lib/profiles.sh
 source "$REPO/scripts/lib/profiles.sh"
 
-usage() { sed -n '5,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '5,19p' "$0" | sed 's/^# \{0,1\}//'; }
 usage_die() { printf 'network: error: %s\n\n' "$*" >&2; usage >&2; exit 2; }
 
 # ---- argument parsing (before anything touches the machine) ----
@@ -57,7 +59,7 @@ case "$CONSENSUS_FLAG" in
   *) usage_die "unknown consensus type '$CONSENSUS_FLAG' (use bft or raft)" ;;
 esac
 case "$CMD" in
-  up|down|clean|status|deploy|logs|start-node|stop-node) ;;
+  up|down|clean|status|deploy|define|logs|start-node|stop-node) ;;
   help|-h|--help) usage; exit 0 ;;
   *) usage_die "unknown command '$CMD'" ;;
 esac
@@ -266,6 +268,18 @@ cmd_deploy() {
   ready_and_init || die "gateways not ready to endorse"
 }
 
+cmd_define() {
+  local name=${ARGS[0]:-}
+  [[ -n $name ]] || usage_die "define needs a chaincode name"
+  [[ -f $PROV_HOME/network.json ]] || die "no network in $PROV_HOME; run 'scripts/network.sh up' first"
+  need_home
+  lock_home
+  need_tools
+  local i
+  for i in "${PEER_ORGS[@]}"; do pid_alive "$(peer_name "$i")" || die "$(peer_name "$i") is not running; run 'scripts/network.sh up'"; done
+  define_chaincode "$name" || die "define $name failed"
+}
+
 cmd_down() {
   [[ -d $PROV_HOME ]] || { log "nothing to stop ($PROV_HOME does not exist)"; return 0; }
   local n stopped=0 groups
@@ -371,6 +385,7 @@ case "$CMD" in
   clean) cmd_clean ;;
   status) cmd_status ;;
   deploy) cmd_deploy ;;
+  define) cmd_define ;;
   logs) cmd_logs ;;
   start-node) cmd_start_node ;;
   stop-node) cmd_stop_node ;;

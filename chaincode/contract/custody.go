@@ -79,6 +79,20 @@ func (c *Contract) brands(ctx contractapi.TransactionContextInterface, act domai
 	return out, nil
 }
 
+// batchOf runs a multi-item custody request and returns the canonical keys.
+func (c *Contract) batchOf(ctx contractapi.TransactionContextInterface, s *submitter, ids []domain.ItemID,
+	req func(w *txWriter) domain.Request) ([]string, error) {
+	views, _, err := c.custody(ctx, s, ids, req)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]string, len(views))
+	for i, v := range views {
+		keys[i] = v.key()
+	}
+	return keys, nil
+}
+
 // batchAct runs a multi-item custody act and returns the canonical keys.
 func (c *Contract) batchAct(ctx contractapi.TransactionContextInterface, idsJSON string, act domain.Act,
 	check func(s *submitter) error, fill func(r *domain.Request)) ([]string, error) {

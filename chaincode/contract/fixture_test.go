@@ -119,9 +119,19 @@ func ready(t *testing.T) *fixture {
 func (f *fixture) admin(msp string) *shimtest.Identity { return f.orgs[msp].admin }
 func (f *fixture) user(msp string) *shimtest.Identity  { return f.orgs[msp].user }
 
+// initRoles gets the role set approved by admins of a majority of the
+// organizations it names (InitOrgRoles by each, in its own transaction).
 func (f *fixture) initRoles(roles []domain.OrgRole) {
 	f.t.Helper()
-	f.ok(f.h.Submit(f.admin(roles[0].MSP), "InitOrgRoles", mustJSON(f.t, roles)))
+	set := mustJSON(f.t, roles)
+	for i := 0; i < domain.MajorityOf(len(roles)); i++ {
+		f.ok(f.h.Submit(f.admin(roles[i].MSP), "InitOrgRoles", set))
+	}
+	var got []domain.OrgRole
+	f.decode(f.h.Evaluate(nil, "GetOrgRoles"), &got)
+	if len(got) != len(roles) {
+		f.t.Fatalf("roles after a majority's approvals: %v", got)
+	}
 }
 
 // activatePrefix claims prefix for owner and approves it by voters.

@@ -205,26 +205,18 @@ func sameRoles(a, b []domain.OrgRole) bool {
 	return true
 }
 
-// InitOrgRoles writes the organizations' roles once. It needs an org admin
-// whose own MSP is in the set with the role its certificate names. The same
-// set again is a no-op returning it; another set is ALREADY_INITIALIZED.
+// InitOrgRoles files or approves the first role set: it is Propose of a
+// role-set proposal with this set, or, when an identical one is pending,
+// ApproveProposal of it. The set takes effect once admins of a majority of
+// the organizations it names approved it, each in its own transaction (each
+// admin's certificate must name its org's role in that set). It returns the
+// roles in effect after the call: empty while the set is pending. Once the
+// roles are set, the same set again is a no-op returning it (writes nothing)
+// and another set is ALREADY_INITIALIZED; so is a second approval by an org
+// that already approved it.
 func (c *Contract) InitOrgRoles(ctx contractapi.TransactionContextInterface, rolesJSON string) ([]domain.OrgRole, error) {
 	roles, err := parseRoles(rolesJSON)
 	if err != nil {
-		return nil, err
-	}
-	s, attr, found, err := clientIdentity(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.requireAdmin("InitOrgRoles"); err != nil {
-		return nil, err
-	}
-	s.Role = roleOf(roles, s.MSP)
-	if s.Role == "" {
-		return nil, domain.Errorf(domain.CodeUnknownOrg, "the submitter's MSP %s is not in the role set", s.MSP)
-	}
-	if err := checkAttr(s, attr, found); err != nil {
 		return nil, err
 	}
 	stub := ctx.GetStub()
@@ -233,23 +225,32 @@ func (c *Contract) InitOrgRoles(ctx contractapi.TransactionContextInterface, rol
 		return nil, err
 	}
 	if len(current) > 0 {
+		if _, err := voter(ctx, roles, "InitOrgRoles"); err != nil {
+			return nil, err
+		}
 		if sameRoles(current, roles) {
 			return current, nil
 		}
 		return nil, domain.Errorf(domain.CodeAlreadyInitialized, "org roles are already set to %s", rolesString(current))
 	}
-	s.roles = roles
-	if err := c.checkPeer(s, domain.GovernancePolicy(roles)); err != nil {
+	p, existing, err := c.propose(ctx, string(domain.KindRoleSet), rolesSubject, rolesJSON)
+	if existing != nil {
+		s, verr := voter(ctx, roles, "InitOrgRoles")
+		if verr != nil {
+			return nil, verr
+		}
+		if contains(existing.Approvals, s.MSP) {
+			return []domain.OrgRole{}, nil // this org already approved it: nothing to do
+		}
+		p, err = c.voteProposal(ctx, existing.ID, true)
+	}
+	if err != nil {
 		return nil, err
 	}
-	b, err := json.Marshal(roles)
-	if err != nil {
-		return nil, fmt.Errorf("encode org roles: %w", err)
+	if p.Status == domain.ProposalApproved {
+		return roles, nil
 	}
-	if err := stub.PutState(rolesKey, b); err != nil {
-		return nil, fmt.Errorf("write org roles: %w", err)
-	}
-	return roles, nil
+	return []domain.OrgRole{}, nil
 }
 
 // GetOrgRoles returns the organizations' roles sorted by MSP (empty before

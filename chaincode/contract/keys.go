@@ -23,6 +23,15 @@ const (
 // delete, so one zero byte (a function: no package-level mutable state).
 func indexValue() []byte { return []byte{0x00} }
 
+// key builds a composite key (domain.CompositeKey, the shim's encoding).
+func key(_ shim.ChaincodeStubInterface, obj string, attrs ...string) (string, error) {
+	k, err := domain.CompositeKey(obj, attrs...)
+	if err != nil {
+		return "", fmt.Errorf("composite key %s%v: %w", obj, attrs, err)
+	}
+	return k, nil
+}
+
 func prefixKey(_ shim.ChaincodeStubInterface, prefix string) (string, error) {
 	k, err := domain.PrefixKey(prefix)
 	if err != nil {

@@ -77,8 +77,22 @@ func TestInitOrgRoles(t *testing.T) {
 	}
 	f.refused(domain.CodeRoleMismatch, "prov.role=customs", wrongattr, "InitOrgRoles", set)
 
-	// Written once, in MSP order, whatever the input order.
+	// Filed by one admin (input order does not matter): pending, nothing in
+	// effect; a second org's approval of the same set makes it effective,
+	// in MSP order.
 	r := f.ok(f.h.Submit(f.admin(cust), "InitOrgRoles", mustJSON(t, []domain.OrgRole{standardRoles[2], standardRoles[0], standardRoles[1]})))
+	f.decode(r, &roles)
+	if len(roles) != 0 {
+		t.Fatalf("one admin's InitOrgRoles put roles in effect: %v", roles)
+	}
+	f.refused(domain.CodeNotInitialized, "", f.admin(mfr), "ClaimPrefix", prefix, "lic")
+	// The same admin again: a no-op.
+	before := f.snapshot()
+	f.decode(f.ok(f.h.Submit(f.admin(cust), "InitOrgRoles", set)), &roles)
+	if len(roles) != 0 || f.snapshot() != before {
+		t.Fatalf("a second InitOrgRoles by the same org changed something: %v", roles)
+	}
+	r = f.ok(f.h.Submit(f.admin(dist), "InitOrgRoles", set))
 	f.decode(r, &roles)
 	want := []domain.OrgRole{{MSP: cust, Role: "customs"}, {MSP: dist, Role: "distributor"}, {MSP: mfr, Role: "manufacturer"}}
 	if !equalJSON(t, roles, want) {
@@ -93,8 +107,8 @@ func TestInitOrgRoles(t *testing.T) {
 	}
 
 	// The same set again writes nothing and returns it; another set is refused.
-	before := f.snapshot()
-	r = f.ok(f.h.Submit(f.admin(dist), "InitOrgRoles", set))
+	before = f.snapshot()
+	r = f.ok(f.h.Submit(f.admin(mfr), "InitOrgRoles", set))
 	f.decode(r, &roles)
 	if !equalJSON(t, roles, want) || f.snapshot() != before {
 		t.Fatalf("re-init changed something: %v", roles)
@@ -151,9 +165,12 @@ func TestMetadata(t *testing.T) {
 		"RecallItem": 2, "RecallLot": 3, "ReportStolen": 1, "HoldItems": 2, "ReleaseItems": 1,
 		"Decommission": 2, "RecordInspection": 3,
 		"OfferTransferExpiring": 3, "WithdrawRecall": 1, "RecordSighting": 4, "GetSightings": 3,
+		"Propose": 3, "ApproveProposal": 1, "RejectProposal": 1, "GetProposal": 1, "ListProposals": 4,
+		"GetOrgExit": 1, "TakeOverItems": 2,
 	}
 	evaluate := map[string]bool{"Ping": true, "GetOrgRoles": true, "GetPrefix": true, "ListPrefixes": true,
-		"GetItem": true, "GetItems": true, "GetHistory": true, "ListItems": true, "GetSightings": true}
+		"GetItem": true, "GetItems": true, "GetHistory": true, "ListItems": true, "GetSightings": true,
+		"GetProposal": true, "ListProposals": true, "GetOrgExit": true}
 	seen := map[string]bool{}
 	for _, tx := range c.Transactions {
 		n, ok := want[tx.Name]
@@ -186,7 +203,7 @@ func TestMetadata(t *testing.T) {
 			t.Errorf("transaction %s missing from metadata", name)
 		}
 	}
-	for _, s := range []string{"Item", "Prefix", "CustodyEvent", "HistoryPage", "ItemPage", "PrefixPage", "OrgRole", "Recall", "Hold"} {
+	for _, s := range []string{"Item", "Prefix", "CustodyEvent", "HistoryPage", "ItemPage", "PrefixPage", "OrgRole", "Recall", "Hold", "Proposal", "ProposalPage"} {
 		if _, ok := md.Components.Schemas[s]; !ok {
 			t.Errorf("component schema %s missing", s)
 		}

@@ -92,3 +92,17 @@ func cut(s, sep string) (string, string, bool) { return strings.Cut(s, sep) }
 
 // marshal is the ledger's record encoding (domain.Marshal).
 func marshal(v any) ([]byte, error) { return domain.Marshal(v) }
+
+// sameOrgs reports whether two MSP lists hold the same organizations.
+func sameOrgs(a, b []string) bool {
+	x, y := domain.SortedUnique(a), domain.SortedUnique(b)
+	if len(x) != len(y) {
+		return false
+	}
+	for i := range x {
+		if x[i] != y[i] {
+			return false
+		}
+	}
+	return true
+}

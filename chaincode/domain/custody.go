@@ -52,6 +52,9 @@ const (
 	ActRelease        Act = "release"
 	ActRecallItem     Act = "recall"
 	ActWithdrawRecall Act = "withdraw-recall"
+	// ActHandOver: the successor a majority named for a removed organization
+	// (Request.From) takes over its item (by the removal proposal: ByMajority).
+	ActHandOver Act = "hand-over"
 )
 
 // Authority is what entitles the actor to the act.
@@ -112,6 +115,7 @@ type Request struct {
 	TxID      string
 	Now       string // the transaction's timestamp (RFC 3339, UTC)
 	To        string // offer recipient
+	From      string // the removed organization whose item is handed over (ActHandOver)
 	Reason    string // decommission, hold or recall reason
 	OfferTTL  int64  // offer expiry in seconds; 0 means DefaultOfferTTL
 	// Brand is the MSP that owns the item's brand: the owner of its GTIN's
@@ -245,7 +249,7 @@ func Decide(s CustodyState, r Request) (*Decision, *Error) {
 				key, r.Now, s.LastEventAt, EventTimeTolerance)
 		}
 	}
-	if r.Authority == ByMajority && r.Act != ActCancel && r.Act != ActRelease && r.Act != ActWithdrawRecall {
+	if r.Authority == ByMajority && r.Act != ActCancel && r.Act != ActRelease && r.Act != ActWithdrawRecall && r.Act != ActHandOver {
 		return nil, Errorf(CodeInvalidArgument, "item %s: %s cannot be decided by a majority vote", key, r.Act)
 	}
 	it := s.Item
@@ -429,6 +433,21 @@ func Decide(s CustodyState, r Request) (*Decision, *Error) {
 		}
 		b.event(EventRecallWithdrawn, rc.By, "", details)
 		b.deleteRecall(rc)
+	case ActHandOver:
+		if r.Authority != ByMajority {
+			return nil, Errorf(CodeInvalidArgument, "item %s: a hand-over needs the majority's removal of its owner", key)
+		}
+		if it.Owner != r.From {
+			return nil, Errorf(CodeNotOwner, "item %s is held by %s, not by the removed %s", key, it.Owner, r.From)
+		}
+		next, err := NextStatus(key, it.Status, EventHandedOver)
+		if err != nil {
+			return nil, err.(*Error)
+		}
+		b.event(EventHandedOver, r.From, r.Actor.MSP, "removal of "+r.From+" by proposal "+r.Vote)
+		n := b.moved(next)
+		n.Owner = r.Actor.MSP
+		b.putItem(n)
 	default:
 		return nil, Errorf(CodeInvalidArgument, "item %s: unknown custody act %q", key, r.Act)
 	}

@@ -36,10 +36,11 @@ type Policy struct {
 //	ACCEPTED, REJECTED                     owner (ev.From) AND recipient (ev.To) AND MAJORITY (item and offer keys)
 //	CANCELLED                              owner AND recipient AND MAJORITY; owner AND MAJORITY when the
 //	                                       offer had expired or a majority vote decided it (offer key not written)
+//	HANDED_OVER                            the removed owner (ev.From) AND MAJORITY
 func ExpectedEndorsers(ev CustodyEvent, roles []OrgRole) Policy {
 	var all []string
 	switch ev.Type {
-	case EventOffered, EventDecommissioned, EventStolen:
+	case EventOffered, EventDecommissioned, EventStolen, EventHandedOver:
 		all = []string{ev.From}
 	case EventAccepted, EventRejected:
 		all = []string{ev.From, ev.To}

@@ -23,6 +23,9 @@ func statusChange(ev EventType) (from []Status, to Status, ok bool) {
 		return []Status{StatusActive, StatusInTransit}, StatusStolen, true
 	case EventDecommissioned:
 		return []Status{StatusActive, StatusStolen}, StatusDecommissioned, true
+	case EventHandedOver:
+		// owner := the successor; an open offer must end first.
+		return []Status{StatusActive}, StatusActive, true
 	}
 	return nil, "", false
 }
@@ -75,7 +78,7 @@ func knownEvent(ev EventType) bool {
 	switch ev {
 	case EventRegistered, EventOffered, EventAccepted, EventRejected, EventCancelled,
 		EventRecalled, EventStolen, EventHeld, EventReleased, EventDecommissioned, EventInspected,
-		EventRecallWithdrawn:
+		EventRecallWithdrawn, EventHandedOver:
 		return true
 	}
 	return false

@@ -45,6 +45,9 @@ const (
 	EventDecommissioned  EventType = "DECOMMISSIONED"
 	EventInspected       EventType = "INSPECTED" // legacy: inspections are sightings on keys of their own now
 	EventRecallWithdrawn EventType = "RECALL_WITHDRAWN"
+	// EventHandedOver: the successor named by the majority that removed the
+	// owner organization takes over its item (From: removed org, To: successor).
+	EventHandedOver EventType = "HANDED_OVER"
 )
 
 // OrgRole binds an MSP ID to its role; the set is written once at deployment

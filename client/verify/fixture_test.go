@@ -185,6 +185,8 @@ type fixture struct {
 	historyErr error
 	hidden     map[uint64]bool   // blocks BlockByNumber says it lacks
 	crls       map[string][]byte // revocation list per MSP, in later config blocks
+	state      domain.CustodyState
+	prefixes   map[string]*domain.Prefix
 	mu         sync.Mutex
 	calls      map[string]int
 }
@@ -200,7 +202,8 @@ func newFixture(t testing.TB, consensus string) *fixture {
 		t: t, cas: map[string]*testCA{}, users: map[string]*signer{}, peers: map[string]*signer{},
 		consensus: consensus, txs: map[string]*peer.ProcessedTransaction{}, txBlock: map[string]uint64{},
 		clock: time.Date(2026, 11, 24, 10, 0, 0, 123456789, time.UTC), calls: map[string]int{},
-		roles: []domain.OrgRole{{MSP: mspCust, Role: domain.RoleCustoms}, {MSP: mspDist, Role: domain.RoleDistributor}, {MSP: mspMan, Role: domain.RoleManufacturer}},
+		prefixes: map[string]*domain.Prefix{"9506000": {Prefix: "9506000", Owner: mspMan, Status: domain.PrefixActive, Approvals: []string{mspMan, mspDist}}},
+		roles:    []domain.OrgRole{{MSP: mspCust, Role: domain.RoleCustoms}, {MSP: mspDist, Role: domain.RoleDistributor}, {MSP: mspMan, Role: domain.RoleManufacturer}},
 	}
 	for _, m := range []string{mspMan, mspDist, mspCust, mspOrd} {
 		f.cas[m] = newCA(t, m)
@@ -342,13 +345,22 @@ type txOpts struct {
 	submitterID     string // event (history and write set) claims another submitter ID
 	otherTxID       bool   // channel header tx ID that is not hash(nonce, creator)
 	otherProposal   bool   // endorsements of another proposal
+	reason          string // the act's reason (event details)
+	authority       domain.Authority
+	vote            string
+	dropWrite       domain.KeyKind // leave this kind of the decision's writes out
+	noPolicy        bool           // write no key-level policies
+	extraMeta       []*kvrwset.KVMetadataWrite
 	blockOpts       blockOpts
 }
 
 // endorsersFor picks the peers a gateway would collect: the orgs the
-// transition's policy names, then others up to the majority.
-func (f *fixture) endorsersFor(typ domain.EventType, from, to, submitter string) []*signer {
+// decision's (or the event's) policy names, then others up to the majority.
+func (f *fixture) endorsersFor(typ domain.EventType, from, to, submitter string, d *domain.Decision) []*signer {
 	p := domain.ExpectedEndorsers(domain.CustodyEvent{Type: typ, From: from, To: to}, f.roles)
+	if d != nil {
+		p = d.Endorsement
+	}
 	var out []*signer
 	have := map[string]bool{}
 	for _, m := range append(append([]string(nil), p.AllOf...), submitter, mspMan, mspDist, mspCust) {
@@ -361,13 +373,14 @@ func (f *fixture) endorsersFor(typ domain.EventType, from, to, submitter string)
 	return out
 }
 
-// add records a custody event in a transaction of its own block.
+// add records a custody event in a transaction of its own block. The event
+// and the writes come from the chaincode's own decision (domain.Decide) over
+// the fixture's item state, as the genuine chaincode makes them; an act the
+// decision refuses, and the legacy INSPECTED event, are written the way a
+// forger (or the old layout) would: the event and counter keys only.
 func (f *fixture) add(typ domain.EventType, from, to string, o txOpts) domain.CustodyEvent {
 	if o.creator == nil {
 		o.creator = f.users[mspMan]
-	}
-	if o.endorsers == nil {
-		o.endorsers = f.endorsersFor(typ, from, to, o.creator.msp)
 	}
 	if o.namespace == "" {
 		o.namespace = testChaincode
@@ -386,30 +399,94 @@ func (f *fixture) add(typ domain.EventType, from, to string, o txOpts) domain.Cu
 	if o.otherTxID {
 		hdrTxID = txID[:len(txID)-4] + "beef"
 	}
-	ev := domain.CustodyEvent{
-		Item: testItem, Seq: uint64(len(f.events) + 1), Type: typ, From: from, To: to,
-		SubmitterMSP: o.creator.msp, SubmitterID: clientID(o.creator.cert), TxID: hdrTxID,
-		Timestamp: at.Format(time.RFC3339Nano),
+	now := domain.FormatTimestamp(at.UnixNano())
+	id := domain.ItemID{GTIN: testGTIN, Serial: testSerial}
+	if f.state.ID.GTIN == "" {
+		f.state.ID = id
 	}
-	if o.eventTimestamp != "" {
-		ev.Timestamp = o.eventTimestamp
+	var (
+		ev       domain.CustodyEvent
+		kwrites  []domain.KeyWrite
+		decision *domain.Decision
+	)
+	if act, ok := actOf(typ); ok {
+		tx := &endorserTx{creator: &identity{mspID: o.creator.msp, cert: o.creator.cert}}
+		req := domain.Request{Act: act, Actor: actorOf(tx), Roles: f.roles, TxID: hdrTxID, Now: now, To: to,
+			Reason: o.reason, Brand: mspMan, Authority: o.authority, Vote: o.vote}
+		if req.Reason == "" {
+			switch act {
+			case domain.ActDecommission:
+				req.Reason = domain.ReasonDispensed
+			case domain.ActHold:
+				req.Reason = "documents missing"
+			case domain.ActRecallItem:
+				req.Reason = "seal defect"
+			}
+		}
+		if act == domain.ActRegister {
+			req.New = &domain.Item{GTIN: testGTIN, Serial: testSerial, Lot: "L42"}
+		}
+		if d, err := domain.Decide(f.state, req); err == nil {
+			decision, ev, kwrites = d, d.Event, d.Writes
+			f.state = f.state.After(d)
+		}
 	}
-	if o.submitterID != "" {
-		ev.SubmitterID = o.submitterID
+	if decision == nil {
+		ev = domain.CustodyEvent{
+			Item: testItem, Seq: f.state.Seq + 1, Type: typ, From: from, To: to,
+			SubmitterMSP: o.creator.msp, SubmitterID: clientID(o.creator.cert), TxID: hdrTxID, Timestamp: now, Details: o.reason,
+		}
+		f.state.Seq, f.state.LastEventAt = ev.Seq, ev.Timestamp
+		val, _ := domain.Marshal(ev)
+		kwrites = []domain.KeyWrite{
+			{Kind: domain.KeyEvent, Key: domain.EventKey(id, ev.Seq), Value: val},
+			{Kind: domain.KeyCounter, Key: domain.CounterKey(id), Value: []byte(fmt.Sprint(ev.Seq))},
+		}
 	}
-	val, _ := json.Marshal(ev)
-	if o.writeValue != nil {
-		val = o.writeValue(val)
+	if o.eventTimestamp != "" || o.submitterID != "" {
+		if o.eventTimestamp != "" {
+			ev.Timestamp = o.eventTimestamp
+		}
+		if o.submitterID != "" {
+			ev.SubmitterID = o.submitterID
+		}
+		val, _ := domain.Marshal(ev)
+		for i := range kwrites {
+			if kwrites[i].Kind == domain.KeyEvent {
+				kwrites[i].Value = val
+			}
+		}
+	}
+	if o.endorsers == nil {
+		o.endorsers = f.endorsersFor(typ, from, to, o.creator.msp, decision)
 	}
 	var writes []*kvrwset.KVWrite
-	if !o.noEventWrite {
-		writes = append(writes, &kvrwset.KVWrite{Key: eventKey(testGTIN, testSerial, ev.Seq), Value: val})
+	var metas []*kvrwset.KVMetadataWrite
+	for _, kw := range kwrites {
+		val := kw.Value
+		if kw.Kind == domain.KeyEvent {
+			if o.noEventWrite {
+				continue
+			}
+			if o.writeValue != nil {
+				val = o.writeValue(val)
+			}
+		}
+		if o.dropWrite != "" && kw.Kind == o.dropWrite {
+			continue
+		}
+		writes = append(writes, &kvrwset.KVWrite{Key: kw.Key, Value: val, IsDelete: kw.Delete})
+		if kw.SetPolicy && kw.Policy != nil && !o.noPolicy {
+			metas = append(metas, &kvrwset.KVMetadataWrite{Key: kw.Key, Entries: []*kvrwset.KVMetadataEntry{
+				{Name: validationParameter, Value: policyEnvelope(*kw.Policy)}}})
+		}
 	}
-	writes = append(writes, &kvrwset.KVWrite{Key: testItem, Value: []byte(`{"id":"` + testItem + `"}`)})
+	writes = append(writes, &kvrwset.KVWrite{Key: testItem, Value: []byte(`{"id":"` + testItem + `"}`)}) // not a key of the item
 	writes = append(writes, o.extraWrites...)
+	metas = append(metas, o.extraMeta...)
 	results := mustMarshal(&rwset.TxReadWriteSet{DataModel: rwset.TxReadWriteSet_KV, NsRwset: []*rwset.NsReadWriteSet{
 		{Namespace: "_lifecycle", Rwset: mustMarshal(&kvrwset.KVRWSet{})},
-		{Namespace: o.namespace, Rwset: mustMarshal(&kvrwset.KVRWSet{Writes: writes})},
+		{Namespace: o.namespace, Rwset: mustMarshal(&kvrwset.KVRWSet{Writes: writes, MetadataWrites: metas})},
 	}})
 	shdr := mustMarshal(&common.SignatureHeader{Creator: creator, Nonce: nonce})
 	chdr := mustMarshal(&common.ChannelHeader{
@@ -460,6 +537,39 @@ func (f *fixture) add(typ domain.EventType, from, to string, o txOpts) domain.Cu
 	f.txBlock[ev.TxID] = b.Header.Number
 	f.events = append(f.events, ev)
 	return ev
+}
+
+// policyEnvelope spells a key-level policy as the chaincode would:
+// AND(AllOf) or OutOf(1, AND(AllOf), OutOf(Threshold, Orgs)), peer roles.
+func policyEnvelope(p domain.KeyPolicy) []byte {
+	var ids []*msp.MSPPrincipal
+	index := map[string]int32{}
+	signed := func(org string) *common.SignaturePolicy {
+		i, ok := index[org]
+		if !ok {
+			i = int32(len(ids))
+			index[org] = i
+			ids = append(ids, &msp.MSPPrincipal{PrincipalClassification: msp.MSPPrincipal_ROLE,
+				Principal: mustMarshal(&msp.MSPRole{MspIdentifier: org, Role: msp.MSPRole_PEER})})
+		}
+		return &common.SignaturePolicy{Type: &common.SignaturePolicy_SignedBy{SignedBy: i}}
+	}
+	outOf := func(n int, rules []*common.SignaturePolicy) *common.SignaturePolicy {
+		return &common.SignaturePolicy{Type: &common.SignaturePolicy_NOutOf_{NOutOf: &common.SignaturePolicy_NOutOf{N: int32(n), Rules: rules}}}
+	}
+	var all []*common.SignaturePolicy
+	for _, o := range p.AllOf {
+		all = append(all, signed(o))
+	}
+	rule := outOf(len(all), all)
+	if len(p.Orgs) > 0 {
+		var maj []*common.SignaturePolicy
+		for _, o := range p.Orgs {
+			maj = append(maj, signed(o))
+		}
+		rule = outOf(1, []*common.SignaturePolicy{rule, outOf(p.Threshold, maj)})
+	}
+	return mustMarshal(&common.SignaturePolicyEnvelope{Rule: rule, Identities: ids})
 }
 
 // tenEvents records a realistic custody record of ten events.
@@ -520,6 +630,11 @@ func (f *fixture) History(_ context.Context, id string, fromSeq uint64, limit in
 		page.Events = append(page.Events, ev)
 	}
 	return page, nil
+}
+
+func (f *fixture) Prefix(_ context.Context, p string) (*domain.Prefix, error) {
+	f.count("Prefix")
+	return f.prefixes[p], nil
 }
 
 func (f *fixture) OrgRoles(context.Context) ([]domain.OrgRole, error) {

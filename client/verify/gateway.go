@@ -48,6 +48,21 @@ func (g *gatewayLedger) History(ctx context.Context, id string, fromSeq uint64, 
 	return page, nil
 }
 
+func (g *gatewayLedger) Prefix(ctx context.Context, prefix string) (*domain.Prefix, error) {
+	out, err := g.chaincode.EvaluateWithContext(ctx, "GetPrefix", client.WithArguments(prefix))
+	if err != nil {
+		if domain.CodeOf(err) == domain.CodeNotFound {
+			return nil, nil
+		}
+		return nil, err
+	}
+	var p domain.Prefix
+	if err := json.Unmarshal(out, &p); err != nil {
+		return nil, fmt.Errorf("GetPrefix answer: %w", err)
+	}
+	return &p, nil
+}
+
 func (g *gatewayLedger) OrgRoles(ctx context.Context) ([]domain.OrgRole, error) {
 	out, err := g.chaincode.EvaluateWithContext(ctx, "GetOrgRoles")
 	if err != nil {

@@ -108,6 +108,12 @@ func (g *fakeGateway) answer(ctx context.Context, channel, cc string, args []str
 			return json.Marshal(page)
 		case "GetOrgRoles":
 			return json.Marshal(f.roles)
+		case "GetPrefix":
+			p := f.prefixes[args[1]]
+			if p == nil {
+				return nil, errors.New("NOT_FOUND: prefix " + args[1] + " was never claimed")
+			}
+			return json.Marshal(p)
 		}
 	}
 	return nil, errors.New("no such function " + args[0])
@@ -165,7 +171,7 @@ func TestGatewayLedger(t *testing.T) {
 	for _, c := range fg.calls {
 		seen[c]++
 	}
-	for _, c := range []string{"provenance.GetHistory", "provenance.GetOrgRoles", "qscc.GetTransactionByID", "qscc.GetBlockByTxID", "qscc.GetBlockByNumber", "qscc.GetChainInfo"} {
+	for _, c := range []string{"provenance.GetHistory", "provenance.GetOrgRoles", "provenance.GetPrefix", "qscc.GetTransactionByID", "qscc.GetBlockByTxID", "qscc.GetBlockByNumber", "qscc.GetChainInfo"} {
 		if seen[c] == 0 {
 			t.Errorf("%s not called: %v", c, seen)
 		}

@@ -456,3 +456,36 @@ func TestConfigChainPointsForward(t *testing.T) {
 		t.Fatalf("got %+v", failed)
 	}
 }
+
+// The block before a config block names the config in force before it (its
+// "last config" pointer): verify relies on that pointer only when that
+// config's orderers signed the block.
+func TestConfigPointerBlockSigned(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		o    blockOpts
+		want string
+	}{
+		{"unsigned", blockOpts{signers: -1}, "0 valid of 3 needed"},
+		{"forged signature", blockOpts{flipSig: true}, "invalid signature"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, consensusBFT)
+			f.add("REGISTERED", "", mspMan, txOpts{})
+			// a block of another item, which verify reads only for its pointer
+			f.addBlock(f.configEnvelope(), []byte{0}, tc.o)
+			cfgNum := uint64(len(f.blocks))
+			f.addBlock(f.configEnvelope(), []byte{0}, blockOpts{lastConfig: cfgNum})
+			f.add("OFFERED", mspMan, mspDist, txOpts{blockOpts: blockOpts{lastConfig: cfgNum}})
+			rep, err := Item(context.Background(), f, testItem, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			failed := failedChecks(rep)
+			cc := failed[CheckChannelConfig]
+			if len(cc) != 1 || !strings.Contains(cc[0].Detail, "block 2, which names config block 0 as the one before block 3, is not signed by its orderers") || !strings.Contains(cc[0].Detail, tc.want) {
+				t.Fatalf("got %+v", failed)
+			}
+		})
+	}
+}

@@ -114,26 +114,13 @@ func certAttribute(cert *x509.Certificate, name string) (string, bool, error) {
 	return "", false, nil
 }
 
-// actRoles are the roles an act needs from its submitter, beyond the
-// ledger role its MSP has and its certificate names (which every submit
-// needs): registration by a manufacturer, holds and releases by customs.
-// Recalls need the GTIN's prefix owner, checked by the replay.
-func actRoles(t domain.EventType) []domain.Role {
-	switch t {
-	case domain.EventRegistered:
-		return []domain.Role{domain.RoleManufacturer}
-	case domain.EventHeld, domain.EventReleased:
-		return []domain.Role{domain.RoleCustoms}
-	}
-	return nil
-}
-
 // checkSubmitter checks the event's submitter against the signed creator:
 // SubmitterID is the creator certificate's cid ID (SubmitterMSP is
 // event-matches-tx's), the
 // certificate's prov.role attribute names the role the ledger gives that MSP
-// (as the chaincode's identify requires), and that role may perform the
-// act. roles is the ledger's org-role set.
+// (as the chaincode's identify requires). Whether that role may perform the
+// act is the custody decision's (transition). roles is the ledger's
+// org-role set.
 func (t *endorserTx) checkSubmitter(ev domain.CustodyEvent, roles []domain.OrgRole) (string, error) {
 	var problems []string
 	if want := clientID(t.creator.cert); ev.SubmitterID != want {
@@ -155,15 +142,6 @@ func (t *endorserTx) checkSubmitter(ev domain.CustodyEvent, roles []domain.OrgRo
 		problems = append(problems, fmt.Sprintf("creator %s carries no %s attribute", t.creator, domain.RoleAttribute))
 	case domain.Role(attr) != ledgerRole:
 		problems = append(problems, fmt.Sprintf("creator %s says %s=%s but %s's role is %s", t.creator, domain.RoleAttribute, attr, t.creator.mspID, ledgerRole))
-	}
-	if need := actRoles(ev.Type); len(need) > 0 && ledgerRole != "" {
-		ok := false
-		for _, r := range need {
-			ok = ok || r == ledgerRole
-		}
-		if !ok {
-			problems = append(problems, fmt.Sprintf("%s needs the %s role; %s is %s", ev.Type, need[0], t.creator.mspID, ledgerRole))
-		}
 	}
 	if len(problems) > 0 {
 		return "", fmt.Errorf("%s", strings.Join(problems, "; "))

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
@@ -33,6 +34,9 @@ type endorserTx struct {
 	ccAction     *peer.ChaincodeAction
 	txRWSet      *rwset.TxReadWriteSet
 	timestamp    time.Time
+
+	kvOnce sync.Once
+	kv     *kvrwset.KVRWSet // the chaincode namespace's set (kvSet)
 }
 
 func parseEndorserTx(env *common.Envelope) (*endorserTx, error) {
@@ -300,4 +304,18 @@ func diffEvents(a, b domain.CustodyEvent) string {
 // printableKey shows a composite key with its NUL separators as "·".
 func printableKey(k string) string {
 	return strings.Trim(strings.ReplaceAll(k, "\x00", "·"), "·")
+}
+
+// strictJSON decodes a ledger record, refusing unknown fields and trailing
+// data.
+func strictJSON(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("trailing data after the JSON value")
+	}
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
@@ -37,6 +38,9 @@ type Ledger interface {
 	BlockByNumber(ctx context.Context, number uint64) (*common.Block, error)
 	// ChainInfo returns the ledger height and top hashes (qscc GetChainInfo).
 	ChainInfo(ctx context.Context) (*common.BlockchainInfo, error)
+	// Prefix returns a company-prefix record (chaincode GetPrefix); nil
+	// when the prefix was never claimed.
+	Prefix(ctx context.Context, prefix string) (*domain.Prefix, error)
 }
 
 // ErrNotFound marks a transaction or block the ledger does not have. Item
@@ -80,12 +84,13 @@ const (
 	CheckSubmitter        = "submitter"          // submitterId = creator cert's ID; prov.role = its MSP's role, allowed for the act
 	CheckCreatorSignature = "creator-signature"  // creator signed the payload; cert chains to its org root
 	CheckEndorsements     = "endorsements"       // every endorsement verifies, is a peer of its org, for this proposal
-	CheckEndorsePolicy    = "endorsement-policy" // endorsing orgs satisfy the transition's policy
-	CheckWriteSet         = "write-set"          // write set holds exactly this event
+	CheckEndorsePolicy    = "endorsement-policy" // endorsing orgs satisfy the endorsement the custody decision needs
+	CheckTransition       = "transition"         // replaying the custody decision over earlier events makes exactly this event
+	CheckWriteSet         = "write-set"          // write set holds this event and exactly the decision's writes of the item
 	CheckTxInBlock        = "tx-in-block"        // the block holds this very transaction, VALID
 	CheckBlockDataHash    = "block-data-hash"    // header data hash = hash of the block's data
 	CheckBlockSignatures  = "block-signatures"   // enough ordering nodes signed the header
-	CheckTimestamps       = "timestamps"         // never backwards in block order
+	CheckTimestamps       = "timestamps"         // never more than domain.EventTimeTolerance backwards in block order
 	CheckEventOrder       = "event-order"        // history is seq 1..n without gaps, rising in block order
 	CheckHashChain        = "hash-chain"         // previous-hash chain from genesis (Options.Chain)
 	CheckPeerAgreement    = "peer-agreement"     // another org's peer serves the same history, roles and blocks (Options.Peers)
@@ -134,9 +139,6 @@ const historyPageSize = 100
 // when verification could not run (unknown item, ledger unreachable); a check
 // that fails is a Step with OK false and makes Report.OK false.
 func Item(ctx context.Context, l Ledger, id string, opts Options) (Report, error) {
-	if opts.Policy == nil {
-		opts.Policy = DefaultPolicy
-	}
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 8
 	}
@@ -156,7 +158,7 @@ func Item(ctx context.Context, l Ledger, id string, opts Options) (Report, error
 		return Report{Item: key}, fmt.Errorf("item %s: no custody events: %w", key, ErrNotFound)
 	}
 	rep := Report{Item: key}
-	if err := r.fetch(events); err != nil {
+	if err := r.fetch(events, ident.GTIN); err != nil {
 		return rep, err
 	}
 	if err := r.resolveConfigs(); err != nil {
@@ -164,6 +166,13 @@ func Item(ctx context.Context, l Ledger, id string, opts Options) (Report, error
 	}
 	r.checkConfigs()
 	r.prepare()
+	// The replay decides the events of the item they name (item-binding
+	// reports a history of another item once, not at every event).
+	replayID := ident.ItemID
+	if id, err := domain.ParseItemKey(events[0].Item); err == nil {
+		replayID = id
+	}
+	r.expect = r.replay(replayID, events)
 	r.checkEvents(events)
 	r.checkOrder(events)
 	r.checkBinding(key, events)
@@ -204,6 +213,9 @@ type run struct {
 
 	genesisHash string // hex header hash of block 0 as served, once fetched
 	trust       Trust
+	brand       string                  // owner of the GTIN's active company prefix, "" when none
+	prefixes    []*domain.Prefix        // the GTIN's company-prefix candidates' records, in candidate order
+	expect      map[uint64]*expectation // the replay's verdict per event seq
 	blockChecks map[uint64]*blockCheck
 }
 
@@ -251,7 +263,7 @@ func (r *run) history(id string) ([]domain.CustodyEvent, error) {
 // fetch gets every event's transaction and block and the ledger's org roles
 // in parallel, and each config block as soon as a fetched block names it, so
 // that a verification costs about three round trips of latency.
-func (r *run) fetch(events []domain.CustodyEvent) error {
+func (r *run) fetch(events []domain.CustodyEvent, gtin string) error {
 	r.txs = map[string]*txEntry{}
 	var ids []string
 	for _, ev := range events {
@@ -272,6 +284,20 @@ func (r *run) fetch(events []domain.CustodyEvent) error {
 		mu.Unlock()
 		return nil
 	})
+	// The GTIN's company-prefix candidates, for the registrant's and the
+	// recaller's right (the brand owner).
+	cands := domain.CompanyPrefixCandidates(gtin)
+	r.prefixes = make([]*domain.Prefix, len(cands))
+	for i, c := range cands {
+		p.do(func(ctx context.Context) error {
+			pr, err := r.l.Prefix(ctx, c)
+			if err != nil {
+				return fmt.Errorf("prefix %s: %w", c, err)
+			}
+			r.prefixes[i] = pr
+			return nil
+		})
+	}
 	for _, id := range ids {
 		e := r.txs[id]
 		p.do(func(ctx context.Context) error {
@@ -314,6 +340,12 @@ func (r *run) fetch(events []domain.CustodyEvent) error {
 	}
 	if err := p.wait(); err != nil {
 		return err
+	}
+	for _, pr := range r.prefixes {
+		if pr != nil && pr.Status == domain.PrefixActive {
+			r.brand = pr.Owner
+			break
+		}
 	}
 	for id, e := range r.txs {
 		if e.missing == nil && (e.pt == nil || e.block == nil) {
@@ -490,6 +522,16 @@ func (r *run) checkConfig(n uint64, ce *configEntry) error {
 	if prev == nil || prev.cfg == nil {
 		return fmt.Errorf("config block %d: the config before it (block %d) is unusable", n, ce.prev)
 	}
+	// The pointer to the config before this one comes from block n-1's
+	// orderer metadata: rely on it only when the orderers of that config
+	// signed block n-1 (the signatures cover the metadata holding it).
+	pb := r.blocks[n-1]
+	if pb == nil || pb.GetHeader().GetNumber() != n-1 {
+		return fmt.Errorf("block %d, which names the config before block %d, is missing", n-1, n)
+	}
+	if _, err := checkBlockSignatures(pb, prev.cfg); err != nil {
+		return fmt.Errorf("block %d, which names config block %d as the one before block %d, is not signed by its orderers: %w", n-1, ce.prev, n, err)
+	}
 	if _, err := checkBlockSignatures(b, prev.cfg); err != nil {
 		return fmt.Errorf("config block %d signatures (orderers of config block %d): %w", n, ce.prev, err)
 	}
@@ -622,10 +664,20 @@ func (r *run) checkEvent(ev domain.CustodyEvent) []Step {
 		step(CheckCreatorSignature, err, who)
 		orgs, names, err := tx.checkEndorsements(cfg)
 		step(CheckEndorsements, err, names)
-		desc, err := r.opts.Policy(ev, policyRoles(cfg, r.roles), orgs)
+		desc, err := r.endorsement(ev, policyRoles(cfg, r.roles), orgs)
 		step(CheckEndorsePolicy, err, desc)
 	}
+	x := r.expect[ev.Seq]
+	step(CheckTransition, x.err, x.detail)
 	desc, err := tx.checkWriteSet(ev, r.l.ChaincodeName())
+	if err == nil && x.decision != nil {
+		id, _ := domain.ParseItemKey(ev.Item)
+		orgs := []string{}
+		for _, o := range r.roles {
+			orgs = append(orgs, o.MSP)
+		}
+		desc, err = tx.checkDecisionWrites(id, x.decision, r.l.ChaincodeName(), orgs)
+	}
 	step(CheckWriteSet, err, desc)
 
 	// The block.
@@ -663,6 +715,34 @@ func (r *run) checkBinding(key string, events []domain.CustodyEvent) {
 		s.Detail = "asked for " + key + ": " + strings.Join(problems, "; ")
 	}
 	r.add(s)
+}
+
+// endorsement checks the valid endorsers against what the replayed custody
+// decision needs (derived from earlier events, not from the event under
+// check); a legacy or refused event falls back to domain.ExpectedEndorsers
+// of the event, and Options.Policy overrides both.
+func (r *run) endorsement(ev domain.CustodyEvent, roles []domain.OrgRole, endorsers []string) (string, error) {
+	x := r.expect[ev.Seq]
+	if r.opts.Policy != nil || x == nil || x.decision == nil {
+		pol := r.opts.Policy
+		if pol == nil {
+			pol = DefaultPolicy
+		}
+		return pol(ev, roles, endorsers)
+	}
+	p := x.decision.Endorsement
+	// The MAJORITY counts over the channel's peer organizations (config).
+	if p.Majority {
+		var orgs []string
+		for _, o := range roles {
+			orgs = append(orgs, o.MSP)
+		}
+		p.Orgs, p.Threshold = orgs, domain.PrefixVoteThreshold(len(orgs))
+	}
+	if err := p.SatisfiedBy(endorsers); err != nil {
+		return "", fmt.Errorf("%s: %w", ev.Type, err)
+	}
+	return fmt.Sprintf("%s needs %s; endorsed by %s", ev.Type, p, strings.Join(endorsers, ", ")), nil
 }
 
 // txIndex finds the transaction in its block (same payload and signature
@@ -720,10 +800,12 @@ func (r *run) checkOrder(events []domain.CustodyEvent) {
 	var tsErr, seqErr error
 	for i := 1; i < len(os); i++ {
 		p, c := os[i-1], os[i]
-		if tsErr == nil && c.e.parsed.timestamp.Before(p.e.parsed.timestamp) {
-			tsErr = fmt.Errorf("seq %d (block %d) at %s is before seq %d (block %d) at %s",
+		// The chaincode accepts an event up to domain.EventTimeTolerance
+		// before the item's last one (honest clock drift), no more.
+		if tsErr == nil && c.e.parsed.timestamp.Before(p.e.parsed.timestamp.Add(-domain.EventTimeTolerance*time.Second)) {
+			tsErr = fmt.Errorf("seq %d (block %d) at %s is before seq %d (block %d) at %s by more than the %d s tolerance",
 				c.ev.Seq, c.block, c.e.parsed.timestamp.Format("2006-01-02T15:04:05.000000000Z07:00"),
-				p.ev.Seq, p.block, p.e.parsed.timestamp.Format("2006-01-02T15:04:05.000000000Z07:00"))
+				p.ev.Seq, p.block, p.e.parsed.timestamp.Format("2006-01-02T15:04:05.000000000Z07:00"), domain.EventTimeTolerance)
 		}
 		if seqErr == nil && c.ev.Seq <= p.ev.Seq {
 			seqErr = fmt.Errorf("seq %d (block %d) comes after seq %d (block %d)", c.ev.Seq, c.block, p.ev.Seq, p.block)
@@ -745,7 +827,7 @@ func (r *run) checkOrder(events []domain.CustodyEvent) {
 	if len(os) > 0 {
 		span = fmt.Sprintf("blocks %d..%d", os[0].block, os[len(os)-1].block)
 	}
-	r.add(Step{Check: CheckTimestamps, Subject: subject, OK: tsErr == nil, Detail: errOr(tsErr, "non-decreasing over "+span)})
+	r.add(Step{Check: CheckTimestamps, Subject: subject, OK: tsErr == nil, Detail: errOr(tsErr, fmt.Sprintf("never more than %d s backwards over %s", domain.EventTimeTolerance, span))})
 	r.add(Step{Check: CheckEventOrder, Subject: subject, OK: seqErr == nil, Detail: errOr(seqErr, "sequence rises over "+span)})
 }
 

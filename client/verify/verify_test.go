@@ -197,7 +197,9 @@ func TestItemTampered(t *testing.T) {
 			opts: func(f *fixture) map[int]txOpts {
 				return map[int]txOpts{5: {at: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)}}
 			},
-			want: []string{CheckTimestamps}, detail: "is before",
+			// the decision refuses it too: BACKDATED (and the forged hold
+			// it did not write leaves the release undecidable)
+			want: []string{CheckTimestamps, CheckTransition}, detail: "is before",
 		},
 		{
 			name: "validation code not VALID",
@@ -211,7 +213,7 @@ func TestItemTampered(t *testing.T) {
 			opts: func(f *fixture) map[int]txOpts {
 				return map[int]txOpts{4: {eventTimestamp: later(f).Format(time.RFC3339Nano)}}
 			},
-			want: []string{CheckEventMatchesTx}, detail: "timestamp",
+			want: []string{CheckEventMatchesTx, CheckTransition}, detail: "timestamp",
 		},
 		{
 			name: "transaction ID not derived from nonce and creator",
@@ -230,21 +232,22 @@ func TestItemTampered(t *testing.T) {
 			after: func(f *fixture) {
 				delete(f.txs, f.events[4].TxID)
 			},
-			want: []string{CheckValidationCode}, detail: "not found",
+			// without the hold's transaction the release cannot be decided
+			want: []string{CheckValidationCode, CheckTransition}, detail: "not found",
 		},
 		{
 			name: "history event differs from the ledger's",
 			after: func(f *fixture) {
 				f.events[2].To = mspCust
 			},
-			want: []string{CheckWriteSet}, detail: "differs",
+			want: []string{CheckWriteSet, CheckTransition}, detail: "differs",
 		},
 		{
 			name: "history reordered",
 			after: func(f *fixture) {
 				f.events[3].Seq, f.events[4].Seq = f.events[4].Seq, f.events[3].Seq
 			},
-			want: []string{CheckWriteSet, CheckEventOrder},
+			want: []string{CheckWriteSet, CheckEventOrder, CheckTransition},
 		},
 		{
 			name: "transaction served from another block",
@@ -284,7 +287,7 @@ func TestItemTampered(t *testing.T) {
 			after: func(f *fixture) {
 				f.events = append(f.events[:4:4], f.events[5:]...)
 			},
-			want: []string{CheckEventOrder}, detail: "missing",
+			want: []string{CheckEventOrder, CheckTransition}, detail: "missing",
 		},
 		{
 			name: "custom policy refuses",
@@ -623,20 +626,6 @@ func TestItemSubmitter(t *testing.T) {
 			},
 			detail: "says prov.role=customs but ManufacturerMSP's role is manufacturer",
 		},
-		{
-			name: "hold by a distributor",
-			opts: func(f *fixture) map[int]txOpts {
-				return map[int]txOpts{5: {creator: f.users[mspDist]}}
-			},
-			detail: "HELD needs the customs role; DistributorMSP is distributor",
-		},
-		{
-			name: "registration by customs",
-			opts: func(f *fixture) map[int]txOpts {
-				return map[int]txOpts{1: {creator: f.users[mspCust]}}
-			},
-			detail: "REGISTERED needs the manufacturer role",
-		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -654,7 +643,11 @@ func TestItemSubmitter(t *testing.T) {
 				t.Fatal(err)
 			}
 			failed := failedChecks(rep)
-			if rep.OK || len(failed) != 1 || len(failed[CheckSubmitter]) != 1 {
+			extra := 0
+			if tt.name == "submitterId is not the signing certificate's" {
+				extra = len(failed[CheckTransition]) // the decision records the certificate's ID
+			}
+			if rep.OK || len(failed) != 1+min(extra, 1) || len(failed[CheckSubmitter]) != 1 {
 				t.Fatalf("want one submitter failure, got %v", failed)
 			}
 			if d := failed[CheckSubmitter][0].Detail; !strings.Contains(d, tt.detail) {
@@ -675,5 +668,163 @@ func TestClientIDMatchesCid(t *testing.T) {
 	}
 	if v := escapeDNValue(" a,b+c#"); v != `\ a\,b\+c#` {
 		t.Errorf("escape %q", v)
+	}
+}
+
+func TestItemTransition(t *testing.T) {
+	type tc struct {
+		name  string
+		build func(t *testing.T, f *fixture)
+		want  map[string]string // check -> substring of its first failure
+	}
+	reg := func(f *fixture) { f.add(domain.EventRegistered, "", mspMan, txOpts{}) }
+	tests := []tc{
+		{
+			name: "hold by a distributor",
+			build: func(t *testing.T, f *fixture) {
+				reg(f)
+				f.add(domain.EventHeld, "", mspDist, txOpts{creator: f.users[mspDist]})
+			},
+			want: map[string]string{CheckTransition: "WRONG_ROLE: hold of item"},
+		},
+		{
+			name: "registration by customs",
+			build: func(t *testing.T, f *fixture) {
+				f.add(domain.EventRegistered, "", mspCust, txOpts{creator: f.users[mspCust]})
+			},
+			want: map[string]string{CheckTransition: "WRONG_ROLE: registration"},
+		},
+		{
+			name: "registrant does not own the GTIN's prefix",
+			build: func(t *testing.T, f *fixture) {
+				f.prefixes["9506000"].Owner = mspDist
+				reg(f)
+			},
+			want: map[string]string{CheckTransition: "registrant ManufacturerMSP does not own the GTIN's company prefix (9506000 ACTIVE by DistributorMSP)"},
+		},
+		{
+			// issue 13 item 2: two colluding orgs forge REGISTERED(M) ->
+			// ACCEPTED(D->C) -> DECOMMISSIONED, endorsed by D and C alone.
+			name: "two-org forgery",
+			build: func(t *testing.T, f *fixture) {
+				reg(f)
+				f.add(domain.EventAccepted, mspDist, mspCust, txOpts{creator: f.users[mspCust], endorsers: []*signer{f.peers[mspDist], f.peers[mspCust]}})
+				f.add(domain.EventDecommissioned, "", "", txOpts{creator: f.users[mspCust], endorsers: []*signer{f.peers[mspDist], f.peers[mspCust]}})
+			},
+			want: map[string]string{CheckTransition: "INVALID_TRANSITION: item 01/09506000134352/21/SN/0001 is ACTIVE; ACCEPTED needs IN_TRANSIT"},
+		},
+		{
+			name: "accept without the owner's endorsement",
+			build: func(t *testing.T, f *fixture) {
+				reg(f)
+				f.add(domain.EventOffered, mspMan, mspDist, txOpts{})
+				f.add(domain.EventAccepted, mspMan, mspDist, txOpts{creator: f.users[mspDist], endorsers: []*signer{f.peers[mspDist], f.peers[mspCust]}})
+			},
+			want: map[string]string{CheckEndorsePolicy: "no endorsement from ManufacturerMSP"},
+		},
+		{
+			name: "offer that does not write the item key",
+			build: func(t *testing.T, f *fixture) {
+				reg(f)
+				f.add(domain.EventOffered, mspMan, mspDist, txOpts{dropWrite: domain.KeyItem})
+			},
+			want: map[string]string{CheckWriteSet: "no write of item"},
+		},
+		{
+			name: "hold without its key-level policy",
+			build: func(t *testing.T, f *fixture) {
+				reg(f)
+				f.add(domain.EventHeld, "", mspCust, txOpts{creator: f.users[mspCust], noPolicy: true})
+			},
+			want: map[string]string{CheckWriteSet: "no key-level policy written"},
+		},
+		{
+			name: "registration with another key-level policy on the item",
+			build: func(t *testing.T, f *fixture) {
+				id := domain.ItemID{GTIN: testGTIN, Serial: testSerial}
+				f.add(domain.EventRegistered, "", mspMan, txOpts{extraMeta: []*kvrwset.KVMetadataWrite{{Key: domain.HoldKey(id),
+					Entries: []*kvrwset.KVMetadataEntry{{Name: validationParameter, Value: policyEnvelope(domain.KeyPolicy{AllOf: []string{mspDist}})}}}}})
+			},
+			want: map[string]string{CheckWriteSet: "also changes the key-level policy of hold"},
+		},
+		{
+			name: "release that leaves the hold",
+			build: func(t *testing.T, f *fixture) {
+				reg(f)
+				f.add(domain.EventHeld, "", mspCust, txOpts{creator: f.users[mspCust]})
+				f.add(domain.EventReleased, mspCust, "", txOpts{creator: f.users[mspCust], dropWrite: domain.KeyHold})
+			},
+			want: map[string]string{CheckWriteSet: "no write of hold"},
+		},
+		{
+			name: "recall by a non-admin",
+			build: func(t *testing.T, f *fixture) {
+				reg(f)
+				f.add(domain.EventRecalled, mspMan, "", txOpts{reason: "defect"})
+			},
+			want: map[string]string{CheckTransition: "NOT_ADMIN"},
+		},
+		{
+			name: "offer of a held item",
+			build: func(t *testing.T, f *fixture) {
+				reg(f)
+				f.add(domain.EventHeld, "", mspCust, txOpts{creator: f.users[mspCust]})
+				f.add(domain.EventOffered, mspMan, mspDist, txOpts{})
+			},
+			want: map[string]string{CheckTransition: "ON_HOLD"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, consensusBFT)
+			tt.build(t, f)
+			rep, err := Item(context.Background(), f, testItem, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			failed := failedChecks(rep)
+			for c, sub := range tt.want {
+				if len(failed[c]) == 0 || !strings.Contains(failed[c][0].Detail, sub) {
+					t.Errorf("want %s to fail with %q, got %v", c, sub, failed)
+				}
+			}
+			for c, steps := range failed {
+				if _, ok := tt.want[c]; !ok {
+					t.Errorf("%s failed unexpectedly: %s: %s", c, steps[0].Subject, steps[0].Detail)
+				}
+			}
+		})
+	}
+}
+
+func TestItemRecallByAdminVerifies(t *testing.T) {
+	f := newFixture(t, consensusBFT)
+	admin := f.cas[mspMan].issueAttrs(t, "admin", mspMan, manAttrs, roleAdmin)
+	f.add(domain.EventRegistered, "", mspMan, txOpts{})
+	f.add(domain.EventRecalled, mspMan, "", txOpts{creator: admin, reason: "seal defect"})
+	f.add(domain.EventOffered, mspMan, mspCust, txOpts{}) // a recalled item may go to customs
+	rep, err := Item(context.Background(), f, testItem, Options{})
+	if err != nil || !rep.OK {
+		t.Fatalf("%v %v", err, rep.Failed())
+	}
+}
+
+func TestTimestampTolerance(t *testing.T) {
+	for _, tc := range []struct {
+		back time.Duration
+		ok   bool
+	}{{60 * time.Second, true}, {domain.EventTimeTolerance * time.Second, true}, {domain.EventTimeTolerance*time.Second + time.Second, false}} {
+		f := newFixture(t, consensusBFT)
+		f.add(domain.EventRegistered, "", mspMan, txOpts{})
+		last := f.clock
+		f.add(domain.EventOffered, mspMan, mspDist, txOpts{at: last.Add(-tc.back)})
+		rep, err := Item(context.Background(), f, testItem, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		failed := failedChecks(rep)
+		if tc.ok != rep.OK || (!tc.ok && (len(failed[CheckTimestamps]) != 1 || !strings.Contains(failed[CheckTimestamps][0].Detail, "tolerance"))) {
+			t.Errorf("%s backwards: ok %v, failed %v", tc.back, rep.OK, failed)
+		}
 	}
 }

@@ -174,3 +174,39 @@ deploy_chaincode() {
 ready_and_init() {
   "$PROV_HOME/bin/provnet" ready -home "$PROV_HOME" -timeout 60s -init-roles
 }
+
+# define_chaincode NAME: approve (every peer org) and commit a chaincode
+# definition NAME, sequence 1, of the packages deployed as $CC_NAME: the same
+# chaincode servers, but its own empty state (a ledger whose org roles are not
+# set yet, for tests of the role-set vote). Nothing when NAME is committed.
+define_chaincode() {
+  local name=$1 i pids=() p out
+  [[ $name =~ ^[a-zA-Z0-9]+([-_][a-zA-Z0-9]+)*$ ]] || { log "chaincode name '$name' is not valid (letters, digits, - and _ inside)"; return 1; }
+  [[ $name != "$CC_NAME" ]] || { log "'$name' is the deployment's own chaincode"; return 1; }
+  [[ -f "$(CC_DIR)/deployed.env" ]] || { log "chaincode not deployed; run 'scripts/network.sh up' first"; return 1; }
+  # shellcheck disable=SC1090
+  source "$(CC_DIR)/deployed.env"
+  if peer_cli 0 lifecycle chaincode querycommitted -C "$CHANNEL" -n "$name" >/dev/null 2>&1; then
+    log "chaincode $name already committed"
+    return 0
+  fi
+  for i in "${PEER_ORGS[@]}"; do
+    local v="PKGID_$i"
+    (
+      out="$(peer_cli "$i" lifecycle chaincode approveformyorg -o "127.0.0.1:$(port $OFF_ORD "$i")" \
+        --tls --cafile "$(org_home "$i")/tlsca.pem" -C "$CHANNEL" -n "$name" -v "$CC_VERSION" \
+        --package-id "${!v}" --sequence 1 --waitForEventTimeout 60s 2>&1)" ||
+        { log "approve of $name by ${ORG_MSPS[$i]} failed: $out"; exit 1; }
+    ) &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p" || return 1; done
+  local peers=()
+  for i in "${PEER_ORGS[@]}"; do
+    peers+=(--peerAddresses "127.0.0.1:$(port $OFF_PEER "$i")" --tlsRootCertFiles "$(org_home "$i")/tlsca.pem")
+  done
+  out="$(peer_cli 0 lifecycle chaincode commit -o "127.0.0.1:$(port $OFF_ORD 0)" --tls \
+    --cafile "$(org_home 0)/tlsca.pem" -C "$CHANNEL" -n "$name" -v "$CC_VERSION" --sequence 1 \
+    --waitForEventTimeout 60s "${peers[@]}" 2>&1)" || { log "commit of $name failed: $out"; return 1; }
+  log "chaincode $name committed (packages of $CC_NAME version $CC_VERSION, empty state)"
+}

@@ -1,7 +1,8 @@
 // Command provnet is the network scripts' Go helper: it waits until every
 // peer organization's gateway can collect an endorsement from the peers of
 // all three peer organizations (discovery knows every other peer and every
-// chaincode server answers) and performs the deploy-time InitOrgRoles call.
+// chaincode server answers) and gets the deployment's role set approved by a
+// majority of the organizations it names (each org admin's InitOrgRoles).
 // A MAJORITY endorsement is not enough: transitions such as accepting an
 // offer need two named organizations, and right after the channel is joined
 // gossip may know only some of them for several seconds.
@@ -42,7 +43,7 @@ func main() {
 	fs := flag.NewFlagSet("ready", flag.ExitOnError)
 	home := fs.String("home", os.Getenv("PROV_HOME"), "network home (PROV_HOME)")
 	timeout := fs.Duration("timeout", 60*time.Second, "how long to wait for the gateways")
-	initRoles := fs.Bool("init-roles", false, "call InitOrgRoles unless GetOrgRoles already returns the set")
+	initRoles := fs.Bool("init-roles", false, "have each named org's admin approve the deployment's role set (InitOrgRoles) until GetOrgRoles returns it")
 	_ = fs.Parse(os.Args[2:])
 	if err := run(*home, *timeout, *initRoles); err != nil {
 		fmt.Fprintln(os.Stderr, "provnet:", err)
@@ -139,49 +140,102 @@ func errText(err error) string {
 	return s
 }
 
-var wantRoles = []orgRole{
-	{MSP: "ManufacturerMSP", Role: "manufacturer"},
-	{MSP: "DistributorMSP", Role: "distributor"},
-	{MSP: "CustomsMSP", Role: "customs"},
+// deployRoles is the deployment's role set: every peer organization of
+// network.json with its role, sorted by MSP.
+func deployRoles(n *harness.Network) []orgRole {
+	var want []orgRole
+	for _, o := range n.Orgs {
+		if o.Peer != nil && o.Role != "" {
+			want = append(want, orgRole{MSP: o.MSP, Role: o.Role})
+		}
+	}
+	sort.Slice(want, func(i, j int) bool { return want[i].MSP < want[j].MSP })
+	return want
 }
 
+// initOrgRoles gets the deployment's role set approved: the first role set
+// takes effect only when admins of a majority of the organizations it names
+// have approved it, each in its own transaction, so each named org's admin
+// submits InitOrgRoles (file or approve the set; a no-op for an org that
+// already approved) through its own gateway, until GetOrgRoles returns the
+// set. Idempotent: when the set is in effect nothing is submitted.
 func initOrgRoles(ctx context.Context, n *harness.Network) error {
-	c, err := n.Connect("manufacturer", "admin")
+	want := deployRoles(n)
+	arg, _ := json.Marshal(want)
+	var errs []error
+	for _, o := range n.Orgs {
+		if o.Peer == nil || o.Role == "" {
+			continue
+		}
+		done, err := approveRoles(ctx, n, o.Dir, want, string(arg))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", o.MSP, err))
+			continue
+		}
+		if done {
+			return nil
+		}
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	return fmt.Errorf("the role set is not in effect after every named org's admin approved it")
+}
+
+// approveRoles submits InitOrgRoles as org's admin unless the set is
+// already in effect; it reports whether the set is in effect afterwards.
+func approveRoles(ctx context.Context, n *harness.Network, org string, want []orgRole, arg string) (bool, error) {
+	c, err := n.Connect(org, "admin")
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer c.Close()
 	contract := c.Contract()
-	want := append([]orgRole(nil), wantRoles...)
-	sort.Slice(want, func(i, j int) bool { return want[i].MSP < want[j].MSP })
-
 	res, err := contract.EvaluateWithContext(ctx, "GetOrgRoles")
 	if err != nil {
 		if chaincodeAnswered(err) {
 			fmt.Fprintln(os.Stderr, "provnet: warning: the chaincode has no GetOrgRoles yet; InitOrgRoles skipped")
-			return nil
+			return true, nil
 		}
-		return fmt.Errorf("evaluate GetOrgRoles: %w", err)
+		return false, fmt.Errorf("evaluate GetOrgRoles: %w", err)
 	}
+	have, err := decodeRoles(res)
+	if err != nil {
+		return false, err
+	}
+	if reflect.DeepEqual(have, want) {
+		fmt.Fprintln(os.Stderr, "provnet: org roles already in effect")
+		return true, nil
+	}
+	if len(have) > 0 {
+		return false, fmt.Errorf("the ledger's org roles %v differ from the deployment's %v", have, want)
+	}
+	res, err = contract.SubmitWithContext(ctx, "InitOrgRoles", client.WithArguments(arg))
+	if err != nil {
+		if chaincodeAnswered(err) {
+			fmt.Fprintln(os.Stderr, "provnet: warning: the chaincode has no InitOrgRoles yet; skipped")
+			return true, nil
+		}
+		return false, fmt.Errorf("submit InitOrgRoles: %s", errText(err))
+	}
+	have, err = decodeRoles(res)
+	if err != nil {
+		return false, err
+	}
+	fmt.Fprintf(os.Stderr, "provnet: InitOrgRoles approved by %s's admin\n", org)
+	return reflect.DeepEqual(have, want), nil
+}
+
+func decodeRoles(res []byte) ([]orgRole, error) {
 	var have []orgRole
 	if len(res) > 0 && string(res) != "null" {
 		if err := json.Unmarshal(res, &have); err != nil {
-			return fmt.Errorf("GetOrgRoles returned %q: %w", res, err)
+			return nil, fmt.Errorf("org roles answer %q: %w", res, err)
 		}
 	}
 	sort.Slice(have, func(i, j int) bool { return have[i].MSP < have[j].MSP })
-	if reflect.DeepEqual(have, want) {
-		fmt.Fprintln(os.Stderr, "provnet: org roles already initialized")
-		return nil
+	if have == nil {
+		have = []orgRole{}
 	}
-	arg, _ := json.Marshal(wantRoles)
-	if _, err := contract.SubmitWithContext(ctx, "InitOrgRoles", client.WithArguments(string(arg))); err != nil {
-		if chaincodeAnswered(err) {
-			fmt.Fprintln(os.Stderr, "provnet: warning: the chaincode has no InitOrgRoles yet; skipped")
-			return nil
-		}
-		return fmt.Errorf("submit InitOrgRoles: %w", err)
-	}
-	fmt.Fprintln(os.Stderr, "provnet: InitOrgRoles submitted")
-	return nil
+	return have, nil
 }
