@@ -169,6 +169,9 @@ func readRoles(stub shim.ChaincodeStubInterface) ([]domain.OrgRole, error) {
 
 // parseRoles validates an InitOrgRoles argument and returns it sorted by MSP.
 func parseRoles(rolesJSON string) ([]domain.OrgRole, error) {
+	if len(rolesJSON) > domain.MaxRolesBytes {
+		return nil, domain.Errorf(domain.CodeInvalidArgument, "roles argument is %d bytes, at most %d allowed", len(rolesJSON), domain.MaxRolesBytes)
+	}
 	var roles []domain.OrgRole
 	if err := strictUnmarshal(rolesJSON, &roles); err != nil {
 		return nil, domain.Errorf(domain.CodeInvalidArgument, "roles must be a JSON array of {\"msp\",\"role\"}: %v", err)

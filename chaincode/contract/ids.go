@@ -40,6 +40,9 @@ func asIDError(err error, format string, args ...any) error {
 // a single spelling. It refuses an empty list, more than MaxBatch items and
 // an item named twice.
 func parseIDList(idsJSON string) ([]domain.ItemID, error) {
+	if len(idsJSON) > domain.MaxListBytes {
+		return nil, domain.Errorf(domain.CodeBatchTooLarge, "ids argument is %d bytes, at most %d allowed (at most %d items)", len(idsJSON), domain.MaxListBytes, domain.MaxBatch)
+	}
 	var raw []string
 	if t := strings.TrimSpace(idsJSON); strings.HasPrefix(t, "[") {
 		if err := strictUnmarshal(t, &raw); err != nil {

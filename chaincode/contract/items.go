@@ -23,6 +23,9 @@ func (c *Contract) RegisterItems(ctx contractapi.TransactionContextInterface, it
 	if err := s.requireRole("RegisterItems", domain.RoleManufacturer); err != nil {
 		return nil, err
 	}
+	if len(itemsJSON) > domain.MaxItemsBytes {
+		return nil, domain.Errorf(domain.CodeBatchTooLarge, "items argument is %d bytes, at most %d allowed (at most %d items)", len(itemsJSON), domain.MaxItemsBytes, domain.MaxBatch)
+	}
 	var inputs []domain.ItemInput
 	if err := strictUnmarshal(itemsJSON, &inputs); err != nil {
 		return nil, domain.Errorf(domain.CodeInvalidArgument, "items must be a JSON array of {\"id\",\"lot\",\"expiry\",\"description\"}: %v", err)

@@ -65,6 +65,7 @@ type proposalKind struct {
 func (c *Contract) proposalKinds() []proposalKind {
 	kinds := roleKinds()
 	kinds = append(kinds, exitKinds()...)
+	kinds = append(kinds, custodyKinds()...)
 	return kinds
 }
 

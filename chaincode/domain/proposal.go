@@ -35,6 +35,12 @@ const (
 	// KindAssignSuccessor names (or changes) the organization that takes over
 	// a removed organization's items: subject the removed MSP, payload {"to": MSP}.
 	KindAssignSuccessor ProposalKind = "assign-successor"
+	// Custody overrides (subject: an item ID; for withdraw-recall also
+	// "01/{gtin}" or "01/{gtin}/10/{lot}"; no payload), decided by Decide
+	// with Authority ByMajority in the deciding vote's transaction.
+	KindReleaseHold    ProposalKind = "release-hold"
+	KindCancelOffer    ProposalKind = "cancel-offer"
+	KindWithdrawRecall ProposalKind = "withdraw-recall"
 )
 
 // Proposal is a decision taken by a majority of organizations, one vote per

@@ -234,4 +234,9 @@ const (
 	// items of the longest spelling (a Digital Link URI with a host, lot and
 	// expiry, well under 400 bytes) fit; a 50 MB argument is refused unread.
 	MaxListBytes = 512 * 1024
+	// MaxItemsBytes bounds a RegisterItems argument: 1000 items with
+	// 512-byte descriptions fit.
+	MaxItemsBytes = 2 * 1024 * 1024
+	// MaxRolesBytes bounds an InitOrgRoles argument.
+	MaxRolesBytes = 64 * 1024
 )
