@@ -51,8 +51,9 @@ func (g *gatewayLedger) History(ctx context.Context, id string, fromSeq uint64, 
 func (g *gatewayLedger) Prefix(ctx context.Context, prefix string) (*domain.Prefix, error) {
 	out, err := g.chaincode.EvaluateWithContext(ctx, "GetPrefix", client.WithArguments(prefix))
 	if err != nil {
-		if domain.CodeOf(err) == domain.CodeNotFound {
-			return nil, nil
+		switch domain.CodeOf(err) {
+		case domain.CodeNotFound, domain.CodeInvalidID, domain.CodeInvalidArgument:
+			return nil, nil // never claimed, or a candidate no claim can have
 		}
 		return nil, err
 	}

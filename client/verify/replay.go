@@ -56,6 +56,8 @@ func actOf(t domain.EventType) (domain.Act, bool) {
 		return domain.ActRecallItem, true
 	case domain.EventRecallWithdrawn:
 		return domain.ActWithdrawRecall, true
+	case domain.EventHandedOver:
+		return domain.ActHandOver, true
 	}
 	return "", false
 }
@@ -112,6 +114,11 @@ func (r *run) request(ev domain.CustodyEvent, t *endorserTx, id domain.ItemID) (
 		if v, ok := strings.CutPrefix(ev.Details, majorityPrefix); ok {
 			req.Authority, req.Vote = domain.ByMajority, v
 		}
+	case domain.ActHandOver:
+		// the majority's removal of the owner: the proposal is named, not
+		// checked (a limit: verify does not read proposals)
+		req.From, req.Authority = ev.From, domain.ByMajority
+		req.Vote = ev.Details[strings.LastIndex(ev.Details, " by proposal ")+len(" by proposal "):]
 	case domain.ActRegister:
 		req.New = &domain.Item{GTIN: id.GTIN, Serial: id.Serial}
 		if w := t.write(r.l.ChaincodeName(), domain.ItemKey(id)); w != nil {

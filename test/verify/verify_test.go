@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,20 +106,21 @@ func setup() error {
 	gtin := withCheckDigit("0" + prefix + "00011")
 	itemID = "01/" + gtin + "/21/VRF" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	ids := js([]string{itemID})
-	gln := withCheckDigit("409876500001")
+	// Ten custody events (inspections are sightings on keys of their own
+	// now, not custody events).
 	steps := []struct {
 		org, fn string
 		args    []string
 	}{
 		{"manufacturer", "RegisterItems", []string{js([]domain.ItemInput{{ID: itemID, Lot: "L1", Description: "verify test"}})}},
-		{"manufacturer", "RecordInspection", []string{itemID, gln, "match"}},
 		{"manufacturer", "OfferTransfer", []string{ids, "DistributorMSP"}},
 		{"distributor", "AcceptTransfer", []string{ids}},
 		{"customs", "HoldItems", []string{ids, "document check"}},
 		{"customs", "ReleaseItems", []string{ids}},
 		{"distributor", "OfferTransfer", []string{ids, "ManufacturerMSP"}},
 		{"manufacturer", "RejectTransfer", []string{ids}},
-		{"customs", "RecordInspection", []string{itemID, gln, "match"}},
+		{"customs", "HoldItems", []string{ids, "second check"}},
+		{"customs", "ReleaseItems", []string{ids}},
 		{"distributor", "Decommission", []string{itemID, "dispensed"}},
 	}
 	for _, s := range steps {
@@ -325,4 +327,108 @@ func BenchmarkVerifyItem10(b *testing.B) {
 			b.ReportMetric(float64(time.Since(start).Microseconds())/1000/float64(b.N), "ms/verify")
 		})
 	}
+}
+
+// lyingHistory answers every GetHistory with the genuine item's history, as
+// a gateway org running a modified peer or chaincode would for a
+// counterfeit serial.
+type lyingHistory struct{ verify.Ledger }
+
+func (l lyingHistory) History(ctx context.Context, _ string, from uint64, limit int) (domain.HistoryPage, error) {
+	return l.Ledger.History(ctx, itemID, from, limit)
+}
+
+// A counterfeit serial answered with a genuine item's history fails
+// item-binding, naming both items; nothing else fails.
+func TestVerifyCounterfeitServedGenuineHistory(t *testing.T) {
+	integration(t)
+	counterfeit := itemID[:strings.LastIndex(itemID, "/")+1] + "FAKE" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	rep, err := verify.Item(context.Background(), lyingHistory{ledger(t)}, counterfeit, verify.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK || rep.Item != counterfeit {
+		t.Fatalf("counterfeit verified: ok %v item %s", rep.OK, rep.Item)
+	}
+	failed := rep.Failed()
+	for _, s := range failed {
+		t.Logf("failed: %s %s: %s", s.Check, s.Subject, s.Detail)
+	}
+	if len(failed) != 1 || failed[0].Check != verify.CheckItemBinding ||
+		!strings.Contains(failed[0].Detail, "asked for "+counterfeit) || !strings.Contains(failed[0].Detail, "is of item "+itemID) {
+		t.Fatalf("want only item-binding to fail naming both items")
+	}
+}
+
+// peers opens a ledger on every peer org's gateway but the distributor's
+// (the answering one).
+func peers(t *testing.T) []verify.Peer {
+	var out []verify.Peer
+	for _, org := range []string{"customs", "manufacturer"} {
+		c, err := conn(org, "user1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, verify.Peer{Name: org, Ledger: verify.NewGatewayLedger(c.Gateway.GetNetwork(pn.Net.Channel), pn.Net.Chaincode)})
+	}
+	return out
+}
+
+// Confirmed through all three organizations' peers on a healthy network;
+// a peer that serves a flipped validation flag fails peer-agreement naming
+// it.
+func TestVerifyPeersAll(t *testing.T) {
+	integration(t)
+	start := time.Now()
+	rep, err := verify.Item(context.Background(), ledger(t), itemID, verify.Options{Self: "distributor", Peers: peers(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("verified through %d peers in %v: %s", len(rep.Trust.Peers), time.Since(start).Round(time.Millisecond), rep.Trust.Summary)
+	for _, s := range rep.Steps {
+		if s.Check == verify.CheckPeerAgreement || !s.OK {
+			t.Logf("%-5v %s %s: %s", s.OK, s.Check, s.Subject, s.Detail)
+		}
+	}
+	if !rep.OK || len(rep.Trust.Peers) != 3 || len(rep.Trust.Unconfirmed) != 0 || !strings.Contains(rep.Trust.Summary, "through 3 peers (distributor, customs, manufacturer)") {
+		t.Fatalf("want verified through 3 peers, got ok %v trust %+v", rep.OK, rep.Trust)
+	}
+
+	// One peer presents seq 4's block with another validation flag.
+	ps := peers(t)
+	var seq4 uint64
+	for _, s := range rep.Steps {
+		if s.Seq == 4 && s.Check == verify.CheckTxInBlock {
+			seq4 = s.Block
+		}
+	}
+	ps[0].Ledger = &flagFlipper{Ledger: ps[0].Ledger, block: seq4}
+	rep, err = verify.Item(context.Background(), ledger(t), itemID, verify.Options{Self: "distributor", Peers: ps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := rep.Failed()
+	if rep.OK || len(failed) != 1 || failed[0].Check != verify.CheckPeerAgreement || failed[0].Subject != "customs" ||
+		!strings.Contains(failed[0].Detail, fmt.Sprintf("block %d: validation flags", seq4)) {
+		t.Fatalf("want peer-agreement of customs to fail, got %+v", failed)
+	}
+	t.Logf("flipped flag: %s", failed[0].Detail)
+}
+
+// flagFlipper serves block n with its first validation flag changed.
+type flagFlipper struct {
+	verify.Ledger
+	block uint64
+}
+
+func (f *flagFlipper) BlockByNumber(ctx context.Context, n uint64) (*common.Block, error) {
+	b, err := f.Ledger.BlockByNumber(ctx, n)
+	if err != nil || n != f.block {
+		return b, err
+	}
+	b = proto.Clone(b).(*common.Block)
+	flt := append([]byte(nil), b.Metadata.Metadata[common.BlockMetadataIndex_TRANSACTIONS_FILTER]...)
+	flt[0] = byte(peer.TxValidationCode_MVCC_READ_CONFLICT)
+	b.Metadata.Metadata[common.BlockMetadataIndex_TRANSACTIONS_FILTER] = flt
+	return b, nil
 }
