@@ -306,12 +306,12 @@ func (f *fixture) keyPolicy(key string) domain.KeyPolicy {
 		return out
 	}
 	top := env.Rule.GetNOutOf()
-	if top.GetN() == 1 && len(top.GetRules()) == 2 && top.GetRules()[0].GetNOutOf() != nil {
+	if len(top.GetRules()) == 2 && top.GetRules()[0].GetNOutOf() != nil {
 		all, maj := top.GetRules()[0], top.GetRules()[1]
 		if int(all.GetNOutOf().GetN()) != len(all.GetNOutOf().GetRules()) {
 			f.t.Fatalf("key %q: first branch is not AND", key)
 		}
-		return domain.KeyPolicy{AllOf: signers(all), Orgs: signers(maj), Threshold: int(maj.GetNOutOf().GetN())}
+		return domain.KeyPolicy{AllOf: signers(all), Orgs: signers(maj), Threshold: int(maj.GetNOutOf().GetN()), AndMajority: top.GetN() == 2}
 	}
 	if int(top.GetN()) != len(top.GetRules()) {
 		f.t.Fatalf("key %q: policy is not AND", key)

@@ -284,9 +284,9 @@ func (w *txWriter) putJSON(key string, v any) error {
 
 // policyBytes encodes a key-level policy as Fabric's validation parameter: a
 // SignaturePolicyEnvelope over peer-role principals. AllOf alone is the
-// shim's statebased encoding (every named org's peer); with a majority
-// alternative it is OutOf(1, AND(AllOf peers), OutOf(Threshold, Orgs' peers)),
-// which statebased (AND only) cannot express.
+// shim's statebased encoding (every named org's peer); with a majority it is
+// OutOf(1, AND(AllOf peers), OutOf(Threshold, Orgs' peers)) (alternative) or
+// OutOf(2, ...) (AndMajority), which statebased (AND only) cannot express.
 func policyBytes(p domain.KeyPolicy) ([]byte, error) {
 	if len(p.Orgs) == 0 {
 		ep, err := statebased.NewStateEP(nil)
@@ -335,9 +335,13 @@ func policyBytes(p domain.KeyPolicy) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	n := int32(1) // AllOf OR the majority
+	if p.AndMajority {
+		n = 2 // AllOf AND the majority
+	}
 	env := &common.SignaturePolicyEnvelope{Version: 0, Identities: ids,
 		Rule: &common.SignaturePolicy{Type: &common.SignaturePolicy_NOutOf_{NOutOf: &common.SignaturePolicy_NOutOf{
-			N: 1, Rules: []*common.SignaturePolicy{all, maj}}}}}
+			N: n, Rules: []*common.SignaturePolicy{all, maj}}}}}
 	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(env)
 	if err != nil {
 		return nil, fmt.Errorf("state endorsement policy: %w", err)

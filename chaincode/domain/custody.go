@@ -154,6 +154,9 @@ type KeyPolicy struct {
 	AllOf     []string `json:"allOf"`
 	Orgs      []string `json:"orgs,omitempty"`
 	Threshold int      `json:"threshold,omitempty"`
+	// AndMajority makes the majority of Orgs required as well as AllOf
+	// (AND(AND(AllOf), OutOf(Threshold, Orgs))) instead of an alternative.
+	AndMajority bool `json:"andMajority,omitempty"`
 }
 
 // SatisfiedBy reports whether endorsements by these orgs' peers satisfy p.
@@ -163,26 +166,28 @@ func (p KeyPolicy) SatisfiedBy(endorsers []string) bool {
 	for _, o := range p.AllOf {
 		all = all && contains(have, o)
 	}
-	if all {
-		return true
-	}
-	if len(p.Orgs) == 0 {
-		return false
-	}
 	n := 0
 	for _, o := range p.Orgs {
 		if contains(have, o) {
 			n++
 		}
 	}
-	return n >= p.Threshold
+	maj := len(p.Orgs) > 0 && n >= p.Threshold
+	if p.AndMajority {
+		return all && maj
+	}
+	return all || maj
 }
 
 // String renders the policy, e.g. "AND(CustomsMSP.peer) OR 2 of 3".
 func (p KeyPolicy) String() string {
 	s := Policy{AllOf: p.AllOf}.String()
 	if len(p.Orgs) > 0 {
-		s += fmt.Sprintf(" OR %d of (%s)", p.Threshold, strings.Join(p.Orgs, ", "))
+		op := " OR "
+		if p.AndMajority {
+			op = " AND "
+		}
+		s += fmt.Sprintf("%s%d of (%s)", op, p.Threshold, strings.Join(p.Orgs, ", "))
 	}
 	return s
 }
@@ -625,10 +630,15 @@ func recallPolicy(issuer string, maj Policy) KeyPolicy {
 }
 
 // EventPolicy is an event key's policy, set when the event is created: the
-// writer's org and the item's owner before and after the event, so that
-// rewriting history needs them whatever a majority endorses.
-func EventPolicy(ev CustodyEvent, ownerBefore, ownerAfter string) KeyPolicy {
-	return KeyPolicy{AllOf: uniqueSorted([]string{ev.SubmitterMSP, ownerBefore, ownerAfter})}
+// writer's org and the item's owner before and after the event, AND a
+// majority of the role orgs. Rewriting history then needs them whatever a
+// majority endorses, and needs a majority whatever they endorse (Fabric
+// checks a key with a key-level policy against that policy only, never the
+// chaincode-level one, so the majority is part of it).
+func EventPolicy(ev CustodyEvent, ownerBefore, ownerAfter string, roles []OrgRole) KeyPolicy {
+	maj := majorityOf(roles)
+	return KeyPolicy{AllOf: uniqueSorted([]string{ev.SubmitterMSP, ownerBefore, ownerAfter}),
+		Orgs: maj.Orgs, Threshold: maj.Threshold, AndMajority: true}
 }
 
 // builder assembles a decision.
@@ -746,7 +756,7 @@ func (b *builder) finish() *Decision {
 	if b.d.ItemWritten {
 		ownerAfter = b.d.Item.Owner
 	}
-	ep := EventPolicy(ev, ownerBefore, ownerAfter)
+	ep := EventPolicy(ev, ownerBefore, ownerAfter, b.r.Roles)
 	b.d.Writes = append(b.d.Writes,
 		KeyWrite{Kind: KeyEvent, Key: EventKey(b.s.ID, ev.Seq), Value: mustMarshal(ev), Policy: &ep, SetPolicy: true},
 		KeyWrite{Kind: KeyCounter, Key: CounterKey(b.s.ID), Value: []byte(strconv.FormatUint(ev.Seq, 10))})

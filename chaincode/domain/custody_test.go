@@ -210,8 +210,8 @@ func TestDecideOfferLifecycle(t *testing.T) {
 		if w.Kind == KeyItem && (!w.SetPolicy || strings.Join(w.Policy.AllOf, ",") != tD) {
 			t.Errorf("accept item policy %+v", w.Policy)
 		}
-		if w.Kind == KeyEvent && strings.Join(w.Policy.AllOf, ",") != tD+","+tM {
-			t.Errorf("accepted event policy %+v, want both parties", w.Policy)
+		if w.Kind == KeyEvent && (strings.Join(w.Policy.AllOf, ",") != tD+","+tM || !w.Policy.AndMajority || w.Policy.SatisfiedBy([]string{tD, tC}) || !w.Policy.SatisfiedBy([]string{tD, tM})) {
+			t.Errorf("accepted event policy %s, want both parties and a majority", w.Policy)
 		}
 	}
 	s = s.After(d)
