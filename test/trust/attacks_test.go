@@ -92,11 +92,11 @@ func TestColludingMajority(t *testing.T) {
 	brandSerial := provtest.Key(gtin("00002"), "FORGED-"+runTag)
 	// A genuine tail on the manufacturer's item: offered to customs, which
 	// rejects it (the last event is customs', the owner the manufacturer).
-	if _, err := conn(t, mfr).Submit("OfferTransfer", js([]string{tailItem}), cus.MSP); err != nil {
+	if err := submitResolved(conn(t, mfr), "OfferTransfer", js([]string{tailItem}), cus.MSP); err != nil {
 		t.Fatal(err)
 	}
 	waitPeers(t)
-	if _, err := conn(t, cus).Submit("RejectTransfer", js([]string{tailItem})); err != nil {
+	if err := submitResolved(conn(t, cus), "RejectTransfer", js([]string{tailItem})); err != nil {
 		t.Fatal(err)
 	}
 	waitPeers(t)

@@ -76,7 +76,7 @@ func setup() error {
 		if err != nil {
 			return err
 		}
-		_, err = c.Submit(step.fn, step.arg...)
+		err = submitResolved(c, step.fn, step.arg...)
 		c.Close()
 		if err != nil {
 			return fmt.Errorf("%s: %w", step.fn, err)
@@ -129,7 +129,7 @@ func register(t *testing.T, ref, tag string, n int) []string {
 		ids[i] = provtest.Key(gtin(ref), fmt.Sprintf("%s-%s-%d", tag, runTag, i))
 		in[i] = domain.ItemInput{ID: ids[i]}
 	}
-	if _, err := conn(t, mfr).Submit("RegisterItems", js(in)); err != nil {
+	if err := submitResolved(conn(t, mfr), "RegisterItems", js(in)); err != nil {
 		t.Fatalf("register: %v", err)
 	}
 	return ids
