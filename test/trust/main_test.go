@@ -77,9 +77,20 @@ func setup() error {
 			return err
 		}
 		err = submitResolved(c, step.fn, step.arg...)
+		var h uint64
+		if err == nil {
+			h, err = c.Height()
+		}
 		c.Close()
 		if err != nil {
 			return fmt.Errorf("%s: %w", step.fn, err)
+		}
+		// The next step may be endorsed by another org's peer.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err = pn.Net.WaitHeight(ctx, h, pn.Net.Nodes("peer")...)
+		cancel()
+		if err != nil {
+			return err
 		}
 	}
 	// Every org's peer must see the prefix ACTIVE before the first
