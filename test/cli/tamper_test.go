@@ -173,5 +173,5 @@ func findBytes(t *testing.T, ledgerDir string, needle []byte) (string, int) {
 
 // netConfig manages the running network through scripts/network.sh.
 func netConfig() harness.Config {
-	return harness.Config{Home: net.Home, PortBase: net.PortBase, Repo: net.Repo}
+	return net.Config()
 }

@@ -28,6 +28,9 @@ type Config struct {
 	// Topology is the topology file relative to Repo (PROV_TOPOLOGY), used
 	// when the network is created; empty means network/topology.yaml.
 	Topology string
+	// absolute: PortBase already includes PROV_TEST_PORT_OFFSET (a running
+	// network's own base, from network.json).
+	absolute bool
 }
 
 // RepoRoot returns the repository root (the directory holding go.mod).
@@ -80,7 +83,11 @@ func (c Config) Script(ctx context.Context, args ...string) ([]byte, error) {
 		cmd.Env = append(cmd.Env, "PROV_TOPOLOGY="+filepath.Join(repo, c.Topology))
 	}
 	if c.PortBase != 0 {
-		cmd.Env = append(cmd.Env, "PROV_PORT_BASE="+strconv.Itoa(c.PortBase+PortOffset()))
+		base := c.PortBase
+		if !c.absolute {
+			base += PortOffset()
+		}
+		cmd.Env = append(cmd.Env, "PROV_PORT_BASE="+strconv.Itoa(base))
 	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -191,10 +198,17 @@ func Shared(t TB) *Network {
 	return n
 }
 
-// config returns the Config that manages this network.
+// config returns the Config that manages this network. network.json's port
+// base is the one the network runs on, offset included: it is not offset
+// again (StartNode on a network started with PROV_TEST_PORT_OFFSET once
+// restarted a peer on base+2*offset).
 func (n *Network) config() Config {
-	return Config{Home: n.Home, PortBase: n.PortBase, Repo: n.Repo}
+	return Config{Home: n.Home, PortBase: n.PortBase, Repo: n.Repo, absolute: true}
 }
+
+// Config returns the Config that manages this running network (stop-node,
+// start-node, down) on its own ports.
+func (n *Network) Config() Config { return n.config() }
 
 // PID reads the node's PID file.
 func (nd *Node) PID() (int, error) {

@@ -415,7 +415,7 @@ func testDownUp(t *testing.T, n *harness.Network, s *submitter) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := harness.Config{Home: n.Home, PortBase: n.PortBase}
+	cfg := n.Config()
 	start := time.Now()
 	if err := cfg.Down(ctx); err != nil {
 		t.Fatal(err)
