@@ -279,7 +279,7 @@ func TestRolesMembership(t *testing.T) {
 
 	// Customs gets an item: this chaincode's own prefix (claim + the
 	// distributor's approval), registration, offer, acceptance.
-	pfx := "96" + runTag[1:]
+	pfx := "88" + runTag[1:]
 	if err := ccSubmit(name, mfr, "admin", nil, "ClaimPrefix", pfx, "GS1-LIC-"+pfx); err != nil {
 		t.Fatal(err)
 	}
