@@ -184,11 +184,13 @@ step "The distributor sells ${ids[2]} (decommissioned: terminal)"
 run Distributor user1 item decommission "${ids[2]}" --reason retail_sold
 run Distributor user1 item show "${ids[2]}"
 
-step "The manufacturer recalls lot $LOT (it owns the prefix, whoever holds the items)"
-run Manufacturer user1 item recall --gtin "$GTIN" --lot "$LOT" --reason "supplier reported contamination"
+step "The manufacturer's admin recalls lot $LOT (it owns the prefix, whoever holds the items)"
+note "a recall is an admin's act; a plain user of the brand is refused:"
+expect_refusal Manufacturer user1 item recall --gtin "$GTIN" --lot "$LOT" --reason "supplier reported contamination"
+run Manufacturer admin item recall --gtin "$GTIN" --lot "$LOT" --reason "supplier reported contamination"
 run Distributor user1 item show "${ids[0]}"
-note "recalled items cannot be shipped:"
-expect_refusal Distributor user1 transfer offer "${ids[0]}" --to CustomsMSP
+note "a recalled item can only go back to its brand owner or to customs for destruction:"
+run Distributor user1 transfer offer "${ids[0]}" --to ManufacturerMSP
 
 step "Customs verifies ${ids[1]}'s whole chain of custody against the ledger itself"
 run Customs user1 item history "${ids[1]}"

@@ -136,6 +136,12 @@ func TestSameRoleTransfer(t *testing.T) {
 	move(wholesaler, dist)
 	move(dist, wholesaler)
 
+	// A recalled item goes back to its brand (or to customs), never on to
+	// another trader.
+	c.OK(t, brand, "admin", "item", "recall", ids[1], "--reason", "seal defect")
+	refused(t, c, domain.CodeRecalled, wholesaler, "", "transfer", "offer", ids[1], "--to", dist.MSP)
+	c.OK(t, wholesaler, "", "transfer", "offer", ids[1], "--to", brand.MSP)
+
 	r := c.Run(t, wholesaler, "", "verify", ids[0])
 	if r.Code != 0 || !strings.Contains(r.Stdout, "verified") {
 		t.Fatalf("verify through the wholesaler's peer:\n%s", r)
