@@ -237,7 +237,7 @@ netns_up() {
   local br i ns v p other
   # Host names are the same in every such network (peer0.customs.prov, ...):
   # one netns network per machine at a time.
-  other="$(grep '^# BEGIN prov network ' /etc/hosts | grep -vxF "# BEGIN prov network $PROV_HOME" | head -1)"
+  other="$(grep '^# BEGIN prov network ' /etc/hosts 2>/dev/null | grep -vxF "# BEGIN prov network $PROV_HOME" | head -1 || true)"
   [[ -z $other ]] || die "another netns network owns the host names (/etc/hosts: '${other#\# BEGIN }'); clean it first"
   br="$(bridge_name)" p="$(NET_PREFIX)"
   if ! ip link show "$br" >/dev/null 2>&1; then
