@@ -53,3 +53,9 @@ func txSeconds(stub shim.ChaincodeStubInterface) (int64, error) {
 	_, _, sec, err := txClock(stub)
 	return sec, err
 }
+
+// formatUnixNano renders a history entry's timestamp as RFC 3339 in UTC with
+// nanoseconds, as custody events spell transaction times.
+func formatUnixNano(sec int64, nanos int32) string {
+	return (&timestamppb.Timestamp{Seconds: sec, Nanos: nanos}).AsTime().UTC().Format(time.RFC3339Nano)
+}

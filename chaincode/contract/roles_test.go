@@ -2,6 +2,7 @@ package contract_test
 
 import (
 	"encoding/json"
+	"reflect"
 	"sort"
 	"testing"
 
@@ -166,11 +167,11 @@ func TestMetadata(t *testing.T) {
 		"Decommission": 2, "RecordInspection": 3,
 		"OfferTransferExpiring": 3, "WithdrawRecall": 1, "RecordSighting": 4, "GetSightings": 3,
 		"Propose": 3, "ApproveProposal": 1, "RejectProposal": 1, "GetProposal": 1, "ListProposals": 4,
-		"GetOrgExit": 1, "TakeOverItems": 2, "ConsentToHandOver": 0,
+		"GetOrgExit": 1, "TakeOverItems": 2, "ConsentToHandOver": 0, "GetOrgRolesHistory": 0,
 	}
 	evaluate := map[string]bool{"Ping": true, "GetOrgRoles": true, "GetPrefix": true, "ListPrefixes": true,
 		"GetItem": true, "GetItems": true, "GetHistory": true, "ListItems": true, "GetSightings": true,
-		"GetProposal": true, "ListProposals": true, "GetOrgExit": true}
+		"GetProposal": true, "ListProposals": true, "GetOrgExit": true, "GetOrgRolesHistory": true}
 	seen := map[string]bool{}
 	for _, tx := range c.Transactions {
 		n, ok := want[tx.Name]
@@ -217,4 +218,22 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestOrgRolesHistory: every committed write of the role set, newest first,
+// with its transaction; what prov verify replays old events under.
+func TestOrgRolesHistory(t *testing.T) {
+	f := newFixture(t)
+	var h []domain.RoleSetChange
+	f.decode(f.h.Evaluate(nil, "GetOrgRolesHistory"), &h)
+	if len(h) != 0 {
+		t.Fatalf("history before any role set: %+v", h)
+	}
+	f.initRoles(standardRoles)
+	f.decode(f.h.Evaluate(nil, "GetOrgRolesHistory"), &h)
+	want := append([]domain.OrgRole(nil), standardRoles...)
+	sort.Slice(want, func(i, j int) bool { return want[i].MSP < want[j].MSP })
+	if len(h) != 1 || h[0].TxID == "" || h[0].Timestamp == "" || !reflect.DeepEqual(h[0].Roles, want) {
+		t.Fatalf("history after the role set: %+v", h)
+	}
 }

@@ -275,3 +275,13 @@ const (
 	// MaxRolesBytes bounds an InitOrgRoles argument.
 	MaxRolesBytes = 64 * 1024
 )
+
+// RoleSetChange is one committed write of the org-role set (GetOrgRolesHistory):
+// the transaction that wrote it and the set it wrote. prov verify checks each
+// against the transaction's write set and replays every event under the set
+// in force at its block.
+type RoleSetChange struct {
+	TxID      string    `json:"txId"`
+	Timestamp string    `json:"timestamp"`
+	Roles     []OrgRole `json:"roles"`
+}

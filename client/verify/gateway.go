@@ -64,6 +64,19 @@ func (g *gatewayLedger) Prefix(ctx context.Context, prefix string) (*domain.Pref
 	return &p, nil
 }
 
+// OrgRolesHistory evaluates GetOrgRolesHistory (verify.RoleHistorian).
+func (g *gatewayLedger) OrgRolesHistory(ctx context.Context) ([]domain.RoleSetChange, error) {
+	out, err := g.chaincode.EvaluateWithContext(ctx, "GetOrgRolesHistory")
+	if err != nil {
+		return nil, fmt.Errorf("evaluate GetOrgRolesHistory: %w", err)
+	}
+	var h []domain.RoleSetChange
+	if err := json.Unmarshal(out, &h); err != nil {
+		return nil, fmt.Errorf("GetOrgRolesHistory answer: %w", err)
+	}
+	return h, nil
+}
+
 func (g *gatewayLedger) OrgRoles(ctx context.Context) ([]domain.OrgRole, error) {
 	out, err := g.chaincode.EvaluateWithContext(ctx, "GetOrgRoles")
 	if err != nil {

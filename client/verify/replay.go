@@ -96,7 +96,7 @@ func (r *run) request(ev domain.CustodyEvent, t *endorserTx, id domain.ItemID) (
 		}
 	}
 	// Now is the signed transaction's time, spelled as the chaincode does.
-	req := domain.Request{Act: act, Actor: actorOf(t), Roles: r.roles, TxID: t.chdr.GetTxId(),
+	req := domain.Request{Act: act, Actor: actorOf(t), Roles: r.rolesFor(t.chdr.GetTxId()), TxID: t.chdr.GetTxId(),
 		Now: domain.FormatTimestamp(t.timestamp.UnixNano()), Brand: r.brand}
 	switch act {
 	case domain.ActOffer:

@@ -166,6 +166,9 @@ func Item(ctx context.Context, l Ledger, id string, opts Options) (Report, error
 	}
 	r.checkConfigs()
 	r.prepare()
+	if err := r.fetchRoleHistory(); err != nil {
+		return rep, err
+	}
 	// The replay decides the events of the item they name (item-binding
 	// reports a history of another item once, not at every event).
 	replayID := ident.ItemID
@@ -202,14 +205,16 @@ func Item(ctx context.Context, l Ledger, id string, opts Options) (Report, error
 // run holds one verification's state and caches, so that events sharing a
 // block or a config block cost one fetch.
 type run struct {
-	ctx     context.Context
-	l       Ledger
-	opts    Options
-	roles   []domain.OrgRole
-	txs     map[string]*txEntry
-	blocks  map[uint64]*common.Block
-	configs map[uint64]*configEntry
-	steps   []Step
+	ctx   context.Context
+	l     Ledger
+	opts  Options
+	roles []domain.OrgRole
+	// roleSets are the verified role-set changes in ledger order (rolesFor).
+	roleSets []roleSet
+	txs      map[string]*txEntry
+	blocks   map[uint64]*common.Block
+	configs  map[uint64]*configEntry
+	steps    []Step
 
 	genesisHash string // hex header hash of block 0 as served, once fetched
 	trust       Trust
@@ -653,7 +658,8 @@ func (r *run) checkEvent(ev domain.CustodyEvent) []Step {
 	tx := e.parsed
 	step(CheckTransactionID, tx.checkTxID(ev.TxID, r.l.Channel()), ev.TxID)
 	step(CheckEventMatchesTx, tx.checkEventMatchesTx(ev), "txId, timestamp and submitter match")
-	who, err := tx.checkSubmitter(ev, r.roles)
+	roles := r.rolesFor(ev.TxID)
+	who, err := tx.checkSubmitter(ev, roles)
 	step(CheckSubmitter, err, who)
 
 	cfg, cfgErr := r.configFor(e.block)
@@ -666,7 +672,7 @@ func (r *run) checkEvent(ev domain.CustodyEvent) []Step {
 		step(CheckCreatorSignature, err, who)
 		orgs, names, err := tx.checkEndorsements(cfg)
 		step(CheckEndorsements, err, names)
-		desc, err := r.endorsement(ev, policyRoles(cfg, r.roles), orgs)
+		desc, err := r.endorsement(ev, policyRoles(cfg, roles), orgs)
 		step(CheckEndorsePolicy, err, desc)
 	}
 	x := r.expect[ev.Seq]
@@ -675,7 +681,7 @@ func (r *run) checkEvent(ev domain.CustodyEvent) []Step {
 	if err == nil && x.decision != nil {
 		id, _ := domain.ParseItemKey(ev.Item)
 		orgs := []string{}
-		for _, o := range r.roles {
+		for _, o := range roles {
 			orgs = append(orgs, o.MSP)
 		}
 		desc, err = tx.checkDecisionWrites(id, x.decision, r.l.ChaincodeName(), orgs)

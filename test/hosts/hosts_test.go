@@ -39,12 +39,16 @@ func TestOneHostPerOrganization(t *testing.T) {
 	}
 	cfg := harness.Config{Home: filepath.Join(repo, ".prov-hosts-test"), PortBase: portBase, Topology: "network/topology-hosts.yaml"}
 	_ = cfg.Clean(context.Background())
-	n := harness.Start(t, cfg)
+	// Registered before harness.Start's clean, so it runs after it.
 	t.Cleanup(func() {
-		if b, err := os.ReadFile("/etc/hosts"); err == nil && strings.Contains(string(b), "prov network "+n.Home) {
+		if b, err := os.ReadFile("/etc/hosts"); err == nil && strings.Contains(string(b), "prov network "+cfg.Home) {
 			t.Errorf("/etc/hosts still maps this network's host names after clean")
 		}
+		if out, err := exec.Command("ip", "netns", "list").Output(); err == nil && strings.Contains(string(out), fmt.Sprintf("prov%d-", portBase)) {
+			t.Errorf("network namespaces left after clean:\n%s", out)
+		}
 	})
+	n := harness.Start(t, cfg)
 
 	for _, o := range n.Orgs {
 		for _, nd := range []*harness.Node{o.CA, o.Orderer, o.Peer, o.ChaincodeServer} {

@@ -63,7 +63,7 @@ func integration(t *testing.T) {
 }
 
 func setup() error {
-	prefix = "96" + runTag[1:] // 7 digits
+	prefix = "87" + runTag[1:] // 7 digits (GS1 Prefix 87x: not reserved)
 	for _, step := range []struct {
 		org provtest.Org
 		fn  string
