@@ -2,7 +2,6 @@ package faults
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -12,10 +11,7 @@ import (
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
-	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
-	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/provledger/provenance/chaincode/domain"
 	"github.com/provledger/provenance/client/verify"
@@ -158,57 +154,6 @@ func firstLine(s string) string {
 	return s
 }
 
-// skewedProposal builds the proposal for fn as c's user with the channel
-// header timestamp moved by skew, signs it, and returns it ready to endorse.
-// The transaction ID stays valid: it hashes nonce and creator only.
-func skewedProposal(t *testing.T, c *provtest.Conn, skew time.Duration, fn string, args ...string) *client.Proposal {
-	t.Helper()
-	prop, err := c.Contract.NewProposal(fn, client.WithArguments(args...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := prop.Bytes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pt := &gateway.ProposedTransaction{}
-	p := &peer.Proposal{}
-	hdr := &common.Header{}
-	ch := &common.ChannelHeader{}
-	if err := proto.Unmarshal(b, pt); err != nil {
-		t.Fatal(err)
-	}
-	if err := proto.Unmarshal(pt.GetProposal().GetProposalBytes(), p); err != nil {
-		t.Fatal(err)
-	}
-	if err := proto.Unmarshal(p.GetHeader(), hdr); err != nil {
-		t.Fatal(err)
-	}
-	if err := proto.Unmarshal(hdr.GetChannelHeader(), ch); err != nil {
-		t.Fatal(err)
-	}
-	ch.Timestamp = timestamppb.New(time.Now().Add(skew))
-	must := func(b []byte, err error) []byte {
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
-	hdr.ChannelHeader = must(proto.Marshal(ch))
-	p.Header = must(proto.Marshal(hdr))
-	pt.Proposal.ProposalBytes = must(proto.Marshal(p))
-	digest := sha256.Sum256(pt.Proposal.ProposalBytes)
-	sig, err := c.Signer.Sign(digest[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	signed, err := c.Gateway.NewSignedProposal(must(proto.Marshal(pt)), sig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return signed
-}
-
 // TestClientClockSkew documents what a client clock off by 20 minutes does.
 //
 // Fabric 3.1's peer has an auth filter, TimeWindowCheck
@@ -237,7 +182,7 @@ func TestClientClockSkew(t *testing.T) {
 	var refusals []string
 	for _, skew := range []time.Duration{-20 * time.Minute, 20 * time.Minute} {
 		before := e.cus.Snap(t, id)
-		prop := skewedProposal(t, e.cus, skew, "RecordInspection", id, gln, "match")
+		prop := e.cus.SkewedProposal(t, skew, "RecordInspection", id, gln, "match")
 		_, err := prop.Endorse()
 		if err == nil {
 			t.Fatalf("skew %s: endorsed", skew)
@@ -264,14 +209,14 @@ func TestClientClockSkew(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = skewedProposal(t, e.cus, skew, "HoldItems", `["`+id+`"]`, "backdated hold").Endorse()
+	_, err = e.cus.SkewedProposal(t, skew, "HoldItems", `["`+id+`"]`, "backdated hold").Endorse()
 	if domain.CodeOf(err) != domain.CodeBackdated {
 		t.Fatalf("skew %s: hold endorsed or refused otherwise: %v", skew, err)
 	}
 	if d := before.Diff(e.cus.Snap(t, id)); d != "" {
 		t.Errorf("the refused backdated hold changed the ledger: %s", d)
 	}
-	tx, err := skewedProposal(t, e.cus, skew, "RecordInspection", id, gln, "match").Endorse()
+	tx, err := e.cus.SkewedProposal(t, skew, "RecordInspection", id, gln, "match").Endorse()
 	if err != nil {
 		t.Fatalf("skew %s: inspection refused: %v", skew, err)
 	}

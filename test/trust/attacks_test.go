@@ -234,7 +234,7 @@ func TestBackdatedEvent(t *testing.T) {
 	honest := conn(t, mfr)
 	before := snapshot(t, honest, x)
 
-	prop := skewedProposal(t, c, -10*time.Minute, "HoldItems", js([]string{x}), "backdated hold")
+	prop := c.SkewedProposal(t, -10*time.Minute, "HoldItems", js([]string{x}), "backdated hold")
 	_, err := prop.Endorse()
 	if err == nil {
 		t.Fatalf("a hold of %s stamped 10 minutes before its registration was endorsed; want BACKDATED", x)
@@ -249,7 +249,7 @@ func TestBackdatedEvent(t *testing.T) {
 
 	// A backdated inspection: recorded (any member may report a sighting,
 	// with its own time), but the custody record does not change.
-	insp := skewedProposal(t, c, -10*time.Minute, "RecordInspection", x, provtest.GLN("401234500010"), "suspect")
+	insp := c.SkewedProposal(t, -10*time.Minute, "RecordInspection", x, provtest.GLN("401234500010"), "suspect")
 	tx, err := insp.Endorse()
 	if err == nil {
 		var commit *client.Commit

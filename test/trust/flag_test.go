@@ -2,7 +2,6 @@ package trust
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 	"io/fs"
@@ -15,10 +14,8 @@ import (
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
-	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/provledger/provenance/test/e2e/provtest"
 	"github.com/provledger/provenance/test/harness"
@@ -274,52 +271,4 @@ func locateFilter(ledgerDir string, n uint64, want []byte) (string, int, error) 
 		}
 	}
 	return "", 0, fmt.Errorf("block %d not found in %v", n, files)
-}
-
-// skewedProposal builds fn's proposal as c's user with the channel header
-// timestamp moved by skew, signs it offline and returns it ready to endorse
-// (the transaction ID hashes nonce and creator only, so it stays valid).
-func skewedProposal(t *testing.T, c *provtest.Conn, skew time.Duration, fn string, args ...string) *client.Proposal {
-	t.Helper()
-	prop, err := c.Contract.NewProposal(fn, client.WithArguments(args...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := prop.Bytes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pt, p, hdr, ch := &gateway.ProposedTransaction{}, &peer.Proposal{}, &common.Header{}, &common.ChannelHeader{}
-	if err := proto.Unmarshal(b, pt); err != nil {
-		t.Fatal(err)
-	}
-	if err := proto.Unmarshal(pt.GetProposal().GetProposalBytes(), p); err != nil {
-		t.Fatal(err)
-	}
-	if err := proto.Unmarshal(p.GetHeader(), hdr); err != nil {
-		t.Fatal(err)
-	}
-	if err := proto.Unmarshal(hdr.GetChannelHeader(), ch); err != nil {
-		t.Fatal(err)
-	}
-	ch.Timestamp = timestamppb.New(time.Now().Add(skew))
-	must := func(b []byte, err error) []byte {
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
-	hdr.ChannelHeader = must(proto.Marshal(ch))
-	p.Header = must(proto.Marshal(hdr))
-	pt.Proposal.ProposalBytes = must(proto.Marshal(p))
-	digest := sha256.Sum256(pt.Proposal.ProposalBytes)
-	sig, err := c.Signer.Sign(digest[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	signed, err := c.Gateway.NewSignedProposal(must(proto.Marshal(pt)), sig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return signed
 }
