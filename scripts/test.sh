@@ -34,6 +34,11 @@ $unit_only && exit 0
 
 step "install Fabric binaries"
 scripts/install-fabric.sh
+# test/hosts runs one organization per network namespace (iproute2's ip).
+if ! command -v ip >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing iproute2 (network namespaces for test/hosts)"
+  apt-get install -y -q iproute2 >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q iproute2 >/dev/null; }
+fi
 
 step "integration tests (real Fabric networks on 127.0.0.1)"
 export PROV_INTEGRATION=1
