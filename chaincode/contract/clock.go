@@ -16,14 +16,8 @@ import (
 // txInfo returns the transaction's ID and its timestamp as RFC 3339 with
 // nanoseconds in UTC.
 func txInfo(stub shim.ChaincodeStubInterface) (txID, at string, err error) {
-	ts, err := stub.GetTxTimestamp()
-	if err != nil {
-		return "", "", fmt.Errorf("transaction timestamp: %w", err)
-	}
-	if ts == nil {
-		return "", "", fmt.Errorf("transaction has no timestamp")
-	}
-	return stub.GetTxID(), ts.AsTime().UTC().Format(time.RFC3339Nano), nil
+	txID, at, _, err = txClock(stub)
+	return txID, at, err
 }
 
 // txClock is txInfo plus the timestamp's Unix seconds, which deadlines are
@@ -45,13 +39,6 @@ func txClock(stub shim.ChaincodeStubInterface) (txID, at string, sec int64, err 
 // relies on it).
 func formatUnix(sec int64) string {
 	return (&timestamppb.Timestamp{Seconds: sec}).AsTime().UTC().Format(time.RFC3339Nano)
-}
-
-// txSeconds returns the transaction's timestamp in whole seconds since the
-// Unix epoch (rounded down).
-func txSeconds(stub shim.ChaincodeStubInterface) (int64, error) {
-	_, _, sec, err := txClock(stub)
-	return sec, err
 }
 
 // formatUnixNano renders a history entry's timestamp as RFC 3339 in UTC with

@@ -2,6 +2,7 @@ package contract
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
@@ -348,11 +349,11 @@ func parseRecallScope(scope string) (gtin, lot string, item *domain.ItemID, err 
 	if id, err := domain.ParseIdentifier(scope); err == nil {
 		return "", "", &id.ItemID, nil
 	}
-	rest, ok := cutPrefix(scope, "01/")
+	rest, ok := strings.CutPrefix(scope, "01/")
 	if !ok {
 		return "", "", nil, domain.Errorf(domain.CodeInvalidID, "recall scope %q: want 01/{gtin}, 01/{gtin}/10/{lot} or an item ID", scope)
 	}
-	g, l, hasLot := cut(rest, "/10/")
+	g, l, hasLot := strings.Cut(rest, "/10/")
 	if gtin, err = parseGTIN(g); err != nil {
 		return "", "", nil, err
 	}

@@ -353,11 +353,7 @@ func (c *Contract) ClaimPrefix(ctx contractapi.TransactionContextInterface, pref
 		return nil, err
 	}
 	stub := ctx.GetStub()
-	txID, at, err := txInfo(stub)
-	if err != nil {
-		return nil, err
-	}
-	secs, err := txSeconds(stub)
+	txID, at, secs, err := txClock(stub)
 	if err != nil {
 		return nil, err
 	}
@@ -498,11 +494,7 @@ func (c *Contract) vote(ctx contractapi.TransactionContextInterface, action, pre
 	if p == nil {
 		return nil, domain.Errorf(domain.CodeNotFound, "prefix %s has no claim", prefix)
 	}
-	_, at, err := txInfo(stub)
-	if err != nil {
-		return nil, err
-	}
-	secs, err := txSeconds(stub)
+	_, at, secs, err := txClock(stub)
 	if err != nil {
 		return nil, err
 	}

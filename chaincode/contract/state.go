@@ -18,8 +18,7 @@ import (
 // the item key, its counter, hold, recall and open-offer keys and its last
 // event key.
 type view struct {
-	st     domain.CustodyState
-	recall *domain.Recall // broadest recall that applies (GTIN, lot, item)
+	st domain.CustodyState
 }
 
 func (v *view) key() string { return v.st.ID.Key() }
@@ -113,9 +112,6 @@ func readOverlays(stub shim.ChaincodeStubInterface, views []*view) error {
 				}
 				v.st.Recalls = append(v.st.Recalls, r)
 			}
-		}
-		if len(v.st.Recalls) > 0 {
-			v.recall = &v.st.Recalls[0]
 		}
 		if v.st.Item.OfferSeq > 0 {
 			if b := vals[index[domain.OfferKey(v.st.ID, v.st.Item.OfferSeq)]]; len(b) > 0 {
@@ -267,17 +263,6 @@ func (w *txWriter) emit(ev domain.ChaincodeEvent) error {
 	}
 	if err := w.stub.SetEvent(domain.ChaincodeEventName, b); err != nil {
 		return fmt.Errorf("set chaincode event: %w", err)
-	}
-	return nil
-}
-
-func (w *txWriter) putJSON(key string, v any) error {
-	b, err := marshal(v)
-	if err != nil {
-		return err
-	}
-	if err := w.stub.PutState(key, b); err != nil {
-		return fmt.Errorf("write state: %w", err)
 	}
 	return nil
 }

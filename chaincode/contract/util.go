@@ -86,10 +86,6 @@ func withContext(err error, format string, args ...any) error {
 	return fmt.Errorf("%s: %w", prefix, err)
 }
 
-func cutPrefix(s, prefix string) (string, bool) { return strings.CutPrefix(s, prefix) }
-
-func cut(s, sep string) (string, string, bool) { return strings.Cut(s, sep) }
-
 // marshal is the ledger's record encoding (domain.Marshal).
 func marshal(v any) ([]byte, error) { return domain.Marshal(v) }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -271,19 +272,7 @@ func historyDiff(a, b []domain.CustodyEvent) string {
 }
 
 func sameRoleSet(a, b []domain.OrgRole) bool {
-	x := append([]domain.OrgRole(nil), a...)
-	y := append([]domain.OrgRole(nil), b...)
-	sort.Slice(x, func(i, j int) bool { return x[i].MSP < x[j].MSP })
-	sort.Slice(y, func(i, j int) bool { return y[i].MSP < y[j].MSP })
-	if len(x) != len(y) {
-		return false
-	}
-	for i := range x {
-		if x[i] != y[i] {
-			return false
-		}
-	}
-	return true
+	return reflect.DeepEqual(sortedRoles(a), sortedRoles(b))
 }
 
 func prefixDiff(want, got *domain.Prefix) string {

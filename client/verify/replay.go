@@ -159,11 +159,15 @@ func (r *run) replay(id domain.ItemID, events []domain.CustodyEvent) map[uint64]
 		}
 		before := describeState(st)
 		d, derr := domain.Decide(st, req)
+		var regErr error
+		if req.Act == domain.ActRegister {
+			regErr = r.registrant(req.Actor.MSP)
+		}
 		switch {
 		case derr != nil:
 			x.err = fmt.Errorf("the custody decision refuses %s by %s in state %s: %s", req.Act, req.Actor.MSP, before, derr.Error())
-		case req.Act == domain.ActRegister && r.registrant(req.Actor.MSP) != nil:
-			x.err = r.registrant(req.Actor.MSP)
+		case regErr != nil:
+			x.err = regErr
 		case d.Event != ev:
 			x.err = fmt.Errorf("the event differs from the custody decision's: %s", diffEvents(d.Event, ev))
 		default:

@@ -5,7 +5,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -23,73 +22,10 @@ func clientID(cert *x509.Certificate) string {
 	return base64.StdEncoding.EncodeToString([]byte(id))
 }
 
-// dnTypeName are the attribute type names cid spells out; others are
-// written as OID=#hex(DER).
-func dnTypeName(oid string) (string, bool) {
-	switch oid {
-	case "2.5.4.6":
-		return "C", true
-	case "2.5.4.10":
-		return "O", true
-	case "2.5.4.11":
-		return "OU", true
-	case "2.5.4.3":
-		return "CN", true
-	case "2.5.4.5":
-		return "SERIALNUMBER", true
-	case "2.5.4.7":
-		return "L", true
-	case "2.5.4.8":
-		return "ST", true
-	case "2.5.4.9":
-		return "STREET", true
-	case "2.5.4.17":
-		return "POSTALCODE", true
-	}
-	return "", false
-}
-
-func distinguishedName(name *pkix.Name) string {
-	rdns := name.ToRDNSequence()
-	var b strings.Builder
-	for i := 0; i < len(rdns); i++ {
-		rdn := rdns[len(rdns)-1-i]
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		for j, tv := range rdn {
-			if j > 0 {
-				b.WriteByte('+')
-			}
-			typ := tv.Type.String()
-			typeName, ok := dnTypeName(typ)
-			if !ok {
-				if der, err := asn1.Marshal(tv.Value); err == nil {
-					b.WriteString(typ + "=#" + hex.EncodeToString(der))
-					continue
-				}
-				typeName = typ
-			}
-			b.WriteString(typeName + "=" + escapeDNValue(fmt.Sprint(tv.Value)))
-		}
-	}
-	return b.String()
-}
-
-func escapeDNValue(v string) string {
-	var b strings.Builder
-	for idx, c := range v {
-		switch {
-		case (idx == 0 && (c == ' ' || c == '#')) || (idx == len(v)-1 && c == ' '):
-			b.WriteString(`\` + string(c))
-		case strings.ContainsRune(`,+"\<>;`, c):
-			b.WriteString(`\` + string(c))
-		default:
-			b.WriteRune(c)
-		}
-	}
-	return b.String()
-}
+// distinguishedName spells a name as cid's GetID does: the certificate's
+// RDN sequence as crypto/x509/pkix writes it (RDNSequence.String, which
+// keeps non-standard attributes as OID=#hex; pkix.Name.String would not).
+func distinguishedName(name *pkix.Name) string { return name.ToRDNSequence().String() }
 
 // attrOID is the Fabric CA attribute extension (1.2.3.4.5.6.7.8.1), whose
 // value is the JSON {"attrs":{"name":"value",...}}.

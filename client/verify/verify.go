@@ -680,11 +680,7 @@ func (r *run) checkEvent(ev domain.CustodyEvent) []Step {
 	desc, err := tx.checkWriteSet(ev, r.l.ChaincodeName())
 	if err == nil && x.decision != nil {
 		id, _ := domain.ParseItemKey(ev.Item)
-		orgs := []string{}
-		for _, o := range roles {
-			orgs = append(orgs, o.MSP)
-		}
-		desc, err = tx.checkDecisionWrites(id, x.decision, r.l.ChaincodeName(), orgs)
+		desc, err = tx.checkDecisionWrites(id, x.decision, r.l.ChaincodeName(), mspsOf(roles))
 	}
 	step(CheckWriteSet, err, desc)
 
@@ -741,10 +737,7 @@ func (r *run) endorsement(ev domain.CustodyEvent, roles []domain.OrgRole, endors
 	p := x.decision.Endorsement
 	// The MAJORITY counts over the channel's peer organizations (config).
 	if p.Majority {
-		var orgs []string
-		for _, o := range roles {
-			orgs = append(orgs, o.MSP)
-		}
+		orgs := mspsOf(roles)
 		p.Orgs, p.Threshold = orgs, domain.PrefixVoteThreshold(len(orgs))
 	}
 	if err := p.SatisfiedBy(endorsers); err != nil {
@@ -915,4 +908,13 @@ func chainOK(blocks map[uint64]*common.Block, last uint64, info *common.Blockcha
 		detail += " (the ledger's top)"
 	}
 	return detail, nil
+}
+
+// mspsOf lists the MSP IDs of a role set, in its order.
+func mspsOf(roles []domain.OrgRole) []string {
+	out := make([]string, 0, len(roles))
+	for _, o := range roles {
+		out = append(out, o.MSP)
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package verify
 import (
 	"bytes"
 	"context"
+	"crypto/x509/pkix"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -666,7 +667,7 @@ func TestClientIDMatchesCid(t *testing.T) {
 	if got != want {
 		t.Errorf("clientID %q, want %q", got, want)
 	}
-	if v := escapeDNValue(" a,b+c#"); v != `\ a\,b\+c#` {
+	if v := distinguishedName(&pkix.Name{CommonName: " a,b+c#"}); v != `CN=\ a\,b\+c#` {
 		t.Errorf("escape %q", v)
 	}
 }

@@ -5,10 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -140,48 +137,21 @@ func blockOfTx(c *provtest.Conn, txID string) (*common.Block, error) {
 // uvarint number, length-prefixed data hash, length-prefixed previous hash
 // (common/ledger/blkstorage/block_serialization.go), not as a protobuf Block.
 func locateBlock(ledgerDir string, n uint64) (string, int, error) {
-	var files []string
-	_ = filepath.WalkDir(ledgerDir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), "blockfile_") && filepath.Base(filepath.Dir(p)) == provtest.Channel {
-			files = append(files, p)
-		}
-		return nil
-	})
-	sort.Strings(files)
-	if len(files) == 0 {
-		return "", 0, fmt.Errorf("no block files for channel %s under %s", provtest.Channel, ledgerDir)
+	f, start, blk, err := provtest.BlockRecord(ledgerDir, n)
+	if err != nil {
+		return "", 0, err
 	}
-	for _, f := range files {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			return "", 0, err
-		}
-		for off := 0; off < len(raw); {
-			l, k := binary.Uvarint(raw[off:])
-			if k <= 0 || off+k+int(l) > len(raw) {
-				break
-			}
-			blk := raw[off+k : off+k+int(l)]
-			num, a := binary.Uvarint(blk)
-			if a <= 0 {
-				return "", 0, fmt.Errorf("%s at %d: bad block number", f, off)
-			}
-			dl, b := binary.Uvarint(blk[a:])
-			if b <= 0 {
-				return "", 0, fmt.Errorf("%s at %d: bad data hash length", f, off)
-			}
-			pl, c := binary.Uvarint(blk[a+b+int(dl):])
-			if c <= 0 {
-				return "", 0, fmt.Errorf("%s at %d: bad previous hash length", f, off)
-			}
-			if num == n {
-				if pl == 0 {
-					return "", 0, fmt.Errorf("block %d has no previous hash", n)
-				}
-				return f, off + k + a + b + int(dl) + c, nil
-			}
-			off += k + int(l)
-		}
+	_, a := binary.Uvarint(blk)
+	dl, b := binary.Uvarint(blk[a:])
+	if b <= 0 {
+		return "", 0, fmt.Errorf("%s at %d: bad data hash length", f, start)
 	}
-	return "", 0, fmt.Errorf("block %d not found in %v", n, files)
+	pl, c := binary.Uvarint(blk[a+b+int(dl):])
+	if c <= 0 {
+		return "", 0, fmt.Errorf("%s at %d: bad previous hash length", f, start)
+	}
+	if pl == 0 {
+		return "", 0, fmt.Errorf("block %d has no previous hash", n)
+	}
+	return f, start + a + b + int(dl) + c, nil
 }

@@ -4,10 +4,8 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -199,76 +197,53 @@ func txIDOf(raw []byte) string {
 // data (uvarint count, length-prefixed envelopes) and the metadata (uvarint
 // count, length-prefixed entries) (common/ledger/blkstorage/block_serialization.go).
 func locateFilter(ledgerDir string, n uint64, want []byte) (string, int, error) {
-	var files []string
-	_ = filepath.WalkDir(ledgerDir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), "blockfile_") && filepath.Base(filepath.Dir(p)) == provtest.Channel {
-			files = append(files, p)
+	f, start, blk, err := provtest.BlockRecord(ledgerDir, n)
+	if err != nil {
+		return "", 0, err
+	}
+	_, p := binary.Uvarint(blk)
+	skip := func() error { // one length-prefixed field
+		m, c := binary.Uvarint(blk[p:])
+		if c <= 0 {
+			return fmt.Errorf("block %d: bad length at %d", n, p)
 		}
+		p += c + int(m)
 		return nil
-	})
-	sort.Strings(files)
-	for _, f := range files {
-		raw, err := os.ReadFile(f)
-		if err != nil {
+	}
+	count := func() (int, error) {
+		m, c := binary.Uvarint(blk[p:])
+		if c <= 0 {
+			return 0, fmt.Errorf("block %d: bad count at %d", n, p)
+		}
+		p += c
+		return int(m), nil
+	}
+	for i := 0; i < 2; i++ { // data hash, previous hash
+		if err := skip(); err != nil {
 			return "", 0, err
 		}
-		for off := 0; off < len(raw); {
-			l, k := binary.Uvarint(raw[off:])
-			if k <= 0 || off+k+int(l) > len(raw) {
-				break
-			}
-			start := off + k
-			blk := raw[start : start+int(l)]
-			num, p := binary.Uvarint(blk)
-			if num != n {
-				off += k + int(l)
-				continue
-			}
-			skip := func() error { // one length-prefixed field
-				m, c := binary.Uvarint(blk[p:])
-				if c <= 0 {
-					return fmt.Errorf("block %d: bad length at %d", n, p)
-				}
-				p += c + int(m)
-				return nil
-			}
-			count := func() (int, error) {
-				m, c := binary.Uvarint(blk[p:])
-				if c <= 0 {
-					return 0, fmt.Errorf("block %d: bad count at %d", n, p)
-				}
-				p += c
-				return int(m), nil
-			}
-			for i := 0; i < 2; i++ { // data hash, previous hash
-				if err := skip(); err != nil {
-					return "", 0, err
-				}
-			}
-			txs, err := count()
-			if err != nil {
-				return "", 0, err
-			}
-			for i := 0; i < txs; i++ {
-				if err := skip(); err != nil {
-					return "", 0, err
-				}
-			}
-			if _, err := count(); err != nil {
-				return "", 0, err
-			}
-			for i := 0; i < int(common.BlockMetadataIndex_TRANSACTIONS_FILTER); i++ {
-				if err := skip(); err != nil {
-					return "", 0, err
-				}
-			}
-			m, c := binary.Uvarint(blk[p:])
-			p += c
-			if int(m) != len(want) || string(blk[p:p+int(m)]) != string(want) {
-				return "", 0, fmt.Errorf("block %d's filter in %s is %x, the ledger says %x", n, f, blk[p:p+int(m)], want)
-			}
-			return f, start + p, nil
+	}
+	txs, err := count()
+	if err != nil {
+		return "", 0, err
+	}
+	for i := 0; i < txs; i++ {
+		if err := skip(); err != nil {
+			return "", 0, err
 		}
 	}
-	return "", 0, fmt.Errorf("block %d not found in %v", n, files)
+	if _, err := count(); err != nil {
+		return "", 0, err
+	}
+	for i := 0; i < int(common.BlockMetadataIndex_TRANSACTIONS_FILTER); i++ {
+		if err := skip(); err != nil {
+			return "", 0, err
+		}
+	}
+	m, c := binary.Uvarint(blk[p:])
+	p += c
+	if int(m) != len(want) || string(blk[p:p+int(m)]) != string(want) {
+		return "", 0, fmt.Errorf("block %d's filter in %s is %x, the ledger says %x", n, f, blk[p:p+int(m)], want)
+	}
+	return f, start + p, nil
 }

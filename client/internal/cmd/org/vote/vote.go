@@ -70,17 +70,9 @@ func Run(ctx context.Context, opts *Options) error {
 
 // Print shows a proposal after a submitted act.
 func Print(io *cmdutil.IOStreams, format, action, past string, res *ledger.Result) error {
-	var p domain.Proposal
-	if err := json.Unmarshal(res.Payload, &p); err != nil {
-		return fmt.Errorf("unreadable proposal JSON: %w", err)
-	}
-	if format == cmdutil.FormatJSON {
-		out := render.NewTxResult(action, res, nil)
-		out.Result = p
-		return cmdutil.PrintJSON(io.Out, out)
-	}
-	fmt.Fprintf(io.Out, "%s proposal %s: now %s (transaction %s, block %d)\n", past, p.ID, p.Status, res.TxID, res.Block)
-	return render.Proposal(io.Out, &p)
+	return render.Record(io, format, action, res, "proposal", func(p *domain.Proposal) string {
+		return fmt.Sprintf("%s proposal %s: now %s", past, p.ID, p.Status)
+	}, render.Proposal)
 }
 
 // NewShowCmd builds `prov org show ID`.

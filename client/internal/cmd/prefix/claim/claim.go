@@ -3,7 +3,6 @@ package claim
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -74,15 +73,7 @@ func Run(ctx context.Context, opts *Options) error {
 
 // Print shows a governance result: the prefix record after the act.
 func Print(io *cmdutil.IOStreams, format, action, past string, res *ledger.Result) error {
-	var p domain.Prefix
-	if err := json.Unmarshal(res.Payload, &p); err != nil {
-		return fmt.Errorf("unreadable prefix JSON: %w", err)
-	}
-	if format == cmdutil.FormatJSON {
-		out := render.NewTxResult(action, res, nil)
-		out.Result = p
-		return cmdutil.PrintJSON(io.Out, out)
-	}
-	fmt.Fprintf(io.Out, "%s prefix %s: now %s (transaction %s, block %d)\n", past, p.Prefix, p.Status, res.TxID, res.Block)
-	return render.Prefix(io.Out, &p)
+	return render.Record(io, format, action, res, "prefix", func(p *domain.Prefix) string {
+		return fmt.Sprintf("%s prefix %s: now %s", past, p.Prefix, p.Status)
+	}, render.Prefix)
 }
