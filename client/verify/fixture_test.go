@@ -187,8 +187,10 @@ type fixture struct {
 	crls       map[string][]byte // revocation list per MSP, in later config blocks
 	state      domain.CustodyState
 	prefixes   map[string]*domain.Prefix
-	mu         sync.Mutex
-	calls      map[string]int
+	// roleHistory is what OrgRolesHistory answers (addRoleChange).
+	roleHistory []domain.RoleSetChange
+	mu          sync.Mutex
+	calls       map[string]int
 }
 
 func (f *fixture) count(name string) {
@@ -484,6 +486,15 @@ func (f *fixture) add(typ domain.EventType, from, to string, o txOpts) domain.Cu
 	writes = append(writes, &kvrwset.KVWrite{Key: testItem, Value: []byte(`{"id":"` + testItem + `"}`)}) // not a key of the item
 	writes = append(writes, o.extraWrites...)
 	metas = append(metas, o.extraMeta...)
+	f.commit(hdrTxID, nonce, at, writes, metas, o)
+	f.events = append(f.events, ev)
+	return ev
+}
+
+// commit wraps the writes of o.namespace in an endorser transaction signed
+// by o.creator and endorsed by o.endorsers, in a block of its own.
+func (f *fixture) commit(txID string, nonce []byte, at time.Time, writes []*kvrwset.KVWrite, metas []*kvrwset.KVMetadataWrite, o txOpts) *common.Block {
+	creator := o.creator.serialized()
 	results := mustMarshal(&rwset.TxReadWriteSet{DataModel: rwset.TxReadWriteSet_KV, NsRwset: []*rwset.NsReadWriteSet{
 		{Namespace: "_lifecycle", Rwset: mustMarshal(&kvrwset.KVRWSet{})},
 		{Namespace: o.namespace, Rwset: mustMarshal(&kvrwset.KVRWSet{Writes: writes, MetadataWrites: metas})},
@@ -491,7 +502,7 @@ func (f *fixture) add(typ domain.EventType, from, to string, o txOpts) domain.Cu
 	shdr := mustMarshal(&common.SignatureHeader{Creator: creator, Nonce: nonce})
 	chdr := mustMarshal(&common.ChannelHeader{
 		Type: int32(common.HeaderType_ENDORSER_TRANSACTION), ChannelId: testChannel,
-		TxId: hdrTxID, Timestamp: timestamppb.New(at),
+		TxId: txID, Timestamp: timestamppb.New(at),
 	})
 	ccpp := []byte("proposal")
 	proposalHash := sha256.Sum256(concat(chdr, shdr, ccpp))
@@ -533,10 +544,34 @@ func (f *fixture) add(typ domain.EventType, from, to string, o txOpts) domain.Cu
 	}
 	envelope := &common.Envelope{Payload: payload, Signature: sig}
 	b := f.addBlock(mustMarshal(envelope), []byte{byte(o.code)}, o.blockOpts)
-	f.txs[ev.TxID] = &peer.ProcessedTransaction{TransactionEnvelope: envelope, ValidationCode: int32(o.code)}
-	f.txBlock[ev.TxID] = b.Header.Number
-	f.events = append(f.events, ev)
-	return ev
+	f.txs[txID] = &peer.ProcessedTransaction{TransactionEnvelope: envelope, ValidationCode: int32(o.code)}
+	f.txBlock[txID] = b.Header.Number
+	return b
+}
+
+// addRoleChange commits a transaction writing the org-role set (as the
+// governance transactions do: an admin submits, a majority endorses) and
+// lists it in the ledger's role history.
+func (f *fixture) addRoleChange(roles []domain.OrgRole, o txOpts) domain.RoleSetChange {
+	if o.creator == nil {
+		o.creator = f.users[mspMan]
+	}
+	if o.namespace == "" {
+		o.namespace = testChaincode
+	}
+	if o.endorsers == nil {
+		o.endorsers = []*signer{f.peers[mspMan], f.peers[mspDist]}
+	}
+	f.clock = f.clock.Add(1500 * time.Millisecond)
+	nonce := make([]byte, 24)
+	_, _ = rand.Read(nonce)
+	sum := sha256.Sum256(concat(nonce, o.creator.serialized()))
+	txID := hex.EncodeToString(sum[:])
+	val, _ := json.Marshal(roles)
+	f.commit(txID, nonce, f.clock, []*kvrwset.KVWrite{{Key: domain.RolesKey, Value: val}}, nil, o)
+	ch := domain.RoleSetChange{TxID: txID, Timestamp: domain.FormatTimestamp(f.clock.UnixNano()), Roles: roles}
+	f.roleHistory = append(f.roleHistory, ch)
+	return ch
 }
 
 // policyEnvelope spells a key-level policy as the chaincode would:
@@ -645,6 +680,10 @@ func (f *fixture) Prefix(_ context.Context, p string) (*domain.Prefix, error) {
 func (f *fixture) OrgRoles(context.Context) ([]domain.OrgRole, error) {
 	f.count("OrgRoles")
 	return f.roles, nil
+}
+
+func (f *fixture) OrgRolesHistory(context.Context) ([]domain.RoleSetChange, error) {
+	return f.roleHistory, nil
 }
 
 func (f *fixture) TransactionByID(_ context.Context, txID string) (*peer.ProcessedTransaction, error) {

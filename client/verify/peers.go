@@ -241,6 +241,19 @@ func (r *run) confirmPeer(ctx context.Context, peer Peer, key string, events []d
 	if !sameRoleSet(roles, r.roles) {
 		return fail("org roles %v, answering peer's %v", roles, r.roles)
 	}
+	// The role-set history the events were judged under: a peer that hides
+	// a change (or invents one) disagrees here.
+	if h, ok := peer.Ledger.(RoleHistorian); ok {
+		if _, asked := r.l.(RoleHistorian); asked {
+			got, err := h.OrgRolesHistory(ctx)
+			if err != nil {
+				return warn(fmt.Errorf("org role history: %w", err))
+			}
+			if d := roleHistoryDiff(r.roleChanges, got); d != "" {
+				return fail("org role history: %s", d)
+			}
+		}
+	}
 	// The company-prefix records the registrant check relied on.
 	cands := domain.CompanyPrefixCandidates(r.gtin)
 	for i, c := range cands {
@@ -253,7 +266,7 @@ func (r *run) confirmPeer(ctx context.Context, peer Peer, key string, events []d
 		}
 	}
 	s.OK = true
-	s.Detail = fmt.Sprintf("same history (%d events), org roles, company prefixes and %d blocks (header hashes, validation flags, commit hashes)", len(events), len(nums))
+	s.Detail = fmt.Sprintf("same history (%d events), org roles and their history, company prefixes and %d blocks (header hashes, validation flags, commit hashes)", len(events), len(nums))
 	return s
 }
 
@@ -266,6 +279,19 @@ func historyDiff(a, b []domain.CustodyEvent) string {
 			x, _ := json.Marshal(b[i])
 			y, _ := json.Marshal(a[i])
 			return fmt.Sprintf("seq %d is %s, answering peer's %s", a[i].Seq, x, y)
+		}
+	}
+	return ""
+}
+
+// roleHistoryDiff compares two role-set histories by transaction and set.
+func roleHistoryDiff(want, got []domain.RoleSetChange) string {
+	if len(want) != len(got) {
+		return fmt.Sprintf("%d changes, answering peer's %d", len(got), len(want))
+	}
+	for i := range want {
+		if want[i].TxID != got[i].TxID || !sameRoleSet(want[i].Roles, got[i].Roles) {
+			return fmt.Sprintf("change %d is %s %v, answering peer's %s %v", i+1, got[i].TxID, got[i].Roles, want[i].TxID, want[i].Roles)
 		}
 	}
 	return ""

@@ -235,3 +235,23 @@ func (p *prefixView) Prefix(_ context.Context, c string) (*domain.Prefix, error)
 	}
 	return nil, nil
 }
+
+// TestRoleHistoryDiff: a peer that hides, adds or alters a role-set change
+// disagrees with the answering peer.
+func TestRoleHistoryDiff(t *testing.T) {
+	set := []domain.OrgRole{{MSP: "A", Role: domain.RoleManufacturer}, {MSP: "B", Role: domain.RoleCustoms}}
+	h := []domain.RoleSetChange{{TxID: "t1", Roles: set}, {TxID: "t2", Roles: set[:1]}}
+	if d := roleHistoryDiff(h, []domain.RoleSetChange{h[0], h[1]}); d != "" {
+		t.Errorf("same history: %s", d)
+	}
+	for name, got := range map[string][]domain.RoleSetChange{
+		"hidden":  h[:1],
+		"added":   append(append([]domain.RoleSetChange{}, h...), domain.RoleSetChange{TxID: "t3"}),
+		"other":   {h[0], {TxID: "t9", Roles: set[:1]}},
+		"altered": {h[0], {TxID: "t2", Roles: set}},
+	} {
+		if d := roleHistoryDiff(h, got); d == "" {
+			t.Errorf("%s: no difference reported", name)
+		}
+	}
+}

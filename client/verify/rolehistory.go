@@ -33,26 +33,43 @@ type roleSet struct {
 	roles []domain.OrgRole
 }
 
-// fetchRoleHistory gets the role-set changes and, for each, its transaction
-// and block, and checks that the transaction wrote exactly that set, VALID.
-// A change that fails is reported and not used.
-func (r *run) fetchRoleHistory() error {
+// roleHistory lists the role-set changes the ledger names (nil for a
+// Ledger without the query or a chaincode from before it). Their
+// transactions and blocks are fetched with the events' and checked like
+// them (checkRoleChanges).
+func (r *run) roleHistory() ([]domain.RoleSetChange, error) {
 	h, ok := r.l.(RoleHistorian)
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	changes, err := h.OrgRolesHistory(r.ctx)
 	if err != nil {
 		// A chaincode from before the query: the current set only.
 		if strings.Contains(err.Error(), "GetOrgRolesHistory") && strings.Contains(err.Error(), "no such function") {
-			return nil
+			return nil, nil
 		}
-		return fmt.Errorf("org role history: %w", err)
+		return nil, fmt.Errorf("org role history: %w", err)
 	}
+	r.roleChanges = changes
+	return changes, nil
+}
+
+// checkRoleChanges checks every role-set change as strictly as a custody
+// event: the transaction committed VALID in a block its orderers signed,
+// its creator's signature, endorsements that satisfy the chaincode's
+// MAJORITY of the channel's organizations in force at that block, and a
+// write of exactly that set. A change that fails is reported and not used:
+// a lying peer cannot make an event be judged under a role set it invented.
+func (r *run) checkRoleChanges() {
+	changes := r.roleChanges
 	for _, ch := range changes {
 		rs, err := r.checkRoleChange(ch)
 		if err != nil {
-			r.add(Step{Check: CheckOrgRoles, Subject: "role set of " + ch.TxID, TxID: ch.TxID, Detail: err.Error()})
+			s := Step{Check: CheckOrgRoles, Subject: "role set of " + ch.TxID, TxID: ch.TxID, Detail: err.Error()}
+			if e := r.txs[ch.TxID]; e != nil && e.block != nil {
+				s.Block = e.block.GetHeader().GetNumber()
+			}
+			r.add(s)
 			continue
 		}
 		r.roleSets = append(r.roleSets, rs)
@@ -63,36 +80,53 @@ func (r *run) fetchRoleHistory() error {
 	})
 	if len(changes) > 0 {
 		r.add(Step{Check: CheckOrgRoles, Subject: fmt.Sprintf("%d role sets", len(changes)), OK: len(r.roleSets) == len(changes),
-			Detail: fmt.Sprintf("%d of %d role-set changes written VALID by the transactions named", len(r.roleSets), len(changes))})
+			Detail: fmt.Sprintf("%d of %d role-set changes written VALID, signed, endorsed by a majority and ordered by the transactions named", len(r.roleSets), len(changes))})
 	}
-	return nil
 }
 
 func (r *run) checkRoleChange(ch domain.RoleSetChange) (roleSet, error) {
-	pt, err := r.l.TransactionByID(r.ctx, ch.TxID)
-	if err != nil {
-		return roleSet{}, fmt.Errorf("transaction %s: %w", ch.TxID, err)
+	e := r.txs[ch.TxID]
+	switch {
+	case e == nil:
+		return roleSet{}, fmt.Errorf("transaction %s was not fetched", ch.TxID)
+	case e.missing != nil:
+		return roleSet{}, fmt.Errorf("transaction %s: %w", ch.TxID, e.missing)
+	case e.pt.GetValidationCode() != int32(peer.TxValidationCode_VALID):
+		return roleSet{}, fmt.Errorf("transaction %s is %s", ch.TxID, peer.TxValidationCode(e.pt.GetValidationCode()))
+	case e.parseErr != nil:
+		return roleSet{}, fmt.Errorf("transaction %s: %w", ch.TxID, e.parseErr)
+	case e.indexErr != nil:
+		return roleSet{}, fmt.Errorf("transaction %s: %w", ch.TxID, e.indexErr)
 	}
-	if pt.GetValidationCode() != int32(peer.TxValidationCode_VALID) {
-		return roleSet{}, fmt.Errorf("transaction %s is %s", ch.TxID, peer.TxValidationCode(pt.GetValidationCode()))
+	t := e.parsed
+	if err := t.checkTxID(ch.TxID, r.l.Channel()); err != nil {
+		return roleSet{}, err
 	}
-	b, err := r.l.BlockByTxID(r.ctx, ch.TxID)
-	if err != nil {
-		return roleSet{}, fmt.Errorf("block of %s: %w", ch.TxID, err)
-	}
-	if err := checkDataHash(b); err != nil {
-		return roleSet{}, fmt.Errorf("block of %s: %w", ch.TxID, err)
-	}
-	idx, err := txIndex(b, pt)
+	cfg, err := r.configFor(e.block)
 	if err != nil {
 		return roleSet{}, err
 	}
-	t, err := parseEndorserTx(pt.GetTransactionEnvelope())
+	if _, err := t.checkCreator(cfg); err != nil {
+		return roleSet{}, fmt.Errorf("transaction %s: %w", ch.TxID, err)
+	}
+	orgs, _, err := t.checkEndorsements(cfg)
 	if err != nil {
 		return roleSet{}, fmt.Errorf("transaction %s: %w", ch.TxID, err)
 	}
-	if t.chdr.GetTxId() != ch.TxID {
-		return roleSet{}, fmt.Errorf("transaction %s carries ID %s", ch.TxID, t.chdr.GetTxId())
+	// The role set is written under the chaincode-level MAJORITY of the
+	// channel's organizations (config block in force), never a key policy.
+	all := sortedKeys(cfg.appOrgs)
+	maj := domain.Policy{Majority: true, Orgs: all, Threshold: domain.PrefixVoteThreshold(len(all))}
+	if err := maj.SatisfiedBy(orgs); err != nil {
+		return roleSet{}, fmt.Errorf("transaction %s: %w", ch.TxID, err)
+	}
+	bc := r.checkBlock(e.block, cfg)
+	n := e.block.GetHeader().GetNumber()
+	if bc.dataErr != nil {
+		return roleSet{}, fmt.Errorf("block %d of %s: %w", n, ch.TxID, bc.dataErr)
+	}
+	if bc.sigErr != nil {
+		return roleSet{}, fmt.Errorf("block %d of %s: %w", n, ch.TxID, bc.sigErr)
 	}
 	w := t.write(r.l.ChaincodeName(), domain.RolesKey)
 	if w == nil || w.GetIsDelete() {
@@ -105,7 +139,7 @@ func (r *run) checkRoleChange(ch domain.RoleSetChange) (roleSet, error) {
 	if !reflect.DeepEqual(sortedRoles(written), sortedRoles(ch.Roles)) {
 		return roleSet{}, fmt.Errorf("transaction %s wrote %v, the ledger's history says %v", ch.TxID, written, ch.Roles)
 	}
-	return roleSet{block: b.GetHeader().GetNumber(), index: idx, roles: sortedRoles(written)}, nil
+	return roleSet{block: n, index: e.index, roles: sortedRoles(written)}, nil
 }
 
 // rolesFor is the role set in force for the transaction txID: the last

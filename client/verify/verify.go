@@ -158,7 +158,15 @@ func Item(ctx context.Context, l Ledger, id string, opts Options) (Report, error
 		return Report{Item: key}, fmt.Errorf("item %s: no custody events: %w", key, ErrNotFound)
 	}
 	rep := Report{Item: key}
-	if err := r.fetch(events, ident.GTIN); err != nil {
+	changes, err := r.roleHistory()
+	if err != nil {
+		return rep, err
+	}
+	extra := make([]string, 0, len(changes))
+	for _, ch := range changes {
+		extra = append(extra, ch.TxID)
+	}
+	if err := r.fetch(events, ident.GTIN, extra); err != nil {
 		return rep, err
 	}
 	if err := r.resolveConfigs(); err != nil {
@@ -166,9 +174,7 @@ func Item(ctx context.Context, l Ledger, id string, opts Options) (Report, error
 	}
 	r.checkConfigs()
 	r.prepare()
-	if err := r.fetchRoleHistory(); err != nil {
-		return rep, err
-	}
+	r.checkRoleChanges()
 	// The replay decides the events of the item they name (item-binding
 	// reports a history of another item once, not at every event).
 	replayID := ident.ItemID
@@ -209,12 +215,14 @@ type run struct {
 	l     Ledger
 	opts  Options
 	roles []domain.OrgRole
-	// roleSets are the verified role-set changes in ledger order (rolesFor).
-	roleSets []roleSet
-	txs      map[string]*txEntry
-	blocks   map[uint64]*common.Block
-	configs  map[uint64]*configEntry
-	steps    []Step
+	// roleChanges are the role-set changes the ledger lists; roleSets the
+	// verified ones in ledger order (rolesFor).
+	roleChanges []domain.RoleSetChange
+	roleSets    []roleSet
+	txs         map[string]*txEntry
+	blocks      map[uint64]*common.Block
+	configs     map[uint64]*configEntry
+	steps       []Step
 
 	genesisHash string // hex header hash of block 0 as served, once fetched
 	trust       Trust
@@ -266,17 +274,22 @@ func (r *run) history(id string) ([]domain.CustodyEvent, error) {
 	}
 }
 
-// fetch gets every event's transaction and block and the ledger's org roles
-// in parallel, and each config block as soon as a fetched block names it, so
+// fetch gets every event's transaction and block (and those of the extra
+// transactions: the role-set changes) and the ledger's org roles in
+// parallel, and each config block as soon as a fetched block names it, so
 // that a verification costs about three round trips of latency.
-func (r *run) fetch(events []domain.CustodyEvent, gtin string) error {
+func (r *run) fetch(events []domain.CustodyEvent, gtin string, extra []string) error {
 	r.gtin = gtin
 	r.txs = map[string]*txEntry{}
 	var ids []string
+	want := make([]string, 0, len(events)+len(extra))
 	for _, ev := range events {
-		if _, ok := r.txs[ev.TxID]; !ok {
-			r.txs[ev.TxID] = &txEntry{index: -1}
-			ids = append(ids, ev.TxID)
+		want = append(want, ev.TxID)
+	}
+	for _, id := range append(want, extra...) {
+		if _, ok := r.txs[id]; !ok {
+			r.txs[id] = &txEntry{index: -1}
+			ids = append(ids, id)
 		}
 	}
 	p := newPool(r.ctx, r.opts.Concurrency)
