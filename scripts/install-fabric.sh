@@ -70,17 +70,29 @@ start=$(date +%s)
 rm -f "$BIN/.fabric-build-stamp"
 # One go build per module: its packages compile in parallel and share the
 # cache. go install pkg@version is not usable here (the proxy refuses version
-# listings).
+# listings). The two modules build at the same time: a cold build spends
+# much of its time downloading and in single-threaded links, which overlap.
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+pids=() names=()
 if [[ ${#fabric_pkgs[@]} -gt 0 ]]; then
   (cd "$REPO/network/fabric-build" && CGO_ENABLED=1 GOFLAGS=-mod=mod go build -trimpath -o "$BIN/" \
     -ldflags "-X github.com/hyperledger/fabric/common/metadata.Version=$FABRIC_VERSION -X github.com/hyperledger/fabric/common/metadata.CommitSHA=$FABRIC_COMMIT" \
-    "${fabric_pkgs[@]}") || die "go build of Fabric failed (see above)"
+    "${fabric_pkgs[@]}") >"$logs/fabric" 2>&1 &
+  pids+=($!) names+=(fabric)
 fi
 if [[ ${#ca_pkgs[@]} -gt 0 ]]; then
   (cd "$REPO/network/fabric-build/ca" && CGO_ENABLED=1 GOFLAGS=-mod=mod go build -trimpath -o "$BIN/" \
     -ldflags "-X github.com/hyperledger/fabric-ca/lib/metadata.Version=$CA_VERSION" \
-    "${ca_pkgs[@]}") || die "go build of Fabric CA failed (see above)"
+    "${ca_pkgs[@]}") >"$logs/fabric-ca" 2>&1 &
+  pids+=($!) names+=(fabric-ca)
 fi
+failed=""
+for k in "${!pids[@]}"; do
+  if ! wait "${pids[$k]}"; then failed+=" ${names[$k]}"; fi
+  if [[ -s "$logs/${names[$k]}" ]]; then sed "s/^/${names[$k]}: /" "$logs/${names[$k]}"; fi
+done
+[[ -z "$failed" ]] || die "go build of$failed failed (see above)"
 echo "$STAMP_TEXT" >"$BIN/.fabric-build-stamp"
 for c in "${missing[@]}"; do
   version_ok "$c" || die "$BIN/$c was built but does not report the expected version"
