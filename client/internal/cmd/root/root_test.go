@@ -41,6 +41,8 @@ func TestExitCodes(t *testing.T) {
 		{"item show", nil, 2, "missing an item ID\nRun 'prov item show --help' for usage.\n", true},
 		{"item frobnicate", nil, 2, `unknown command "frobnicate" for "prov item"`, true},
 		{"frobnicate", nil, 2, `unknown command "frobnicate" for "prov"`, true},
+		{"item shwo 01/09506000134352/21/A", nil, 2, "unknown command \"shwo\" for \"prov item\"\n\nDid you mean this?\n\tshow\n", true},
+		{"transfer acept x", nil, 2, "Did you mean this?\n\taccept\n", true},
 		{"item show x --nope", nil, 2, "unknown flag: --nope", true},
 		{"transfer offer x", nil, 2, "--to is required", true},
 		{"item", nil, 0, "", false},
