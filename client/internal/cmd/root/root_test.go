@@ -111,3 +111,22 @@ func TestHelpDocumentsExitCodes(t *testing.T) {
 		}
 	}
 }
+
+// Issue 16: every noun command (one with subcommands) shows examples.
+func TestNounCommandsHaveExamples(t *testing.T) {
+	ios, _, _, _ := cmdutil.Test()
+	cmd := NewCmd(cmdutil.New(ios))
+	nouns := 0
+	for _, c := range cmd.Commands() {
+		if !c.HasAvailableSubCommands() || c.Name() == "help" || c.Name() == "completion" {
+			continue
+		}
+		nouns++
+		if strings.TrimSpace(c.Example) == "" {
+			t.Errorf("prov %s has no examples", c.Name())
+		}
+	}
+	if nouns < 7 {
+		t.Errorf("only %d noun commands found", nouns)
+	}
+}
