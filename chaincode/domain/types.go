@@ -288,7 +288,7 @@ const ChaincodeEventName = "custody"
 const (
 	MaxBatch       = 1000 // items per RegisterItems or transfer transaction
 	MaxPageSize    = 500
-	MaxCountPage   = 5000 // items one CountItems call counts
+	MaxCountPage   = 2000 // index entries one CountItems call reads
 	MaxReasonLen   = 256
 	MaxDescription = 512
 	MaxLicenceLen  = 128
