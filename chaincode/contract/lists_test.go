@@ -154,13 +154,7 @@ func TestRoleViewsHostileIndex(t *testing.T) {
 	f.refused(domain.CodeWrongRole, "", f.user(dist), "HoldItems", mustJSON(t, []string{a}), "fake hold")
 
 	// What a colluding majority could commit: entries the records contradict.
-	plant := func(obj string, attrs ...string) {
-		k, err := domain.CompositeKey(obj, attrs...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.h.Stub.SetCommitted(k, []byte{0})
-	}
+	plant := func(obj string, attrs ...string) { f.h.Stub.SetCommitted(compositeKey(t, obj, attrs...), []byte{0}) }
 	plant(domain.IdxOfferedTo, dist, g, "A")     // A is not offered
 	plant(domain.IdxOfferedTo, dist, g, "B")     // B is offered to customs
 	plant(domain.IdxOfferedTo, dist, g, "GHOST") // not registered
