@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
@@ -193,95 +192,6 @@ func (c *Contract) GetHistory(ctx contractapi.TransactionContextInterface, id, f
 	}
 	if next := from + uint64(n); next <= last {
 		page.NextSeq = next
-	}
-	return page, nil
-}
-
-// ListItems pages through an index: by owner (MSP), gtin, lot ("gtin/lot")
-// or status, with bookmarks.
-func (c *Contract) ListItems(ctx contractapi.TransactionContextInterface, by, value, pageSize, bookmark string) (*domain.ItemPage, error) {
-	size, err := parsePageSize(pageSize)
-	if err != nil {
-		return nil, err
-	}
-	var index string
-	var attrs []string
-	switch by {
-	case "owner":
-		if value == "" {
-			return nil, domain.Errorf(domain.CodeInvalidArgument, "owner MSP must not be empty")
-		}
-		index, attrs = domain.IdxOwner, []string{value}
-	case "gtin":
-		g, err := parseGTIN(value)
-		if err != nil {
-			return nil, err
-		}
-		index, attrs = domain.IdxGTIN, []string{g}
-	case "lot":
-		gs, lot, ok := strings.Cut(value, "/")
-		if !ok || lot == "" {
-			return nil, domain.Errorf(domain.CodeInvalidArgument, "lot lookup value %q must be gtin/lot", value)
-		}
-		g, err := parseGTIN(gs)
-		if err != nil {
-			return nil, err
-		}
-		if err := domain.ValidateLot(lot); err != nil {
-			return nil, asIDError(err, "lot %q", lot)
-		}
-		index, attrs = domain.IdxGTIN, []string{g, lot}
-	case "status":
-		switch domain.Status(value) {
-		case domain.StatusActive, domain.StatusInTransit, domain.StatusStolen, domain.StatusDecommissioned:
-		default:
-			return nil, domain.Errorf(domain.CodeInvalidArgument, "status %q is not ACTIVE, IN_TRANSIT, STOLEN or DECOMMISSIONED", value)
-		}
-		index, attrs = domain.IdxStatus, []string{value}
-	default:
-		return nil, domain.Errorf(domain.CodeInvalidArgument, "list by %q: use owner, gtin, lot or status", by)
-	}
-	stub := ctx.GetStub()
-	if err := checkBookmark(stub, index, attrs, bookmark); err != nil {
-		return nil, err
-	}
-	it, meta, err := stub.GetStateByPartialCompositeKeyWithPagination(index, attrs, size, bookmark)
-	if err != nil {
-		return nil, fmt.Errorf("query %s: %w", index, err)
-	}
-	defer it.Close()
-	var ids []domain.ItemID
-	for it.HasNext() {
-		kv, err := it.Next()
-		if err != nil {
-			return nil, fmt.Errorf("query %s: %w", index, err)
-		}
-		_, parts, err := domain.SplitCompositeKey(kv.Key)
-		if err != nil || len(parts) != 3 {
-			return nil, fmt.Errorf("index key %q: %v", kv.Key, err)
-		}
-		// owner~item and status~item end in gtin, serial; gtin~item is gtin, lot, serial.
-		id := domain.ItemID{GTIN: parts[1], Serial: parts[2]}
-		if index == domain.IdxGTIN {
-			id = domain.ItemID{GTIN: parts[0], Serial: parts[2]}
-		}
-		ids = append(ids, id)
-	}
-	page := &domain.ItemPage{Items: []domain.Item{}}
-	if meta != nil {
-		page.Bookmark = meta.Bookmark // the next key, empty when the range is exhausted
-	}
-	if len(ids) == 0 {
-		return page, nil
-	}
-	views, err := readViews(stub, ids)
-	if err != nil {
-		return nil, err
-	}
-	for _, v := range views {
-		if out := v.output(); out != nil {
-			page.Items = append(page.Items, *out)
-		}
 	}
 	return page, nil
 }

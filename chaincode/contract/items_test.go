@@ -174,23 +174,7 @@ func TestGetItemsAndQueries(t *testing.T) {
 		t.Fatalf("GetItem garbage: %v", err)
 	}
 
-	list := func(by, value, size string) []string {
-		t.Helper()
-		var ids []string
-		bookmark := ""
-		for n := 0; n < 20; n++ {
-			var page domain.ItemPage
-			f.decode(f.h.Evaluate(nil, "ListItems", by, value, size, bookmark), &page)
-			for _, it := range page.Items {
-				ids = append(ids, it.ID)
-			}
-			if bookmark = page.Bookmark; bookmark == "" {
-				return ids
-			}
-		}
-		t.Fatal("pagination does not end")
-		return nil
-	}
+	list := f.listAll
 	if got := list("owner", mfr, "2"); len(got) != 7 {
 		t.Fatalf("by owner: %v", got)
 	}

@@ -161,7 +161,7 @@ func TestMetadata(t *testing.T) {
 	want := map[string]int{ // transaction -> number of parameters
 		"Ping": 0, "InitOrgRoles": 1, "GetOrgRoles": 0,
 		"ClaimPrefix": 2, "ApprovePrefix": 1, "RejectPrefix": 1, "RevokePrefix": 1, "ReopenPrefix": 2, "GetPrefix": 1, "ListPrefixes": 3,
-		"RegisterItems": 1, "GetItem": 1, "GetItems": 1, "GetHistory": 3, "ListItems": 4,
+		"RegisterItems": 1, "GetItem": 1, "GetItems": 1, "GetHistory": 3, "ListItems": 4, "CountItems": 3, "ListRecalls": 2,
 		"OfferTransfer": 2, "AcceptTransfer": 1, "RejectTransfer": 1, "CancelTransfer": 1,
 		"RecallItem": 2, "RecallLot": 3, "ReportStolen": 1, "HoldItems": 2, "ReleaseItems": 1,
 		"Decommission": 2, "RecordInspection": 3,
@@ -170,7 +170,7 @@ func TestMetadata(t *testing.T) {
 		"GetOrgExit": 1, "TakeOverItems": 2, "ConsentToHandOver": 0, "GetOrgRolesHistory": 0,
 	}
 	evaluate := map[string]bool{"Ping": true, "GetOrgRoles": true, "GetPrefix": true, "ListPrefixes": true,
-		"GetItem": true, "GetItems": true, "GetHistory": true, "ListItems": true, "GetSightings": true,
+		"GetItem": true, "GetItems": true, "GetHistory": true, "ListItems": true, "CountItems": true, "ListRecalls": true, "GetSightings": true,
 		"GetProposal": true, "ListProposals": true, "GetOrgExit": true, "GetOrgRolesHistory": true}
 	seen := map[string]bool{}
 	for _, tx := range c.Transactions {

@@ -153,7 +153,7 @@ func output(st domain.CustodyState) *domain.Item {
 		return nil
 	}
 	out := *st.Item
-	out.Seq = st.Seq
+	out.Seq, out.LastEventAt = st.Seq, st.LastEventAt
 	out.Hold = st.Hold
 	out.Recall, out.Offer = nil, nil
 	if len(st.Recalls) > 0 {
@@ -257,6 +257,7 @@ func (w *txWriter) write(kw domain.KeyWrite) error {
 }
 
 func (w *txWriter) emit(ev domain.ChaincodeEvent) error {
+	ev.Timestamp, ev.SubmitterMSP = w.at, w.s.MSP
 	b, err := marshal(ev)
 	if err != nil {
 		return err

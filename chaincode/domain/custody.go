@@ -689,7 +689,7 @@ func (b *builder) event(typ EventType, from, to, details string) {
 func (b *builder) stamp(it *Item) {
 	it.Seq = b.d.Event.Seq
 	it.UpdatedTx, it.UpdatedAt = b.r.TxID, b.r.Now
-	it.Hold, it.Recall, it.Offer = nil, nil, nil
+	it.Hold, it.Recall, it.Offer, it.LastEventAt = nil, nil, nil, ""
 }
 
 // moved copies the item into status next, stamped.
@@ -709,19 +709,21 @@ func (b *builder) putItem(n *Item) {
 		b.allOf = append(b.allOf, itemPolicyOf(old)...)
 	}
 	b.d.Writes = append(b.d.Writes, KeyWrite{Kind: KeyItem, Key: ItemKey(b.s.ID), Value: mustMarshal(n), Policy: &pol, SetPolicy: set})
-	no, ng, ns, _ := IndexKeys(n)
-	var oo, og, os string
+	no, ng, ns, nt, _ := IndexKeys(n)
+	var oo, og, os, ot string
 	if old != nil {
-		oo, og, os, _ = IndexKeys(old)
+		oo, og, os, ot, _ = IndexKeys(old)
 	}
-	for _, pair := range [][2]string{{oo, no}, {og, ng}, {os, ns}} {
+	for _, pair := range [][2]string{{oo, no}, {og, ng}, {os, ns}, {ot, nt}} {
 		if pair[0] == pair[1] {
 			continue
 		}
 		if pair[0] != "" {
 			b.d.Writes = append(b.d.Writes, KeyWrite{Kind: KeyIndex, Key: pair[0], Delete: true})
 		}
-		b.d.Writes = append(b.d.Writes, KeyWrite{Kind: KeyIndex, Key: pair[1], Value: []byte{0}})
+		if pair[1] != "" {
+			b.d.Writes = append(b.d.Writes, KeyWrite{Kind: KeyIndex, Key: pair[1], Value: []byte{0}})
+		}
 	}
 }
 
@@ -754,13 +756,15 @@ func (b *builder) closeOffer(outcome EventType) {
 func (b *builder) putHold(h *Hold) {
 	b.d.Hold = h
 	pol := HoldPolicy(h.By, b.r.Roles)
-	b.d.Writes = append(b.d.Writes, KeyWrite{Kind: KeyHold, Key: HoldKey(b.s.ID), Value: mustMarshal(h), Policy: &pol, SetPolicy: true})
+	b.d.Writes = append(b.d.Writes, KeyWrite{Kind: KeyHold, Key: HoldKey(b.s.ID), Value: mustMarshal(h), Policy: &pol, SetPolicy: true},
+		KeyWrite{Kind: KeyIndex, Key: HeldIndexKey(h.By, b.s.ID), Value: []byte{0}})
 }
 
 func (b *builder) deleteHold() {
 	pol := HoldPolicy(b.s.Hold.By, b.r.Roles)
 	b.d.Hold = nil
-	b.d.Writes = append(b.d.Writes, KeyWrite{Kind: KeyHold, Key: HoldKey(b.s.ID), Delete: true, Policy: &pol})
+	b.d.Writes = append(b.d.Writes, KeyWrite{Kind: KeyHold, Key: HoldKey(b.s.ID), Delete: true, Policy: &pol},
+		KeyWrite{Kind: KeyIndex, Key: HeldIndexKey(b.s.Hold.By, b.s.ID), Delete: true})
 }
 
 func (b *builder) putRecall(rc *Recall) {

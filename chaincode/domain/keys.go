@@ -28,6 +28,8 @@ const (
 	IdxOwner        = "owner~item"
 	IdxGTIN         = "gtin~item"   // [gtin, lot, serial]: serves GTIN and lot lookups
 	IdxStatus       = "status~item" // [status, gtin, serial]
+	IdxOfferedTo    = "offer~to"    // [recipient MSP, gtin, serial]: while IN_TRANSIT
+	IdxHeld         = "hold~item"   // [customs MSP, gtin, serial]: while on hold
 
 	// GS1 application identifiers used as recall-key discriminators.
 	AILot    = "10"
@@ -140,16 +142,27 @@ func SightingRange(id ItemID) (string, []string) {
 // PrefixKey is the key of a company-prefix claim.
 func PrefixKey(prefix string) (string, error) { return CompositeKey(ObjPrefix, prefix) }
 
-// IndexKeys returns an item's three index keys (owner, GTIN/lot, status).
-func IndexKeys(it *Item) (owner, gtin, status string, err error) {
+// IndexKeys returns the index keys an item record implies: owner, GTIN/lot,
+// status and, while it is offered, its recipient ("" when not offered).
+func IndexKeys(it *Item) (owner, gtin, status, offeredTo string, err error) {
 	if owner, err = CompositeKey(IdxOwner, it.Owner, it.GTIN, it.Serial); err != nil {
 		return
 	}
 	if gtin, err = CompositeKey(IdxGTIN, it.GTIN, it.Lot, it.Serial); err != nil {
 		return
 	}
-	status, err = CompositeKey(IdxStatus, string(it.Status), it.GTIN, it.Serial)
+	if status, err = CompositeKey(IdxStatus, string(it.Status), it.GTIN, it.Serial); err != nil {
+		return
+	}
+	if it.OfferedTo != "" {
+		offeredTo, err = CompositeKey(IdxOfferedTo, it.OfferedTo, it.GTIN, it.Serial)
+	}
 	return
+}
+
+// HeldIndexKey is the index entry of a hold placed by customs.
+func HeldIndexKey(customs string, id ItemID) string {
+	return mustKey(IdxHeld, customs, id.GTIN, id.Serial)
 }
 
 // ParseItemKey reads the canonical item spelling "01/{gtin14}/21/{serial}"

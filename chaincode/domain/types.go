@@ -80,6 +80,9 @@ type Item struct {
 	Hold         *Hold   `json:"hold,omitempty" metadata:",optional"`   // filled on reads from the hold key
 	Recall       *Recall `json:"recall,omitempty" metadata:",optional"` // filled on reads from the recall keys
 	Offer        *Offer  `json:"offer,omitempty" metadata:",optional"`  // filled on reads from the open offer's key
+	// LastEventAt is the time of event Seq, filled on reads: UpdatedAt is the
+	// item key's last write, which holds and recalls do not touch.
+	LastEventAt string `json:"lastEventAt,omitempty" metadata:",optional"`
 }
 
 // Offer is one custody offer, stored on a key of its own (item + the
@@ -221,6 +224,26 @@ type ItemPage struct {
 	Bookmark string `json:"bookmark"` // empty when there is no next page
 }
 
+// ItemCount is one step of a CountItems query: the items counted in this
+// stretch of the index and where the next one starts ("" at the end).
+type ItemCount struct {
+	Count    int    `json:"count"`
+	Bookmark string `json:"bookmark"`
+}
+
+// RecallEntry is one recall in force, with the scope its key names:
+// "01/{gtin}", "01/{gtin}/10/{lot}" or an item key.
+type RecallEntry struct {
+	Target string `json:"target"`
+	Recall Recall `json:"recall"`
+}
+
+// RecallPage is one page of a ListRecalls query.
+type RecallPage struct {
+	Recalls  []RecallEntry `json:"recalls"`
+	Bookmark string        `json:"bookmark"`
+}
+
 // HistoryPage is one page of an item's custody history, by sequence.
 type HistoryPage struct {
 	Events  []CustodyEvent `json:"events"`
@@ -252,6 +275,10 @@ type ChaincodeEvent struct {
 	// Scope names a lot or GTIN recall ("01/{gtin}/10/{lot}" or "01/{gtin}"),
 	// which touches no item key; Items is then empty.
 	Scope string `json:"scope,omitempty" metadata:",optional"`
+	// Timestamp and SubmitterMSP are the transaction's (absent in events
+	// written before they were added).
+	Timestamp    string `json:"timestamp,omitempty" metadata:",optional"`
+	SubmitterMSP string `json:"submitterMsp,omitempty" metadata:",optional"`
 }
 
 // ChaincodeEventName is the name of that chaincode event.
@@ -261,6 +288,7 @@ const ChaincodeEventName = "custody"
 const (
 	MaxBatch       = 1000 // items per RegisterItems or transfer transaction
 	MaxPageSize    = 500
+	MaxCountPage   = 2000 // index entries one CountItems call reads
 	MaxReasonLen   = 256
 	MaxDescription = 512
 	MaxLicenceLen  = 128

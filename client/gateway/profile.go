@@ -175,8 +175,32 @@ func FindProfile(home, spec string) (string, error) {
 			return path, nil
 		}
 	}
-	return "", fmt.Errorf("no connection profile for organization %q under %s (looked for %s); is the network up, and is PROV_HOME right?",
-		spec, home, filepath.Join(home, "orgs", dir, "connection.json"))
+	known := KnownOrgs(home)
+	if len(known) == 0 {
+		return "", fmt.Errorf("no connection profile for organization %q under %s (looked for %s); is the network up, and is PROV_HOME right?",
+			spec, home, filepath.Join(home, "orgs", dir, "connection.json"))
+	}
+	return "", fmt.Errorf("no connection profile for organization %q under %s; organizations with one: %s",
+		spec, home, strings.Join(known, ", "))
+}
+
+// KnownOrgs lists the organizations with a connection profile under
+// home/orgs, sorted.
+func KnownOrgs(home string) []string {
+	entries, err := os.ReadDir(filepath.Join(home, "orgs"))
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range entries {
+		for _, name := range []string{"connection.json", "connection.yaml", "connection.yml"} {
+			if _, err := os.Stat(filepath.Join(home, "orgs", e.Name(), name)); err == nil && e.IsDir() {
+				out = append(out, e.Name())
+				break
+			}
+		}
+	}
+	return out
 }
 
 // OrgDirName maps an organization's spelling to its PROV_HOME directory name:

@@ -95,8 +95,12 @@ func TestFindProfile(t *testing.T) {
 			t.Errorf("FindProfile(%q) = %q, %v", spec, got, err)
 		}
 	}
-	if _, err := FindProfile(home, "distributor"); err == nil || !strings.Contains(err.Error(), "no connection profile for organization") {
-		t.Errorf("missing org: %v", err)
+	if _, err := FindProfile(home, "distributor"); err == nil || !strings.Contains(err.Error(), "no connection profile for organization") ||
+		!strings.HasSuffix(err.Error(), "organizations with one: customs") {
+		t.Errorf("missing org (the message lists the ones there are): %v", err)
+	}
+	if _, err := FindProfile(t.TempDir(), "distributor"); err == nil || !strings.Contains(err.Error(), "is the network up") {
+		t.Errorf("missing org, no orgs at all: %v", err)
 	}
 	if _, err := FindProfile(home, ""); err == nil || !strings.Contains(err.Error(), "--profile") {
 		t.Errorf("empty: %v", err)

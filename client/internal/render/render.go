@@ -30,9 +30,22 @@ func Item(w io.Writer, it *domain.Item) error {
 		"Reason", it.Reason,
 		"Hold", holdText(it.Hold),
 		"Recall", recallText(it.Recall),
-		"Last event", fmt.Sprintf("#%d at %s", it.Seq, it.UpdatedAt),
+		"Last event", lastEvent(it),
 		"Last tx", it.UpdatedTx,
 	)
+}
+
+// lastEvent names event Seq with its own time: UpdatedAt is when the item
+// record last changed, which holds and recalls do not touch (a chaincode
+// older than lastEventAt gives only that).
+func lastEvent(it *domain.Item) string {
+	switch {
+	case it.LastEventAt != "":
+		return fmt.Sprintf("#%d at %s", it.Seq, it.LastEventAt)
+	case it.UpdatedAt != "":
+		return fmt.Sprintf("#%d (record updated at %s)", it.Seq, it.UpdatedAt)
+	}
+	return fmt.Sprintf("#%d", it.Seq)
 }
 
 // Status is the item's status with its hold and recall flags, e.g.

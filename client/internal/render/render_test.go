@@ -26,13 +26,23 @@ func TestItem(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"ID:           01/09506000134352/21/A\n", "Expiry:       2026-12-31\n", "Status:       ACTIVE, ON HOLD\n",
-		"Hold:         by CustomsMSP since 2026-11-24T23:01:00Z: papers\n", "Last event:   #3 at 2026-11-24T23:00:00Z\n"} {
+		"Hold:         by CustomsMSP since 2026-11-24T23:01:00Z: papers\n", "Last event:   #3 (record updated at 2026-11-24T23:00:00Z)\n"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("missing %q in\n%s", want, b.String())
 		}
 	}
 	if strings.Contains(b.String(), "Recall:") || strings.Contains(b.String(), "Offered to:") {
 		t.Errorf("empty fields printed:\n%s", b.String())
+	}
+	// Issue 16 bug: the hold (#3) wrote no item key; the last event's time is
+	// its own, not the record's (registration's) time.
+	it.LastEventAt = "2026-11-24T23:01:00Z"
+	b.Reset()
+	if err := Item(&b, it); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "Last event:   #3 at 2026-11-24T23:01:00Z\n") {
+		t.Errorf("last event not at its own time:\n%s", b.String())
 	}
 }
 

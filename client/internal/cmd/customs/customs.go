@@ -14,7 +14,10 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "customs <command>",
 		Short: "Hold and release items (customs)",
-		RunE:  cmdutil.GroupRunE,
+		Example: `  prov customs hold 01/09506000134352/21/ABC123 --reason "documents missing" -p customs
+  prov item list --held=me -p customs
+  prov customs release 01/09506000134352/21/ABC123 -p customs`,
+		RunE: cmdutil.GroupRunE,
 	}
 	cmd.AddCommand(hold.NewCmd(f, nil), release.NewCmd(f, nil))
 	return cmd

@@ -13,7 +13,10 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "events <command>",
 		Short: "Follow the ledger's custody events",
-		RunE:  cmdutil.GroupRunE,
+		Example: `  prov events watch
+  prov events watch --from-block 0 --type RECALLED -o json
+  prov events watch --org me --checkpoint ~/.prov-events.json`,
+		RunE: cmdutil.GroupRunE,
 	}
 	cmd.AddCommand(watch.NewCmd(f, nil))
 	return cmd

@@ -25,6 +25,11 @@ command takes any spelling of it: a GS1 Digital Link
 (https://id.gs1.org/01/09506000134352/21/ABC123), an element string
 ((01)09506000134352(21)ABC123), an EPC URI (urn:epc:id:sgtin:...) or the
 canonical key 01/09506000134352/21/ABC123.`,
+		Example: `  prov item register --file items.csv -p manufacturer
+  prov item show 01/09506000134352/21/ABC123
+  prov item history 01/09506000134352/21/ABC123
+  prov item list --offered-to me -p distributor
+  prov item recall --gtin 09506000134352 --lot L42 --reason contamination -p manufacturer -u admin`,
 		RunE: cmdutil.GroupRunE,
 	}
 	cmd.AddCommand(

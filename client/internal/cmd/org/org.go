@@ -20,6 +20,9 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 organization with a role, changing a role and removing an organization
 each take effect only when admins of a majority of the voting
 organizations have approved the proposal, one vote per organization.`,
+		Example: `  prov org list
+  prov org propose add-org WholesalerMSP --role distributor -p manufacturer -u admin
+  prov org approve 3f2a…c9 -p distributor -u admin`,
 		RunE: cmdutil.GroupRunE,
 	}
 	cmd.AddCommand(

@@ -21,6 +21,9 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 claimed and the member organizations have approved by majority. A pending
 claim expires after 30 days; an organization whose claim was rejected or whose
 prefix was revoked may claim it again only after a majority reopens it.`,
+		Example: `  prov prefix claim 9506000 --licence GS1-SE-2024-0042 -p manufacturer -u admin
+  prov prefix approve 9506000 -p distributor -u admin
+  prov prefix list --status PENDING`,
 		RunE: cmdutil.GroupRunE,
 	}
 	cmd.AddCommand(

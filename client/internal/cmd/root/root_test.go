@@ -41,6 +41,8 @@ func TestExitCodes(t *testing.T) {
 		{"item show", nil, 2, "missing an item ID\nRun 'prov item show --help' for usage.\n", true},
 		{"item frobnicate", nil, 2, `unknown command "frobnicate" for "prov item"`, true},
 		{"frobnicate", nil, 2, `unknown command "frobnicate" for "prov"`, true},
+		{"item shwo 01/09506000134352/21/A", nil, 2, "unknown command \"shwo\" for \"prov item\"\n\nDid you mean this?\n\tshow\n", true},
+		{"transfer acept x", nil, 2, "Did you mean this?\n\taccept\n", true},
 		{"item show x --nope", nil, 2, "unknown flag: --nope", true},
 		{"transfer offer x", nil, 2, "--to is required", true},
 		{"item", nil, 0, "", false},
@@ -107,5 +109,24 @@ func TestHelpDocumentsExitCodes(t *testing.T) {
 		if !strings.Contains(out.String(), w) {
 			t.Errorf("help lacks %q", w)
 		}
+	}
+}
+
+// Issue 16: every noun command (one with subcommands) shows examples.
+func TestNounCommandsHaveExamples(t *testing.T) {
+	ios, _, _, _ := cmdutil.Test()
+	cmd := NewCmd(cmdutil.New(ios))
+	nouns := 0
+	for _, c := range cmd.Commands() {
+		if !c.HasAvailableSubCommands() || c.Name() == "help" || c.Name() == "completion" {
+			continue
+		}
+		nouns++
+		if strings.TrimSpace(c.Example) == "" {
+			t.Errorf("prov %s has no examples", c.Name())
+		}
+	}
+	if nouns < 7 {
+		t.Errorf("only %d noun commands found", nouns)
 	}
 }

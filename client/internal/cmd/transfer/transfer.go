@@ -16,6 +16,10 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		Short: "Hand items over between organizations",
 		Long: `Custody changes in two steps: the holder offers, the recipient accepts (or
 rejects). The holder may cancel an offer until it is answered.`,
+		Example: `  prov transfer offer 01/09506000134352/21/A1 --to distributor -p manufacturer
+  prov item list --offered-to me -p distributor
+  prov transfer accept 01/09506000134352/21/A1 -p distributor
+  prov transfer cancel 01/09506000134352/21/A1 -p manufacturer`,
 		RunE: cmdutil.GroupRunE,
 	}
 	cmd.AddCommand(

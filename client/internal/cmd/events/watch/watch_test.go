@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdutil"
 	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/client/internal/ledger/ledgertest"
@@ -131,5 +134,124 @@ func TestWatchStopsOnCancel(t *testing.T) {
 	}
 	if len(src.Starts) != 1 || src.Starts[0] == nil || src.Starts[0].Block != 42 {
 		t.Errorf("starts %v: without --from-block the stream starts at the chain height", src.Starts)
+	}
+}
+
+func payloadEvent(block uint64, p domain.ChaincodeEvent) ledger.Event {
+	b, _ := json.Marshal(p)
+	return ledger.Event{Block: block, TxID: p.TxID, Name: domain.ChaincodeEventName, Payload: b}
+}
+
+// Issue 16 bug: a lot recall touches no item; its event's scope reached the
+// chaincode event but not watch's output. Each line now carries time,
+// submitting org and scope, as text and as JSON Lines.
+func TestWatchLotRecallScope(t *testing.T) {
+	const scope = "01/09506000134352/10/L42"
+	recall := payloadEvent(9, domain.ChaincodeEvent{Type: domain.EventRecalled, Items: []string{}, TxID: "t9", Scope: scope,
+		Timestamp: "2026-12-02T07:00:00Z", SubmitterMSP: "ManufacturerMSP"})
+	src := &ledgertest.Events{Batches: [][]ledger.Event{{recall}}}
+	o, out, _, _ := opts(src)
+	o.HasFrom, o.FromBlock, o.Limit = true, 9, 1
+	if err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	if want := "block 9  tx t9  2026-12-02T07:00:00Z  ManufacturerMSP  RECALLED  scope " + scope + "\n"; out.String() != want {
+		t.Errorf("text %q, want %q", out.String(), want)
+	}
+	src = &ledgertest.Events{Batches: [][]ledger.Event{{recall}}}
+	o, out, _, _ = opts(src)
+	o.HasFrom, o.FromBlock, o.Limit, o.Format = true, 9, 1, cmdutil.FormatJSON
+	if err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	var l Line
+	if err := json.Unmarshal(out.Bytes(), &l); err != nil {
+		t.Fatalf("%v: %q", err, out.String())
+	}
+	if l.Scope != scope || l.Time != "2026-12-02T07:00:00Z" || l.Org != "ManufacturerMSP" || l.Type != domain.EventRecalled || l.Block != 9 {
+		t.Errorf("json line %+v", l)
+	}
+}
+
+// Filters by type, item (with the recalls of its GTIN and lot), GTIN and
+// submitting org; --limit counts printed events only.
+func TestWatchFilters(t *testing.T) {
+	const g, g2 = "09506000134352", "09506000134369"
+	a, b := "01/"+g+"/21/A", "01/"+g2+"/21/B"
+	evs := []ledger.Event{
+		payloadEvent(1, domain.ChaincodeEvent{Type: domain.EventRegistered, Items: []string{a, b}, TxID: "t1", SubmitterMSP: "M"}),
+		payloadEvent(2, domain.ChaincodeEvent{Type: domain.EventOffered, Items: []string{b}, TxID: "t2", SubmitterMSP: "M"}),
+		payloadEvent(3, domain.ChaincodeEvent{Type: domain.EventAccepted, Items: []string{a}, TxID: "t3", SubmitterMSP: "D"}),
+		payloadEvent(4, domain.ChaincodeEvent{Type: domain.EventRecalled, Items: []string{}, TxID: "t4", Scope: "01/" + g + "/10/L1", SubmitterMSP: "M"}),
+		payloadEvent(5, domain.ChaincodeEvent{Type: domain.EventRecalled, Items: []string{}, TxID: "t5", Scope: "01/" + g + "/10/L2", SubmitterMSP: "M"}),
+		payloadEvent(6, domain.ChaincodeEvent{Type: domain.EventRecalled, Items: []string{}, TxID: "t6", Scope: "01/" + g2, SubmitterMSP: "M"}),
+	}
+	id := func(s string) *domain.Identifier {
+		x, err := domain.ParseIdentifier(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &x
+	}
+	for _, tt := range []struct {
+		name   string
+		filter Filter
+		limit  int
+		want   string
+	}{
+		{"type", Filter{Types: []domain.EventType{domain.EventOffered, domain.EventAccepted}}, 0, "t2 t3"},
+		{"org", Filter{Org: "D"}, 0, "t3"},
+		{"gtin", Filter{GTIN: g2}, 0, "t1 t2 t6"},
+		{"item with lot", Filter{Item: id("https://id.gs1.org/01/" + g + "/10/L1/21/A")}, 0, "t1 t3 t4"},
+		{"item", Filter{Item: id(b)}, 0, "t1 t2 t6"},
+		{"type and org", Filter{Types: []domain.EventType{domain.EventRecalled}, Org: "M"}, 2, "t4 t5"},
+	} {
+		src := &ledgertest.Events{Batches: [][]ledger.Event{evs}}
+		o, out, _, _ := opts(src)
+		o.HasFrom, o.Filter, o.Limit, o.Format = true, tt.filter, tt.limit, cmdutil.FormatJSON
+		o.Sleep = func(context.Context, time.Duration) error { return context.Canceled } // stop when the stream ends
+		if err := Run(context.Background(), o); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+			var l Line
+			if err := json.Unmarshal([]byte(line), &l); err != nil {
+				t.Fatalf("%s: %v in %q", tt.name, err, line)
+			}
+			got = append(got, l.TxID)
+		}
+		if strings.Join(got, " ") != tt.want {
+			t.Errorf("%s: %v, want %s", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestWatchFilterFlags(t *testing.T) {
+	ios, _, _, _ := cmdutil.Test()
+	f := &cmdutil.Factory{IO: ios, Output: cmdutil.FormatTable, Getenv: func(string) string { return "" }}
+	f.Identity = func() (*gateway.Resolved, *gateway.Identity, error) {
+		return &gateway.Resolved{MSPID: "CustomsMSP"}, nil, nil
+	}
+	var got *Options
+	run := func(argv ...string) error {
+		cmd := NewCmd(f, func(o *Options) error { got = o; return nil })
+		cmd.SetArgs(argv)
+		cmd.SetOut(io.Discard)
+		cmd.SetErr(io.Discard)
+		return cmd.Execute()
+	}
+	if err := run("--type", "offered,ACCEPTED", "--type", "held", "--org", "me", "--gtin", "9506000134352", "--item", "(01)09506000134352(21)A"); err != nil {
+		t.Fatal(err)
+	}
+	fl := got.Filter
+	if fmt.Sprint(fl.Types) != "[OFFERED ACCEPTED HELD]" || fl.Org != "CustomsMSP" || fl.GTIN != "09506000134352" || fl.Item.Key() != "01/09506000134352/21/A" {
+		t.Errorf("filter %+v", fl)
+	}
+	if err := run("--type", "SHIPPED"); cmdutil.ExitCode(err) != 2 || !strings.Contains(err.Error(), "REGISTERED") {
+		t.Errorf("unknown type: %v", err)
+	}
+	if err := run("--item", "nope"); cmdutil.ExitCode(err) != 1 || domain.CodeOf(err) != domain.CodeInvalidID {
+		t.Errorf("bad item: %v", err)
 	}
 }

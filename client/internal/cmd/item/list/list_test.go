@@ -2,6 +2,7 @@ package list
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -26,6 +27,12 @@ func TestQuery(t *testing.T) {
 		{Options{Lot: "L1"}, Query{}, "--lot needs --gtin"},
 		{Options{Owner: "x", Status: "ACTIVE"}, Query{}, "use one of"},
 		{Options{GTIN: "123"}, Query{}, "INVALID_ID"},
+		{Options{OfferedTo: "me"}, Query{"offered-to", "me"}, ""},
+		{Options{Held: anyHolder}, Query{"held", ""}, ""},
+		{Options{Held: "CustomsMSP"}, Query{"held", "CustomsMSP"}, ""},
+		{Options{Recalled: true}, Query{"recalled", ""}, ""},
+		{Options{Recalled: true, Held: anyHolder}, Query{}, "use one of"},
+		{Options{GTIN: "09506000134352", Lot: "bad lot"}, Query{}, "invalid --lot"},
 	}
 	for _, tt := range tests {
 		got, err := tt.opts.query("MeMSP")
@@ -62,5 +69,65 @@ func TestList(t *testing.T) {
 	}
 	if err := cmdtest.Exec(NewCmd(f, nil), "--limit", "501"); cmdutil.ExitCode(err) != 2 {
 		t.Errorf("limit: %v", err)
+	}
+}
+
+// The role views: "me" is the caller's MSP, a bare --held means any customs
+// org, --all follows every bookmark, --count sums CountItems steps.
+func TestRoleViews(t *testing.T) {
+	var calls [][]string
+	l := ledgertest.New("DistributorMSP").
+		On("ListItems", func(args []string) (any, error) {
+			calls = append(calls, args)
+			switch args[3] {
+			case "":
+				return domain.ItemPage{Items: []domain.Item{{ID: "01/09506000134352/21/A", Status: domain.StatusInTransit}}, Bookmark: "k2"}, nil
+			case "k2":
+				return domain.ItemPage{Items: []domain.Item{}, Bookmark: "k3"}, nil // a page the record check emptied
+			}
+			return domain.ItemPage{Items: []domain.Item{{ID: "01/09506000134352/21/B", Status: domain.StatusInTransit}}}, nil
+		}).
+		On("CountItems", func(args []string) (any, error) {
+			calls = append(calls, args)
+			if args[2] == "" {
+				return domain.ItemCount{Count: domain.MaxCountPage, Bookmark: "c2"}, nil
+			}
+			return domain.ItemCount{Count: 7}, nil
+		})
+	f, ios := cmdtest.Factory(l)
+	if err := cmdtest.Exec(NewCmd(f, nil), "--offered-to", "me", "--all"); err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != 3 || strings.Join(calls[0], "|") != "offered-to|DistributorMSP|500|" || calls[2][3] != "k3" {
+		t.Fatalf("ListItems calls %q", calls)
+	}
+	out := ios.Out.(*bytes.Buffer).String()
+	if !strings.Contains(out, "21/A") || !strings.Contains(out, "21/B") || ios.ErrOut.(*bytes.Buffer).Len() != 0 {
+		t.Errorf("out %q err %q", out, ios.ErrOut.(*bytes.Buffer).String())
+	}
+
+	calls = nil
+	ios.Out.(*bytes.Buffer).Reset()
+	if err := cmdtest.Exec(NewCmd(f, nil), "--held", "--count"); err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != 2 || strings.Join(calls[0], "|") != "held||" || calls[1][2] != "c2" {
+		t.Fatalf("CountItems calls %q", calls)
+	}
+	if out := ios.Out.(*bytes.Buffer).String(); out != fmt.Sprintf("%d\n", domain.MaxCountPage+7) {
+		t.Errorf("count out %q", out)
+	}
+
+	calls = nil
+	if err := cmdtest.Exec(NewCmd(f, nil), "--held=me", "--limit", "5"); err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != 1 || strings.Join(calls[0], "|") != "held|DistributorMSP|5|" {
+		t.Fatalf("held=me calls %q", calls)
+	}
+	for _, bad := range [][]string{{"--count", "--all"}, {"--recalled", "--owner", "x"}, {"--limit", "501", "--all"}} {
+		if err := cmdtest.Exec(NewCmd(f, nil), bad...); cmdutil.ExitCode(err) != 2 {
+			t.Errorf("%v: %v", bad, err)
+		}
 	}
 }

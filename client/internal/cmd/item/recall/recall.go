@@ -24,6 +24,7 @@ type Options struct {
 	Lot      string
 	Reason   string
 	Withdraw bool
+	Force    bool
 }
 
 // NewCmd builds the command; runF replaces Run in tests.
@@ -36,10 +37,16 @@ func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 of the organization that owns the GTIN's company prefix may recall (--user
 admin). Recalled items can only be offered back to their brand owner or to a
 customs organization. --withdraw lifts the recall (an admin of the org that
-issued it; without it: prov org propose withdraw-recall).`,
+issued it; without it: prov org propose withdraw-recall).
+
+A lot or GTIN recall first counts the registered items it covers (from the
+ledger's GTIN/lot index) and says how many; a lot or GTIN with no
+registered item is refused as a likely typo unless --force. prov recall
+list shows the recalls in force.`,
 		Example: `  prov item recall 01/09506000134352/21/ABC123 --reason "seal defect"
   prov item recall --gtin 09506000134352 --lot L42 --reason contamination
   prov item recall --gtin 09506000134352 --reason "product withdrawn"
+  prov item recall --gtin 09506000134352 --lot L43 --reason "not yet registered" --force
   prov item recall --gtin 09506000134352 --lot L42 --withdraw --user admin`,
 		Args: cmdutil.RangeArgs(0, 1, "one item ID, or --gtin"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -60,6 +67,7 @@ issued it; without it: prov org propose withdraw-recall).`,
 	cmd.Flags().StringVar(&opts.Lot, "lot", "", "with --gtin: recall only this `lot`")
 	cmd.Flags().StringVar(&opts.Reason, "reason", "", "why (required unless --withdraw)")
 	cmd.Flags().BoolVar(&opts.Withdraw, "withdraw", false, "withdraw the recall instead")
+	cmd.Flags().BoolVar(&opts.Force, "force", false, "recall a lot or GTIN even when no registered item has it")
 	return cmd
 }
 
@@ -84,7 +92,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if opts.Withdraw {
 		return withdraw(ctx, opts)
 	}
-	var fn, what string
+	var fn, what, by, value string
 	var args []string
 	if opts.ID != "" {
 		id, err := cmdutil.ParseID(opts.ID)
@@ -98,13 +106,26 @@ func Run(ctx context.Context, opts *Options) error {
 			return err
 		}
 		fn, what, args = "RecallLot", "GTIN "+g, []string{g, opts.Lot, opts.Reason}
+		by, value = "gtin", g
 		if opts.Lot != "" {
 			what = fmt.Sprintf("lot %s of GTIN %s", opts.Lot, g)
+			by, value = "lot", g+"/"+opts.Lot
 		}
 	}
 	l, err := opts.Ledger()
 	if err != nil {
 		return err
+	}
+	covers := 1 // RecallItem refuses an unregistered item
+	if by != "" {
+		// Counted before, not inside, the transaction: a range read there
+		// would make the recall conflict with every registration of the GTIN.
+		if covers, err = cmdutil.CountItems(ctx, l, by, value); err != nil {
+			return err
+		}
+		if covers == 0 && !opts.Force {
+			return domain.Errorf(domain.CodeNotFound, "no registered item has %s; nothing recalled (a typo? --force recalls it anyway)", what)
+		}
 	}
 	res, err := l.Submit(ctx, fn, args...)
 	if err != nil {
@@ -117,9 +138,13 @@ func Run(ctx context.Context, opts *Options) error {
 	if opts.Format == cmdutil.FormatJSON {
 		out := render.NewTxResult("recall", res, nil)
 		out.Reason, out.Result = opts.Reason, rc
-		return cmdutil.PrintJSON(opts.IO.Out, out)
+		return cmdutil.PrintJSON(opts.IO.Out, struct {
+			render.TxResult
+			Covers int `json:"covers"`
+		}{out, covers})
 	}
-	fmt.Fprintf(opts.IO.Out, "Recalled %s: %s (transaction %s, block %d)\n", what, opts.Reason, res.TxID, res.Block)
+	fmt.Fprintf(opts.IO.Out, "Recalled %s: %s; covers %s (transaction %s, block %d)\n", what, opts.Reason,
+		cmdutil.Plural(covers, "registered item"), res.TxID, res.Block)
 	return nil
 }
 

@@ -20,7 +20,7 @@ func TestRecall(t *testing.T) {
 		wantCode int
 	}{
 		{[]string{"01/09506000134352/21/A", "--reason", "seal"}, "RecallItem", "01/09506000134352/21/A|seal", "Recalled item 01/09506000134352/21/A: seal", 0},
-		{[]string{"--gtin", "9506000134352", "--lot", "L1", "--reason", "r"}, "RecallLot", "09506000134352|L1|r", "Recalled lot L1 of GTIN 09506000134352: r", 0},
+		{[]string{"--gtin", "9506000134352", "--lot", "L1", "--reason", "r"}, "RecallLot", "09506000134352|L1|r", "Recalled lot L1 of GTIN 09506000134352: r; covers 3 registered items", 0},
 		{[]string{"--gtin", "09506000134352", "--reason", "r"}, "RecallLot", "09506000134352||r", "Recalled GTIN 09506000134352: r", 0},
 		{[]string{"01/09506000134352/21/A"}, "", "", "", 2},
 		{[]string{"--lot", "L", "--reason", "r"}, "", "", "", 2},
@@ -34,6 +34,7 @@ func TestRecall(t *testing.T) {
 		l := ledgertest.New("M").
 			Returns("RecallItem", domain.Recall{Scope: "item"}).
 			Returns("RecallLot", domain.Recall{Scope: "lot"}).
+			Returns("CountItems", domain.ItemCount{Count: 3}).
 			Returns("WithdrawRecall", "01/09506000134352")
 		f, ios := cmdtest.Factory(l)
 		err := cmdtest.Exec(NewCmd(f, nil), tt.argv...)
@@ -46,6 +47,9 @@ func TestRecall(t *testing.T) {
 				t.Errorf("%v: ledger called", tt.argv)
 			}
 			continue
+		}
+		if tt.wantFn == "RecallLot" && len(l.CallsTo("CountItems")) != 1 {
+			t.Errorf("%v: no CountItems before the recall", tt.argv)
 		}
 		calls := l.CallsTo(tt.wantFn)
 		if len(calls) != 1 || !calls[0].Submit || strings.Join(calls[0].Args, "|") != tt.wantArgs {
@@ -63,5 +67,33 @@ func TestRecallRefused(t *testing.T) {
 	err := cmdtest.Exec(NewCmd(f, nil), "01/09506000134352/21/A", "--reason", "r")
 	if cmdutil.ExitCode(err) != 1 || err.Error() != "WRONG_ROLE: only the owner of prefix 9506000 may recall (transaction tx1)" {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// Issue 16: a recall of a lot nobody registered is refused (a likely typo)
+// unless --force, and says how many items it covers.
+func TestRecallUnknownLot(t *testing.T) {
+	var counted []string
+	l := ledgertest.New("M").
+		Returns("RecallLot", domain.Recall{Scope: "lot"}).
+		On("CountItems", func(args []string) (any, error) {
+			counted = args
+			return domain.ItemCount{Count: 0}, nil
+		})
+	f, ios := cmdtest.Factory(l)
+	err := cmdtest.Exec(NewCmd(f, nil), "--gtin", "09506000134352", "--lot", "L9", "--reason", "r")
+	if cmdutil.ExitCode(err) != 1 || domain.CodeOf(err) != domain.CodeNotFound || !strings.Contains(err.Error(), "lot L9 of GTIN 09506000134352") ||
+		!strings.Contains(err.Error(), "--force") {
+		t.Fatalf("unknown lot: %v", err)
+	}
+	if strings.Join(counted, "|") != "lot|09506000134352/L9|" || len(l.CallsTo("RecallLot")) != 0 {
+		t.Fatalf("counted %q, calls %+v", counted, l.Calls)
+	}
+	f.Output = cmdutil.FormatJSON
+	if err := cmdtest.Exec(NewCmd(f, nil), "--gtin", "09506000134352", "--lot", "L9", "--reason", "r", "--force"); err != nil {
+		t.Fatal(err)
+	}
+	if len(l.CallsTo("RecallLot")) != 1 || !strings.Contains(ios.Out.(*bytes.Buffer).String(), `"covers": 0`) {
+		t.Fatalf("forced: calls %+v out %q", l.Calls, ios.Out.(*bytes.Buffer).String())
 	}
 }
