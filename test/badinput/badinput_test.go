@@ -71,7 +71,7 @@ func setup(t *testing.T) (fixture, map[string]*harness.Conn) {
 		harness.WaitSameHeight(t, 20*time.Second, conns["manufacturer/user1"], conns["distributor/user1"], conns["customs/user1"])
 	}
 	js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
-	// Tolerate a reused network (PROV_REUSE_NETWORK=1) where the prefixes exist.
+	// Tolerate a reused network (PROV_KEEP_NETWORK=1) where the prefixes exist.
 	p, _ := conns["customs/user1"].Prefix(f.prefix)
 	if p == nil {
 		must(conns["manufacturer/admin"], "ClaimPrefix", f.prefix, "GS1-DE-LIC-1")

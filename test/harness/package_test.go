@@ -13,18 +13,18 @@ func TestSharedHomeByConsensus(t *testing.T) {
 	t.Setenv("PROV_SHARED_BFT", "/tmp/shared-bft")
 	t.Setenv("PROV_SHARED_RAFT", "")
 	cases := []struct {
-		pn   PackageNetwork
+		pn   *PackageNetwork
 		want string
 	}{
-		{PackageNetwork{Shared: true}, "/tmp/shared-bft"},
-		{PackageNetwork{Shared: true, Consensus: "bft"}, "/tmp/shared-bft"},
-		{PackageNetwork{Shared: true, Consensus: "raft"}, ""}, // no shared raft network
-		{PackageNetwork{}, ""}, // not declared shareable
-		{PackageNetwork{Shared: true, Topology: "network/topology-x.yaml"}, ""}, // own topology
+		{&PackageNetwork{Shared: true}, "/tmp/shared-bft"},
+		{&PackageNetwork{Shared: true, Consensus: "bft"}, "/tmp/shared-bft"},
+		{&PackageNetwork{Shared: true, Consensus: "raft"}, ""},                   // no shared raft network
+		{&PackageNetwork{}, ""},                                                  // not declared shareable
+		{&PackageNetwork{Shared: true, Topology: "network/topology-x.yaml"}, ""}, // own topology
 	}
 	for _, c := range cases {
 		if got := c.pn.sharedHome(); got != c.want {
-			t.Errorf("%+v: shared home %q, want %q", c.pn, got, c.want)
+			t.Errorf("consensus %q, shared %v, topology %q: shared home %q, want %q", c.pn.Consensus, c.pn.Shared, c.pn.Topology, got, c.want)
 		}
 	}
 	if got := SharedEnv(""); got != "PROV_SHARED_BFT" {
