@@ -42,7 +42,27 @@ fi
 
 step "integration tests (real Fabric networks on 127.0.0.1)"
 export PROV_INTEGRATION=1
-# Each integration package brings up its own network on its own port base and
-# takes it down when it ends (test/harness); -p 1 keeps two networks from
-# fighting over the two cores.
+# The functional packages (harness.PackageNetwork{Shared: true}) run on one
+# shared BFT network brought up here once; the packages that break their
+# network on purpose or need another topology or consensus bring up their
+# own (test/harness). -p 1: one package at a time, so that two networks never
+# fight over the two cores and the shared network sees one package at once.
+shared_home="$repo/.prov-shared-bft"
+shared_base=$((11000 + ${PROV_TEST_PORT_OFFSET:-0}))
+shared() { PROV_HOME="$shared_home" PROV_PORT_BASE="$shared_base" scripts/network.sh "$@"; }
+shared_down() {
+  local rc=$?
+  if ((rc != 0)) && [ -d "$shared_home/logs" ]; then
+    rm -rf "$shared_home-logs" && mv "$shared_home/logs" "$shared_home-logs" &&
+      echo "shared network logs kept in $shared_home-logs" >&2
+  fi
+  shared clean >/dev/null 2>&1 || echo "could not clean the shared network in $shared_home" >&2
+  return "$rc"
+}
+shared clean >/dev/null 2>&1 || true # leftovers of an aborted run
+trap shared_down EXIT
+t0=$SECONDS
+shared up --consensus bft
+echo "shared BFT network up in $((SECONDS - t0)) s (PROV_HOME=$shared_home, port base $shared_base)"
+export PROV_SHARED_BFT="$shared_home"
 go test -count=1 -p 1 -timeout 25m -v ./test/...

@@ -13,19 +13,19 @@ import (
 	"time"
 
 	"github.com/provledger/provenance/chaincode/domain"
-	"github.com/provledger/provenance/test/e2e/provtest"
+	"github.com/provledger/provenance/test/harness"
 )
 
 const portBase = 12100
 
-var net *provtest.Net
+var pn = &harness.PackageNetwork{Home: ".prov-badinput", PortBase: portBase, Shared: true}
 
-func TestMain(m *testing.M) { os.Exit(provtest.Main(m, &net, "badinput", portBase, "bft")) }
+func TestMain(m *testing.M) { os.Exit(pn.Main(m)) }
 
 var (
-	mfr = provtest.Manufacturer
-	dst = provtest.Distributor
-	cus = provtest.Customs
+	mfr = harness.Manufacturer
+	dst = harness.Distributor
+	cus = harness.Customs
 )
 
 // fixture is ledger state the cases act on, one item per status.
@@ -46,31 +46,32 @@ func (f fixture) items() []string {
 	return []string{f.active, f.inTransit, f.atDistributor, f.decommissioned, f.held, f.recalled, f.stolen, f.unknown}
 }
 
-func setup(t *testing.T) (fixture, map[string]*provtest.Conn) {
-	conns := map[string]*provtest.Conn{}
-	for _, o := range provtest.Orgs {
+func setup(t *testing.T) (fixture, map[string]*harness.Conn) {
+	conns := map[string]*harness.Conn{}
+	for _, o := range harness.Orgs {
 		for _, u := range []string{"user1", "admin", "badrole", "norole"} {
-			conns[o.Dir+"/"+u] = provtest.Connect(t, net.Home, o, u)
+			conns[o.Dir+"/"+u] = harness.Connect(t, pn.Net.Home, o, u)
 		}
 	}
-	u := provtest.Unique()
-	f := fixture{prefix: "4012345", pending: "4098765"}
-	f.gtin = provtest.GTIN("0", f.prefix, "00007")
-	key := func(s string) string { return provtest.Key(f.gtin, s+u) }
+	u := harness.Unique()
+	// This run's own prefixes: other packages on a shared network claim theirs.
+	f := fixture{prefix: harness.RunPrefix("41"), pending: harness.RunPrefix("42")}
+	f.gtin = harness.GTIN("0", f.prefix, "00007")
+	key := func(s string) string { return harness.Key(f.gtin, s+u) }
 	f.active, f.inTransit, f.atDistributor, f.decommissioned = key("A"), key("B"), key("C"), key("D")
 	f.held, f.recalled, f.stolen, f.unknown = key("E"), key("F"), key("G"), key("Z")
 
-	must := func(c *provtest.Conn, fn string, args ...string) {
+	must := func(c *harness.Conn, fn string, args ...string) {
 		t.Helper()
 		if _, err := c.Submit(fn, args...); err != nil {
 			t.Fatalf("fixture %s %v as %s/%s: %v", fn, args, c.Org.Dir, c.User, err)
 		}
 		// The next step may go through another org's peer: let every peer
 		// commit this block first (the gateway waits for its own peer only).
-		provtest.WaitSameHeight(t, 20*time.Second, conns["manufacturer/user1"], conns["distributor/user1"], conns["customs/user1"])
+		harness.WaitSameHeight(t, 20*time.Second, conns["manufacturer/user1"], conns["distributor/user1"], conns["customs/user1"])
 	}
 	js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
-	// Tolerate a reused network (PROV_REUSE_NETWORK=1) where the prefixes exist.
+	// Tolerate a reused network (PROV_KEEP_NETWORK=1) where the prefixes exist.
 	p, _ := conns["customs/user1"].Prefix(f.prefix)
 	if p == nil {
 		must(conns["manufacturer/admin"], "ClaimPrefix", f.prefix, "GS1-DE-LIC-1")
@@ -92,14 +93,14 @@ func setup(t *testing.T) (fixture, map[string]*provtest.Conn) {
 	must(conns["manufacturer/user1"], "Decommission", f.decommissioned, "destroyed")
 	must(conns["manufacturer/admin"], "RecallItem", f.recalled, "mislabelled") // an admin's act (issue 13)
 	must(conns["manufacturer/user1"], "ReportStolen", f.stolen)
-	provtest.WaitSameHeight(t, 15*time.Second, conns["manufacturer/user1"], conns["distributor/user1"], conns["customs/user1"])
+	harness.WaitSameHeight(t, 15*time.Second, conns["manufacturer/user1"], conns["distributor/user1"], conns["customs/user1"])
 	return f, conns
 }
 
 // tc is one bad input: through the CLI (cli set) or the gateway (fn set).
 type tc struct {
 	name string
-	org  provtest.Org
+	org  harness.PeerOrg
 	user string
 	cli  []string // prov arguments after the global flags
 	fn   string   // chaincode function, straight through the gateway
@@ -118,45 +119,45 @@ func cases(f fixture) []tc {
 	long := strings.Repeat("x", 600)
 	var big []domain.ItemInput
 	for i := 0; i <= domain.MaxBatch; i++ {
-		big = append(big, domain.ItemInput{ID: provtest.Key(g, fmt.Sprintf("BIG%05d", i))})
+		big = append(big, domain.ItemInput{ID: harness.Key(g, fmt.Sprintf("BIG%05d", i))})
 	}
 	return []tc{
 		// Malformed identifiers.
-		{name: "gtin check digit (cli)", org: mfr, cli: []string{"item", "register", provtest.Key(badCheck, "X1")}, code: domain.CodeInvalidID},
-		{name: "gtin check digit (gw)", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: provtest.Key(badCheck, "X1")}), code: domain.CodeInvalidID},
+		{name: "gtin check digit (cli)", org: mfr, cli: []string{"item", "register", harness.Key(badCheck, "X1")}, code: domain.CodeInvalidID},
+		{name: "gtin check digit (gw)", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: harness.Key(badCheck, "X1")}), code: domain.CodeInvalidID},
 		{name: "gtin 11 digits", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: "01/" + g[3:] + "/21/X1"}), code: domain.CodeInvalidID},
 		{name: "gtin with a letter (cli)", org: mfr, cli: []string{"item", "register", "01/0401234500O07X/21/X1"}, code: domain.CodeInvalidID},
-		{name: "serial of 21 characters", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: provtest.Key(g, strings.Repeat("S", 21))}), code: domain.CodeInvalidID},
+		{name: "serial of 21 characters", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: harness.Key(g, strings.Repeat("S", 21))}), code: domain.CodeInvalidID},
 		{name: "empty serial", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: "01/" + g + "/21/"}), code: domain.CodeInvalidID},
-		{name: "serial with a space", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: provtest.Key(g, "AB 12")}), code: domain.CodeInvalidID},
-		{name: "serial with '#' outside set 82 (cli)", org: mfr, cli: []string{"item", "register", provtest.Key(g, "AB#12")}, code: domain.CodeInvalidID},
-		{name: "Cyrillic look-alike in serial (cli)", org: mfr, cli: []string{"item", "register", provtest.Key(g, "\u0410BC1")}, code: domain.CodeInvalidID},
-		{name: "fullwidth digit in serial", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: provtest.Key(g, "AB\uff11")}), code: domain.CodeInvalidID},
+		{name: "serial with a space", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: harness.Key(g, "AB 12")}), code: domain.CodeInvalidID},
+		{name: "serial with '#' outside set 82 (cli)", org: mfr, cli: []string{"item", "register", harness.Key(g, "AB#12")}, code: domain.CodeInvalidID},
+		{name: "Cyrillic look-alike in serial (cli)", org: mfr, cli: []string{"item", "register", harness.Key(g, "\u0410BC1")}, code: domain.CodeInvalidID},
+		{name: "fullwidth digit in serial", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: harness.Key(g, "AB\uff11")}), code: domain.CodeInvalidID},
 		{name: "Digital Link bad percent-encoding (cli)", org: mfr, cli: []string{"item", "register", "https://id.gs1.org/01/" + g + "/21/AB%ZZ"}, code: domain.CodeInvalidID},
 		{name: "Digital Link percent-encoded space", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: "https://id.gs1.org/01/" + g + "/21/AB%2012"}), code: domain.CodeInvalidID},
 		{name: "Digital Link truncated percent-encoding", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: "https://id.gs1.org/01/" + g + "/21/AB%4"}), code: domain.CodeInvalidID},
 		{name: "element string with bad check digit", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: "(01)" + badCheck + "(21)X1"}), code: domain.CodeInvalidID},
 		{name: "EPC URI malformed (cli)", org: mfr, cli: []string{"item", "register", "urn:epc:id:sgtin:4012345.000007"}, code: domain.CodeInvalidID},
 		{name: "GTIN in fullwidth digits (cli)", org: mfr, cli: []string{"item", "register", "01/" + toFullwidth(g) + "/21/X11"}, code: domain.CodeInvalidID},
-		{name: "Greek look-alike in lot", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: provtest.Key(g, "X12"), Lot: "L\u039FT1"}), code: domain.CodeInvalidID},
-		{name: "lot of 21 characters", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: provtest.Key(g, "X2"), Lot: strings.Repeat("L", 21)}), code: domain.CodeInvalidID},
-		{name: "expiry month 13", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: provtest.Key(g, "X3"), Expiry: "281301"}), code: domain.CodeInvalidID},
+		{name: "Greek look-alike in lot", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: harness.Key(g, "X12"), Lot: "L\u039FT1"}), code: domain.CodeInvalidID},
+		{name: "lot of 21 characters", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: harness.Key(g, "X2"), Lot: strings.Repeat("L", 21)}), code: domain.CodeInvalidID},
+		{name: "expiry month 13", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: harness.Key(g, "X3"), Expiry: "281301"}), code: domain.CodeInvalidID},
 		{name: "inspection GLN check digit (cli)", org: cus, cli: []string{"item", "inspect", f.active, "--location", "4012345000101", "--result", "match"}, code: domain.CodeInvalidID},
 
 		// Oversize fields and batches.
-		{name: "description of 600 characters", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: provtest.Key(g, "X4"), Description: long}), code: domain.CodeInvalidArgument},
-		{name: "description of 100 KB", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: provtest.Key(g, "X13"), Description: strings.Repeat("d", 100<<10)}), code: domain.CodeInvalidArgument},
-		{name: "control character in description", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: provtest.Key(g, "X14"), Description: "ok\x00then"}), code: domain.CodeInvalidArgument},
+		{name: "description of 600 characters", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: harness.Key(g, "X4"), Description: long}), code: domain.CodeInvalidArgument},
+		{name: "description of 100 KB", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: harness.Key(g, "X13"), Description: strings.Repeat("d", 100<<10)}), code: domain.CodeInvalidArgument},
+		{name: "control character in description", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: harness.Key(g, "X14"), Description: "ok\x00then"}), code: domain.CodeInvalidArgument},
 		{name: "batch of 1001 items", org: mfr, fn: "RegisterItems", args: reg(big...), code: domain.CodeBatchTooLarge},
 		{name: "hold reason of 600 characters", org: cus, fn: "HoldItems", args: []string{js([]string{f.active}), long}, code: domain.CodeInvalidArgument},
 		{name: "licence of 600 characters", org: mfr, user: "admin", fn: "ClaimPrefix", args: []string{"4055555", long}, code: domain.CodeInvalidArgument, keys: []string{"prefix:4055555"}},
-		{name: "atomic batch: one duplicate fails all", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: provtest.Key(g, "NEW1")}, domain.ItemInput{ID: f.active}), code: domain.CodeAlreadyExists, keys: []string{provtest.Key(g, "NEW1")}},
+		{name: "atomic batch: one duplicate fails all", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: harness.Key(g, "NEW1")}, domain.ItemInput{ID: f.active}), code: domain.CodeAlreadyExists, keys: []string{harness.Key(g, "NEW1")}},
 
 		// Unknown orgs, wrong roles.
 		{name: "offer to an unknown org (cli)", org: mfr, cli: []string{"transfer", "offer", f.active, "--to", "AcmeMSP"}, code: domain.CodeUnknownOrg},
 		{name: "offer to oneself", org: mfr, fn: "OfferTransfer", args: []string{one(f.active)[0], mfr.MSP}, code: domain.CodeSelfTransfer},
-		{name: "distributor registers (cli)", org: dst, cli: []string{"item", "register", provtest.Key(g, "X5")}, code: domain.CodeWrongRole},
-		{name: "cert role disagrees with MSP role", org: mfr, user: "badrole", fn: "RegisterItems", args: reg(domain.ItemInput{ID: provtest.Key(g, "X6")}), code: domain.CodeRoleMismatch},
+		{name: "distributor registers (cli)", org: dst, cli: []string{"item", "register", harness.Key(g, "X5")}, code: domain.CodeWrongRole},
+		{name: "cert role disagrees with MSP role", org: mfr, user: "badrole", fn: "RegisterItems", args: reg(domain.ItemInput{ID: harness.Key(g, "X6")}), code: domain.CodeRoleMismatch},
 		{name: "distributor holds", org: dst, fn: "HoldItems", args: []string{one(f.atDistributor)[0], "because"}, code: domain.CodeWrongRole},
 		{name: "manufacturer releases (cli)", org: mfr, cli: []string{"customs", "release", f.held}, code: domain.CodeWrongRole},
 		{name: "distributor recalls a prefix it does not own", org: dst, fn: "RecallItem", args: []string{f.atDistributor, "no reason"}, code: domain.CodeNotOwner},
@@ -167,8 +168,8 @@ func cases(f fixture) []tc {
 		{name: "non-admin approves", org: cus, user: "user1", fn: "ApprovePrefix", args: []string{f.pending}, code: domain.CodeNotAdmin, keys: []string{"prefix:" + f.pending}},
 		{name: "lone org activates its own prefix (cli)", org: mfr, user: "admin", cli: []string{"prefix", "approve", f.pending}, code: domain.CodeAlreadyVoted, keys: []string{"prefix:" + f.pending}},
 		{name: "prefix of 5 digits", org: mfr, user: "admin", fn: "ClaimPrefix", args: []string{"40123", "L"}, code: domain.CodeInvalidID},
-		{name: "register under a pending prefix", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: provtest.Key(provtest.GTIN("0", f.pending, "00001"), "X7")}), code: domain.CodePrefixNotActive},
-		{name: "register under an unclaimed prefix (cli)", org: mfr, cli: []string{"item", "register", provtest.Key(provtest.GTIN("0", "5012345", "00001"), "X8")}, code: domain.CodePrefixNotActive},
+		{name: "register under a pending prefix", org: mfr, fn: "RegisterItems", args: reg(domain.ItemInput{ID: harness.Key(harness.GTIN("0", f.pending, "00001"), "X7")}), code: domain.CodePrefixNotActive},
+		{name: "register under an unclaimed prefix (cli)", org: mfr, cli: []string{"item", "register", harness.Key(harness.GTIN("0", "5012345", "00001"), "X8")}, code: domain.CodePrefixNotActive},
 		{name: "re-initialize org roles with another set", org: mfr, user: "admin", fn: "InitOrgRoles", args: []string{`[{"msp":"ManufacturerMSP","role":"manufacturer"}]`}, code: domain.CodeAlreadyInitialized},
 		{name: "re-initialize giving oneself another role", org: mfr, user: "admin", fn: "InitOrgRoles", args: []string{`[{"msp":"ManufacturerMSP","role":"customs"}]`}, code: domain.CodeRoleMismatch},
 
@@ -195,7 +196,7 @@ func cases(f fixture) []tc {
 		{name: "recall an item twice", org: mfr, user: "admin", fn: "RecallItem", args: []string{f.recalled, "again"}, code: domain.CodeAlreadyExists},
 		{name: "claim one's active prefix again", org: mfr, user: "admin", fn: "ClaimPrefix", args: []string{f.prefix, "L"}, code: domain.CodeAlreadyExists, keys: []string{"prefix:" + f.prefix}},
 		{name: "approve an unclaimed prefix", org: cus, user: "admin", fn: "ApprovePrefix", args: []string{"4088888"}, code: domain.CodeNotFound, keys: []string{"prefix:4088888"}},
-		{name: "certificate without prov.role (cli)", org: mfr, user: "norole", cli: []string{"item", "register", provtest.Key(g, "X10")}, code: domain.CodeRoleMismatch},
+		{name: "certificate without prov.role (cli)", org: mfr, user: "norole", cli: []string{"item", "register", harness.Key(g, "X10")}, code: domain.CodeRoleMismatch},
 
 		// Malformed transaction arguments.
 		{name: "shipment of 1001 items", org: dst, fn: "AcceptTransfer", args: []string{js(func() []string {
@@ -208,9 +209,9 @@ func cases(f fixture) []tc {
 		{name: "item listed twice in one shipment", org: mfr, fn: "OfferTransfer", args: []string{js([]string{f.active, f.active}), dst.MSP}, code: domain.CodeInvalidArgument},
 		{name: "page size 10000", org: mfr, fn: "ListItems", args: []string{"owner", mfr.MSP, "10000", ""}, code: domain.CodeInvalidArgument},
 		{name: "decommission with an unknown reason", org: mfr, fn: "Decommission", args: []string{f.active, "lost"}, code: domain.CodeInvalidArgument},
-		{name: "inspection with an unknown result", org: cus, fn: "RecordInspection", args: []string{f.active, provtest.GLN("401234500010"), "fine"}, code: domain.CodeInvalidArgument},
+		{name: "inspection with an unknown result", org: cus, fn: "RecordInspection", args: []string{f.active, harness.GLN("401234500010"), "fine"}, code: domain.CodeInvalidArgument},
 		{name: "item list JSON is not JSON", org: mfr, fn: "OfferTransfer", args: []string{`["` + f.active, dst.MSP}, code: domain.CodeInvalidArgument},
-		{name: "batch JSON is an object", org: mfr, fn: "RegisterItems", args: []string{`{"id":"` + provtest.Key(g, "X9") + `"}`}, code: domain.CodeInvalidArgument},
+		{name: "batch JSON is an object", org: mfr, fn: "RegisterItems", args: []string{`{"id":"` + harness.Key(g, "X9") + `"}`}, code: domain.CodeInvalidArgument},
 		{name: "empty batch", org: mfr, fn: "RegisterItems", args: []string{`[]`}, code: domain.CodeInvalidArgument},
 		{name: "wrong argument count", org: mfr, fn: "OfferTransfer", args: one(f.active), text: "incorrect number of params"},
 		{name: "unknown function", org: mfr, fn: "MintMoney", args: []string{"1"}, text: "MintMoney"},
@@ -218,10 +219,10 @@ func cases(f fixture) []tc {
 }
 
 func TestBadInput(t *testing.T) {
-	provtest.Integration(t)
+	harness.Integration(t)
 	start := time.Now()
 	f, conns := setup(t)
-	cli := net.CLI(provtest.BuildProv(t))
+	cli := pn.Net.CLI(harness.BuildProv(t))
 	ref := conns["customs/user1"] // the snapshot is read through a peer the cases do not submit to alone
 	all := cases(f)
 	if len(all) < 30 {

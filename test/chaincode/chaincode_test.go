@@ -54,7 +54,7 @@ var (
 )
 
 // pn is the package's network (PROV_HOME=<repo>/.prov-cc, port base 8000).
-var pn = &harness.PackageNetwork{Home: ".prov-cc", PortBase: portBase}
+var pn = &harness.PackageNetwork{Home: ".prov-cc", PortBase: portBase, Shared: true}
 
 func TestMain(m *testing.M) { os.Exit(pn.Main(m)) }
 

@@ -18,7 +18,6 @@ import (
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 
 	"github.com/provledger/provenance/chaincode/domain"
-	"github.com/provledger/provenance/test/harness"
 )
 
 var (
@@ -38,7 +37,7 @@ func freshChaincode(t *testing.T) string {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		defer cancel()
 		start := time.Now()
-		cfg := harness.Config{Home: pn.Net.Home, PortBase: portBase}
+		cfg := pn.Net.Config()
 		if out, err := cfg.Script(ctx, "define", name); err != nil {
 			freshErr = fmt.Errorf("define %s: %w\n%s", name, err, out)
 			return

@@ -4,11 +4,11 @@
 //
 //	PROV_INTEGRATION=1 go test ./test/cli/ -v
 //
-// The network lives under PROV_CLI_HOME (default <repo>/.prov-cli) on port
-// base PROV_CLI_PORT_BASE (default 9000), ordered by PROV_CLI_CONSENSUS (bft,
-// the default, or raft); it is brought up before the tests
-// and removed after them. PROV_CLI_REUSE=1 keeps it (and reuses a running
-// one): the tests use fresh serial numbers and prefixes on every run.
+// The network is the suite's shared one under scripts/test.sh, else its own
+// under <repo>/.prov-cli on port base 9000 (harness.PackageNetwork), ordered
+// by PROV_CLI_CONSENSUS (bft, the default, or raft) when it is created. The
+// tests use fresh serial numbers and prefixes on every run and restart any
+// peer they stop.
 package clitest
 
 import (
@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -28,6 +27,10 @@ import (
 	"github.com/provledger/provenance/test/harness"
 )
 
+var pn = &harness.PackageNetwork{Home: ".prov-cli", PortBase: 9000, Consensus: os.Getenv("PROV_CLI_CONSENSUS"), Shared: true}
+
+func TestMain(m *testing.M) { os.Exit(pn.Main(m)) }
+
 var (
 	prov  string           // the built binary
 	net   *harness.Network // the running network
@@ -35,82 +38,24 @@ var (
 	runID = strconv.FormatInt(time.Now().Unix()%100000, 10)
 )
 
-func TestMain(m *testing.M) {
-	if os.Getenv("PROV_INTEGRATION") != "1" {
-		os.Exit(m.Run()) // every test skips
-	}
-	os.Exit(setup(m))
+// integration skips a test without PROV_INTEGRATION=1; the first one builds
+// prov and sets up the environment of its runs.
+func integration(t testing.TB) {
+	t.Helper()
+	pn.Require(t, setup)
+	prov = harness.BuildProv(t)
 }
 
-func setup(m *testing.M) int {
-	repo, err := harness.RepoRoot()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	dir, err := os.MkdirTemp("", "prov-cli-test")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	prov = filepath.Join(dir, "prov")
-	build := exec.Command("go", "build", "-o", prov, "./client/cmd/prov")
-	build.Dir = repo
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build prov: %v\n%s", err, out)
-		return 1
-	}
-
-	home := os.Getenv("PROV_CLI_HOME")
-	if home == "" {
-		home = filepath.Join(repo, ".prov-cli")
-	}
-	base := 9000
-	if s := os.Getenv("PROV_CLI_PORT_BASE"); s != "" {
-		if base, err = strconv.Atoi(s); err != nil {
-			fmt.Fprintln(os.Stderr, "PROV_CLI_PORT_BASE:", err)
-			return 1
-		}
-	}
-	cfg := harness.Config{Home: home, PortBase: base, Repo: repo, Consensus: os.Getenv("PROV_CLI_CONSENSUS")}
-	reuse := os.Getenv("PROV_CLI_REUSE") == "1"
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	start := time.Now()
-	if net, err = cfg.Up(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "network up:", err)
-		if !reuse {
-			_ = cfg.Clean(context.Background())
-		}
-		return 1
-	}
-	fmt.Printf("clitest: network up (%s, port base %d, %s) in %v\n", net.Consensus, net.PortBase, home, time.Since(start).Round(time.Millisecond))
-	if !reuse {
-		defer func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-			defer cancel()
-			if err := cfg.Clean(ctx); err != nil {
-				fmt.Fprintln(os.Stderr, "network clean:", err)
-			}
-		}()
-	}
+func setup() error {
+	net = pn.Net
 	// A clean environment: nothing from the developer's shell leaks in.
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "PROV_") {
 			env = append(env, kv)
 		}
 	}
-	env = append(env, "PROV_HOME="+home)
-	return m.Run()
-}
-
-// integration skips a test without a network.
-func integration(t testing.TB) {
-	t.Helper()
-	if net == nil {
-		t.Skip("integration test: set PROV_INTEGRATION=1 to run prov against a real Fabric network")
-	}
+	env = append(env, "PROV_HOME="+net.Home)
+	return nil
 }
 
 // result is one prov run.
@@ -225,6 +170,27 @@ func refused(t testing.TB, code domain.Code, tx bool, args ...string) result {
 		t.Errorf("transaction ID named = %v, want %v: %s", !tx, tx, r)
 	}
 	return r
+}
+
+// listAll runs an item list command page by page (500 a page) and returns
+// every item: a shared ledger holds other packages' items too.
+func listAll(t testing.TB, args ...string) []domain.Item {
+	t.Helper()
+	var all []domain.Item
+	bookmark := ""
+	for {
+		var page domain.ItemPage
+		a := append(append([]string(nil), args...), "--limit", "500")
+		if bookmark != "" {
+			a = append(a, "--bookmark", bookmark)
+		}
+		okJSON(t, &page, a...)
+		all = append(all, page.Items...)
+		if page.Bookmark == "" || len(page.Items) < 500 {
+			return all
+		}
+		bookmark = page.Bookmark
+	}
 }
 
 // usage runs prov and requires exit 2.

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/provledger/provenance/chaincode/domain"
-	"github.com/provledger/provenance/test/e2e/provtest"
 	"github.com/provledger/provenance/test/harness"
 )
 
@@ -28,22 +27,22 @@ func TestMain(m *testing.M) { os.Exit(pn.Main(m)) }
 
 // The organizations of the consortium topology, as prov's --profile names them.
 var (
-	brand      = provtest.Manufacturer
-	dist       = provtest.Distributor
-	customs    = provtest.Customs
-	rival      = provtest.Org{Dir: "rival", Profile: "Rival", MSP: "RivalMSP", Role: domain.RoleManufacturer}
-	wholesaler = provtest.Org{Dir: "wholesaler", Profile: "Wholesaler", MSP: "WholesalerMSP", Role: domain.RoleDistributor}
-	allOrgs    = []provtest.Org{brand, dist, customs, rival, wholesaler}
+	brand      = harness.Manufacturer
+	dist       = harness.Distributor
+	customs    = harness.Customs
+	rival      = harness.PeerOrg{Dir: "rival", Profile: "Rival", MSP: "RivalMSP", Role: domain.RoleManufacturer}
+	wholesaler = harness.PeerOrg{Dir: "wholesaler", Profile: "Wholesaler", MSP: "WholesalerMSP", Role: domain.RoleDistributor}
+	allOrgs    = []harness.PeerOrg{brand, dist, customs, rival, wholesaler}
 )
 
-func cli(t *testing.T) provtest.CLI {
+func cli(t *testing.T) harness.CLI {
 	pn.Require(t, func() error { return nil })
-	return provtest.CLI{Bin: provtest.BuildProv(t), Home: pn.Net.Home, PortBase: pn.Net.PortBase}
+	return harness.CLI{Bin: harness.BuildProv(t), Home: pn.Net.Home, PortBase: pn.Net.PortBase}
 }
 
 // activate claims prefix p for org and collects approvals from the other
 // named orgs until it is ACTIVE (a majority of the five role orgs: three).
-func activate(t *testing.T, c provtest.CLI, org provtest.Org, p string, approvers ...provtest.Org) {
+func activate(t *testing.T, c harness.CLI, org harness.PeerOrg, p string, approvers ...harness.PeerOrg) {
 	t.Helper()
 	c.OK(t, org, "admin", "prefix", "claim", p, "--licence", "GS1-LIC-"+p)
 	for _, a := range approvers {
@@ -57,7 +56,7 @@ func activate(t *testing.T, c provtest.CLI, org provtest.Org, p string, approver
 }
 
 // refused runs prov and requires a refusal with the given code, exit 1.
-func refused(t *testing.T, c provtest.CLI, code domain.Code, org provtest.Org, user string, args ...string) {
+func refused(t *testing.T, c harness.CLI, code domain.Code, org harness.PeerOrg, user string, args ...string) {
 	t.Helper()
 	r := c.Run(t, org, user, args...)
 	if r.Code != 1 || r.RefusalCode() != code {
@@ -71,17 +70,17 @@ func refused(t *testing.T, c provtest.CLI, code domain.Code, org provtest.Org, u
 // unchanged, seen from every organization's peer.
 func TestCrossBrand(t *testing.T) {
 	c := cli(t)
-	tag := provtest.Unique()
+	tag := harness.Unique()
 	p := "95" + fmt.Sprintf("%05d", time.Now().UnixNano()/1e3%100000) // 7 digits
 	activate(t, c, brand, p, dist, customs)
-	gtin := provtest.GTIN("0", p, "00001")
-	item := provtest.Key(gtin, "B"+tag)
+	gtin := harness.GTIN("0", p, "00001")
+	item := harness.Key(gtin, "B"+tag)
 	c.OK(t, brand, "", "item", "register", item, "--lot", "L1")
 
 	refused(t, c, domain.CodePrefixTaken, rival, "admin", "prefix", "claim", p, "--licence", "FAKE-1")
 	refused(t, c, domain.CodePrefixTaken, rival, "admin", "prefix", "claim", p+"1", "--licence", "FAKE-2")
 	refused(t, c, domain.CodePrefixTaken, rival, "admin", "prefix", "claim", p[:6], "--licence", "FAKE-3")
-	refused(t, c, domain.CodePrefixNotActive, rival, "", "item", "register", provtest.Key(gtin, "R"+tag))
+	refused(t, c, domain.CodePrefixNotActive, rival, "", "item", "register", harness.Key(gtin, "R"+tag))
 	refused(t, c, domain.CodeNotOwner, rival, "", "item", "recall", item, "--reason", "sabotage")
 	refused(t, c, domain.CodeNotOwner, rival, "admin", "item", "recall", "--gtin", gtin, "--reason", "sabotage")
 	refused(t, c, domain.CodeNotOwner, rival, "", "transfer", "offer", item, "--to", wholesaler.MSP)
@@ -101,8 +100,8 @@ func TestCrossBrand(t *testing.T) {
 	// The rival's own prefix works for its own products only.
 	rp := "91" + p[2:]
 	activate(t, c, rival, rp, wholesaler, customs)
-	c.OK(t, rival, "", "item", "register", provtest.Key(provtest.GTIN("0", rp, "00001"), "R"+tag))
-	refused(t, c, domain.CodePrefixNotActive, brand, "", "item", "register", provtest.Key(provtest.GTIN("0", rp, "00002"), "B"+tag))
+	c.OK(t, rival, "", "item", "register", harness.Key(harness.GTIN("0", rp, "00001"), "R"+tag))
+	refused(t, c, domain.CodePrefixNotActive, brand, "", "item", "register", harness.Key(harness.GTIN("0", rp, "00002"), "B"+tag))
 }
 
 // TestSameRoleTransfer: items move from the brand to one distributor, on to a
@@ -111,19 +110,19 @@ func TestCrossBrand(t *testing.T) {
 // through the wholesaler's peer.
 func TestSameRoleTransfer(t *testing.T) {
 	c := cli(t)
-	tag := provtest.Unique()
+	tag := harness.Unique()
 	p := "94" + fmt.Sprintf("%05d", time.Now().UnixNano()/1e3%100000)
 	activate(t, c, brand, p, dist, wholesaler)
-	gtin := provtest.GTIN("0", p, "00007")
+	gtin := harness.GTIN("0", p, "00007")
 	var ids []string
 	for i := 0; i < 3; i++ {
-		ids = append(ids, provtest.Key(gtin, fmt.Sprintf("S%s-%d", tag, i)))
+		ids = append(ids, harness.Key(gtin, fmt.Sprintf("S%s-%d", tag, i)))
 	}
 	for _, id := range ids {
 		c.OK(t, brand, "", "item", "register", id)
 	}
 
-	move := func(from, to provtest.Org) {
+	move := func(from, to harness.PeerOrg) {
 		t.Helper()
 		c.OK(t, from, "", append(append([]string{"transfer", "offer"}, ids...), "--to", to.MSP)...)
 		c.OK(t, to, "", append([]string{"transfer", "accept"}, ids...)...)
@@ -149,7 +148,7 @@ func TestSameRoleTransfer(t *testing.T) {
 }
 
 // expectOwner waits until every org's peer shows each item ACTIVE with owner.
-func expectOwner(t *testing.T, c provtest.CLI, ids []string, owner string) {
+func expectOwner(t *testing.T, c harness.CLI, ids []string, owner string) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {

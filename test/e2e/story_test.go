@@ -17,26 +17,26 @@ import (
 
 	"github.com/provledger/provenance/chaincode/domain"
 	"github.com/provledger/provenance/client/verify"
-	"github.com/provledger/provenance/test/e2e/provtest"
+	"github.com/provledger/provenance/test/harness"
 )
 
 const portBase = 12000
 
-var net *provtest.Net
+var pn = &harness.PackageNetwork{Home: ".prov-e2e", PortBase: portBase, Shared: true}
 
-func TestMain(m *testing.M) { os.Exit(provtest.Main(m, &net, "e2e", portBase, "bft")) }
+func TestMain(m *testing.M) { os.Exit(pn.Main(m)) }
 
 // world is the story's cast: a prov runner and one gateway connection per org.
 type world struct {
 	t     *testing.T
-	cli   provtest.CLI
-	views map[string]*provtest.Conn // MSP -> that org's user1 through its own peer
+	cli   harness.CLI
+	views map[string]*harness.Conn // MSP -> that org's user1 through its own peer
 }
 
 func newWorld(t *testing.T) *world {
-	w := &world{t: t, cli: net.CLI(provtest.BuildProv(t)), views: map[string]*provtest.Conn{}}
-	for _, o := range provtest.Orgs {
-		w.views[o.MSP] = provtest.Connect(t, net.Home, o, "user1")
+	w := &world{t: t, cli: pn.Net.CLI(harness.BuildProv(t)), views: map[string]*harness.Conn{}}
+	for _, o := range harness.Orgs {
+		w.views[o.MSP] = harness.Connect(t, pn.Net.Home, o, "user1")
 	}
 	return w
 }
@@ -54,7 +54,7 @@ type want struct {
 // expectItems waits (peers commit a block at slightly different moments)
 // until every org's peer returns the same JSON for each item and that JSON
 // matches w, then checks the CLI's JSON view as viewer agrees.
-func (w *world) expectItems(step string, viewer provtest.Org, items map[string]want) {
+func (w *world) expectItems(step string, viewer harness.PeerOrg, items map[string]want) {
 	w.t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	var problems []string
@@ -62,7 +62,7 @@ func (w *world) expectItems(step string, viewer provtest.Org, items map[string]w
 		problems = problems[:0]
 		for id, exp := range items {
 			var first string
-			for _, o := range provtest.Orgs {
+			for _, o := range harness.Orgs {
 				b, err := w.views[o.MSP].Evaluate("GetItem", id)
 				if err != nil {
 					problems = append(problems, fmt.Sprintf("%s sees %s: %v", o.MSP, id, err))
@@ -126,7 +126,7 @@ func check(it domain.Item, w want) string {
 
 // refused runs a prov command that the ledger must refuse with code, and
 // checks that the affected items did not change on any peer.
-func (w *world) refused(code domain.Code, org provtest.Org, user string, ids []string, args ...string) {
+func (w *world) refused(code domain.Code, org harness.PeerOrg, user string, ids []string, args ...string) {
 	w.t.Helper()
 	before := w.views[org.MSP].Snap(w.t, ids...)
 	r := w.cli.Run(w.t, org, user, args...)
@@ -140,24 +140,24 @@ func (w *world) refused(code domain.Code, org provtest.Org, user string, ids []s
 }
 
 func TestThreeRolesStory(t *testing.T) {
-	provtest.Integration(t)
+	harness.Integration(t)
 	w := newWorld(t)
 	start := time.Now()
-	mfr, dst, cus := provtest.Manufacturer, provtest.Distributor, provtest.Customs
+	mfr, dst, cus := harness.Manufacturer, harness.Distributor, harness.Customs
 
-	const prefix = "4012345"
-	gtin := provtest.GTIN("0", prefix, "00001")
-	run := provtest.Unique()
+	prefix := harness.RunPrefix("43") // unclaimed: the story claims it
+	gtin := harness.GTIN("0", prefix, "00001")
+	run := harness.Unique()
 	lot := "LOT" + run
 	ids := make([]string, 6)
 	for i := range ids {
-		ids[i] = provtest.Key(gtin, fmt.Sprintf("S%s%02d", run, i+1))
+		ids[i] = harness.Key(gtin, fmt.Sprintf("S%s%02d", run, i+1))
 	}
 
 	// 1. Prefix governance: claim by the manufacturer's admin, approval by
 	// customs' admin: 2 of 3 orgs (the claimant counts) make it ACTIVE.
-	w.cli.OK(t, mfr, "admin", "prefix", "claim", prefix, "--licence", "GS1-DE-4012345")
-	for _, o := range provtest.Orgs {
+	w.cli.OK(t, mfr, "admin", "prefix", "claim", prefix, "--licence", "GS1-DE-"+prefix)
+	for _, o := range harness.Orgs {
 		p := w.prefix(o, prefix, domain.PrefixPending)
 		if p.Status != domain.PrefixPending || p.Owner != mfr.MSP || !slices.Equal(p.Approvals, []string{mfr.MSP}) {
 			t.Fatalf("after claim, %s sees prefix %+v; want PENDING owned by %s with its approval", o.MSP, p, mfr.MSP)
@@ -167,7 +167,7 @@ func TestThreeRolesStory(t *testing.T) {
 	w.refused(domain.CodePrefixNotActive, mfr, "user1", []string{ids[0]}, "item", "register", ids[0], "--lot", lot)
 
 	w.cli.OK(t, cus, "admin", "prefix", "approve", prefix)
-	for _, o := range provtest.Orgs {
+	for _, o := range harness.Orgs {
 		p := w.prefix(o, prefix, domain.PrefixActive)
 		if p.Status != domain.PrefixActive || !slices.Equal(p.Approvals, []string{cus.MSP, mfr.MSP}) {
 			t.Fatalf("after approval, %s sees prefix %+v; want ACTIVE approved by Customs and Manufacturer", o.MSP, p)
@@ -248,7 +248,7 @@ func TestThreeRolesStory(t *testing.T) {
 	}
 	w.refused(domain.CodeOnHold, dst, "user1", []string{held}, "transfer", "offer", held, "--to", mfr.MSP)
 	w.refused(domain.CodeWrongRole, dst, "user1", []string{held}, "customs", "release", held)
-	gln := provtest.GLN("401234500010")
+	gln := harness.GLN("401234500010")
 	w.cli.OK(t, cus, "user1", "item", "inspect", held, "--location", gln, "--result", "match")
 	w.cli.OK(t, cus, "user1", "customs", "release", held)
 	exp[held] = want{Owner: dst.MSP, Status: domain.StatusActive}
@@ -268,7 +268,7 @@ func TestThreeRolesStory(t *testing.T) {
 		exp[id] = e
 	}
 	w.expectItems("recall lot", dst, exp)
-	for _, o := range provtest.Orgs {
+	for _, o := range harness.Orgs {
 		if r := w.views[o.MSP].MustItem(t, ids[0]).Recall; r.By != mfr.MSP || r.Scope != "lot" {
 			t.Fatalf("%s sees recall %+v, want scope lot by %s", o.MSP, r, mfr.MSP)
 		}
@@ -285,7 +285,7 @@ func TestThreeRolesStory(t *testing.T) {
 	wantTypes := []domain.EventType{domain.EventRegistered, domain.EventOffered, domain.EventAccepted,
 		domain.EventHeld, domain.EventReleased}
 	var hist0 []domain.CustodyEvent
-	for _, o := range provtest.Orgs {
+	for _, o := range harness.Orgs {
 		h, err := w.views[o.MSP].History(held)
 		if err != nil {
 			t.Fatalf("history as %s: %v", o.MSP, err)
@@ -335,8 +335,8 @@ func TestThreeRolesStory(t *testing.T) {
 	if r.Code != 0 {
 		t.Fatalf("prov verify --chain:\n%s", r)
 	}
-	for _, o := range provtest.Orgs {
-		rep, err := verify.Item(context.Background(), verify.NewGatewayLedger(w.views[o.MSP].Network, provtest.Chaincode), held, verify.Options{Chain: true})
+	for _, o := range harness.Orgs {
+		rep, err := verify.Item(context.Background(), verify.NewGatewayLedger(w.views[o.MSP].Network, harness.Chaincode), held, verify.Options{Chain: true})
 		if err != nil || !rep.OK {
 			t.Fatalf("verify through %s's peer: err %v, report %+v", o.MSP, err, rep)
 		}
@@ -349,7 +349,7 @@ func TestThreeRolesStory(t *testing.T) {
 
 // prefix reads prefix p through o's peer, waiting up to 10 s for status
 // (that peer may commit the block a moment later than the gateway's).
-func (w *world) prefix(o provtest.Org, p string, status domain.PrefixStatus) domain.Prefix {
+func (w *world) prefix(o harness.PeerOrg, p string, status domain.PrefixStatus) domain.Prefix {
 	w.t.Helper()
 	var got *domain.Prefix
 	deadline := time.Now().Add(10 * time.Second)

@@ -10,22 +10,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/provledger/provenance/test/e2e/provtest"
+	"github.com/provledger/provenance/test/harness"
 )
 
 // TestDemoScript runs scripts/demo.sh twice on the package's running network
 // (it finds it up and does not start another): the first run and a re-run
-// must both play the whole story and exit 0. The prefix claim step meets an
-// already active prefix (the story test claimed it), as on any re-run. This
-// file's name sorts after story_test.go so that it runs after
-// TestThreeRolesStory, which needs the prefix unclaimed.
+// must both play the whole story and exit 0. The second run's prefix claim
+// step meets the prefix the first one made active, as on any re-run.
 func TestDemoScript(t *testing.T) {
-	provtest.Integration(t)
+	harness.Integration(t)
 	for run := 1; run <= 2; run++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		cmd := exec.CommandContext(ctx, filepath.Join(provtest.RepoRoot(), "scripts", "demo.sh"), "--quiet")
-		cmd.Dir = provtest.RepoRoot()
-		cmd.Env = append(os.Environ(), "PROV_HOME="+net.Home, "PROV_PORT_BASE="+strconv.Itoa(net.PortBase))
+		cmd := exec.CommandContext(ctx, filepath.Join(pn.Net.Repo, "scripts", "demo.sh"), "--quiet")
+		cmd.Dir = pn.Net.Repo
+		cmd.Env = append(os.Environ(), "PROV_HOME="+pn.Net.Home, "PROV_PORT_BASE="+strconv.Itoa(pn.Net.PortBase))
 		start := time.Now()
 		out, err := cmd.CombinedOutput()
 		cancel()

@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"math/big"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -35,7 +34,6 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/provledger/provenance/chaincode/domain"
-	"github.com/provledger/provenance/test/e2e/provtest"
 	"github.com/provledger/provenance/test/harness"
 )
 
@@ -44,57 +42,25 @@ const (
 	raftPortBase = 12300
 )
 
-var (
-	bft       *harness.Network // shared BFT network
-	bftConfig harness.Config
-)
+// bftNet is the package's own BFT network, created fresh: its tests kill
+// and restart nodes and tamper with ledger files.
+var bftNet = &harness.PackageNetwork{Home: ".prov-faults", PortBase: bftPortBase, Consensus: "bft", Fresh: true}
 
-func TestMain(m *testing.M) {
-	if os.Getenv("PROV_INTEGRATION") != "1" {
-		os.Exit(m.Run())
-	}
-	bftConfig = harness.Config{Home: provtest.NetHome("faults"), PortBase: bftPortBase, Consensus: "bft"}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	_ = bftConfig.Clean(ctx) // leftovers of an aborted run
-	start := time.Now()
-	n, err := bftConfig.Up(ctx)
-	if err != nil {
-		// Tried once more from clean; the failure stays visible.
-		keepLogs(bftConfig.Home)
-		fmt.Fprintf(os.Stderr, "faults: network.sh up failed (attempt 1 of 2; logs in %s-logs): %v\n", bftConfig.Home, err)
-		_ = bftConfig.Clean(ctx)
-		n, err = bftConfig.Up(ctx)
-	}
-	cancel()
-	var ready time.Duration
-	if err == nil {
-		ready, err = provtest.WaitReady(n.Home, 90*time.Second)
-	}
-	code := 1
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "faults: BFT network up failed:", err)
-	} else {
-		fmt.Printf("faults: BFT network up and ready in %s (discovery ready %s after up)\n", time.Since(start).Round(time.Millisecond), ready.Round(time.Millisecond))
-		bft = n
-		code = m.Run()
-	}
-	ctx, cancel = context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	if code != 0 {
-		keepLogs(bftConfig.Home)
-	}
-	if os.Getenv("PROV_KEEP_NETWORK") != "1" {
-		_ = bftConfig.Clean(ctx)
-	}
-	os.Exit(code)
-}
+// bft is bftNet's running network once integration has run.
+var bft *harness.Network
 
-func keepLogs(home string) {
-	logs := home + "-logs"
-	_ = os.RemoveAll(logs)
-	if err := os.Rename(filepath.Join(home, "logs"), logs); err == nil {
-		fmt.Fprintf(os.Stderr, "network logs kept in %s\n", logs)
-	}
+func TestMain(m *testing.M) { os.Exit(bftNet.Main(m)) }
+
+// integration skips t without PROV_INTEGRATION=1 and, once, waits until
+// every org's gateway gets a three-org endorsement on the BFT network.
+func integration(t *testing.T) {
+	t.Helper()
+	bftNet.Require(t, func() error {
+		bft = bftNet.Net
+		d, err := harness.WaitReady(bft.Home, 90*time.Second)
+		fmt.Printf("faults: discovery ready %s after up\n", d.Round(time.Millisecond))
+		return err
+	})
 }
 
 // env is one network with a gateway connection per org (user1) and the
@@ -102,11 +68,11 @@ func keepLogs(home string) {
 type env struct {
 	t          *testing.T
 	nw         *harness.Network
-	mfr        *provtest.Conn
-	dst        *provtest.Conn
-	cus        *provtest.Conn
-	mfrAdmin   *provtest.Conn
-	cusAdmin   *provtest.Conn
+	mfr        *harness.Conn
+	dst        *harness.Conn
+	cus        *harness.Conn
+	mfrAdmin   *harness.Conn
+	cusAdmin   *harness.Conn
 	prefix     string
 	gtin       string
 	prefixDone bool
@@ -120,13 +86,13 @@ func newEnv(t *testing.T, nw *harness.Network) *env {
 		t.Fatal("network not up")
 	}
 	e := &env{t: t, nw: nw}
-	e.mfr = provtest.Connect(t, nw.Home, provtest.Manufacturer, "user1")
-	e.dst = provtest.Connect(t, nw.Home, provtest.Distributor, "user1")
-	e.cus = provtest.Connect(t, nw.Home, provtest.Customs, "user1")
-	e.mfrAdmin = provtest.Connect(t, nw.Home, provtest.Manufacturer, "admin")
-	e.cusAdmin = provtest.Connect(t, nw.Home, provtest.Customs, "admin")
+	e.mfr = harness.Connect(t, nw.Home, harness.Manufacturer, "user1")
+	e.dst = harness.Connect(t, nw.Home, harness.Distributor, "user1")
+	e.cus = harness.Connect(t, nw.Home, harness.Customs, "user1")
+	e.mfrAdmin = harness.Connect(t, nw.Home, harness.Manufacturer, "admin")
+	e.cusAdmin = harness.Connect(t, nw.Home, harness.Customs, "admin")
 	e.prefix = "4012345"
-	e.gtin = provtest.GTIN("0", e.prefix, "00042")
+	e.gtin = harness.GTIN("0", e.prefix, "00042")
 	if _, done := prefixes.Load(nw.Home); !done {
 		p, err := e.cus.Prefix(e.prefix)
 		if err != nil {
@@ -143,7 +109,7 @@ func newEnv(t *testing.T, nw *harness.Network) *env {
 	return e
 }
 
-func (e *env) must(c *provtest.Conn, fn string, args ...string) []byte {
+func (e *env) must(c *harness.Conn, fn string, args ...string) []byte {
 	e.t.Helper()
 	b, err := c.Submit(fn, args...)
 	if err != nil {
@@ -151,17 +117,17 @@ func (e *env) must(c *provtest.Conn, fn string, args ...string) []byte {
 	}
 	// The next step may go through another org's peer: let every peer
 	// commit this block first (the gateway waits for its own peer only).
-	provtest.WaitSameHeight(e.t, 20*time.Second, e.peerConns()...)
+	harness.WaitSameHeight(e.t, 20*time.Second, e.peerConns()...)
 	return b
 }
 
 // register registers n fresh items (batches of up to 500) and returns their keys.
 func (e *env) register(n int, tag string) []string {
 	e.t.Helper()
-	u := provtest.Unique()
+	u := harness.Unique()
 	ids := make([]string, n)
 	for i := range ids {
-		ids[i] = provtest.Key(e.gtin, fmt.Sprintf("%s%s%04d", tag, u, i))
+		ids[i] = harness.Key(e.gtin, fmt.Sprintf("%s%s%04d", tag, u, i))
 	}
 	for lo := 0; lo < n; lo += 500 {
 		hi := min(lo+500, n)
@@ -175,7 +141,7 @@ func (e *env) register(n int, tag string) []string {
 }
 
 // items reads items through c (GetItems, in chunks), nil where unregistered.
-func (e *env) items(c *provtest.Conn, ids []string) []*domain.Item {
+func (e *env) items(c *harness.Conn, ids []string) []*domain.Item {
 	e.t.Helper()
 	var out []*domain.Item
 	for lo := 0; lo < len(ids); lo += 200 {
@@ -196,7 +162,7 @@ func (e *env) items(c *provtest.Conn, ids []string) []*domain.Item {
 func js(v any) string { b, _ := json.Marshal(v); return string(b) }
 
 // peerConns returns a connection per peer org (their own peers).
-func (e *env) peerConns() []*provtest.Conn { return []*provtest.Conn{e.mfr, e.dst, e.cus} }
+func (e *env) peerConns() []*harness.Conn { return []*harness.Conn{e.mfr, e.dst, e.cus} }
 
 // waitAgree waits until every peer and ordering node reports the same block
 // height, then checks that all of them hold the same header hash for every
@@ -246,7 +212,7 @@ func (e *env) waitAgree(timeout time.Duration) (uint64, time.Duration) {
 			e.compareHash(ref, n, b, c.Org.MSP+"'s peer")
 		}
 	}
-	signer, err := provtest.LoadSigner(e.nw.Home, provtest.Customs, "user1")
+	signer, err := harness.LoadSigner(e.nw.Home, harness.Customs, "user1")
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -292,7 +258,7 @@ func HeaderHash(h *common.BlockHeader) []byte {
 
 // seekEnvelope builds a signed deliver request for blocks start..stop with
 // the given channel header timestamp (a skewed clock is one test's point).
-func seekEnvelope(s *provtest.Signer, channel string, start, stop uint64, ts time.Time) (*common.Envelope, error) {
+func seekEnvelope(s *harness.Signer, channel string, start, stop uint64, ts time.Time) (*common.Envelope, error) {
 	seek, err := proto.Marshal(&orderer.SeekInfo{
 		Start:    &orderer.SeekPosition{Type: &orderer.SeekPosition_Specified{Specified: &orderer.SeekSpecified{Number: start}}},
 		Stop:     &orderer.SeekPosition{Type: &orderer.SeekPosition_Specified{Specified: &orderer.SeekSpecified{Number: stop}}},
@@ -347,13 +313,13 @@ func dialNode(nd *harness.Node) (*grpc.ClientConn, error) {
 }
 
 // deliverFromOrderer reads blocks start..stop from one ordering node.
-func deliverFromOrderer(ctx context.Context, nd *harness.Node, s *provtest.Signer, start, stop uint64) ([]*common.Block, error) {
+func deliverFromOrderer(ctx context.Context, nd *harness.Node, s *harness.Signer, start, stop uint64) ([]*common.Block, error) {
 	cc, err := dialNode(nd)
 	if err != nil {
 		return nil, err
 	}
 	defer cc.Close()
-	env, err := seekEnvelope(s, provtest.Channel, start, stop, time.Now())
+	env, err := seekEnvelope(s, harness.Channel, start, stop, time.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -386,13 +352,13 @@ func deliverFromOrderer(ctx context.Context, nd *harness.Node, s *provtest.Signe
 
 // deliverFromPeer asks a peer's deliver service for one block with a given
 // request timestamp; it returns the status the peer answers with.
-func deliverFromPeer(ctx context.Context, nd *harness.Node, s *provtest.Signer, block uint64, ts time.Time) (common.Status, error) {
+func deliverFromPeer(ctx context.Context, nd *harness.Node, s *harness.Signer, block uint64, ts time.Time) (common.Status, error) {
 	cc, err := dialNode(nd)
 	if err != nil {
 		return 0, err
 	}
 	defer cc.Close()
-	env, err := seekEnvelope(s, provtest.Channel, block, block, ts)
+	env, err := seekEnvelope(s, harness.Channel, block, block, ts)
 	if err != nil {
 		return 0, err
 	}
@@ -424,7 +390,7 @@ type txAt struct {
 	Code  peer.TxValidationCode
 }
 
-func txsIn(t *testing.T, c *provtest.Conn, from, to uint64) []txAt {
+func txsIn(t *testing.T, c *harness.Conn, from, to uint64) []txAt {
 	t.Helper()
 	var out []txAt
 	for n := from; n < to; n++ {

@@ -12,7 +12,6 @@ import (
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 
 	"github.com/provledger/provenance/chaincode/domain"
-	"github.com/provledger/provenance/test/e2e/provtest"
 	"github.com/provledger/provenance/test/harness"
 )
 
@@ -31,7 +30,7 @@ type outcome struct {
 // transactions pile up in flight between the orderer and the commit. onLaunch
 // is called with the running count and the number in flight (submitted, no
 // commit status yet) before each submission.
-func load(c *provtest.Conn, ids []string, workers int, onLaunch func(n, inFlight int64)) []outcome {
+func load(c *harness.Conn, ids []string, workers int, onLaunch func(n, inFlight int64)) []outcome {
 	out := make([]outcome, len(ids))
 	jobs := make(chan int)
 	var launched, inFlight atomic.Int64
@@ -45,11 +44,11 @@ func load(c *provtest.Conn, ids []string, workers int, onLaunch func(n, inFlight
 					onLaunch(launched.Add(1), inFlight.Load())
 				}
 				o := &out[i]
-				_, commit, err := c.Contract.SubmitAsync("OfferTransfer",
-					client.WithArguments(js([]string{ids[i]}), provtest.Distributor.MSP))
+				_, commit, err := c.Contract().SubmitAsync("OfferTransfer",
+					client.WithArguments(js([]string{ids[i]}), harness.Distributor.MSP))
 				if err != nil {
-					o.err = provtest.Detailed(err)
-					o.txID = provtest.TxIDOf(err)
+					o.err = harness.Detailed(err)
+					o.txID = harness.TxIDOf(err)
 					o.done = time.Now()
 					continue
 				}
@@ -63,7 +62,7 @@ func load(c *provtest.Conn, ids []string, workers int, onLaunch func(n, inFlight
 					o.done = time.Now()
 					switch {
 					case err != nil:
-						o.err = provtest.Detailed(err)
+						o.err = harness.Detailed(err)
 					case st.Successful:
 						o.committed = true
 					default:
@@ -83,7 +82,7 @@ func load(c *provtest.Conn, ids []string, workers int, onLaunch func(n, inFlight
 }
 
 func TestLeaderKillBFT(t *testing.T) {
-	provtest.Integration(t)
+	integration(t)
 	leaderKill(t, bft)
 }
 
@@ -91,9 +90,9 @@ func TestLeaderKillBFT(t *testing.T) {
 // and the replay (Raft orderers keep no memory of processed requests, so a
 // replay reaches a block and the peers mark it DUPLICATE_TXID).
 func TestRaft(t *testing.T) {
-	provtest.Integration(t)
-	nw := harness.Start(t, harness.Config{Home: provtest.NetHome("faults-raft"), PortBase: raftPortBase, Consensus: "raft"})
-	if _, err := provtest.WaitReady(nw.Home, 90*time.Second); err != nil {
+	harness.Integration(t)
+	nw := harness.Start(t, harness.Config{Home: harness.NetHome("faults-raft"), PortBase: raftPortBase, Consensus: "raft"})
+	if _, err := harness.WaitReady(nw.Home, 90*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	t.Run("LeaderKill", func(t *testing.T) { leaderKill(t, nw) })
@@ -108,11 +107,11 @@ func leaderKill(t *testing.T, nw *harness.Network) {
 	const n, workers, killAfter = 500, 40, 150
 	e := newEnv(t, nw)
 	ids := e.register(n, "LK")
-	provtest.WaitSameHeight(t, 20*time.Second, e.peerConns()...)
+	harness.WaitSameHeight(t, 20*time.Second, e.peerConns()...)
 	before := e.items(e.cus, ids)
 	// A transaction lost with the killed leader never gets a commit status:
 	// bound the client's wait so such a loss is reported as a failure.
-	submitter := provtest.ConnectOpts(t, nw.Home, provtest.Manufacturer, "user1", provtest.ConnectOptions{CommitTimeout: 20 * time.Second})
+	submitter := harness.ConnectOpts(t, nw.Home, harness.Manufacturer, "user1", harness.ConnectOptions{CommitTimeout: 20 * time.Second})
 
 	ctx := context.Background()
 	var leader *harness.Node
@@ -203,7 +202,7 @@ func leaderKill(t *testing.T, nw *harness.Network) {
 		if a == nil || b == nil {
 			t.Fatalf("item %s missing", ids[i])
 		}
-		offered := a.Status == domain.StatusInTransit && a.OfferedTo == provtest.Distributor.MSP
+		offered := a.Status == domain.StatusInTransit && a.OfferedTo == harness.Distributor.MSP
 		switch {
 		case a.Seq > b.Seq+1:
 			twice++
@@ -260,11 +259,11 @@ func leaderKill(t *testing.T, nw *harness.Network) {
 // no quorum. Business transactions fail with a clear error and change
 // nothing; after both restart, the channel orders again.
 func TestTwoOrderersDown(t *testing.T) {
-	provtest.Integration(t)
+	integration(t)
 	e := newEnv(t, bft)
 	ctx := context.Background()
 	ids := e.register(10, "TD")
-	provtest.WaitSameHeight(t, 20*time.Second, e.peerConns()...)
+	harness.WaitSameHeight(t, 20*time.Second, e.peerConns()...)
 	before := e.items(e.cus, ids)
 	h0, _ := e.cus.Height()
 
@@ -288,9 +287,9 @@ func TestTwoOrderersDown(t *testing.T) {
 	txIDs := make([]string, len(ids))
 	for i, id := range ids {
 		s := time.Now()
-		_, err := e.mfr.Submit("OfferTransfer", js([]string{id}), provtest.Distributor.MSP)
+		_, err := e.mfr.Submit("OfferTransfer", js([]string{id}), harness.Distributor.MSP)
 		lat = append(lat, time.Since(s))
-		txIDs[i] = provtest.TxIDOf(err)
+		txIDs[i] = harness.TxIDOf(err)
 		if err == nil {
 			t.Errorf("transfer of %s committed with two of four ordering nodes down", id)
 			continue
@@ -326,11 +325,11 @@ func TestTwoOrderersDown(t *testing.T) {
 	restarted := time.Now()
 	var attempts int
 	var resumed time.Duration
-	u := provtest.Unique()
+	u := harness.Unique()
 	for {
 		attempts++
 		// A fresh registration per attempt: its success says the channel orders again.
-		probe := provtest.Key(e.gtin, "TP"+u+string(rune('A'+attempts%26))+strings.Repeat("0", attempts/26%3))
+		probe := harness.Key(e.gtin, "TP"+u+string(rune('A'+attempts%26))+strings.Repeat("0", attempts/26%3))
 		_, err := e.mfr.Submit("RegisterItems", js([]domain.ItemInput{{ID: probe}}))
 		if err == nil || domain.CodeOf(err) == domain.CodeAlreadyExists {
 			resumed = time.Since(restarted)

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/provledger/provenance/chaincode/domain"
-	"github.com/provledger/provenance/test/e2e/provtest"
+	"github.com/provledger/provenance/test/harness"
 )
 
 // TestPeerKillUnderLoad: the manufacturer registers items continuously
@@ -18,7 +18,7 @@ import (
 // the manufacturer's and distributor's peers. The restarted peer must catch
 // up to the same height and the same state for a sample of items.
 func TestPeerKillUnderLoad(t *testing.T) {
-	provtest.Integration(t)
+	integration(t)
 	e := newEnv(t, bft)
 	ctx := context.Background()
 	victim := "peer0.customs.prov"
@@ -34,7 +34,7 @@ func TestPeerKillUnderLoad(t *testing.T) {
 	var results []result
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	u := provtest.Unique()
+	u := harness.Unique()
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func(w int) {
@@ -48,13 +48,13 @@ func TestPeerKillUnderLoad(t *testing.T) {
 				var in []domain.ItemInput
 				var ids []string
 				for j := 0; j < batch; j++ {
-					id := provtest.Key(e.gtin, fmt.Sprintf("PK%s%d%03d%d", u, w, k, j))
+					id := harness.Key(e.gtin, fmt.Sprintf("PK%s%d%03d%d", u, w, k, j))
 					ids = append(ids, id)
 					in = append(in, domain.ItemInput{ID: id})
 				}
 				_, err := e.mfr.Submit("RegisterItems", js(in))
 				mu.Lock()
-				results = append(results, result{ids: ids, err: err, txID: provtest.TxIDOf(err), at: time.Now()})
+				results = append(results, result{ids: ids, err: err, txID: harness.TxIDOf(err), at: time.Now()})
 				mu.Unlock()
 			}
 		}(w)
@@ -116,9 +116,9 @@ func TestPeerKillUnderLoad(t *testing.T) {
 
 	// The restarted peer catches up.
 	catchStart := time.Now()
-	height := provtest.WaitSameHeight(t, 90*time.Second, e.peerConns()...)
+	height := harness.WaitSameHeight(t, 90*time.Second, e.peerConns()...)
 	catchUp := time.Since(catchStart)
-	cus := provtest.Connect(t, bft.Home, provtest.Customs, "user1") // a fresh connection to the restarted peer
+	cus := harness.Connect(t, bft.Home, harness.Customs, "user1") // a fresh connection to the restarted peer
 
 	// Same state on the restarted peer for a sample; failed batches left nothing.
 	var sampleIDs []string
@@ -185,13 +185,13 @@ func TestPeerKillUnderLoad(t *testing.T) {
 // Accepts while it is down fail with a clear error and commit nothing; after
 // the restart it serves again.
 func TestChaincodeServerKill(t *testing.T) {
-	provtest.Integration(t)
+	integration(t)
 	e := newEnv(t, bft)
 	ctx := context.Background()
 	victim := "cc.distributor.prov"
 	ids := e.register(60, "CK")
-	e.must(e.mfr, "OfferTransfer", js(ids), provtest.Distributor.MSP)
-	provtest.WaitSameHeight(t, 20*time.Second, e.peerConns()...)
+	e.must(e.mfr, "OfferTransfer", js(ids), harness.Distributor.MSP)
+	harness.WaitSameHeight(t, 20*time.Second, e.peerConns()...)
 
 	type res struct {
 		err  error
@@ -231,14 +231,14 @@ func TestChaincodeServerKill(t *testing.T) {
 		}
 		t.Fatal("load ended before the restart")
 	}
-	provtest.WaitSameHeight(t, 20*time.Second, e.peerConns()...)
+	harness.WaitSameHeight(t, 20*time.Second, e.peerConns()...)
 	items := e.items(e.mfr, ids)
 
 	var okBefore, okAfter, failedDown, failedUp int
 	var sample string
 	for i, r := range out {
 		it := items[i]
-		accepted := it.Owner == provtest.Distributor.MSP && it.Status == domain.StatusActive
+		accepted := it.Owner == harness.Distributor.MSP && it.Status == domain.StatusActive
 		switch {
 		case r.err == nil:
 			if !accepted {

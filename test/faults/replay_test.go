@@ -15,7 +15,6 @@ import (
 
 	"github.com/provledger/provenance/chaincode/domain"
 	"github.com/provledger/provenance/client/verify"
-	"github.com/provledger/provenance/test/e2e/provtest"
 	"github.com/provledger/provenance/test/harness"
 )
 
@@ -28,7 +27,7 @@ import (
 // it DUPLICATE_TXID. TestRaft/Replay shows the DUPLICATE_TXID path.
 // Re-endorsing the same signed proposal is refused too.
 func TestReplaySignedTransaction(t *testing.T) {
-	provtest.Integration(t)
+	integration(t)
 	replayCheck(t, bft, false)
 }
 
@@ -36,10 +35,10 @@ func replayCheck(t *testing.T, nw *harness.Network, wantInBlock bool) {
 	e := newEnv(t, nw)
 	ids := e.register(1, "RP")
 	id := ids[0]
-	provtest.WaitSameHeight(t, 20*time.Second, e.peerConns()...)
+	harness.WaitSameHeight(t, 20*time.Second, e.peerConns()...)
 
 	// Endorse and sign an offer offline, keep its bytes, submit it once.
-	prop, err := e.mfr.Contract.NewProposal("OfferTransfer", client.WithArguments(js([]string{id}), provtest.Distributor.MSP))
+	prop, err := e.mfr.Contract().NewProposal("OfferTransfer", client.WithArguments(js([]string{id}), harness.Distributor.MSP))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +56,7 @@ func replayCheck(t *testing.T, nw *harness.Network, wantInBlock bool) {
 	}
 	tx, err := signedProp.Endorse()
 	if err != nil {
-		t.Fatalf("endorse: %v", provtest.Detailed(err))
+		t.Fatalf("endorse: %v", harness.Detailed(err))
 	}
 	txSig, err := e.mfr.Signer.Sign(tx.Digest())
 	if err != nil {
@@ -74,14 +73,14 @@ func replayCheck(t *testing.T, nw *harness.Network, wantInBlock bool) {
 	h0, _ := e.mfr.Height()
 	commit, err := first.Submit()
 	if err != nil {
-		t.Fatalf("submit: %v", provtest.Detailed(err))
+		t.Fatalf("submit: %v", harness.Detailed(err))
 	}
 	st, err := commit.Status()
 	if err != nil || !st.Successful {
 		t.Fatalf("first submission: status %+v, err %v", st, err)
 	}
 	txID := first.TransactionID()
-	provtest.WaitSameHeight(t, 20*time.Second, e.peerConns()...)
+	harness.WaitSameHeight(t, 20*time.Second, e.peerConns()...)
 	afterFirst := e.mfr.MustItem(t, id)
 	hist1, _ := e.mfr.History(id)
 	if afterFirst.Status != domain.StatusInTransit {
@@ -104,7 +103,7 @@ func replayCheck(t *testing.T, nw *harness.Network, wantInBlock bool) {
 	// Cut a later block with a marker transaction so the replay, if it was
 	// ordered, is on the ledger before we look.
 	e.register(1, "RM")
-	provtest.WaitSameHeight(t, 20*time.Second, e.peerConns()...)
+	harness.WaitSameHeight(t, 20*time.Second, e.peerConns()...)
 	h1, _ := e.mfr.Height()
 	var seen []txAt
 	for _, x := range txsIn(t, e.mfr, h0, h1) {
@@ -173,11 +172,11 @@ func firstLine(s string) string {
 // commits as a sighting outside the custody history, which stays in time
 // order and verifies.
 func TestClientClockSkew(t *testing.T) {
-	provtest.Integration(t)
+	integration(t)
 	e := newEnv(t, bft)
 	id := e.register(1, "CS")[0]
-	gln := provtest.GLN("401234500010")
-	provtest.WaitSameHeight(t, 20*time.Second, e.peerConns()...)
+	gln := harness.GLN("401234500010")
+	harness.WaitSameHeight(t, 20*time.Second, e.peerConns()...)
 
 	var refusals []string
 	for _, skew := range []time.Duration{-20 * time.Minute, 20 * time.Minute} {
@@ -228,7 +227,7 @@ func TestClientClockSkew(t *testing.T) {
 	if err != nil || !st.Successful {
 		t.Fatalf("skew %s: status %+v %v", skew, st, err)
 	}
-	provtest.WaitSameHeight(t, 20*time.Second, e.peerConns()...)
+	harness.WaitSameHeight(t, 20*time.Second, e.peerConns()...)
 	hist, err := e.cus.History(id)
 	if err != nil {
 		t.Fatal(err)
@@ -246,7 +245,7 @@ func TestClientClockSkew(t *testing.T) {
 	if backwards != 0 {
 		t.Errorf("the custody history runs backwards %d time(s)", backwards)
 	}
-	rep, verr := verify.Item(context.Background(), verify.NewGatewayLedger(e.cus.Network, provtest.Chaincode), id, verify.Options{})
+	rep, verr := verify.Item(context.Background(), verify.NewGatewayLedger(e.cus.Network, harness.Chaincode), id, verify.Options{})
 	var failedChecks []string
 	for _, s := range rep.Steps {
 		if !s.OK {

@@ -14,7 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/provledger/provenance/client/verify"
-	"github.com/provledger/provenance/test/e2e/provtest"
+	"github.com/provledger/provenance/test/harness"
 )
 
 // TestLedgerTamper flips one byte of a stopped peer's block file (the
@@ -24,13 +24,13 @@ import (
 // broken hash chain, while the same check through an untouched peer passes.
 // It runs last in this package: it leaves customs' peer with a forged ledger.
 func TestLedgerTamper(t *testing.T) {
-	provtest.Integration(t)
+	integration(t)
 	e := newEnv(t, bft)
 	ctx := context.Background()
 	id := e.register(1, "TM")[0]
-	e.must(e.mfr, "OfferTransfer", js([]string{id}), provtest.Distributor.MSP)
+	e.must(e.mfr, "OfferTransfer", js([]string{id}), harness.Distributor.MSP)
 	e.must(e.dst, "AcceptTransfer", js([]string{id}))
-	provtest.WaitSameHeight(t, 20*time.Second, e.peerConns()...)
+	harness.WaitSameHeight(t, 20*time.Second, e.peerConns()...)
 	hist, err := e.cus.History(id)
 	if err != nil || len(hist) == 0 {
 		t.Fatalf("history: %v", err)
@@ -42,7 +42,7 @@ func TestLedgerTamper(t *testing.T) {
 	target := blk.GetHeader().GetNumber()
 
 	// Untampered, the chain verifies.
-	rep, err := verify.Item(ctx, verify.NewGatewayLedger(e.cus.Network, provtest.Chaincode), id, verify.Options{Chain: true})
+	rep, err := verify.Item(ctx, verify.NewGatewayLedger(e.cus.Network, harness.Chaincode), id, verify.Options{Chain: true})
 	if err != nil || !rep.OK {
 		t.Fatalf("before tampering, verify --chain: err %v, report %+v", err, failedSteps(rep))
 	}
@@ -51,7 +51,7 @@ func TestLedgerTamper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := bftConfig.Script(ctx, "stop-node", pn.Name); err != nil {
+	if _, err := bft.Config().Script(ctx, "stop-node", pn.Name); err != nil {
 		t.Fatal(err)
 	}
 	file, off, err := locateBlock(pn.LedgerDir, target)
@@ -75,11 +75,11 @@ func TestLedgerTamper(t *testing.T) {
 		t.Fatalf("restart tampered peer: %v", err)
 	}
 
-	cus := provtest.Connect(t, bft.Home, provtest.Customs, "user1")
+	cus := harness.Connect(t, bft.Home, harness.Customs, "user1")
 	var tampered verify.Report
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		tampered, err = verify.Item(ctx, verify.NewGatewayLedger(cus.Network, provtest.Chaincode), id, verify.Options{Chain: true})
+		tampered, err = verify.Item(ctx, verify.NewGatewayLedger(cus.Network, harness.Chaincode), id, verify.Options{Chain: true})
 		if err == nil || time.Now().After(deadline) {
 			break
 		}
@@ -96,13 +96,13 @@ func TestLedgerTamper(t *testing.T) {
 		t.Errorf("failed checks do not name the hash chain: %v", failed)
 	}
 	// The CLI says so with exit 3.
-	cli := provtest.CLI{Bin: provtest.BuildProv(t), Home: bft.Home, PortBase: bft.PortBase}
-	r := cli.Run(t, provtest.Customs, "user1", "verify", id, "--chain")
+	cli := harness.CLI{Bin: harness.BuildProv(t), Home: bft.Home, PortBase: bft.PortBase}
+	r := cli.Run(t, harness.Customs, "user1", "verify", id, "--chain")
 	if r.Code != 3 {
 		t.Errorf("prov verify --chain through the tampered peer: want exit 3\n%s", r)
 	}
 	// Through an untouched peer the same record verifies.
-	good, err := verify.Item(ctx, verify.NewGatewayLedger(e.mfr.Network, provtest.Chaincode), id, verify.Options{Chain: true})
+	good, err := verify.Item(ctx, verify.NewGatewayLedger(e.mfr.Network, harness.Chaincode), id, verify.Options{Chain: true})
 	if err != nil || !good.OK {
 		t.Errorf("through the manufacturer's untouched peer: err %v, failed %v", err, failedSteps(good))
 	}
@@ -121,10 +121,10 @@ func failedSteps(r verify.Report) []string {
 }
 
 // blockOfTx asks qscc for the block holding txID.
-func blockOfTx(c *provtest.Conn, txID string) (*common.Block, error) {
-	b, err := c.Network.GetContract("qscc").EvaluateTransaction("GetBlockByTxID", provtest.Channel, txID)
+func blockOfTx(c *harness.Conn, txID string) (*common.Block, error) {
+	b, err := c.Network.GetContract("qscc").EvaluateTransaction("GetBlockByTxID", harness.Channel, txID)
 	if err != nil {
-		return nil, provtest.Detailed(err)
+		return nil, harness.Detailed(err)
 	}
 	blk := &common.Block{}
 	return blk, proto.Unmarshal(b, blk)
@@ -137,7 +137,7 @@ func blockOfTx(c *provtest.Conn, txID string) (*common.Block, error) {
 // uvarint number, length-prefixed data hash, length-prefixed previous hash
 // (common/ledger/blkstorage/block_serialization.go), not as a protobuf Block.
 func locateBlock(ledgerDir string, n uint64) (string, int, error) {
-	f, start, blk, err := provtest.BlockRecord(ledgerDir, n)
+	f, start, blk, err := harness.BlockRecord(ledgerDir, n)
 	if err != nil {
 		return "", 0, err
 	}

@@ -1,22 +1,27 @@
-// Package harness drives a local Fabric network made by scripts/network.sh for
-// integration tests and tools. It is deliberately small:
+// Package harness is the one test harness of the integration tests: it
+// drives local Fabric networks made by scripts/network.sh and gives tests
+// connections, the prov binary and GS1 test identifiers.
+//
+// One TestMain style: a package declares its network and runs its tests on it,
+//
+//	var pn = &harness.PackageNetwork{Home: ".prov-x", PortBase: 12600, Shared: true}
+//	func TestMain(m *testing.M) { os.Exit(pn.Main(m)) }
+//
+// and each test starts with pn.Require(t, setup) (skip without
+// PROV_INTEGRATION=1, setup once). Shared: true (the one-line conversion)
+// declares that the package leaves the network as it found it and never
+// assumes an empty ledger; when scripts/test.sh has brought up the suite's
+// shared network of the package's consensus (PROV_SHARED_BFT, PROV_SHARED_RAFT:
+// its PROV_HOME), Main attaches to it and never stops it; otherwise, e.g.
+// `go test ./test/cli` alone, Main brings up the package's own network and
+// stops it after (PROV_KEEP_NETWORK=1 keeps it). Fresh: true creates the
+// package's network from scratch and removes it after (fault tests).
 //
 //   - Load(home) reads PROV_HOME/network.json into a Network (orgs, nodes,
 //     ports, PID/log files, MSP and TLS paths).
 //   - Config{Home, PortBase, Consensus}.Up/Down/Clean/Script run
-//     scripts/network.sh on that PROV_HOME and port base.
-//   - Start(t, cfg) is the test entry point: it skips unless PROV_INTEGRATION=1,
-//     brings the network up and registers a cleanup that removes it even when
-//     the test fails (then the logs are kept in <Home>-logs first).
-//   - Shared(t) is for tests that only use a network: the one named by
-//     PROV_HOME / PROV_PORT_BASE / PROV_CONSENSUS (defaults <repo>/.prov,
-//     7000), brought up if needed and left running; skips unless
-//     PROV_INTEGRATION=1.
-//   - PackageNetwork{Home, PortBase, Consensus} is the one network a test
-//     package's TestMain brings up and its tests share: Main(m) (up or reuse,
-//     run, close connections, down unless PROV_KEEP_NETWORK=1), Require(tb,
-//     setup) (skip without PROV_INTEGRATION=1, setup once), Conn(org, user)
-//     (cached connection).
+//     scripts/network.sh on that PROV_HOME and port base; Start(t, cfg) is a
+//     network for one test (own topologies, membership changes).
 //   - Network.Node(name), Nodes(kind), Org(dir) look nodes up; Node.PID,
 //     Node.Running, Network.Kill(name) (SIGKILL by PID file, waits until the
 //     process is gone), Network.StartNode(ctx, name) (scripts/network.sh
@@ -24,9 +29,13 @@
 //   - Network.Height(ctx, node) reads ledger_blockchain_height from a node's
 //     operations endpoint; WaitHeight waits until nodes reach a height;
 //     Leader(ctx) finds the ordering node that leads (BFT or Raft metrics).
-//   - Network.Connect(org, user) opens a fabric-gateway connection to the
-//     org's peer as PROV_HOME/orgs/<org>/users/<user>; Conn.Contract() is the
-//     provenance chaincode on channel supplychain.
+//   - Network.Connect(org, user) and Connect(t, home, org, user) open a
+//     fabric-gateway Conn (identities read by client/gateway's MSP loader,
+//     peers from network.json or the org's connection profile); Conn has
+//     Contract(), Evaluate/Submit with the peers' refusal text, Item,
+//     History, Prefix, Snap/Diff, Height, Block, TxValidation.
+//   - BuildProv and CLI run the built prov binary as an org's user.
+//   - GTIN, GLN, Key, Unique, RunPrefix make identifiers unique per run.
 //
 // Node names are <kind>.<org>.prov: ca.customs.prov, orderer0.orderer.prov,
 // peer0.manufacturer.prov, cc.distributor.prov. Ports never need guessing:

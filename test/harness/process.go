@@ -118,10 +118,12 @@ func (c Config) Clean(ctx context.Context) error {
 	return err
 }
 
-// TB is the subset of testing.TB that Start needs.
+// TB is the subset of testing.TB the harness uses; an interface of its own
+// keeps the testing package out of tools that import harness (provnet).
 type TB interface {
 	Helper()
 	Skip(args ...any)
+	Fatal(args ...any)
 	Fatalf(format string, args ...any)
 	Logf(format string, args ...any)
 	Failed() bool

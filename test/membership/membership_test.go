@@ -15,11 +15,10 @@ import (
 	"time"
 
 	"github.com/provledger/provenance/chaincode/domain"
-	"github.com/provledger/provenance/test/e2e/provtest"
 	"github.com/provledger/provenance/test/harness"
 )
 
-var wholesaler = provtest.Org{Dir: "wholesaler", Profile: "Wholesaler", MSP: "WholesalerMSP", Role: domain.RoleDistributor}
+var wholesaler = harness.PeerOrg{Dir: "wholesaler", Profile: "Wholesaler", MSP: "WholesalerMSP", Role: domain.RoleDistributor}
 
 func TestAddRemoveOrgBFT(t *testing.T)  { addRemoveStory(t, "bft", 12700) }
 func TestAddRemoveOrgRaft(t *testing.T) { addRemoveStory(t, "raft", 12800) }
@@ -34,18 +33,18 @@ func addRemoveStory(t *testing.T, consensus string, portBase int) {
 	if os.Getenv("PROV_INTEGRATION") != "1" {
 		t.Skip("integration test: set PROV_INTEGRATION=1 to run it against a real Fabric network")
 	}
-	cfg := harness.Config{Home: provtest.NetHome("membership-" + consensus), PortBase: portBase, Consensus: consensus}
+	cfg := harness.Config{Home: harness.NetHome("membership-" + consensus), PortBase: portBase, Consensus: consensus}
 	_ = cfg.Clean(context.Background())
 	n := harness.Start(t, cfg)
-	c := provtest.CLI{Bin: provtest.BuildProv(t), Home: n.Home, PortBase: n.PortBase}
-	mfr, dist, cust := provtest.Manufacturer, provtest.Distributor, provtest.Customs
+	c := harness.CLI{Bin: harness.BuildProv(t), Home: n.Home, PortBase: n.PortBase}
+	mfr, dist, cust := harness.Manufacturer, harness.Distributor, harness.Customs
 
-	tag := provtest.Unique()
+	tag := harness.Unique()
 	p := "93" + fmt.Sprintf("%05d", time.Now().UnixNano()/1e3%100000)
 	c.OK(t, mfr, "admin", "prefix", "claim", p, "--licence", "GS1-LIC-"+p)
 	c.OK(t, dist, "admin", "prefix", "approve", p)
-	gtin := provtest.GTIN("0", p, "00003")
-	a, b := provtest.Key(gtin, "A"+tag), provtest.Key(gtin, "B"+tag)
+	gtin := harness.GTIN("0", p, "00003")
+	a, b := harness.Key(gtin, "A"+tag), harness.Key(gtin, "B"+tag)
 	c.OK(t, mfr, "", "item", "register", a)
 	c.OK(t, mfr, "", "item", "register", b)
 
@@ -69,7 +68,7 @@ func addRemoveStory(t *testing.T, consensus string, portBase int) {
 	vote(t, n, "-kind", "add", "-msp", wholesaler.MSP, "-role", "distributor")
 	t.Logf("role vote (%s): %v", consensus, time.Since(start).Round(100*time.Millisecond))
 
-	ship := func(id string, from, to provtest.Org) {
+	ship := func(id string, from, to harness.PeerOrg) {
 		t.Helper()
 		c.OK(t, from, "", "transfer", "offer", id, "--to", to.MSP)
 		c.OK(t, to, "", "transfer", "accept", id)
@@ -87,7 +86,7 @@ func addRemoveStory(t *testing.T, consensus string, portBase int) {
 		t.Fatalf("remove-org output:\n%s", out)
 	}
 	// Its items stay where they are, frozen: nobody else can move them.
-	for _, o := range []provtest.Org{mfr, dist, cust} {
+	for _, o := range []harness.PeerOrg{mfr, dist, cust} {
 		c.JSON(t, &it, o, "", "item", "show", b)
 		if it.Owner != wholesaler.MSP {
 			t.Errorf("%s sees %s as %+v after the removal; want it frozen with %s", o.MSP, b, it, wholesaler.MSP)
@@ -110,7 +109,7 @@ func addRemoveStory(t *testing.T, consensus string, portBase int) {
 	}
 }
 
-func refused(t *testing.T, c provtest.CLI, code domain.Code, org provtest.Org, user string, args ...string) {
+func refused(t *testing.T, c harness.CLI, code domain.Code, org harness.PeerOrg, user string, args ...string) {
 	t.Helper()
 	r := c.Run(t, org, user, args...)
 	if r.Code != 1 || r.RefusalCode() != code {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/provledger/provenance/chaincode/domain"
 	"github.com/provledger/provenance/client/verify"
-	"github.com/provledger/provenance/test/e2e/provtest"
+	"github.com/provledger/provenance/test/harness"
 )
 
 // The verify checks (client/verify Check*) an attack may fail on. A history
@@ -36,7 +36,7 @@ func TestLyingGatewayCounterfeit(t *testing.T) {
 	integration(t)
 	ids := register(t, "00001", "GEN", 1)
 	genuine := ids[0]
-	counterfeit := provtest.Key(gtin("00001"), "FAKE-"+runTag)
+	counterfeit := harness.Key(gtin("00001"), "FAKE-"+runTag)
 	waitPeers(t)
 	honest := conn(t, mfr)
 	before := snapshot(t, honest, genuine, counterfeit)
@@ -89,7 +89,7 @@ func TestColludingMajority(t *testing.T) {
 	integration(t)
 	ids := register(t, "00002", "MAJ", 4)
 	tailItem, moved, untouched, appendItem := ids[0], ids[1], ids[2], ids[3]
-	brandSerial := provtest.Key(gtin("00002"), "FORGED-"+runTag)
+	brandSerial := harness.Key(gtin("00002"), "FORGED-"+runTag)
 	// A genuine tail on the manufacturer's item: offered to customs, which
 	// rejects it (the last event is customs', the owner the manufacturer).
 	if err := submitResolved(conn(t, mfr), "OfferTransfer", js([]string{tailItem}), cus.MSP); err != nil {
@@ -193,7 +193,7 @@ func TestOneInfiltratedOrg(t *testing.T) {
 	integration(t)
 	ids := register(t, "00003", "ONE", 1)
 	x := ids[0]
-	brandSerial := provtest.Key(gtin("00003"), "FORGED1-"+runTag)
+	brandSerial := harness.Key(gtin("00003"), "FORGED1-"+runTag)
 	waitPeers(t)
 	honest := conn(t, mfr)
 	before := snapshot(t, honest, x, brandSerial)
@@ -249,7 +249,7 @@ func TestBackdatedEvent(t *testing.T) {
 
 	// A backdated inspection: recorded (any member may report a sighting,
 	// with its own time), but the custody record does not change.
-	insp := c.SkewedProposal(t, -10*time.Minute, "RecordInspection", x, provtest.GLN("401234500010"), "suspect")
+	insp := c.SkewedProposal(t, -10*time.Minute, "RecordInspection", x, harness.GLN("401234500010"), "suspect")
 	tx, err := insp.Endorse()
 	if err == nil {
 		var commit *client.Commit
@@ -277,16 +277,16 @@ func TestInspectionSpam(t *testing.T) {
 	ids := register(t, "00005", "SPAM", 200)
 	waitPeers(t)
 	m := conn(t, mfr)
-	prop, err := m.Contract.NewProposal("OfferTransfer", clientArgs(js(ids), dist.MSP)...)
+	prop, err := m.Contract().NewProposal("OfferTransfer", clientArgs(js(ids), dist.MSP)...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tx, err := prop.Endorse()
 	if err != nil {
-		t.Fatalf("endorse the 200-item offer: %v", provtest.Detailed(err))
+		t.Fatalf("endorse the 200-item offer: %v", harness.Detailed(err))
 	}
 	c := conn(t, cus)
-	gln := provtest.GLN("401234500010")
+	gln := harness.GLN("401234500010")
 	spamStart := time.Now()
 	errs := make(chan error, 20)
 	for i := 0; i < 20; i++ {
@@ -305,7 +305,7 @@ func TestInspectionSpam(t *testing.T) {
 	submitStart := time.Now()
 	commit, err := tx.Submit()
 	if err != nil {
-		t.Fatalf("submit the offer: %v", provtest.Detailed(err))
+		t.Fatalf("submit the offer: %v", harness.Detailed(err))
 	}
 	st, err := commit.Status()
 	if err != nil {

@@ -15,7 +15,6 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/provledger/provenance/test/e2e/provtest"
 	"github.com/provledger/provenance/test/harness"
 )
 
@@ -43,13 +42,13 @@ func TestFlippedValidationFlag(t *testing.T) {
 		waitPeers(t)
 		var txs []*client.Transaction
 		for _, to := range []string{dist.MSP, cus.MSP} {
-			prop, err := m.Contract.NewProposal("OfferTransfer", clientArgs(js([]string{x}), to)...)
+			prop, err := m.Contract().NewProposal("OfferTransfer", clientArgs(js([]string{x}), to)...)
 			if err != nil {
 				t.Fatal(err)
 			}
 			tx, err := prop.Endorse()
 			if err != nil {
-				t.Fatalf("endorse offer to %s: %v", to, provtest.Detailed(err))
+				t.Fatalf("endorse offer to %s: %v", to, harness.Detailed(err))
 			}
 			txs = append(txs, tx)
 		}
@@ -73,7 +72,7 @@ func TestFlippedValidationFlag(t *testing.T) {
 		for range txs {
 			r := <-out
 			if r.err != nil {
-				t.Fatalf("submit offer: %v", provtest.Detailed(r.err))
+				t.Fatalf("submit offer: %v", harness.Detailed(r.err))
 			}
 			sts = append(sts, r.st)
 		}
@@ -151,7 +150,7 @@ func TestFlippedValidationFlag(t *testing.T) {
 	t.Cleanup(func() { flip(byte(peer.TxValidationCode_VALID), byte(loserCode)) })
 
 	// The customs peer now serves the loser as VALID.
-	c := provtest.Connect(t, pn.Net.Home, cus, "user1")
+	c := harness.Connect(t, pn.Net.Home, cus, "user1")
 	blk, err := c.Block(blockNum)
 	if err != nil {
 		t.Fatal(err)
@@ -197,7 +196,7 @@ func txIDOf(raw []byte) string {
 // data (uvarint count, length-prefixed envelopes) and the metadata (uvarint
 // count, length-prefixed entries) (common/ledger/blkstorage/block_serialization.go).
 func locateFilter(ledgerDir string, n uint64, want []byte) (string, int, error) {
-	f, start, blk, err := provtest.BlockRecord(ledgerDir, n)
+	f, start, blk, err := harness.BlockRecord(ledgerDir, n)
 	if err != nil {
 		return "", 0, err
 	}

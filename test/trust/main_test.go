@@ -33,7 +33,6 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 
 	"github.com/provledger/provenance/chaincode/domain"
-	"github.com/provledger/provenance/test/e2e/provtest"
 	"github.com/provledger/provenance/test/harness"
 )
 
@@ -50,9 +49,9 @@ var (
 )
 
 var (
-	mfr  = provtest.Manufacturer
-	dist = provtest.Distributor
-	cus  = provtest.Customs
+	mfr  = harness.Manufacturer
+	dist = harness.Distributor
+	cus  = harness.Customs
 )
 
 // integration skips t without PROV_INTEGRATION=1 and activates this run's
@@ -65,14 +64,14 @@ func integration(t *testing.T) {
 func setup() error {
 	prefix = "87" + runTag[1:] // 7 digits (GS1 Prefix 87x: not reserved)
 	for _, step := range []struct {
-		org provtest.Org
+		org harness.PeerOrg
 		fn  string
 		arg []string
 	}{
 		{mfr, "ClaimPrefix", []string{prefix, "GS1-LIC-" + prefix}},
 		{dist, "ApprovePrefix", []string{prefix}},
 	} {
-		c, err := provtest.ConnectWith(pn.Net.Home, step.org, "admin", provtest.ConnectOptions{})
+		c, err := harness.ConnectWith(pn.Net.Home, step.org, "admin", harness.ConnectOptions{})
 		if err != nil {
 			return err
 		}
@@ -95,8 +94,8 @@ func setup() error {
 	}
 	// Every org's peer must see the prefix ACTIVE before the first
 	// registration (the approval committed on the distributor's peer first).
-	for _, o := range provtest.Orgs {
-		c, err := provtest.ConnectWith(pn.Net.Home, o, "user1", provtest.ConnectOptions{})
+	for _, o := range harness.Orgs {
+		c, err := harness.ConnectWith(pn.Net.Home, o, "user1", harness.ConnectOptions{})
 		if err != nil {
 			return err
 		}
@@ -117,16 +116,16 @@ func setup() error {
 	return nil
 }
 
-func conn(t *testing.T, org provtest.Org) *provtest.Conn {
-	return provtest.Connect(t, pn.Net.Home, org, "user1")
+func conn(t *testing.T, org harness.PeerOrg) *harness.Conn {
+	return harness.Connect(t, pn.Net.Home, org, "user1")
 }
 
-func cli(t *testing.T) provtest.CLI {
-	return provtest.CLI{Bin: provtest.BuildProv(t), Home: pn.Net.Home, PortBase: pn.Net.PortBase}
+func cli(t *testing.T) harness.CLI {
+	return harness.CLI{Bin: harness.BuildProv(t), Home: pn.Net.Home, PortBase: pn.Net.PortBase}
 }
 
 // gtin builds a GTIN-14 under this run's prefix.
-func gtin(ref string) string { return provtest.GTIN("0", prefix, ref) }
+func gtin(ref string) string { return harness.GTIN("0", prefix, ref) }
 
 func js(v any) string { b, _ := json.Marshal(v); return string(b) }
 
@@ -137,7 +136,7 @@ func register(t *testing.T, ref, tag string, n int) []string {
 	ids := make([]string, n)
 	in := make([]domain.ItemInput, n)
 	for i := range ids {
-		ids[i] = provtest.Key(gtin(ref), fmt.Sprintf("%s-%s-%d", tag, runTag, i))
+		ids[i] = harness.Key(gtin(ref), fmt.Sprintf("%s-%s-%d", tag, runTag, i))
 		in[i] = domain.ItemInput{ID: ids[i]}
 	}
 	if err := submitResolved(conn(t, mfr), "RegisterItems", js(in)); err != nil {
@@ -149,22 +148,22 @@ func register(t *testing.T, ref, tag string, n int) []string {
 // submitWith endorses fn with the given endorsing orgs (all of the
 // gateway's choice when none), submits it and returns its commit status
 // whatever the validation code; err is an endorsement or submit error.
-func submitWith(c *provtest.Conn, fn string, args []string, endorsers ...string) (*client.Status, error) {
+func submitWith(c *harness.Conn, fn string, args []string, endorsers ...string) (*client.Status, error) {
 	opts := []client.ProposalOption{client.WithArguments(args...)}
 	if len(endorsers) > 0 {
 		opts = append(opts, client.WithEndorsingOrganizations(endorsers...))
 	}
-	prop, err := c.Contract.NewProposal(fn, opts...)
+	prop, err := c.Contract().NewProposal(fn, opts...)
 	if err != nil {
 		return nil, err
 	}
 	tx, err := prop.Endorse()
 	if err != nil {
-		return nil, provtest.Detailed(err)
+		return nil, harness.Detailed(err)
 	}
 	commit, err := tx.Submit()
 	if err != nil {
-		return nil, provtest.Detailed(err)
+		return nil, harness.Detailed(err)
 	}
 	return commit.Status()
 }
@@ -173,9 +172,9 @@ func submitWith(c *provtest.Conn, fn string, args []string, endorsers ...string)
 // orderers refused ("request already processed", fabric#4415) may have been
 // ordered anyway: it is resolved by the transaction's validation code, as
 // prov does, before it counts as failed.
-func submitResolved(c *provtest.Conn, fn string, args ...string) error {
+func submitResolved(c *harness.Conn, fn string, args ...string) error {
 	_, err := c.Submit(fn, args...)
-	txID := provtest.TxIDOf(err)
+	txID := harness.TxIDOf(err)
 	if err == nil || txID == "" {
 		return err
 	}
@@ -195,7 +194,7 @@ func submitResolved(c *provtest.Conn, fn string, args ...string) error {
 // waitPeers waits until every peer has every block.
 func waitPeers(t *testing.T) {
 	t.Helper()
-	provtest.WaitSameHeight(t, 30*time.Second, conn(t, mfr), conn(t, dist), conn(t, cus))
+	harness.WaitSameHeight(t, 30*time.Second, conn(t, mfr), conn(t, dist), conn(t, cus))
 }
 
 // record is an item and its history as one peer answers them.
@@ -204,7 +203,7 @@ type record struct {
 	History string
 }
 
-func snapshot(t *testing.T, c *provtest.Conn, ids ...string) map[string]record {
+func snapshot(t *testing.T, c *harness.Conn, ids ...string) map[string]record {
 	t.Helper()
 	out := map[string]record{}
 	for _, id := range ids {
@@ -251,7 +250,7 @@ type verifyOutput struct {
 }
 
 type verifyRun struct {
-	provtest.Result
+	harness.Result
 	Out    verifyOutput
 	Failed []string // "check (subject): detail" of every failed step
 	Checks []string // names of the failed checks
@@ -261,7 +260,7 @@ func (v verifyRun) String() string {
 	return fmt.Sprintf("exit %d in %s, failed %v\nstderr: %s", v.Code, v.Duration.Round(time.Millisecond), v.Failed, strings.TrimSpace(v.Stderr))
 }
 
-func provVerify(t *testing.T, org provtest.Org, id string, extra ...string) verifyRun {
+func provVerify(t *testing.T, org harness.PeerOrg, id string, extra ...string) verifyRun {
 	t.Helper()
 	r := verifyRun{Result: cli(t).Run(t, org, "user1", append([]string{"verify", id, "-o", "json"}, extra...)...)}
 	if strings.TrimSpace(r.Stdout) != "" {
@@ -318,7 +317,7 @@ func buildEvil(t *testing.T) string {
 		}
 		evilBin = filepath.Join(dir, "evilcc")
 		cmd := exec.Command("go", "build", "-o", evilBin, "./test/trust/evilcc")
-		cmd.Dir = provtest.RepoRoot()
+		cmd.Dir = pn.Net.Repo
 		if out, err := cmd.CombinedOutput(); err != nil {
 			evilErr = fmt.Errorf("go build evilcc: %w\n%s", err, out)
 		}
@@ -332,10 +331,10 @@ func buildEvil(t *testing.T) string {
 // infiltrate replaces the genuine chaincode servers of orgs with evilcc
 // (same CHAINCODE_ID, address, TLS files; EVIL_LIES=lies when not empty)
 // until the test ends, then restores the genuine ones.
-func infiltrate(t *testing.T, lies string, orgs ...provtest.Org) {
+func infiltrate(t *testing.T, lies string, orgs ...harness.PeerOrg) {
 	t.Helper()
 	bin := buildEvil(t)
-	cfg := harness.Config{Home: pn.Net.Home, PortBase: portBase}
+	cfg := pn.Net.Config()
 	ctx := context.Background()
 	for _, o := range orgs {
 		org, err := pn.Net.Org(o.Dir)
@@ -398,9 +397,9 @@ func infiltrate(t *testing.T, lies string, orgs ...provtest.Org) {
 // waitServing waits until org's own peer answers through its chaincode
 // server (evil: the evil one, which knows Forge). The evaluation is pinned
 // to org's peer: the gateway would otherwise retry on another org's peer.
-func waitServing(t *testing.T, o provtest.Org, evil bool) {
+func waitServing(t *testing.T, o harness.PeerOrg, evil bool) {
 	t.Helper()
-	c, err := provtest.ConnectWith(pn.Net.Home, o, "user1", provtest.ConnectOptions{})
+	c, err := harness.ConnectWith(pn.Net.Home, o, "user1", harness.ConnectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -408,17 +407,17 @@ func waitServing(t *testing.T, o provtest.Org, evil bool) {
 	own := client.WithEndorsingOrganizations(o.MSP)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		_, err := c.Contract.Evaluate("Ping", own)
+		_, err := c.Contract().Evaluate("Ping", own)
 		if err == nil && evil {
 			// The genuine contract refuses Forge; the evil one accepts an
 			// empty ops list.
-			_, err = c.Contract.Evaluate("Forge", client.WithArguments("[]"), own)
+			_, err = c.Contract().Evaluate("Forge", client.WithArguments("[]"), own)
 		}
 		if err == nil {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s's peer does not answer through its %s chaincode server: %v", o.Dir, map[bool]string{true: "evil", false: "genuine"}[evil], provtest.Detailed(err))
+			t.Fatalf("%s's peer does not answer through its %s chaincode server: %v", o.Dir, map[bool]string{true: "evil", false: "genuine"}[evil], harness.Detailed(err))
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
@@ -483,7 +482,7 @@ func forgedItem(t *testing.T, it domain.Item) op {
 
 // forge submits Forge(ops) as c's user endorsed by exactly endorsers and
 // returns the validation code, or the endorsement error.
-func forge(t *testing.T, c *provtest.Conn, ops []op, endorsers ...string) (peer.TxValidationCode, string, error) {
+func forge(t *testing.T, c *harness.Conn, ops []op, endorsers ...string) (peer.TxValidationCode, string, error) {
 	t.Helper()
 	st, err := submitWith(c, "Forge", []string{js(ops)}, endorsers...)
 	if err != nil {
@@ -492,7 +491,7 @@ func forge(t *testing.T, c *provtest.Conn, ops []op, endorsers ...string) (peer.
 	return st.Code, st.TransactionID, nil
 }
 
-func mustForge(t *testing.T, c *provtest.Conn, want []peer.TxValidationCode, what string, ops []op, endorsers ...string) peer.TxValidationCode {
+func mustForge(t *testing.T, c *harness.Conn, want []peer.TxValidationCode, what string, ops []op, endorsers ...string) peer.TxValidationCode {
 	t.Helper()
 	start := time.Now()
 	code, txID, err := forge(t, c, ops, endorsers...)

@@ -36,7 +36,7 @@ var itemID string
 
 // pn is the package's network (PROV_HOME=<repo>/.prov-verify, port base
 // 10000); PROV_CONSENSUS=raft|bft picks the consensus when it is created.
-var pn = &harness.PackageNetwork{Home: ".prov-verify", PortBase: portBase, Consensus: os.Getenv("PROV_CONSENSUS")}
+var pn = &harness.PackageNetwork{Home: ".prov-verify", PortBase: portBase, Consensus: os.Getenv("PROV_CONSENSUS"), Shared: true}
 
 func TestMain(m *testing.M) { os.Exit(pn.Main(m)) }
 

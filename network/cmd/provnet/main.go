@@ -27,13 +27,9 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
 	"google.golang.org/grpc/status"
 
+	"github.com/provledger/provenance/chaincode/domain"
 	"github.com/provledger/provenance/test/harness"
 )
-
-type orgRole struct {
-	MSP  string `json:"msp"`
-	Role string `json:"role"`
-}
 
 func main() {
 	if len(os.Args) >= 2 && os.Args[1] == "config-update" {
@@ -148,11 +144,11 @@ func errText(err error) string {
 
 // deployRoles is the deployment's role set: every peer organization of
 // network.json with its role, sorted by MSP.
-func deployRoles(n *harness.Network) []orgRole {
-	var want []orgRole
+func deployRoles(n *harness.Network) []domain.OrgRole {
+	var want []domain.OrgRole
 	for _, o := range n.Orgs {
 		if o.Peer != nil && o.Role != "" {
-			want = append(want, orgRole{MSP: o.MSP, Role: o.Role})
+			want = append(want, domain.OrgRole{MSP: o.MSP, Role: domain.Role(o.Role)})
 		}
 	}
 	sort.Slice(want, func(i, j int) bool { return want[i].MSP < want[j].MSP })
@@ -190,7 +186,7 @@ func initOrgRoles(ctx context.Context, n *harness.Network) error {
 
 // approveRoles submits InitOrgRoles as org's admin unless the set is
 // already in effect; it reports whether the set is in effect afterwards.
-func approveRoles(ctx context.Context, n *harness.Network, org string, want []orgRole, arg string) (bool, error) {
+func approveRoles(ctx context.Context, n *harness.Network, org string, want []domain.OrgRole, arg string) (bool, error) {
 	c, err := n.Connect(org, "admin")
 	if err != nil {
 		return false, err
@@ -232,8 +228,8 @@ func approveRoles(ctx context.Context, n *harness.Network, org string, want []or
 	return reflect.DeepEqual(have, want), nil
 }
 
-func decodeRoles(res []byte) ([]orgRole, error) {
-	var have []orgRole
+func decodeRoles(res []byte) ([]domain.OrgRole, error) {
+	var have []domain.OrgRole
 	if len(res) > 0 && string(res) != "null" {
 		if err := json.Unmarshal(res, &have); err != nil {
 			return nil, fmt.Errorf("org roles answer %q: %w", res, err)
@@ -241,7 +237,7 @@ func decodeRoles(res []byte) ([]orgRole, error) {
 	}
 	sort.Slice(have, func(i, j int) bool { return have[i].MSP < have[j].MSP })
 	if have == nil {
-		have = []orgRole{}
+		have = []domain.OrgRole{}
 	}
 	return have, nil
 }

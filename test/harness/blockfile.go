@@ -1,4 +1,4 @@
-package provtest
+package harness
 
 import (
 	"encoding/binary"

@@ -1,8 +1,7 @@
-package provtest
+package harness
 
 import (
 	"crypto/sha256"
-	"testing"
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
@@ -18,7 +17,7 @@ import (
 // offline and returns it ready to endorse. fabric-gateway always stamps the
 // current time; the transaction ID stays valid, since it hashes nonce and
 // creator only.
-func (c *Conn) SkewedProposal(t testing.TB, skew time.Duration, fn string, args ...string) *client.Proposal {
+func (c *Conn) SkewedProposal(t TB, skew time.Duration, fn string, args ...string) *client.Proposal {
 	t.Helper()
 	must := func(b []byte, err error) []byte {
 		t.Helper()
@@ -27,7 +26,7 @@ func (c *Conn) SkewedProposal(t testing.TB, skew time.Duration, fn string, args 
 		}
 		return b
 	}
-	prop, err := c.Contract.NewProposal(fn, client.WithArguments(args...))
+	prop, err := c.Contract().NewProposal(fn, client.WithArguments(args...))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,537 @@
+package harness
+
+import (
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-gateway/pkg/hash"
+	"github.com/hyperledger/fabric-gateway/pkg/identity"
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/gateway"
+)
+
+// Signer is an enrolled identity read from its MSP folder.
+type Signer struct {
+	ID   *identity.X509Identity
+	Sign identity.Sign
+}
+
+// loadSigner reads an MSP folder with client/gateway's loader, the one
+// the prov CLI uses.
+func loadSigner(mspID, dir string) (*Signer, error) {
+	id, err := gateway.LoadMSPDir(dir, mspID)
+	if err != nil {
+		return nil, err
+	}
+	xid, err := identity.NewX509Identity(mspID, id.Cert)
+	if err != nil {
+		return nil, err
+	}
+	sign, err := identity.NewPrivateKeySign(id.Key)
+	if err != nil {
+		return nil, err
+	}
+	return &Signer{ID: xid, Sign: sign}, nil
+}
+
+// LoadSigner reads PROV_HOME/orgs/<dir>/users/<user>/msp.
+func LoadSigner(home string, org PeerOrg, user string) (*Signer, error) {
+	return loadSigner(org.MSP, filepath.Join(home, "orgs", org.Dir, "users", user, "msp"))
+}
+
+// Sign returns the signing function of the enrolled identity
+// PROV_HOME/orgs/<org>/users/<user>, for tests that build and sign a
+// proposal themselves (e.g. with a rewritten timestamp).
+func (n *Network) Sign(org, user string) (identity.Sign, error) {
+	o, u, err := n.user(org, user)
+	if err != nil {
+		return nil, err
+	}
+	s, err := loadSigner(o.MSP, u.MSPDir)
+	if err != nil {
+		return nil, err
+	}
+	return s.Sign, nil
+}
+
+func (n *Network) user(org, user string) (*Org, User, error) {
+	o, err := n.Org(org)
+	if err != nil {
+		return nil, User{}, err
+	}
+	u, ok := o.Users[user]
+	if !ok {
+		return nil, User{}, fmt.Errorf("no user %q in organization %s", user, o.Name)
+	}
+	return o, u, nil
+}
+
+// PeerEndpoint is one peer's gateway address and TLS settings.
+type PeerEndpoint struct {
+	Name, Address, ServerName string
+	TLSCA                     []byte
+}
+
+// PeerOf returns the org's (first) peer from its connection profile
+// PROV_HOME/orgs/<dir>/connection.json.
+func PeerOf(home string, org PeerOrg) (PeerEndpoint, error) {
+	p, err := gateway.LoadProfile(filepath.Join(home, "orgs", org.Dir, "connection.json"))
+	if err != nil {
+		return PeerEndpoint{}, err
+	}
+	var names []string
+	for _, o := range p.Organizations {
+		if o.MSPID == org.MSP {
+			names = o.Peers
+		}
+	}
+	if len(names) == 0 {
+		for n := range p.Peers {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return PeerEndpoint{}, fmt.Errorf("connection profile of %s lists no peer", org.Dir)
+	}
+	pe := p.Peers[names[0]]
+	ep := PeerEndpoint{Name: names[0], Address: strings.TrimPrefix(strings.TrimPrefix(pe.URL, "grpcs://"), "grpc://")}
+	if s, ok := pe.GRPCOptions["ssl-target-name-override"].(string); ok {
+		ep.ServerName = s
+	}
+	ep.TLSCA = []byte(pe.TLSCACerts.PEM)
+	if len(ep.TLSCA) == 0 && pe.TLSCACerts.Path != "" {
+		if ep.TLSCA, err = os.ReadFile(pe.TLSCACerts.Path); err != nil {
+			return PeerEndpoint{}, err
+		}
+	}
+	return ep, nil
+}
+
+// Dial opens a gRPC connection to ep (TLS, server name from the profile).
+func Dial(ep PeerEndpoint) (*grpc.ClientConn, error) {
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(ep.TLSCA) {
+		return nil, fmt.Errorf("no TLS CA certificate for peer %s", ep.Name)
+	}
+	creds := credentials.NewClientTLSFromCert(pool, ep.ServerName)
+	return grpc.NewClient(ep.Address, grpc.WithTransportCredentials(creds))
+}
+
+// Conn is a gateway connection as one org's user, through one peer.
+type Conn struct {
+	Org     PeerOrg
+	User    string
+	Signer  *Signer
+	GRPC    *grpc.ClientConn
+	Gateway *client.Gateway
+	Network *client.Network
+
+	contract *client.Contract
+}
+
+// Contract is the provenance chaincode on the channel.
+func (c *Conn) Contract() *client.Contract { return c.contract }
+
+// Close closes the gateway and its gRPC connection.
+func (c *Conn) Close() error {
+	_ = c.Gateway.Close()
+	return c.GRPC.Close()
+}
+
+// open connects s through ep; opts follow the defaults and override them.
+func open(org PeerOrg, user string, s *Signer, ep PeerEndpoint, sign bool, opts ...client.ConnectOption) (*Conn, error) {
+	cc, err := Dial(ep)
+	if err != nil {
+		return nil, fmt.Errorf("dial %s: %w", ep.Address, err)
+	}
+	all := []client.ConnectOption{client.WithClientConnection(cc), client.WithHash(hash.SHA256)}
+	if sign {
+		all = append(all, client.WithSign(s.Sign))
+	}
+	gw, err := client.Connect(s.ID, append(all, opts...)...)
+	if err != nil {
+		_ = cc.Close()
+		return nil, fmt.Errorf("gateway connect: %w", err)
+	}
+	nw := gw.GetNetwork(Channel)
+	return &Conn{Org: org, User: user, Signer: s, GRPC: cc, Gateway: gw, Network: nw, contract: nw.GetContract(Chaincode)}, nil
+}
+
+// Connect opens a fabric-gateway connection to org's peer as the enrolled
+// identity PROV_HOME/orgs/<org>/users/<user>, both from network.json. Extra
+// options override the defaults (timeouts: evaluate 10 s, endorse 15 s,
+// submit 10 s, commit 60 s).
+func (n *Network) Connect(org, user string, opts ...client.ConnectOption) (*Conn, error) {
+	o, u, err := n.user(org, user)
+	if err != nil {
+		return nil, err
+	}
+	if o.Peer == nil {
+		return nil, fmt.Errorf("organization %s has no peer", o.Name)
+	}
+	s, err := loadSigner(o.MSP, u.MSPDir)
+	if err != nil {
+		return nil, err
+	}
+	ca, err := os.ReadFile(o.Peer.TLSCACert)
+	if err != nil {
+		return nil, fmt.Errorf("read TLS CA: %w", err)
+	}
+	ep := PeerEndpoint{Name: o.Peer.Name, Address: o.Peer.Address, ServerName: o.Peer.Name, TLSCA: ca}
+	po := PeerOrg{Dir: o.Dir, Profile: o.Dir, MSP: o.MSP, Role: domain.Role(o.Role)}
+	return open(po, user, s, ep, true, append([]client.ConnectOption{
+		client.WithEvaluateTimeout(10 * time.Second),
+		client.WithEndorseTimeout(15 * time.Second),
+		client.WithSubmitTimeout(10 * time.Second),
+		client.WithCommitStatusTimeout(60 * time.Second),
+	}, opts...)...)
+}
+
+// ConnectOptions adjust ConnectWith.
+type ConnectOptions struct {
+	Peer     *PeerEndpoint // another org's peer than org's own
+	NoSigner bool          // offline signing: the gateway gets no signer
+	// CommitTimeout bounds the wait for a commit status (default 90 s): a
+	// transaction lost with a killed ordering node never gets one.
+	CommitTimeout time.Duration
+}
+
+// Connect opens a gateway connection as user of org through org's peer,
+// from the PROV_HOME layout; it is closed at the end of the test.
+func Connect(t TB, home string, org PeerOrg, user string) *Conn {
+	t.Helper()
+	return ConnectOpts(t, home, org, user, ConnectOptions{})
+}
+
+// ConnectOpts is Connect with options.
+func ConnectOpts(t TB, home string, org PeerOrg, user string, o ConnectOptions) *Conn {
+	t.Helper()
+	c, err := ConnectWith(home, org, user, o)
+	if err != nil {
+		t.Fatalf("connect as %s/%s: %v", org.Dir, user, err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// ConnectWith opens a gateway connection from the PROV_HOME layout; the
+// caller closes it.
+func ConnectWith(home string, org PeerOrg, user string, o ConnectOptions) (*Conn, error) {
+	s, err := LoadSigner(home, org, user)
+	if err != nil {
+		return nil, err
+	}
+	ep := o.Peer
+	if ep == nil {
+		e, err := PeerOf(home, org)
+		if err != nil {
+			return nil, err
+		}
+		ep = &e
+	}
+	if o.CommitTimeout == 0 {
+		o.CommitTimeout = 90 * time.Second
+	}
+	return open(org, user, s, *ep, !o.NoSigner,
+		client.WithEvaluateTimeout(20*time.Second),
+		client.WithEndorseTimeout(30*time.Second),
+		client.WithSubmitTimeout(30*time.Second),
+		client.WithCommitStatusTimeout(o.CommitTimeout))
+}
+
+// Evaluate calls a query and returns its result.
+func (c *Conn) Evaluate(fn string, args ...string) ([]byte, error) {
+	b, err := c.contract.EvaluateTransaction(fn, args...)
+	return b, Detailed(err)
+}
+
+// Submit submits fn and waits for its commit; a commit that is not VALID is
+// an error naming the validation code.
+func (c *Conn) Submit(fn string, args ...string) ([]byte, error) {
+	b, err := c.contract.SubmitTransaction(fn, args...)
+	return b, Detailed(err)
+}
+
+// Detailed returns err with the gateway's per-peer details (where the
+// chaincode's refusal text lives) folded into its message.
+func Detailed(err error) error {
+	if err == nil {
+		return nil
+	}
+	var te *client.TransactionError
+	if errors.As(err, &te) {
+		return err // its Error() already lists every peer's message
+	}
+	st, ok := status.FromError(err)
+	if !ok {
+		var ge interface{ GRPCStatus() *status.Status }
+		if errors.As(err, &ge) {
+			st, ok = ge.GRPCStatus(), true
+		}
+	}
+	if !ok {
+		return err
+	}
+	var parts []string
+	for _, d := range st.Details() {
+		if ed, ok := d.(interface {
+			GetAddress() string
+			GetMspId() string
+			GetMessage() string
+		}); ok {
+			parts = append(parts, fmt.Sprintf("%s (%s): %s", ed.GetAddress(), ed.GetMspId(), ed.GetMessage()))
+		}
+	}
+	if len(parts) == 0 {
+		return err
+	}
+	return fmt.Errorf("%w [%s]", err, strings.Join(parts, "; "))
+}
+
+// Height is the channel's block height as the connected peer reports it.
+func (c *Conn) Height() (uint64, error) {
+	info, err := c.ChainInfo()
+	if err != nil {
+		return 0, err
+	}
+	return info.GetHeight(), nil
+}
+
+// ChainInfo asks qscc for the peer's chain info.
+func (c *Conn) ChainInfo() (*common.BlockchainInfo, error) {
+	b, err := c.Network.GetContract("qscc").EvaluateTransaction("GetChainInfo", Channel)
+	if err != nil {
+		return nil, Detailed(err)
+	}
+	info := &common.BlockchainInfo{}
+	if err := proto.Unmarshal(b, info); err != nil {
+		return nil, err
+	}
+	return info, nil
+}
+
+// Block asks qscc for block n.
+func (c *Conn) Block(n uint64) (*common.Block, error) {
+	b, err := c.Network.GetContract("qscc").EvaluateTransaction("GetBlockByNumber", Channel, fmt.Sprint(n))
+	if err != nil {
+		return nil, Detailed(err)
+	}
+	blk := &common.Block{}
+	if err := proto.Unmarshal(b, blk); err != nil {
+		return nil, err
+	}
+	return blk, nil
+}
+
+// Item reads an item; nil when it is not registered.
+func (c *Conn) Item(id string) (*domain.Item, error) {
+	b, err := c.Evaluate("GetItem", id)
+	if err != nil {
+		if domain.CodeOf(err) == domain.CodeNotFound {
+			return nil, nil
+		}
+		return nil, err
+	}
+	it := &domain.Item{}
+	if err := json.Unmarshal(b, it); err != nil {
+		return nil, fmt.Errorf("GetItem %s: %w (%q)", id, err, b)
+	}
+	return it, nil
+}
+
+// MustItem reads an item and fails the test unless it exists.
+func (c *Conn) MustItem(t TB, id string) *domain.Item {
+	t.Helper()
+	it, err := c.Item(id)
+	if err != nil {
+		t.Fatalf("GetItem %s as %s: %v", id, c.Org.MSP, err)
+	}
+	if it == nil {
+		t.Fatalf("GetItem %s as %s: not registered", id, c.Org.MSP)
+	}
+	return it
+}
+
+// History reads an item's whole custody history.
+func (c *Conn) History(id string) ([]domain.CustodyEvent, error) {
+	var all []domain.CustodyEvent
+	from := uint64(0)
+	for {
+		b, err := c.Evaluate("GetHistory", id, fmt.Sprint(from), "100")
+		if err != nil {
+			return nil, err
+		}
+		var p domain.HistoryPage
+		if err := json.Unmarshal(b, &p); err != nil {
+			return nil, err
+		}
+		all = append(all, p.Events...)
+		if p.NextSeq == 0 || len(p.Events) == 0 {
+			return all, nil
+		}
+		from = p.NextSeq
+	}
+}
+
+// Prefix reads a prefix claim; nil when there is none.
+func (c *Conn) Prefix(p string) (*domain.Prefix, error) {
+	b, err := c.Evaluate("GetPrefix", p)
+	if err != nil {
+		if domain.CodeOf(err) == domain.CodeNotFound {
+			return nil, nil
+		}
+		return nil, err
+	}
+	out := &domain.Prefix{}
+	return out, json.Unmarshal(b, out)
+}
+
+// Snapshot is what a refused transaction must leave unchanged.
+type Snapshot struct {
+	Height uint64
+	State  map[string]string // key -> JSON of item or prefix
+}
+
+// Snap records the block height and the JSON of the given items and prefixes
+// (prefixes spelled "prefix:NNN").
+func (c *Conn) Snap(t TB, keys ...string) Snapshot {
+	t.Helper()
+	h, err := c.Height()
+	if err != nil {
+		t.Fatalf("height: %v", err)
+	}
+	s := Snapshot{Height: h, State: map[string]string{}}
+	for _, k := range keys {
+		var b []byte
+		if p, ok := strings.CutPrefix(k, "prefix:"); ok {
+			b, err = c.Evaluate("GetPrefix", p)
+		} else {
+			b, err = c.Evaluate("GetItem", k)
+		}
+		if err != nil {
+			s.State[k] = "error " + string(domain.CodeOf(err))
+			continue
+		}
+		s.State[k] = string(b)
+	}
+	return s
+}
+
+// Diff describes how b differs from a, or "" when equal.
+func (a Snapshot) Diff(b Snapshot) string {
+	var d []string
+	if a.Height != b.Height {
+		d = append(d, fmt.Sprintf("height %d -> %d", a.Height, b.Height))
+	}
+	for k, v := range a.State {
+		if b.State[k] != v {
+			d = append(d, fmt.Sprintf("%s: %s -> %s", k, v, b.State[k]))
+		}
+	}
+	return strings.Join(d, "; ")
+}
+
+// WaitSameHeight waits until every connection's peer reports the same block
+// height (and returns it), or fails after timeout.
+func WaitSameHeight(t TB, timeout time.Duration, conns ...*Conn) uint64 {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		var hs []uint64
+		same := true
+		for _, c := range conns {
+			h, err := c.Height()
+			if err != nil {
+				same = false
+				hs = append(hs, 0)
+				continue
+			}
+			if len(hs) > 0 && h != hs[0] {
+				same = false
+			}
+			hs = append(hs, h)
+		}
+		if same && len(hs) > 0 {
+			return hs[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("peers do not reach the same height within %s: %v", timeout, hs)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TxIDOf returns the transaction ID a gateway error carries, or "".
+func TxIDOf(err error) string {
+	var te *client.TransactionError
+	if errors.As(err, &te) {
+		return te.TransactionID
+	}
+	var ce *client.CommitError
+	if errors.As(err, &ce) {
+		return ce.TransactionID
+	}
+	return ""
+}
+
+// TxValidation asks qscc for a committed transaction's validation code
+// (peer.TxValidationCode name), or "" with the error when it is not on the
+// ledger.
+func (c *Conn) TxValidation(txID string) (string, error) {
+	b, err := c.Network.GetContract("qscc").EvaluateTransaction("GetTransactionByID", Channel, txID)
+	if err != nil {
+		return "", Detailed(err)
+	}
+	pt := &peer.ProcessedTransaction{}
+	if err := proto.Unmarshal(b, pt); err != nil {
+		return "", err
+	}
+	return peer.TxValidationCode(pt.GetValidationCode()).String(), nil
+}
+
+// WaitReady waits until every peer org's gateway can get a transaction
+// endorsed by all three organizations' peers, which needs its peer's service
+// discovery to know the other orgs' peers and their chaincode (gossip
+// converges a few seconds after the network is up; until then a two-org
+// policy such as an open offer's fails with "no combination of peers can be
+// derived"). The probe is InitOrgRoles with the set the network was deployed
+// with, a no-op, endorsed explicitly by every org. It returns how long it
+// waited.
+func WaitReady(home string, timeout time.Duration) (time.Duration, error) {
+	const roles = `[{"msp":"ManufacturerMSP","role":"manufacturer"},{"msp":"DistributorMSP","role":"distributor"},{"msp":"CustomsMSP","role":"customs"}]`
+	start := time.Now()
+	for _, o := range Orgs {
+		c, err := ConnectWith(home, o, "admin", ConnectOptions{CommitTimeout: 20 * time.Second})
+		if err != nil {
+			return time.Since(start), err
+		}
+		for {
+			_, err = c.contract.Submit("InitOrgRoles", client.WithArguments(roles),
+				client.WithEndorsingOrganizations(Manufacturer.MSP, Distributor.MSP, Customs.MSP))
+			if err == nil {
+				break
+			}
+			if time.Since(start) > timeout {
+				c.Close()
+				return time.Since(start), fmt.Errorf("%s's gateway cannot get a cross-org endorsement after %s: %w", o.MSP, timeout, err)
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+		c.Close()
+	}
+	return time.Since(start), nil
+}
