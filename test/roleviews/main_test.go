@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/provledger/provenance/chaincode/domain"
-	"github.com/provledger/provenance/test/e2e/provtest"
 	"github.com/provledger/provenance/test/harness"
 )
 
@@ -33,13 +32,13 @@ var (
 	// ACTIVE for the manufacturer once setup ran.
 	prefix = "88" + runTag[1:]
 
-	mfr  = provtest.Manufacturer
-	dist = provtest.Distributor
-	cus  = provtest.Customs
+	mfr  = harness.Manufacturer
+	dist = harness.Distributor
+	cus  = harness.Customs
 )
 
-func cli(t testing.TB) provtest.CLI {
-	return provtest.CLI{Bin: provtest.BuildProv(t), Home: pn.Net.Home, PortBase: pn.Net.PortBase}
+func cli(t testing.TB) harness.CLI {
+	return harness.CLI{Bin: harness.BuildProv(t), Home: pn.Net.Home, PortBase: pn.Net.PortBase}
 }
 
 // integration skips t without PROV_INTEGRATION=1 and, once, gets this run's
@@ -52,7 +51,7 @@ func integration(t *testing.T) {
 func setup(t *testing.T) error {
 	c := cli(t)
 	for _, step := range []struct {
-		org  provtest.Org
+		org  harness.PeerOrg
 		args []string
 	}{
 		{mfr, []string{"prefix", "claim", prefix, "--licence", "GS1-LIC-" + prefix}},
@@ -63,7 +62,7 @@ func setup(t *testing.T) error {
 		}
 	}
 	// Every peer must see the prefix ACTIVE before the first registration.
-	for _, o := range provtest.Orgs {
+	for _, o := range harness.Orgs {
 		deadline := time.Now().Add(30 * time.Second)
 		for {
 			var p domain.Prefix
@@ -81,7 +80,7 @@ func setup(t *testing.T) error {
 }
 
 // gtin builds a GTIN-14 under this run's prefix.
-func gtin(ref string) string { return provtest.GTIN("0", prefix, ref) }
+func gtin(ref string) string { return harness.GTIN("0", prefix, ref) }
 
 // registerLot registers n fresh items of gtin g in lot through prov item
 // register --file and returns their keys.
@@ -92,7 +91,7 @@ func registerLot(t *testing.T, g, lot string, n int) []string {
 	ids := make([]string, n)
 	for i := range ids {
 		s := fmt.Sprintf("%s-%s-%d", lot, runTag, i)
-		ids[i] = provtest.Key(g, s)
+		ids[i] = harness.Key(g, s)
 		fmt.Fprintf(&b, "%s,%s,%s\n", g, s, lot)
 	}
 	f := t.TempDir() + "/items.csv"
@@ -105,7 +104,7 @@ func registerLot(t *testing.T, g, lot string, n int) []string {
 
 // listIDs runs prov item list with args (-o json, --all) and returns the
 // listed IDs.
-func listIDs(t *testing.T, org provtest.Org, args ...string) []string {
+func listIDs(t *testing.T, org harness.PeerOrg, args ...string) []string {
 	t.Helper()
 	var page domain.ItemPage
 	cli(t).JSON(t, &page, org, "", append([]string{"item", "list", "--all"}, args...)...)
@@ -130,7 +129,7 @@ func ours(ids []string, g string) []string {
 	return out
 }
 
-func count(t *testing.T, org provtest.Org, args ...string) int {
+func count(t *testing.T, org harness.PeerOrg, args ...string) int {
 	t.Helper()
 	var c struct{ Count int }
 	cli(t).JSON(t, &c, org, "", append([]string{"item", "list", "--count"}, args...)...)

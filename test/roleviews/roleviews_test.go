@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/provledger/provenance/chaincode/domain"
-	"github.com/provledger/provenance/test/e2e/provtest"
+	"github.com/provledger/provenance/test/harness"
 )
 
 func sameSet(got, want []string) bool {
@@ -62,7 +62,7 @@ func TestRoleViews(t *testing.T) {
 	}
 
 	// A mistyped org lists the ones there are.
-	r = c.Run(t, provtest.Org{Profile: "distributer"}, "", "item", "list", "--offered-to", "me")
+	r = c.Run(t, harness.PeerOrg{Profile: "distributer"}, "", "item", "list", "--offered-to", "me")
 	if r.Code == 0 || !strings.Contains(r.Stderr, "organizations with one:") || !strings.Contains(r.Stderr, "distributor") {
 		t.Errorf("-p distributer: %s", r)
 	}
