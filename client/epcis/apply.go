@@ -255,10 +255,7 @@ func firstLine(err error) string {
 func (o *Import) sightings(ctx context.Context, l ledger.Ledger, steps []Step) error {
 	have := map[string]map[string]int{}
 	for _, s := range steps {
-		if signer(s, o.MSP) != o.MSP {
-			o.Left = append(o.Left, Pending{Index: s.Index, EventID: s.EventID, Item: s.Item, Act: s.Act, Signer: s.Actor})
-			continue
-		}
+		by := signer(s, o.MSP)
 		if have[s.Item] == nil {
 			on, err := sightings(ctx, l, s.Item)
 			if err != nil {
@@ -266,15 +263,17 @@ func (o *Import) sightings(ctx context.Context, l ledger.Ledger, steps []Step) e
 			}
 			have[s.Item] = map[string]int{}
 			for _, x := range on {
-				if x.ReporterMSP == o.MSP {
-					have[s.Item][x.GLN+"\x00"+x.Result+"\x00"+x.Note]++
-				}
+				have[s.Item][x.ReporterMSP+"\x00"+x.GLN+"\x00"+x.Result+"\x00"+x.Note]++
 			}
 		}
-		k := s.GLN + "\x00" + s.Result + "\x00" + s.Note
+		k := by + "\x00" + s.GLN + "\x00" + s.Result + "\x00" + s.Note
 		if have[s.Item][k] > 0 {
 			have[s.Item][k]--
 			o.Already = append(o.Already, done(s, ""))
+			continue
+		}
+		if by != o.MSP {
+			o.Left = append(o.Left, Pending{Index: s.Index, EventID: s.EventID, Item: s.Item, Act: s.Act, Signer: by})
 			continue
 		}
 		res, err := l.Submit(ctx, "RecordSighting", s.Item, s.GLN, s.Result, s.Note)

@@ -289,8 +289,8 @@ func actOf(ev *Event) (Act, string) {
 		}
 		return "", fmt.Sprintf("prov:custodyEvent %q is unknown", ev.CustodyEvent)
 	}
-	step := strings.TrimPrefix(ev.BizStep, "https://ref.gs1.org/cbv/BizStep-")
-	disp := strings.TrimPrefix(ev.Disposition, "https://ref.gs1.org/cbv/Disp-")
+	step := bareWord(ev.BizStep, "BizStep-", "bizstep:")
+	disp := bareWord(ev.Disposition, "Disp-", "disp:")
 	ev.BizStep, ev.Disposition = step, disp
 	switch {
 	case ev.Action == ActionAdd && step == "commissioning":
@@ -315,4 +315,10 @@ func actOf(ev *Event) (Act, string) {
 		return ActRelease, ""
 	}
 	return "", fmt.Sprintf("action %s, bizStep %q, disposition %q: no custody act maps to it", ev.Action, step, disp)
+}
+
+// bareWord reads a CBV value spelled as bare word, Web URI or URN.
+func bareWord(v, web, urn string) string {
+	v = strings.TrimPrefix(v, "https://ref.gs1.org/cbv/"+web)
+	return strings.TrimPrefix(v, "urn:epcglobal:cbv:"+urn)
 }
