@@ -68,7 +68,7 @@ func Apply(ctx context.Context, l ledger.Ledger, steps []Step, refused []Refusal
 	}
 	blocked := map[string]bool{}
 	for {
-		items, err := getItems(ctx, l, keys)
+		items, err := cmdutil.GetItems(ctx, l, keys)
 		if err != nil {
 			return out, err
 		}

@@ -8,6 +8,7 @@ package epcis
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -136,6 +137,18 @@ func ParseParties(b []byte) (Parties, error) {
 		p[msp] = g
 	}
 	return p, nil
+}
+
+// LoadParties reads the party map file; "" gives the empty map.
+func LoadParties(path string) (Parties, error) {
+	if path == "" {
+		return Parties{}, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParseParties(b)
 }
 
 // PartyID is the owning_party ID of an MSP.

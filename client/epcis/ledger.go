@@ -11,28 +11,6 @@ import (
 	"github.com/provledger/provenance/client/internal/ledger"
 )
 
-// getItems reads items by canonical key in GetItems batches; a missing
-// item is nil.
-func getItems(ctx context.Context, l ledger.Ledger, keys []string) ([]*domain.Item, error) {
-	out := make([]*domain.Item, 0, len(keys))
-	for _, chunk := range cmdutil.Chunks(keys, domain.MaxBatch) {
-		arg, _ := json.Marshal(chunk)
-		b, err := l.Evaluate(ctx, "GetItems", string(arg))
-		if err != nil {
-			return nil, err
-		}
-		var items []*domain.Item
-		if err := json.Unmarshal(b, &items); err != nil {
-			return nil, fmt.Errorf("GetItems returned unreadable JSON: %w", err)
-		}
-		if len(items) != len(chunk) {
-			return nil, fmt.Errorf("GetItems returned %d items for %d IDs", len(items), len(chunk))
-		}
-		out = append(out, items...)
-	}
-	return out, nil
-}
-
 func history(ctx context.Context, l ledger.Ledger, key string) ([]domain.CustodyEvent, error) {
 	var out []domain.CustodyEvent
 	from := uint64(0)
@@ -99,7 +77,7 @@ func ListKeys(ctx context.Context, l ledger.Ledger, by, value string) ([]string,
 // Collect reads the items' records for Export. An ID that is neither
 // registered nor sighted is an error (NOT_FOUND) naming it.
 func Collect(ctx context.Context, l ledger.Ledger, keys []string) ([]ItemRecord, error) {
-	items, err := getItems(ctx, l, keys)
+	items, err := cmdutil.GetItems(ctx, l, keys)
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/provledger/provenance/client/epcis"
 	"github.com/provledger/provenance/client/epcis/epcistest"
 	"github.com/provledger/provenance/test/e2e/provtest"
-	"github.com/provledger/provenance/test/harness"
 )
 
 func jsonInto(s string, v any) error { return json.Unmarshal([]byte(s), v) }
@@ -36,7 +35,7 @@ func TestExportValidatesAndImportReproducesTheStory(t *testing.T) {
 	tag := time.Now().UTC().Format("150405")
 	prefix := "87" + tag[1:] // 7 digits, GS1 Prefix 87x: not reserved
 	activatePrefix(t, a, prefix)
-	gtin := provtest.GTIN("0", prefix, "1234")
+	gtin := provtest.GTIN("0", prefix, "12345")
 	lot := "L" + tag
 	s := func(n string) string { return provtest.Key(gtin, n+"-"+tag) }
 	s1, s2, s3, s4, fake := s("S1"), s("S2"), s("S3"), s("S4"), s("FAKE")
@@ -106,8 +105,7 @@ func TestExportValidatesAndImportReproducesTheStory(t *testing.T) {
 	}
 
 	// The fresh ledger.
-	repo := provtest.RepoRoot()
-	fresh := harness.Start(t, harness.Config{Home: filepath.Join(repo, ".prov-epcis-fresh"), PortBase: freshPortBase, Repo: repo})
+	fresh := freshNetwork(t)
 	b := provtest.CLI{Bin: bin, Home: fresh.Home, PortBase: fresh.PortBase}
 	activatePrefix(t, b, prefix)
 

@@ -4,14 +4,18 @@
 // PROV_TEST_PORT_OFFSET) is exported, validated against GS1's EPCIS 2.0 JSON
 // schema (fetched from the npm registry, see client/epcis/epcistest), and
 // imported into a fresh ledger: a second network (<repo>/.prov-epcis-fresh,
-// port base 13280 + offset) that the test brings up and removes. Both
+// port base 13280 + offset) that the test brings up and removes (keeps with
+// PROV_KEEP_NETWORK=1: a later run's items are under a new prefix, which
+// that ledger has never seen). Both
 // networks must then hold the same items, owners, statuses and records.
 //
 // It runs only with PROV_INTEGRATION=1.
 package epcis
 
 import (
+	"context"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -55,4 +59,31 @@ func activatePrefix(t *testing.T, cli provtest.CLI, prefix string) {
 			time.Sleep(300 * time.Millisecond)
 		}
 	}
+}
+
+// freshNetwork brings up the second network (10 minutes allowed: CA
+// enrollment alone took 214 s on the shared machine) and removes it when the
+// test ends unless PROV_KEEP_NETWORK=1.
+func freshNetwork(t *testing.T) *harness.Network {
+	t.Helper()
+	repo := provtest.RepoRoot()
+	cfg := harness.Config{Home: filepath.Join(repo, ".prov-epcis-fresh"), PortBase: freshPortBase, Repo: repo}
+	if os.Getenv("PROV_KEEP_NETWORK") != "1" {
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			if err := cfg.Clean(ctx); err != nil {
+				t.Logf("clean %s: %v", cfg.Home, err)
+			}
+		})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	start := time.Now()
+	n, err := cfg.Up(ctx)
+	if err != nil {
+		t.Fatalf("fresh network up: %v", err)
+	}
+	t.Logf("fresh network up (port base %d) in %v", n.PortBase, time.Since(start).Round(time.Second))
+	return n
 }

@@ -20,21 +20,20 @@ import (
 
 // Options of export epcis.
 type Options struct {
-	IO        *cmdutil.IOStreams
-	Ledger    func() (ledger.Ledger, error)
-	IDs       []string
-	File      string
-	GTIN      string
-	Lot       string
-	Out       string // file, or "" for stdout
-	PartyMap  string
-	Now       func() time.Time
-	readParty func(string) ([]byte, error)
+	IO       *cmdutil.IOStreams
+	Ledger   func() (ledger.Ledger, error)
+	IDs      []string
+	File     string
+	GTIN     string
+	Lot      string
+	Out      string // file, or "" for stdout
+	PartyMap string
+	Now      func() time.Time
 }
 
 // NewCmd builds the command; runF replaces Run in tests.
 func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Ledger: f.Ledger, Now: time.Now, readParty: os.ReadFile}
+	opts := &Options{IO: f.IO, Ledger: f.Ledger, Now: time.Now}
 	cmd := &cobra.Command{
 		Use:   "epcis [ID...]",
 		Short: "Write items' life as an EPCIS 2.0 JSON-LD document",
@@ -82,15 +81,9 @@ else urn:provledger:msp:MSPID.`,
 
 // Run executes export epcis.
 func Run(ctx context.Context, opts *Options) error {
-	parties := epcis.Parties{}
-	if opts.PartyMap != "" {
-		b, err := opts.readParty(opts.PartyMap)
-		if err != nil {
-			return err
-		}
-		if parties, err = epcis.ParseParties(b); err != nil {
-			return err
-		}
+	parties, err := epcis.LoadParties(opts.PartyMap)
+	if err != nil {
+		return err
 	}
 	keys, err := cmdutil.CanonicalIDs(opts.IDs)
 	if err != nil {

@@ -69,15 +69,9 @@ stamps each act with its own transaction time.`,
 
 // Run executes import epcis.
 func Run(ctx context.Context, opts *Options) error {
-	parties := epcis.Parties{}
-	if opts.PartyMap != "" {
-		b, err := os.ReadFile(opts.PartyMap)
-		if err != nil {
-			return err
-		}
-		if parties, err = epcis.ParseParties(b); err != nil {
-			return err
-		}
+	parties, err := epcis.LoadParties(opts.PartyMap)
+	if err != nil {
+		return err
 	}
 	rc, err := idfile.Open(opts.File, opts.IO.In)
 	if err != nil {
