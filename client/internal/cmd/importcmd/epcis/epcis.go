@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -22,6 +24,7 @@ type Options struct {
 	Format   string
 	File     string
 	PartyMap string
+	DryRun   bool
 }
 
 // NewCmd builds the command; runF replaces Run in tests.
@@ -49,7 +52,9 @@ number; sightings with the same reporter, GLN, result and note).
 Refused events are listed with their index in eventList, their eventID and
 the ledger's reason (exit 1); an eventID of the form ni:///sha-256;... must be
 the event's CBV 2.0 hash. Event times are not carried over: the ledger
-stamps each act with its own transaction time.`,
+stamps each act with its own transaction time. --dry-run lists each event's
+act and signer without submitting: a document from elsewhere is signed by
+you wherever it names no organization, so read it first.`,
 		Example: `  prov import epcis lot.jsonld -p manufacturer -u admin
   prov import epcis lot.jsonld -p distributor
   prov import epcis lot.jsonld -p customs
@@ -63,6 +68,7 @@ stamps each act with its own transaction time.`,
 			return Run(cmd.Context(), opts)
 		},
 	}
+	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "list what each event would do and who signs it; submit nothing")
 	cmd.Flags().StringVar(&opts.PartyMap, "party-map", os.Getenv("PROV_EPCIS_PARTIES"), "JSON file of MSP ID to party GLN (env PROV_EPCIS_PARTIES)")
 	return cmd
 }
@@ -85,6 +91,9 @@ func Run(ctx context.Context, opts *Options) error {
 	steps, refused, err := epcis.Plan(b, parties)
 	if err != nil {
 		return err
+	}
+	if opts.DryRun {
+		return dryRun(opts, steps, refused)
 	}
 	l, err := opts.Ledger()
 	if err != nil {
@@ -132,6 +141,39 @@ func report(opts *Options, r *epcis.Import) error {
 		for _, x := range r.Refused {
 			fmt.Fprintf(w, "  %s\n", x)
 		}
+	}
+	return nil
+}
+
+// dryRun lists the plan: a foreign document's events are signed by the
+// importer unless they name their organization, so read it first.
+func dryRun(opts *Options, steps []epcis.Step, refused []epcis.Refusal) error {
+	if opts.Format == cmdutil.FormatJSON {
+		if err := cmdutil.PrintJSON(opts.IO.Out, struct {
+			Steps   []epcis.Step    `json:"steps"`
+			Refused []epcis.Refusal `json:"refused"`
+		}{steps, refused}); err != nil {
+			return err
+		}
+	} else {
+		t := cmdutil.NewTable(opts.IO.Out, "EVENT", "ITEM", "SEQ", "ACT", "SIGNER", "DETAIL")
+		for _, s := range steps {
+			signer := s.Actor
+			if signer == "" {
+				signer = "(importer)"
+			}
+			detail := strings.TrimSpace(strings.Join([]string{s.To, s.Lot, s.Expiry, s.Reason, s.GLN, s.Result}, " "))
+			t.Row(strconv.Itoa(s.Index), s.Item, strconv.FormatUint(s.Seq, 10), string(s.Act), signer, detail)
+		}
+		if err := t.Flush(); err != nil {
+			return err
+		}
+		for _, r := range refused {
+			fmt.Fprintf(opts.IO.Out, "refused %s\n", r)
+		}
+	}
+	if len(refused) > 0 {
+		return &cmdutil.SilentError{Code: 1}
 	}
 	return nil
 }

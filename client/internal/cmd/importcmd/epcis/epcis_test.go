@@ -75,6 +75,14 @@ func TestImportCommand(t *testing.T) {
 	if err := json.Unmarshal(ios.Out.(*bytes.Buffer).Bytes(), &res); err != nil || len(res.Applied) != 0 || len(res.Already) != 2 {
 		t.Fatalf("re-run %s (%v)", ios.Out, err)
 	}
+	// --dry-run touches no ledger.
+	f, ios = cmdtest.Factory(ledgertest.New("ManufacturerMSP"))
+	ios.In = strings.NewReader(doc)
+	err = cmdtest.Exec(NewCmd(f, nil), "-", "--dry-run")
+	out = ios.Out.(*bytes.Buffer).String()
+	if cmdutil.ExitCode(err) != 1 || !strings.Contains(out, "offer") || !strings.Contains(out, "DistributorMSP") || !strings.Contains(out, "refused event 4") {
+		t.Fatalf("dry run exit %d:\n%s", cmdutil.ExitCode(err), out)
+	}
 	if err := cmdtest.Exec(NewCmd(f, nil)); cmdutil.ExitCode(err) != 2 {
 		t.Fatalf("no file: exit %d", cmdutil.ExitCode(err))
 	}
