@@ -266,7 +266,7 @@ func custodyEvent(epc string, it *domain.Item, ce domain.CustodyEvent, parties P
 	ev := base(epc, ce.Timestamp)
 	ev.TxID, ev.Seq, ev.CustodyEvent, ev.Submitter, ev.Details = ce.TxID, ce.Seq, string(ce.Type), ce.SubmitterMSP, ce.Details
 	ev.Action = ActionObserve
-	parties2 := func() {
+	ownerParties := func() {
 		ev.SourceList = []Source{{Type: ownerType, Source: parties.PartyID(ce.From)}}
 		ev.DestinationList = []Destination{{Type: ownerType, Destination: parties.PartyID(ce.To)}}
 	}
@@ -278,13 +278,13 @@ func custodyEvent(epc string, it *domain.Item, ce domain.CustodyEvent, parties P
 		}
 	case domain.EventOffered:
 		ev.BizStep, ev.Disposition = "shipping", "in_transit"
-		parties2()
+		ownerParties()
 	case domain.EventAccepted, domain.EventHandedOver:
 		ev.BizStep, ev.Disposition = "receiving", "active"
-		parties2()
+		ownerParties()
 	case domain.EventRejected, domain.EventCancelled:
 		ev.BizStep, ev.Disposition = "void_shipping", "active"
-		parties2()
+		ownerParties()
 	case domain.EventHeld:
 		ev.BizStep, ev.Disposition = "holding", "sellable_not_accessible"
 	case domain.EventReleased, domain.EventRecallWithdrawn:
