@@ -13,6 +13,8 @@ import (
 	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmd/customs"
 	"github.com/provledger/provenance/client/internal/cmd/events"
+	"github.com/provledger/provenance/client/internal/cmd/export"
+	"github.com/provledger/provenance/client/internal/cmd/importcmd"
 	"github.com/provledger/provenance/client/internal/cmd/item"
 	"github.com/provledger/provenance/client/internal/cmd/org"
 	"github.com/provledger/provenance/client/internal/cmd/prefix"
@@ -114,7 +116,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	})
 
 	cmd.AddGroup(&cobra.Group{ID: "ledger", Title: "Ledger commands:"}, &cobra.Group{ID: "other", Title: "Other commands:"})
-	for _, sub := range []*cobra.Command{item.NewCmd(f), transfer.NewCmd(f), customs.NewCmd(f), prefix.NewCmd(f), recall.NewCmd(f), org.NewCmd(f), verifycmd.NewCmd(f, nil), events.NewCmd(f)} {
+	for _, sub := range []*cobra.Command{item.NewCmd(f), transfer.NewCmd(f), customs.NewCmd(f), prefix.NewCmd(f), recall.NewCmd(f), org.NewCmd(f), verifycmd.NewCmd(f, nil), events.NewCmd(f), export.NewCmd(f), importcmd.NewCmd(f)} {
 		sub.GroupID = "ledger"
 		cmd.AddCommand(sub)
 	}

@@ -205,7 +205,7 @@ func Register(ctx context.Context, l ledger.Ledger, entries []Entry, batchSize i
 	for start := 0; start < len(valid); start += batchSize {
 		end := min(start+batchSize, len(valid))
 		batch, bkeys := valid[start:end], keys[start:end]
-		existing, err := getItems(ctx, l, bkeys)
+		existing, err := cmdutil.GetItems(ctx, l, bkeys)
 		if err != nil {
 			failRest(sum, valid[start:], keys[start:], err)
 			return sum, err
@@ -245,22 +245,6 @@ func Register(ctx context.Context, l ledger.Ledger, entries []Entry, batchSize i
 		bar.add(len(batch))
 	}
 	return sum, nil
-}
-
-func getItems(ctx context.Context, l ledger.Ledger, keys []string) ([]*domain.Item, error) {
-	arg, _ := json.Marshal(keys)
-	b, err := l.Evaluate(ctx, "GetItems", string(arg))
-	if err != nil {
-		return nil, err
-	}
-	var items []*domain.Item
-	if err := json.Unmarshal(b, &items); err != nil {
-		return nil, fmt.Errorf("GetItems returned unreadable JSON: %w", err)
-	}
-	if len(items) != len(keys) {
-		return nil, fmt.Errorf("GetItems returned %d items for %d IDs", len(items), len(keys))
-	}
-	return items, nil
 }
 
 func failure(e Entry, id string, err error, tx string) Failure {

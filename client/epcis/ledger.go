@@ -1,0 +1,106 @@
+package epcis
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/internal/cmdutil"
+	"github.com/provledger/provenance/client/internal/ledger"
+)
+
+func history(ctx context.Context, l ledger.Ledger, key string) ([]domain.CustodyEvent, error) {
+	var out []domain.CustodyEvent
+	from := uint64(0)
+	for {
+		b, err := l.Evaluate(ctx, "GetHistory", key, strconv.FormatUint(from, 10), strconv.Itoa(domain.MaxPageSize))
+		if err != nil {
+			return nil, err
+		}
+		var hp domain.HistoryPage
+		if err := json.Unmarshal(b, &hp); err != nil {
+			return nil, fmt.Errorf("GetHistory returned unreadable JSON: %w", err)
+		}
+		out = append(out, hp.Events...)
+		if hp.NextSeq == 0 || len(hp.Events) == 0 {
+			return out, nil
+		}
+		from = hp.NextSeq
+	}
+}
+
+func sightings(ctx context.Context, l ledger.Ledger, key string) ([]domain.Sighting, error) {
+	var out []domain.Sighting
+	bm := ""
+	for {
+		b, err := l.Evaluate(ctx, "GetSightings", key, strconv.Itoa(domain.MaxPageSize), bm)
+		if err != nil {
+			return nil, err
+		}
+		var p domain.SightingPage
+		if err := json.Unmarshal(b, &p); err != nil {
+			return nil, fmt.Errorf("GetSightings returned unreadable JSON: %w", err)
+		}
+		out = append(out, p.Sightings...)
+		if p.Bookmark == "" || len(p.Sightings) == 0 {
+			return out, nil
+		}
+		bm = p.Bookmark
+	}
+}
+
+// ListKeys pages through ListItems by "gtin" or "lot" ("gtin/lot").
+func ListKeys(ctx context.Context, l ledger.Ledger, by, value string) ([]string, error) {
+	var out []string
+	bm := ""
+	for {
+		b, err := l.Evaluate(ctx, "ListItems", by, value, strconv.Itoa(domain.MaxPageSize), bm)
+		if err != nil {
+			return nil, err
+		}
+		var p domain.ItemPage
+		if err := json.Unmarshal(b, &p); err != nil {
+			return nil, fmt.Errorf("ListItems returned unreadable JSON: %w", err)
+		}
+		for _, it := range p.Items {
+			out = append(out, it.ID)
+		}
+		if p.Bookmark == "" || len(p.Items) == 0 {
+			return out, nil
+		}
+		bm = p.Bookmark
+	}
+}
+
+// Collect reads the items' records for Export. An ID that is neither
+// registered nor sighted is an error (NOT_FOUND) naming it.
+func Collect(ctx context.Context, l ledger.Ledger, keys []string) ([]ItemRecord, error) {
+	items, err := cmdutil.GetItems(ctx, l, keys)
+	if err != nil {
+		return nil, err
+	}
+	recs := make([]ItemRecord, 0, len(keys))
+	var missing []string
+	for i, k := range keys {
+		r := ItemRecord{Item: items[i], Key: k}
+		if r.Item != nil {
+			if r.Events, err = history(ctx, l, k); err != nil {
+				return nil, err
+			}
+		}
+		if r.Sightings, err = sightings(ctx, l, k); err != nil {
+			return nil, err
+		}
+		if r.Item == nil && len(r.Sightings) == 0 {
+			missing = append(missing, k)
+			continue
+		}
+		recs = append(recs, r)
+	}
+	if len(missing) > 0 {
+		return nil, domain.Errorf(domain.CodeNotFound, "not on the ledger (neither registered nor sighted): %v", missing)
+	}
+	return recs, nil
+}

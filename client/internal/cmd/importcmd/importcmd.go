@@ -1,0 +1,20 @@
+// Package importcmd groups the `prov import` commands.
+package importcmd
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/provledger/provenance/client/internal/cmd/importcmd/epcis"
+	"github.com/provledger/provenance/client/internal/cmdutil"
+)
+
+// NewCmd builds `prov import`.
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "import <format>",
+		Short: "Apply a standard document's events to the ledger",
+		RunE:  cmdutil.GroupRunE,
+	}
+	cmd.AddCommand(epcis.NewCmd(f, nil))
+	return cmd
+}
