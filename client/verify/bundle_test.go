@@ -195,7 +195,7 @@ func TestBundleTampered(t *testing.T) {
 		{"genesis block left out", func(b *Bundle) {
 			b.Blocks = b.Blocks[1:]
 		}, false, []string{CheckChannelConfig, CheckBundle}, "block 0"},
-		{"prefix record left out", func(b *Bundle) { b.Prefixes = nil }, false, []string{CheckBundle}, "the GetPrefix answer for 9506000: not in the bundle"},
+		{"prefix record left out", func(b *Bundle) { b.Prefixes = nil }, false, []string{CheckBundle}, ": the GetPrefix answer for 950600013435: not in the bundle"},
 		{"role history left out", func(b *Bundle) { b.OrgRolesHistory = nil }, false, []string{CheckBundle}, "org role history"},
 		{"forged role-history entry", func(b *Bundle) {
 			b.OrgRolesHistory = []domain.RoleSetChange{{TxID: b.Histories[0].Events[1].TxID, Roles: b.OrgRoles}}
