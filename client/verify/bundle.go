@@ -436,7 +436,7 @@ func (l *BundleLedger) ChaincodeName() string { return l.b.Chaincode }
 func (l *BundleLedger) History(_ context.Context, id string, fromSeq uint64, _ int) (domain.HistoryPage, error) {
 	events, ok := l.history[id]
 	if !ok {
-		return domain.HistoryPage{}, notInBundle("history of " + id)
+		return domain.HistoryPage{}, notInBundle("the GetHistory answer")
 	}
 	// One page holds it all: from 0 every event as served, else the rest.
 	page := domain.HistoryPage{Events: []domain.CustodyEvent{}}
@@ -566,7 +566,9 @@ func joinErr(problems []string) error {
 }
 
 func rootsDiff(want, got []BundleRoots) string {
-	key := func(r BundleRoots) string { return fmt.Sprintf("config block %d %s %s", r.ConfigBlock, r.Group, r.MSPID) }
+	key := func(r BundleRoots) string {
+		return fmt.Sprintf("config block %d %s %s", r.ConfigBlock, r.Group, r.MSPID)
+	}
 	w := map[string]BundleRoots{}
 	for _, r := range want {
 		w[key(r)] = r

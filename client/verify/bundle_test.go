@@ -291,7 +291,7 @@ func TestBundleUnknownItem(t *testing.T) {
 	b := makeBundle(t, f, false)
 	other := "01/" + testGTIN + "/21/OTHER"
 	reps := VerifyBundle(context.Background(), b, []string{other}, Options{})
-	if reps[0].OK || !strings.Contains(fmt.Sprint(reps[0].Failed()), "history of "+other+": not in the bundle") {
+	if reps[0].OK || !strings.Contains(fmt.Sprint(reps[0].Failed()), "history of "+other+": the GetHistory answer: not in the bundle") {
 		t.Errorf("%+v", reps[0])
 	}
 	// a bundle made without --chain cannot answer a chain check
