@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/provledger/provenance/chaincode/domain"
 	"github.com/provledger/provenance/client/internal/cmd/verify"
 	"github.com/provledger/provenance/client/internal/cmdutil"
 	"github.com/provledger/provenance/client/internal/idfile"
@@ -159,10 +160,14 @@ func Run(ctx context.Context, opts *Options) error {
 	return nil
 }
 
-// readIDs gathers the arguments and --file, canonical; a bad row is refused
-// with its line (evidence must name exactly what it covers).
+// readIDs gathers the arguments and --file, canonical and once each; bad
+// file rows are refused with their lines (evidence names exactly what it
+// covers).
 func readIDs(opts *Options) ([]string, error) {
-	raw := append([]string{}, opts.IDs...)
+	ids, err := cmdutil.CanonicalIDs(opts.IDs)
+	if err != nil {
+		return nil, err
+	}
 	if opts.File != "" {
 		rows, err := idfile.ReadFile(opts.File, opts.IO.In, idfile.Options{})
 		if err != nil {
@@ -170,6 +175,12 @@ func readIDs(opts *Options) ([]string, error) {
 		}
 		var bad []string
 		for _, r := range rows {
+			if r.Err == nil {
+				var id domain.Identifier
+				if id, r.Err = cmdutil.ParseID(r.ID); r.Err == nil {
+					ids = append(ids, id.Key())
+				}
+			}
 			if r.Err != nil {
 				bad = append(bad, fmt.Sprintf("line %d: %v", r.Line, r.Err))
 			}
@@ -177,11 +188,6 @@ func readIDs(opts *Options) ([]string, error) {
 		if len(bad) > 0 {
 			return nil, fmt.Errorf("%s: %s", opts.File, strings.Join(bad, "; "))
 		}
-		raw = append(raw, idfile.IDs(rows)...)
-	}
-	ids, err := cmdutil.CanonicalIDs(raw)
-	if err != nil {
-		return nil, err
 	}
 	seen := map[string]bool{}
 	out := ids[:0]
