@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -129,23 +130,28 @@ func ReadBundle(r io.Reader) (*Bundle, error) {
 // ---------------------------------------------------------------- making
 
 // Recorder is a Ledger that records every answer of the Ledger it wraps,
-// to make a Bundle of what a verification read.
+// to make a Bundle of what verifications read, and answers a repeated
+// question (a block, a transaction, the roles, a prefix) from its record:
+// items registered or shipped together share blocks.
 type Recorder struct {
 	l  Ledger
 	mu sync.Mutex
-	// pages: id -> events served, in order, of the last full read
+	// histories: id -> events served, in order, of the last full read
 	histories map[string][]domain.CustodyEvent
 	order     []string
 	roles     []domain.OrgRole
 	roleHist  []domain.RoleSetChange
 	prefixes  map[string]*domain.Prefix
 	blocks    map[uint64]*common.Block
+	txBlock   map[string]uint64
+	txs       map[string]*peer.ProcessedTransaction
 	info      *common.BlockchainInfo
 }
 
 // NewRecorder wraps l.
 func NewRecorder(l Ledger) *Recorder {
-	return &Recorder{l: l, histories: map[string][]domain.CustodyEvent{}, prefixes: map[string]*domain.Prefix{}, blocks: map[uint64]*common.Block{}}
+	return &Recorder{l: l, histories: map[string][]domain.CustodyEvent{}, prefixes: map[string]*domain.Prefix{},
+		blocks: map[uint64]*common.Block{}, txBlock: map[string]uint64{}, txs: map[string]*peer.ProcessedTransaction{}}
 }
 
 func (r *Recorder) Channel() string       { return r.l.Channel() }
@@ -169,6 +175,12 @@ func (r *Recorder) History(ctx context.Context, id string, fromSeq uint64, limit
 }
 
 func (r *Recorder) OrgRoles(ctx context.Context) ([]domain.OrgRole, error) {
+	r.mu.Lock()
+	roles := r.roles
+	r.mu.Unlock()
+	if roles != nil {
+		return roles, nil
+	}
 	roles, err := r.l.OrgRoles(ctx)
 	if err == nil {
 		r.mu.Lock()
@@ -181,6 +193,12 @@ func (r *Recorder) OrgRoles(ctx context.Context) ([]domain.OrgRole, error) {
 // OrgRolesHistory records the inner Ledger's role history; a Ledger
 // without one answers an error, so that Item and the bundle agree.
 func (r *Recorder) OrgRolesHistory(ctx context.Context) ([]domain.RoleSetChange, error) {
+	r.mu.Lock()
+	out := r.roleHist
+	r.mu.Unlock()
+	if out != nil {
+		return out, nil
+	}
 	h, ok := r.l.(RoleHistorian)
 	if !ok {
 		return nil, errors.New("GetOrgRolesHistory: the ledger answers no role history")
@@ -194,17 +212,48 @@ func (r *Recorder) OrgRolesHistory(ctx context.Context) ([]domain.RoleSetChange,
 	return out, err
 }
 
+// TransactionByID is not put in the bundle, which answers it from its
+// blocks (Item asks BlockByTxID of every transaction it reads).
 func (r *Recorder) TransactionByID(ctx context.Context, txID string) (*peer.ProcessedTransaction, error) {
-	// Not recorded: a bundle answers it from its blocks (BlockByTxID is
-	// asked for every transaction Item reads).
-	return r.l.TransactionByID(ctx, txID)
+	r.mu.Lock()
+	pt, ok := r.txs[txID]
+	r.mu.Unlock()
+	if ok {
+		return pt, nil
+	}
+	pt, err := r.l.TransactionByID(ctx, txID)
+	if err == nil {
+		r.mu.Lock()
+		r.txs[txID] = pt
+		r.mu.Unlock()
+	}
+	return pt, err
 }
 
 func (r *Recorder) BlockByTxID(ctx context.Context, txID string) (*common.Block, error) {
-	return r.keep(r.l.BlockByTxID(ctx, txID))
+	r.mu.Lock()
+	n, ok := r.txBlock[txID]
+	b := r.blocks[n]
+	r.mu.Unlock()
+	if ok && b != nil {
+		return b, nil
+	}
+	b, err := r.keep(r.l.BlockByTxID(ctx, txID))
+	if err == nil && b.GetHeader() != nil {
+		r.mu.Lock()
+		r.txBlock[txID] = b.Header.Number
+		r.mu.Unlock()
+	}
+	return b, err
 }
 
 func (r *Recorder) BlockByNumber(ctx context.Context, number uint64) (*common.Block, error) {
+	r.mu.Lock()
+	b := r.blocks[number]
+	r.mu.Unlock()
+	if b != nil {
+		return b, nil
+	}
 	return r.keep(r.l.BlockByNumber(ctx, number))
 }
 
@@ -217,6 +266,7 @@ func (r *Recorder) keep(b *common.Block, err error) (*common.Block, error) {
 	return b, err
 }
 
+// ChainInfo is asked afresh each time: the ledger grows.
 func (r *Recorder) ChainInfo(ctx context.Context) (*common.BlockchainInfo, error) {
 	info, err := r.l.ChainInfo(ctx)
 	if err == nil {
@@ -228,6 +278,12 @@ func (r *Recorder) ChainInfo(ctx context.Context) (*common.BlockchainInfo, error
 }
 
 func (r *Recorder) Prefix(ctx context.Context, prefix string) (*domain.Prefix, error) {
+	r.mu.Lock()
+	p, ok := r.prefixes[prefix]
+	r.mu.Unlock()
+	if ok {
+		return p, nil
+	}
 	p, err := r.l.Prefix(ctx, prefix)
 	if err == nil {
 		r.mu.Lock()
@@ -613,21 +669,30 @@ func VerifyBundle(ctx context.Context, b *Bundle, items []string, opts Options) 
 	}
 	opts.Peers = nil // offline: there is no one to ask
 	own := l.Check()
-	out := make([]Report, 0, len(items))
-	for _, id := range items {
-		rep, err := Item(ctx, l, id, opts)
-		if err != nil {
-			key := id
-			if ident, perr := domain.ParseIdentifier(id); perr == nil {
-				key = ident.Key()
+	out := make([]Report, len(items))
+	// Items a few at a time: each checks its events in parallel already.
+	sem := make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
+	var wg sync.WaitGroup
+	for i, id := range items {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			rep, err := Item(ctx, l, id, opts)
+			if err != nil {
+				key := id
+				if ident, perr := domain.ParseIdentifier(id); perr == nil {
+					key = ident.Key()
+				}
+				rep = Report{Item: key, Steps: []Step{{Check: CheckBundle, Subject: key, Detail: "cannot verify: " + err.Error()}}}
 			}
-			rep = Report{Item: key, Steps: []Step{{Check: CheckBundle, Subject: key, Detail: "cannot verify: " + err.Error()}}}
-		}
-		rep.Steps = append(append([]Step{}, own...), rep.Steps...)
-		rep.GenesisHash = l.GenesisHash()
-		rep.OK = len(rep.Failed()) == 0
-		out = append(out, rep)
+			rep.Steps = append(append([]Step{}, own...), rep.Steps...)
+			rep.GenesisHash = l.GenesisHash()
+			rep.OK = len(rep.Failed()) == 0
+			out[i] = rep
+		}()
 	}
+	wg.Wait()
 	return out
 }
 

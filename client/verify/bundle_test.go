@@ -31,9 +31,17 @@ func (h historian) OrgRolesHistory(context.Context) ([]domain.RoleSetChange, err
 func makeBundle(t *testing.T, f *fixture, chain bool) *Bundle {
 	t.Helper()
 	rec := NewRecorder(historian{fixture: f, changes: []domain.RoleSetChange{}})
-	rep, err := Item(context.Background(), rec, testItem, Options{Chain: chain})
-	if err != nil || !rep.OK {
-		t.Fatalf("online verification: %v %+v", err, rep.Failed())
+	before := f.calls["BlockByTxID"]
+	// twice, as for two items sharing blocks: the second asks the ledger
+	// for its history only
+	for i := 0; i < 2; i++ {
+		rep, err := Item(context.Background(), rec, testItem, Options{Chain: chain})
+		if err != nil || !rep.OK {
+			t.Fatalf("online verification: %v %+v", err, rep.Failed())
+		}
+	}
+	if n := f.calls["BlockByTxID"] - before; n != 10 {
+		t.Errorf("BlockByTxID asked %d times for two verifications of 10 events, want 10", n)
 	}
 	b, err := rec.Bundle([]string{testItem}, BundleMeta{
 		CreatedAt: time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC), Peers: []string{"ManufacturerMSP (peer0)"}, Chain: chain,

@@ -37,6 +37,12 @@ func (g *gw) Evidence(ctx context.Context, ids []string, opts Options) (*verify.
 	}
 	defer closeAll()
 	rec := verify.NewRecorder(g.l)
+	// Items share blocks: each confirming peer is asked for one once too.
+	for i := range vo.Peers {
+		if vo.Peers[i].Ledger != nil {
+			vo.Peers[i].Ledger = verify.NewRecorder(vo.Peers[i].Ledger)
+		}
+	}
 	out := make([]Evidence, len(ids))
 	sem := make(chan struct{}, evidenceItems)
 	var wg sync.WaitGroup
