@@ -215,19 +215,24 @@ func (r *Recorder) OrgRolesHistory(ctx context.Context) ([]domain.RoleSetChange,
 // TransactionByID is not put in the bundle, which answers it from its
 // blocks (Item asks BlockByTxID of every transaction it reads).
 func (r *Recorder) TransactionByID(ctx context.Context, txID string) (*peer.ProcessedTransaction, error) {
-	r.mu.Lock()
-	pt, ok := r.txs[txID]
-	r.mu.Unlock()
+	return recall(&r.mu, r.txs, txID, func() (*peer.ProcessedTransaction, error) { return r.l.TransactionByID(ctx, txID) })
+}
+
+// recall answers k from m, else asks fetch and records its answer.
+func recall[K comparable, V any](mu *sync.Mutex, m map[K]V, k K, fetch func() (V, error)) (V, error) {
+	mu.Lock()
+	v, ok := m[k]
+	mu.Unlock()
 	if ok {
-		return pt, nil
+		return v, nil
 	}
-	pt, err := r.l.TransactionByID(ctx, txID)
+	v, err := fetch()
 	if err == nil {
-		r.mu.Lock()
-		r.txs[txID] = pt
-		r.mu.Unlock()
+		mu.Lock()
+		m[k] = v
+		mu.Unlock()
 	}
-	return pt, err
+	return v, err
 }
 
 func (r *Recorder) BlockByTxID(ctx context.Context, txID string) (*common.Block, error) {
@@ -278,19 +283,7 @@ func (r *Recorder) ChainInfo(ctx context.Context) (*common.BlockchainInfo, error
 }
 
 func (r *Recorder) Prefix(ctx context.Context, prefix string) (*domain.Prefix, error) {
-	r.mu.Lock()
-	p, ok := r.prefixes[prefix]
-	r.mu.Unlock()
-	if ok {
-		return p, nil
-	}
-	p, err := r.l.Prefix(ctx, prefix)
-	if err == nil {
-		r.mu.Lock()
-		r.prefixes[prefix] = p
-		r.mu.Unlock()
-	}
-	return p, err
+	return recall(&r.mu, r.prefixes, prefix, func() (*domain.Prefix, error) { return r.l.Prefix(ctx, prefix) })
 }
 
 // BundleMeta is what a Bundle says about its making.
@@ -315,7 +308,7 @@ func (r *Recorder) Bundle(items []string, meta BundleMeta) (*Bundle, error) {
 	for _, id := range r.order {
 		b.Histories = append(b.Histories, BundleHistory{Item: id, Events: r.histories[id]})
 	}
-	for _, p := range sortedStrings(r.prefixes) {
+	for _, p := range sortedKeys(r.prefixes) {
 		b.Prefixes = append(b.Prefixes, BundlePrefix{Prefix: p, Record: r.prefixes[p]})
 	}
 	if r.info != nil && meta.Chain {
@@ -348,15 +341,6 @@ func (r *Recorder) Bundle(items []string, meta BundleMeta) (*Bundle, error) {
 	}
 	b.Roots = rootsOf(blocks)
 	return b, nil
-}
-
-func sortedStrings[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // rootsOf lists the MSP certificates of every config block among blocks,
@@ -671,13 +655,9 @@ func VerifyBundle(ctx context.Context, b *Bundle, items []string, opts Options) 
 	own := l.Check()
 	out := make([]Report, len(items))
 	// Items a few at a time: each checks its events in parallel already.
-	sem := make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
-	var wg sync.WaitGroup
+	p := newPool(ctx, max(2, runtime.GOMAXPROCS(0)))
 	for i, id := range items {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
+		p.do(func(ctx context.Context) error {
 			rep, err := Item(ctx, l, id, opts)
 			if err != nil {
 				key := id
@@ -690,9 +670,17 @@ func VerifyBundle(ctx context.Context, b *Bundle, items []string, opts Options) 
 			rep.GenesisHash = l.GenesisHash()
 			rep.OK = len(rep.Failed()) == 0
 			out[i] = rep
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
+	if err := p.wait(); err != nil {
+		// cancelled: what did not run is a failed report, never a pass
+		for i, id := range items {
+			if out[i].Item == "" {
+				out[i] = Report{Item: id, Steps: []Step{{Check: CheckBundle, Subject: id, Detail: "not verified: " + err.Error()}}}
+			}
+		}
+	}
 	return out
 }
 

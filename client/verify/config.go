@@ -49,7 +49,7 @@ func (c *channelConfig) describe() string {
 	return fmt.Sprintf("%s; peer orgs %s; orderer orgs %s", s, strings.Join(sortedKeys(c.appOrgs), ","), strings.Join(sortedKeys(c.ordOrgs), ","))
 }
 
-func sortedKeys(m map[string]*mspOrg) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
