@@ -49,7 +49,7 @@ func (c *channelConfig) describe() string {
 	return fmt.Sprintf("%s; peer orgs %s; orderer orgs %s", s, strings.Join(sortedKeys(c.appOrgs), ","), strings.Join(sortedKeys(c.ordOrgs), ","))
 }
 
-func sortedKeys(m map[string]*mspOrg) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
@@ -60,37 +60,15 @@ func sortedKeys(m map[string]*mspOrg) []string {
 
 // parseConfigBlock reads the channel config out of a config block.
 func parseConfigBlock(b *common.Block) (*channelConfig, error) {
-	if len(b.GetData().GetData()) != 1 {
-		return nil, fmt.Errorf("block %d is not a config block: %d transactions", b.GetHeader().GetNumber(), len(b.GetData().GetData()))
-	}
-	env := &common.Envelope{}
-	if err := proto.Unmarshal(b.Data.Data[0], env); err != nil {
-		return nil, fmt.Errorf("config envelope: %w", err)
-	}
-	payload := &common.Payload{}
-	if err := proto.Unmarshal(env.GetPayload(), payload); err != nil {
-		return nil, fmt.Errorf("config payload: %w", err)
-	}
-	chdr := &common.ChannelHeader{}
-	if err := proto.Unmarshal(payload.GetHeader().GetChannelHeader(), chdr); err != nil {
-		return nil, fmt.Errorf("config channel header: %w", err)
-	}
-	if common.HeaderType(chdr.GetType()) != common.HeaderType_CONFIG {
-		return nil, fmt.Errorf("block %d is not a config block: header type %d", b.GetHeader().GetNumber(), chdr.GetType())
-	}
-	cenv := &common.ConfigEnvelope{}
-	if err := proto.Unmarshal(payload.GetData(), cenv); err != nil {
-		return nil, fmt.Errorf("config envelope: %w", err)
-	}
-	root := cenv.GetConfig().GetChannelGroup()
-	if root == nil {
-		return nil, fmt.Errorf("config block %d has no channel group", b.GetHeader().GetNumber())
+	root, err := channelGroup(b)
+	if err != nil {
+		return nil, err
 	}
 	cfg := &channelConfig{number: b.GetHeader().GetNumber(), appOrgs: map[string]*mspOrg{}, ordOrgs: map[string]*mspOrg{}}
-	var err error
 	if cfg.appOrgs, err = orgsOf(root.GetGroups()[groupApplication]); err != nil {
 		return nil, err
 	}
+
 	og := root.GetGroups()[groupOrderer]
 	if og == nil {
 		return nil, fmt.Errorf("config block %d has no Orderer group", cfg.number)
@@ -120,8 +98,57 @@ func parseConfigBlock(b *common.Block) (*channelConfig, error) {
 	return cfg, nil
 }
 
+// channelGroup is the channel's config tree in a config block.
+func channelGroup(b *common.Block) (*common.ConfigGroup, error) {
+	if len(b.GetData().GetData()) != 1 {
+		return nil, fmt.Errorf("block %d is not a config block: %d transactions", b.GetHeader().GetNumber(), len(b.GetData().GetData()))
+	}
+	env := &common.Envelope{}
+	if err := proto.Unmarshal(b.Data.Data[0], env); err != nil {
+		return nil, fmt.Errorf("config envelope: %w", err)
+	}
+	payload := &common.Payload{}
+	if err := proto.Unmarshal(env.GetPayload(), payload); err != nil {
+		return nil, fmt.Errorf("config payload: %w", err)
+	}
+	chdr := &common.ChannelHeader{}
+	if err := proto.Unmarshal(payload.GetHeader().GetChannelHeader(), chdr); err != nil {
+		return nil, fmt.Errorf("config channel header: %w", err)
+	}
+	if common.HeaderType(chdr.GetType()) != common.HeaderType_CONFIG {
+		return nil, fmt.Errorf("block %d is not a config block: header type %d", b.GetHeader().GetNumber(), chdr.GetType())
+	}
+	cenv := &common.ConfigEnvelope{}
+	if err := proto.Unmarshal(payload.GetData(), cenv); err != nil {
+		return nil, fmt.Errorf("config envelope: %w", err)
+	}
+	root := cenv.GetConfig().GetChannelGroup()
+	if root == nil {
+		return nil, fmt.Errorf("config block %d has no channel group", b.GetHeader().GetNumber())
+	}
+	return root, nil
+}
+
 func orgsOf(g *common.ConfigGroup) (map[string]*mspOrg, error) {
+	confs, err := fabricMSPs(g)
+	if err != nil {
+		return nil, err
+	}
 	out := map[string]*mspOrg{}
+	for _, fc := range confs {
+		o, err := newMSPOrg(fc)
+		if err != nil {
+			return nil, err
+		}
+		out[o.id] = o
+	}
+	return out, nil
+}
+
+// fabricMSPs are the X.509 MSP configs of a config group's organizations,
+// by org group name.
+func fabricMSPs(g *common.ConfigGroup) (map[string]*msp.FabricMSPConfig, error) {
+	out := map[string]*msp.FabricMSPConfig{}
 	for name, og := range g.GetGroups() {
 		v := og.GetValues()[valueMSP]
 		if v == nil {
@@ -138,11 +165,7 @@ func orgsOf(g *common.ConfigGroup) (map[string]*mspOrg, error) {
 		if err := proto.Unmarshal(mc.GetConfig(), fc); err != nil {
 			return nil, fmt.Errorf("MSP of org %s: %w", name, err)
 		}
-		o, err := newMSPOrg(fc)
-		if err != nil {
-			return nil, err
-		}
-		out[o.id] = o
+		out[name] = fc
 	}
 	return out, nil
 }

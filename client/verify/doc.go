@@ -35,6 +35,12 @@
 // one, to compare out of band). The chaincode-level MAJORITY is counted
 // over the config's peer organizations.
 //
+// Evidence bundles. A Recorder around the Ledger keeps what Item reads;
+// Recorder.Bundle writes it as a self-contained file (BUNDLE.md: format
+// prov-evidence/1) and VerifyBundle runs Item over a BundleLedger, which
+// answers from the bundle's blocks alone: the same checks, offline, and
+// what the bundle lacks fails.
+//
 // Limits. Through one peer only, that peer can still withhold the newest
 // events (the history is checked gapless, not complete), present an
 // invalidated transaction as VALID (validation flags are the peer's, signed

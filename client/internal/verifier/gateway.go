@@ -39,24 +39,38 @@ type gw struct {
 }
 
 func (g *gw) Verify(ctx context.Context, id string, opts Options) (*Report, error) {
-	vo := verify.Options{Chain: opts.Chain, GenesisHash: opts.GenesisHash, Self: g.self}
+	vo, closeAll, err := g.options(opts)
+	if err != nil {
+		return nil, err
+	}
+	defer closeAll()
+	rep, err := verify.Item(ctx, g.l, id, vo)
+	if err != nil {
+		return nil, g.translate(err)
+	}
+	return &rep, nil
+}
+
+// options turns Options into client/verify's, dialling the confirming
+// peers; closeAll hangs up on them.
+func (g *gw) options(opts Options) (vo verify.Options, closeAll func(), err error) {
+	vo = verify.Options{Chain: opts.Chain, GenesisHash: opts.GenesisHash, Self: g.self}
+	closeAll = func() {}
 	if len(opts.Peers) > 0 {
 		targets, err := resolvePeers(g.conn.Config(), opts.Peers)
 		if err != nil {
-			return nil, err
+			return vo, closeAll, err
 		}
-		peers, closeAll := dialPeers(targets, g.conn.Identity(), g.timeouts, g.conn.Config().Chaincode)
-		defer closeAll()
-		vo.Peers = peers
+		vo.Peers, closeAll = dialPeers(targets, g.conn.Identity(), g.timeouts, g.conn.Config().Chaincode)
 	}
-	rep, err := verify.Item(ctx, g.l, id, vo)
-	if err != nil {
-		// gRPC failures (a refusal such as NOT_FOUND, a peer down) read like
-		// every other command's
-		if _, ok := status.FromError(err); ok {
-			return nil, gateway.Translate(ledger.OpEvaluate, "verify", "", g.endpoint, err)
-		}
-		return nil, err
+	return vo, closeAll, nil
+}
+
+// translate makes gRPC failures (a refusal such as NOT_FOUND, a peer down)
+// read like every other command's.
+func (g *gw) translate(err error) error {
+	if _, ok := status.FromError(err); ok && err != nil {
+		return gateway.Translate(ledger.OpEvaluate, "verify", "", g.endpoint, err)
 	}
-	return &rep, nil
+	return err
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmd/customs"
 	"github.com/provledger/provenance/client/internal/cmd/events"
+	"github.com/provledger/provenance/client/internal/cmd/evidence"
 	"github.com/provledger/provenance/client/internal/cmd/export"
 	"github.com/provledger/provenance/client/internal/cmd/importcmd"
 	"github.com/provledger/provenance/client/internal/cmd/item"
@@ -52,7 +53,7 @@ Exit codes:
      NOT_OWNER:, and names the transaction) or failed (peer unavailable,
      timeout, bad input)
   2  usage error (unknown command, missing argument or flag)
-  3  verification failed (prov verify)`
+  3  verification failed (prov verify, prov evidence)`
 
 // NewCmd builds the root command and binds the factory's configuration to
 // its persistent flags, defaulting each from its PROV_* variable.
@@ -116,7 +117,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	})
 
 	cmd.AddGroup(&cobra.Group{ID: "ledger", Title: "Ledger commands:"}, &cobra.Group{ID: "other", Title: "Other commands:"})
-	for _, sub := range []*cobra.Command{item.NewCmd(f), transfer.NewCmd(f), customs.NewCmd(f), prefix.NewCmd(f), recall.NewCmd(f), org.NewCmd(f), verifycmd.NewCmd(f, nil), events.NewCmd(f), export.NewCmd(f), importcmd.NewCmd(f)} {
+	for _, sub := range []*cobra.Command{item.NewCmd(f), transfer.NewCmd(f), customs.NewCmd(f), prefix.NewCmd(f), recall.NewCmd(f), org.NewCmd(f), verifycmd.NewCmd(f, nil), evidence.NewCmd(f, nil), events.NewCmd(f), export.NewCmd(f), importcmd.NewCmd(f)} {
 		sub.GroupID = "ledger"
 		cmd.AddCommand(sub)
 	}

@@ -30,6 +30,8 @@ type Options struct {
 	// Peers are the other organizations whose peers must confirm the
 	// answer ("all", or names / MSP IDs).
 	Peers []string
+	// Bundle verifies an evidence bundle file offline instead (bundle.go).
+	Bundle string
 }
 
 // genesisEnv is the variable --genesis-hash defaults from.
@@ -77,14 +79,21 @@ hashes: any difference fails (exit 3) naming the peer. A peer that cannot
 answer is a warning: it confirms nothing, and the verdict says through how
 many peers the record was confirmed.
 
+` + bundleHelp + `
 Exit code 3 when any check fails.`,
 		Example: `  prov verify 01/09506000134352/21/ABC123
   prov verify 01/09506000134352/21/ABC123 01/09506000134352/21/ABC124 --chain -o json
   prov verify 01/09506000134352/21/ABC123 -o json | jq -r '.reports[0].genesisHash'
   prov verify 01/09506000134352/21/ABC123 --genesis-hash "$HASH_KNOWN_OUT_OF_BAND"
   prov verify 01/09506000134352/21/ABC123 --peers all
-  prov verify 01/09506000134352/21/ABC123 --peers distributor,CustomsMSP`,
-		Args: cmdutil.MinArgs(1, "item IDs"),
+  prov verify 01/09506000134352/21/ABC123 --peers distributor,CustomsMSP
+  prov verify --bundle evidence.json --genesis-hash "$HASH_KNOWN_OUT_OF_BAND"`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if opts.Bundle != "" {
+				return nil // the bundle's items by default
+			}
+			return cmdutil.MinArgs(1, "item IDs")(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IDs, opts.Format = args, f.Output
 			h, err := parseGenesisHash(genesisHex, cmd.Flags().Changed("genesis-hash"))
@@ -95,12 +104,16 @@ Exit code 3 when any check fails.`,
 			if runF != nil {
 				return runF(opts)
 			}
+			if opts.Bundle != "" {
+				return RunBundle(cmd.Context(), opts)
+			}
 			return Run(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Chain, "chain", false, "also check the block hash chain from the genesis block")
 	cmd.Flags().StringSliceVar(&opts.Peers, "peers", nil, "confirm through other organizations' peers: `all` or a comma list of organization names / MSP IDs")
 	cmd.Flags().BoolVarP(&opts.Verbose, "verbose", "v", false, "list every check, not only failed ones")
+	cmd.Flags().StringVar(&opts.Bundle, "bundle", "", "verify an evidence bundle `FILE` (prov evidence; - for stdin) offline, with no network or identity")
 	cmd.Flags().StringVar(&genesisHex, "genesis-hash", f.Getenv(genesisEnv),
 		"pin the channel: `HEX` SHA-256 of the genesis block's header (DER of number, previous hash, data hash = block 1's previous hash; not of the block file) (env "+genesisEnv+")")
 	return cmd
