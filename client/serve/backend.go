@@ -46,6 +46,9 @@ func NewGatewayBackend(c *gateway.Conn, cacheBlocks int) *GatewayBackend {
 	return &GatewayBackend{conn: c, ledger: l, cache: cl, self: fmt.Sprintf("%s (%s)", cfg.MSPID, peer)}
 }
 
+// MSPID is the serving organization's MSP ID.
+func (g *GatewayBackend) MSPID() string { return g.conn.MSPID() }
+
 // CacheStats returns the block and transaction cache's hits and misses.
 func (g *GatewayBackend) CacheStats() (hits, misses int64) { return g.cache.Stats() }
 

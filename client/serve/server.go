@@ -108,6 +108,7 @@ type Server struct {
 	b       Backend
 	limiter *limiter
 	reports *lru[string, cachedReport]
+	items   *itemBatcher
 
 	mu       sync.Mutex
 	inflight map[string]*flight
@@ -129,7 +130,8 @@ type flight struct {
 // New returns a Server over b.
 func New(b Backend, cfg Config) *Server {
 	cfg.defaults()
-	return &Server{cfg: cfg, b: b, limiter: newLimiter(cfg.Now), reports: newLRU[string, cachedReport](10000), inflight: map[string]*flight{}}
+	return &Server{cfg: cfg, b: b, limiter: newLimiter(cfg.Now), reports: newLRU[string, cachedReport](10000),
+		items: &itemBatcher{b: b, max: 2}, inflight: map[string]*flight{}}
 }
 
 // HashToken is the key of Config.Tokens for a bearer token.
@@ -282,12 +284,12 @@ func (s *Server) single(w http.ResponseWriter, r *http.Request, partner string) 
 		s.unavailable(w, r, err)
 		return
 	}
-	items, err := s.b.Items(r.Context(), []string{id.Key()})
-	if err != nil || len(items) != 1 {
-		s.unavailable(w, r, orErr(err, "GetItems answered %d items for 1", len(items)))
+	item, err := s.items.get(r.Context(), id.Key())
+	if err != nil {
+		s.unavailable(w, r, err)
 		return
 	}
-	c := s.check(r.Context(), id, items[0], partner != "")
+	c := s.check(r.Context(), id, item, partner != "")
 	a := build(c, s.cfg.Now(), height, partner)
 	a.ResponderGLN, a.CorrUUID = s.cfg.ResponderGLN, corr
 	w.Header().Set("Link", "<"+s.anchor(r, id)+"?linkType=all>; rel=\"linkset\"; type=\"application/linkset+json\"")

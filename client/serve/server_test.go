@@ -28,6 +28,9 @@ type fakeBackend struct {
 	verifies atomic.Int64
 	itemsErr error
 	delay    time.Duration
+	// itemCalls counts GetItems calls; itemsDelay slows each down
+	itemCalls  atomic.Int64
+	itemsDelay time.Duration
 }
 
 func key(serial string) string { return "01/" + gtin + "/21/" + serial }
@@ -56,6 +59,8 @@ func newFake() *fakeBackend {
 }
 
 func (f *fakeBackend) Items(ctx context.Context, keys []string) ([]*domain.Item, error) {
+	f.itemCalls.Add(1)
+	time.Sleep(f.itemsDelay)
 	if f.itemsErr != nil {
 		return nil, f.itemsErr
 	}
@@ -487,5 +492,38 @@ func TestPrefers(t *testing.T) {
 		if got := prefers(c.accept, c.typ); got != c.want {
 			t.Errorf("prefers(%q, %q) = %v", c.accept, c.typ, got)
 		}
+	}
+}
+
+// TestItemReadsCoalesce: concurrent single verifications share GetItems
+// calls, and each still gets its own item.
+func TestItemReadsCoalesce(t *testing.T) {
+	f := newFake()
+	f.itemsDelay = 30 * time.Millisecond
+	ts := newTestServer(t, f, nil)
+	serials := []string{"OK1", "REC1", "STO1", "NOPE", "HLD1"}
+	want := []string{VerdictGenuine, VerdictRecalled, VerdictStolen, VerdictUnknown, VerdictHeld}
+	var wg sync.WaitGroup
+	errs := make(chan string, 50)
+	for i := range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, body := get(t, ts.URL+"/01/"+gtin+"/21/"+serials[i%5])
+			var a Answer
+			if err := json.Unmarshal([]byte(body), &a); err != nil || a.Prov.Verdict != want[i%5] || a.Prov.Serial != serials[i%5] {
+				errs <- body
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Errorf("wrong answer: %s", e)
+	}
+	if n := f.itemCalls.Load(); n > 10 {
+		t.Errorf("50 concurrent requests made %d GetItems calls; want them coalesced", n)
+	} else {
+		t.Logf("50 concurrent requests: %d GetItems calls", n)
 	}
 }

@@ -189,6 +189,9 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	if m, ok := b.(interface{ MSPID() string }); ok && opts.Config.Responder == "" {
+		opts.Config.Responder = m.MSPID()
+	}
 	ln, err := net.Listen("tcp", opts.Listen)
 	if err != nil {
 		return fmt.Errorf("--listen: %w", err)
