@@ -325,42 +325,55 @@ func (s *Server) check(ctx context.Context, id domain.Identifier, it *domain.Ite
 	return c
 }
 
-// verify returns the item's report, reused while the item's last event is
-// the same and the report younger than ReportTTL; concurrent callers for one
-// item share one verification.
+// verify returns the item's report. A report of the same item version (last
+// event seq and transaction) younger than ReportTTL is reused; an older one
+// is still answered while a refresh runs in the background (the events it
+// covers are unchanged; verifiedAt says its age). Concurrent callers for
+// one item version share one verification.
 func (s *Server) verify(ctx context.Context, it *domain.Item) (verify.Report, time.Time, error) {
 	version := strconv.FormatUint(it.Seq, 10) + "/" + it.UpdatedTx
 	now := s.cfg.Now()
-	if c, ok := s.reports.get(it.ID); ok && c.version == version && s.cfg.ReportTTL > 0 && now.Sub(c.at) < s.cfg.ReportTTL {
+	if c, ok := s.reports.get(it.ID); ok && c.version == version && s.cfg.ReportTTL > 0 {
+		if now.Sub(c.at) >= s.cfg.ReportTTL {
+			s.startVerify(it.ID, version)
+		}
 		return c.rep, c.at, nil
 	}
-	fk := it.ID + "\x00" + version
+	f := s.startVerify(it.ID, version)
+	select {
+	case <-f.done:
+		return f.rep, f.at, f.err
+	case <-ctx.Done():
+		return verify.Report{}, now, ctx.Err()
+	}
+}
+
+// startVerify starts a verification of id at version, or joins the one
+// running.
+func (s *Server) startVerify(id, version string) *flight {
+	fk := id + "\x00" + version
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if f, ok := s.inflight[fk]; ok {
-		s.mu.Unlock()
-		select {
-		case <-f.done:
-			return f.rep, f.at, f.err
-		case <-ctx.Done():
-			return verify.Report{}, now, ctx.Err()
-		}
+		return f
 	}
 	f := &flight{done: make(chan struct{})}
 	s.inflight[fk] = f
-	s.mu.Unlock()
-	// Not the caller's context: the verification is shared by every waiter.
-	vctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	f.rep, f.err = s.b.Verify(vctx, it.ID)
-	cancel()
-	f.at = s.cfg.Now()
-	if f.err == nil {
-		s.reports.put(it.ID, cachedReport{version: version, rep: f.rep, at: f.at})
-	}
-	s.mu.Lock()
-	delete(s.inflight, fk)
-	s.mu.Unlock()
-	close(f.done)
-	return f.rep, f.at, f.err
+	go func() {
+		// Not a caller's context: the verification is shared by every waiter.
+		vctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		f.rep, f.err = s.b.Verify(vctx, id)
+		cancel()
+		f.at = s.cfg.Now()
+		if f.err == nil {
+			s.reports.put(id, cachedReport{version: version, rep: f.rep, at: f.at})
+		}
+		s.mu.Lock()
+		delete(s.inflight, fk)
+		s.mu.Unlock()
+		close(f.done)
+	}()
+	return f
 }
 
 func orErr(err error, format string, args ...any) error {

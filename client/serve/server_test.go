@@ -451,7 +451,9 @@ func TestRateLimit(t *testing.T) {
 func TestReportReuse(t *testing.T) {
 	f := newFake()
 	f.delay = 50 * time.Millisecond
-	ts := newTestServer(t, f, nil)
+	var clock atomic.Int64
+	clock.Store(time.Unix(1e9, 0).UnixNano())
+	ts := newTestServer(t, f, func(c *Config) { c.Now = func() time.Time { return time.Unix(0, clock.Load()) } })
 	url := ts.URL + "/01/" + gtin + "/21/OK1"
 	var wg sync.WaitGroup
 	for range 20 {
@@ -466,13 +468,24 @@ func TestReportReuse(t *testing.T) {
 	if n := f.verifies.Load(); n != 1 {
 		t.Errorf("a repeated request re-verified (%d)", n)
 	}
+	// an expired report is answered while a refresh runs
+	clock.Add(int64(11 * time.Second))
+	if _, body := get(t, url); !strings.Contains(body, `"verdict": "genuine"`) {
+		t.Errorf("expired report: %s", body)
+	}
+	for i := 0; f.verifies.Load() != 2 && i < 100; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := f.verifies.Load(); n != 2 {
+		t.Errorf("an expired report was not refreshed (%d verifications)", n)
+	}
 	// a new custody event makes a new report
 	f.mu.Lock()
 	f.items[key("OK1")].Seq, f.items[key("OK1")].UpdatedTx = 4, "tx4"
 	f.mu.Unlock()
 	get(t, url)
-	if n := f.verifies.Load(); n != 2 {
-		t.Errorf("after a new event: %d verifications; want 2", n)
+	if n := f.verifies.Load(); n != 3 {
+		t.Errorf("after a new event: %d verifications; want 3", n)
 	}
 }
 
