@@ -1,49 +1,24 @@
 package serve
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/provledger/provenance/client/serve/servetest"
 )
 
-// certPair makes a certificate signed by parent (self-signed when nil).
-func certPair(t *testing.T, cn string, parent *tls.Certificate, ca bool) tls.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: cn},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: ca, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
-	signer, signKey := tmpl, any(key)
-	if parent != nil {
-		signer, signKey = parent.Leaf, parent.PrivateKey
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, signer, &key.PublicKey, signKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, _ := x509.ParseCertificate(der)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}
-}
-
 func TestPartnerMutualTLS(t *testing.T) {
-	ca := certPair(t, "Partners CA", nil, true)
-	other := certPair(t, "Other CA", nil, true)
-	partner := certPair(t, "wholesaler-7", &ca, false)
-	stranger := certPair(t, "stranger", &other, false)
+	ca := servetest.Cert("Partners CA", nil, true)
+	other := servetest.Cert("Other CA", nil, true)
+	partner := servetest.Cert("wholesaler-7", &ca, false)
+	stranger := servetest.Cert("stranger", &other, false)
 	pool := x509.NewCertPool()
 	pool.AddCert(ca.Leaf)
 
@@ -55,8 +30,7 @@ func TestPartnerMutualTLS(t *testing.T) {
 		c := ts.Client()
 		tr := c.Transport.(*http.Transport).Clone()
 		if cert != nil {
-			// sent even when the server's CA list does not name its issuer
-			tr.TLSClientConfig.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return cert, nil }
+			servetest.SendAnyCert(tr.TLSClientConfig, cert)
 		}
 		return &http.Client{Transport: tr}
 	}

@@ -13,15 +13,9 @@ package serve
 import (
 	"bufio"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -33,6 +27,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/provledger/provenance/client/serve/servetest"
 	"github.com/provledger/provenance/test/e2e/provtest"
 	"github.com/provledger/provenance/test/harness"
 )
@@ -188,18 +183,18 @@ func startServers(t testing.TB) error {
 	if err != nil {
 		return err
 	}
-	serverCA := newCert("Serve Test Server CA", nil, true, nil)
-	srvCert := newCert("localhost", &serverCA, false, []net.IP{net.ParseIP("127.0.0.1")})
-	partnerCA := newCert("Serve Test Partners CA", nil, true, nil)
-	otherCA := newCert("Some Other CA", nil, true, nil)
-	partnerCert = newCert("wholesaler-7", &partnerCA, false, nil)
-	strangerCert = newCert("stranger", &otherCA, false, nil)
+	serverCA := servetest.Cert("Serve Test Server CA", nil, true)
+	srvCert := servetest.Cert("localhost", &serverCA, false, net.ParseIP("127.0.0.1"))
+	partnerCA := servetest.Cert("Serve Test Partners CA", nil, true)
+	otherCA := servetest.Cert("Some Other CA", nil, true)
+	partnerCert = servetest.Cert("wholesaler-7", &partnerCA, false)
+	strangerCert = servetest.Cert("stranger", &otherCA, false)
 	serverCAPool = x509.NewCertPool()
 	serverCAPool.AddCert(serverCA.Leaf)
 	files := map[string][]byte{
-		"server.crt":   pemOf("CERTIFICATE", srvCert.Certificate[0]),
-		"server.key":   keyPEM(srvCert),
-		"partners.pem": pemOf("CERTIFICATE", partnerCA.Certificate[0]),
+		"server.crt":   servetest.CertPEM(srvCert),
+		"server.key":   servetest.KeyPEM(srvCert),
+		"partners.pem": servetest.CertPEM(partnerCA),
 		"tokens.txt":   []byte("# partners\nacme-pharmacy " + token + "\n"),
 	}
 	for n, b := range files {
@@ -293,46 +288,11 @@ func stopServers() {
 func client(cert *tls.Certificate) *http.Client {
 	cfg := &tls.Config{RootCAs: serverCAPool}
 	if cert != nil {
-		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return cert, nil }
+		servetest.SendAnyCert(cfg, cert)
 	}
 	return &http.Client{
 		Transport:     &http.Transport{TLSClientConfig: cfg, MaxIdleConnsPerHost: 100},
 		Timeout:       60 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-}
-
-// ------------------------------------------------------------ certificates
-
-func newCert(cn string, parent *tls.Certificate, ca bool, ips []net.IP) tls.Certificate {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		panic(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: cn, Organization: []string{"Serve Test"}},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), IsCA: ca, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, IPAddresses: ips, DNSNames: []string{"localhost"},
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth, x509.ExtKeyUsageServerAuth}}
-	signer, signKey := tmpl, any(key)
-	if parent != nil {
-		signer, signKey = parent.Leaf, parent.PrivateKey
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, signer, &key.PublicKey, signKey)
-	if err != nil {
-		panic(err)
-	}
-	leaf, _ := x509.ParseCertificate(der)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}
-}
-
-func pemOf(typ string, der []byte) []byte {
-	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
-}
-
-func keyPEM(c tls.Certificate) []byte {
-	der, err := x509.MarshalECPrivateKey(c.PrivateKey.(*ecdsa.PrivateKey))
-	if err != nil {
-		panic(err)
-	}
-	return pemOf("EC PRIVATE KEY", der)
 }
