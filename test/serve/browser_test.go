@@ -68,7 +68,7 @@ func TestPageInChromium(t *testing.T) {
 		banner                  [3]uint8 // RGB of the verdict banner
 		has, hasNot             []string
 	}{
-		{"genuine", "genuine", "Genuine product", [3]uint8{0x0b, 0x6b, 0x2e}, []string{description, "matches the registered lot", "block height"}, []string{"ManufacturerMSP"}},
+		{"genuine", "genuine", "Genuine product", [3]uint8{0x0b, 0x6b, 0x2e}, []string{description, "matches the registered lot", "block height", "Checked by ManufacturerMSP"}, []string{"Held by", "<caption>"}},
 		{"recalled", "recalled", "Recalled: do not use", [3]uint8{0xa1, 0x15, 0x1b}, []string{"under a recall", description}, []string{"seal defect"}},
 		{"unknown", "unknown", "Unknown serial: not genuine", [3]uint8{0xa1, 0x15, 0x1b}, []string{"was ever registered"}, []string{description}},
 	} {
