@@ -283,6 +283,9 @@ func diagnoseDigitalLinkPath(s string, segs []string) error {
 		return false
 	}
 	const want = "want [/{prefix}]/01/{gtin}[/10/{lot}]/21/{serial}"
+	if ai := unsupportedQualifier(segs); ai != "" {
+		return Errorf(CodeInvalidID, "Digital Link %s has AI %s as a path qualifier, which the ledger does not support; %s", quote(s), ai, want)
+	}
 	switch {
 	case !has("01"):
 		return Errorf(CodeInvalidID, "Digital Link %s has no /01/{gtin} in its path; %s", quote(s), want)
@@ -292,6 +295,28 @@ func diagnoseDigitalLinkPath(s string, segs []string) error {
 		return Errorf(CodeInvalidID, "Digital Link %s has no serial /21/{serial}; the ledger records serialized items only", quote(s))
 	}
 	return Errorf(CodeInvalidID, "Digital Link %s: path does not match; %s (encode '/' in values as %%2F)", quote(s), want)
+}
+
+// unsupportedQualifier names the first AI-shaped segment (2 to 4 digits) in
+// a qualifier position after /01/{gtin} that is neither 10, 21 nor 22 (22
+// has its own message).
+func unsupportedQualifier(segs []string) string {
+	i := 0
+	for i < len(segs) && segs[i] != "01" {
+		i++
+	}
+	for j := i + 2; j < len(segs); j += 2 {
+		switch a := segs[j]; {
+		case a == "21":
+			return ""
+		case a == "10" || a == "22":
+		case len(a) >= 2 && len(a) <= 4 && strings.Trim(a, "0123456789") == "":
+			return a
+		default:
+			return ""
+		}
+	}
+	return ""
 }
 
 // validateHost accepts a DNS name, IPv4 address or bracketed IPv6 address,

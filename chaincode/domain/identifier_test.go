@@ -299,6 +299,8 @@ func TestParseIdentifierRejections(t *testing.T) {
 		{"https://id.example.com/gtin/09506000134352/21/X", []string{"no /01/{gtin} in its path"}},
 		{"https://id.example.com/01/09506000134352/22/V1/21/X", []string{"/22/", "not support"}},
 		{"https://id.example.com/01/09506000134352/21/A/B", []string{"path does not match", "%2F"}},
+		{"https://id.example.com/01/09506000134352/99/X/21/S", []string{"AI 99 as a path qualifier", "not support"}},
+		{"https://id.example.com/01/09506000134352/10/L1/235/X/21/S", []string{"AI 235 as a path qualifier"}},
 		{"https://id.example.com//01/09506000134352/21/X", []string{"empty path segment"}},
 		{"https://id.example.com/01/09506000134352/21/XYZ/", []string{"path does not match"}},
 		{"https:///01/09506000134352/21/X", []string{"no host"}},

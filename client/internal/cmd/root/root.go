@@ -20,6 +20,7 @@ import (
 	"github.com/provledger/provenance/client/internal/cmd/org"
 	"github.com/provledger/provenance/client/internal/cmd/prefix"
 	"github.com/provledger/provenance/client/internal/cmd/recall"
+	"github.com/provledger/provenance/client/internal/cmd/serve"
 	"github.com/provledger/provenance/client/internal/cmd/transfer"
 	verifycmd "github.com/provledger/provenance/client/internal/cmd/verify"
 	"github.com/provledger/provenance/client/internal/cmd/version"
@@ -117,7 +118,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	})
 
 	cmd.AddGroup(&cobra.Group{ID: "ledger", Title: "Ledger commands:"}, &cobra.Group{ID: "other", Title: "Other commands:"})
-	for _, sub := range []*cobra.Command{item.NewCmd(f), transfer.NewCmd(f), customs.NewCmd(f), prefix.NewCmd(f), recall.NewCmd(f), org.NewCmd(f), verifycmd.NewCmd(f, nil), evidence.NewCmd(f, nil), events.NewCmd(f), export.NewCmd(f), importcmd.NewCmd(f)} {
+	for _, sub := range []*cobra.Command{item.NewCmd(f), transfer.NewCmd(f), customs.NewCmd(f), prefix.NewCmd(f), recall.NewCmd(f), org.NewCmd(f), verifycmd.NewCmd(f, nil), evidence.NewCmd(f, nil), events.NewCmd(f), export.NewCmd(f), importcmd.NewCmd(f), serve.NewCmd(f, nil)} {
 		sub.GroupID = "ledger"
 		cmd.AddCommand(sub)
 	}
