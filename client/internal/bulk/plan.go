@@ -37,13 +37,12 @@ func MakePlan(ctx context.Context, l ledger.Ledger, act domain.Act, p Params, in
 	pl := &Plan{}
 	var keys []string
 	var valid []Input
+	pl.Failed = Unreadable(in)
 	for _, x := range in {
-		if x.Err != nil {
-			pl.Failed = append(pl.Failed, failedOf(x, x.Err))
-			continue
+		if x.Err == nil {
+			valid = append(valid, x)
+			keys = append(keys, x.Key)
 		}
-		valid = append(valid, x)
-		keys = append(keys, x.Key)
 	}
 	items, err := GetItems(ctx, l, keys)
 	if err != nil {

@@ -62,8 +62,27 @@ func newResult(action string, p Params) *Result {
 // 0, keep their order).
 func (r *Result) sortLists() {
 	sort.SliceStable(r.Skipped, func(i, j int) bool { return r.Skipped[i].Line < r.Skipped[j].Line })
-	sort.SliceStable(r.Failed, func(i, j int) bool { return r.Failed[i].Line < r.Failed[j].Line })
+	SortFailed(r.Failed)
 }
+
+// SortFailed orders failures by input line.
+func SortFailed(fs []Failed) {
+	sort.SliceStable(fs, func(i, j int) bool { return fs[i].Line < fs[j].Line })
+}
+
+// Unreadable returns the inputs that failed locally.
+func Unreadable(in []Input) []Failed {
+	out := []Failed{}
+	for _, x := range in {
+		if x.Err != nil {
+			out = append(out, failedOf(x, x.Err))
+		}
+	}
+	return out
+}
+
+// FailedOf records x as failed with err (its code, message, transaction).
+func FailedOf(x Input, err error) Failed { return failedOf(x, err) }
 
 func failedOf(x Input, err error) Failed {
 	id := x.Key
@@ -117,15 +136,21 @@ func (r *Result) Print(w io.Writer, past, verb, suffix string) {
 			fmt.Fprintf(w, "  %s: %s\n", at(s.Line, s.ID), s.Reason)
 		}
 	}
-	if len(r.Failed) > 0 {
-		fmt.Fprintf(w, "Failed %s:\n", cmdutil.Plural(len(r.Failed), "item"))
-		for _, f := range r.Failed {
-			tx := ""
-			if f.TxID != "" && !strings.Contains(f.Error, f.TxID) {
-				tx = " (transaction " + f.TxID + ")"
-			}
-			fmt.Fprintf(w, "  %s: %s%s\n", at(f.Line, f.ID), f.Error, tx)
+	PrintFailed(w, r.Failed)
+}
+
+// PrintFailed lists failures with their input lines.
+func PrintFailed(w io.Writer, fs []Failed) {
+	if len(fs) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "Failed %s:\n", cmdutil.Plural(len(fs), "item"))
+	for _, f := range fs {
+		tx := ""
+		if f.TxID != "" && !strings.Contains(f.Error, f.TxID) {
+			tx = " (transaction " + f.TxID + ")"
 		}
+		fmt.Fprintf(w, "  %s: %s%s\n", at(f.Line, f.ID), f.Error, tx)
 	}
 }
 

@@ -7,13 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/internal/bulk"
 	"github.com/provledger/provenance/client/internal/cmdutil"
+	"github.com/provledger/provenance/client/internal/idfile"
 	"github.com/provledger/provenance/client/internal/ledger"
 )
 
@@ -119,17 +120,12 @@ type Summary struct {
 func Run(ctx context.Context, opts *Options) error {
 	var entries []Entry
 	if opts.File != "" {
-		var r io.Reader = opts.IO.In
-		if opts.File != "-" {
-			fh, err := os.Open(opts.File)
-			if err != nil {
-				return err
-			}
-			defer fh.Close()
-			r = fh
+		rc, err := idfile.Open(opts.File, opts.IO.In)
+		if err != nil {
+			return err
 		}
-		var err error
-		if entries, err = ReadEntries(r); err != nil {
+		defer rc.Close()
+		if entries, err = ReadEntries(rc); err != nil {
 			return fmt.Errorf("%s: %w", opts.File, err)
 		}
 	} else {
@@ -139,12 +135,9 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	var bar *progress
-	if opts.File != "" && opts.IO.StderrTTY && opts.Format != cmdutil.FormatJSON {
-		bar = &progress{w: opts.IO.ErrOut, total: len(entries)}
-	}
+	bar := bulk.NewProgress(opts.IO.ErrOut, opts.File != "" && opts.IO.StderrTTY && opts.Format != cmdutil.FormatJSON, len(entries))
 	sum, fatal := Register(ctx, l, entries, opts.BatchSize, bar)
-	bar.done()
+	bar.Done()
 
 	if opts.File == "" && fatal == nil && len(sum.Failed) == 1 {
 		// a single ID: its refusal is the error, as for any other command
@@ -175,7 +168,7 @@ func Run(ctx context.Context, opts *Options) error {
 // items another MSP registered fail without a transaction. A refusal fails
 // its batch and the run goes on; any other error (peer down, timeout)
 // stops the run and is returned as fatal, the rest counted as failed.
-func Register(ctx context.Context, l ledger.Ledger, entries []Entry, batchSize int, bar *progress) (*Summary, error) {
+func Register(ctx context.Context, l ledger.Ledger, entries []Entry, batchSize int, bar *bulk.Progress) (*Summary, error) {
 	sum := &Summary{Registered: []string{}, Skipped: []string{}, Failed: []Failure{}, Transactions: []Tx{}}
 	me := l.MSPID()
 	seen := map[string]int{}
@@ -186,7 +179,7 @@ func Register(ctx context.Context, l ledger.Ledger, entries []Entry, batchSize i
 			sum.Failed = append(sum.Failed, failure(e, e.Input.ID, e.Err, ""))
 			continue
 		}
-		id, err := cmdutil.ParseID(e.Input.ID)
+		id, err := domain.ParseItemInput(e.Input) // an impossible expiry fails its row, not its batch
 		if err != nil {
 			sum.Failed = append(sum.Failed, failure(e, e.Input.ID, err, ""))
 			continue
@@ -200,12 +193,12 @@ func Register(ctx context.Context, l ledger.Ledger, entries []Entry, batchSize i
 		valid = append(valid, e)
 		keys = append(keys, id.Key())
 	}
-	bar.add(len(entries) - len(valid))
+	bar.Add(len(entries) - len(valid))
 
 	for start := 0; start < len(valid); start += batchSize {
 		end := min(start+batchSize, len(valid))
 		batch, bkeys := valid[start:end], keys[start:end]
-		existing, err := getItems(ctx, l, bkeys)
+		existing, err := bulk.GetItems(ctx, l, bkeys)
 		if err != nil {
 			failRest(sum, valid[start:], keys[start:], err)
 			return sum, err
@@ -242,32 +235,16 @@ func Register(ctx context.Context, l ledger.Ledger, entries []Entry, batchSize i
 				sum.Transactions = append(sum.Transactions, Tx{TxID: res.TxID, Block: res.Block, Items: len(todo)})
 			}
 		}
-		bar.add(len(batch))
+		bar.Add(len(batch))
 	}
 	return sum, nil
-}
-
-func getItems(ctx context.Context, l ledger.Ledger, keys []string) ([]*domain.Item, error) {
-	arg, _ := json.Marshal(keys)
-	b, err := l.Evaluate(ctx, "GetItems", string(arg))
-	if err != nil {
-		return nil, err
-	}
-	var items []*domain.Item
-	if err := json.Unmarshal(b, &items); err != nil {
-		return nil, fmt.Errorf("GetItems returned unreadable JSON: %w", err)
-	}
-	if len(items) != len(keys) {
-		return nil, fmt.Errorf("GetItems returned %d items for %d IDs", len(items), len(keys))
-	}
-	return items, nil
 }
 
 func failure(e Entry, id string, err error, tx string) Failure {
 	code := ledger.CodeOf(err)
 	msg := err.Error()
 	var le *ledger.Error
-	if asLedger(err, &le) && le.Code != "" {
+	if errors.As(err, &le) && le.Code != "" {
 		msg = le.Message
 	}
 	return Failure{Line: e.Line, ID: id, Code: code, Error: msg, TxID: tx, err: err}
