@@ -43,7 +43,7 @@ func integration(t *testing.T) {
 }
 
 // setup claims and approves this run's prefix through prov (in the first
-// test that needs it) and waits until every org's peer sees it ACTIVE.
+// test that needs it) and waits until every peer has the approval.
 func setup(t *testing.T) error {
 	prefix = "88" + runTag[1:] // 7 digits, GS1 prefix 88x: not reserved
 	for _, step := range []struct {
@@ -57,24 +57,23 @@ func setup(t *testing.T) error {
 			return fmt.Errorf("%s", r)
 		}
 	}
-	for _, o := range provtest.Orgs {
-		conn, err := provtest.ConnectWith(pn.Net.Home, o, "user1", provtest.ConnectOptions{})
-		if err != nil {
-			return err
-		}
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			p, err := conn.Prefix(prefix)
-			if err == nil && p.Status == domain.PrefixActive {
-				break
-			}
-			if time.Now().After(deadline) {
-				conn.Close()
-				return fmt.Errorf("prefix %s not ACTIVE on %s's peer: %+v %v", prefix, o.Dir, p, err)
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-		conn.Close()
+	// every peer must have the approval's block before the first registration
+	c, err := provtest.ConnectWith(pn.Net.Home, dist, "user1", provtest.ConnectOptions{})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	h, err := c.Height()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := pn.Net.WaitHeight(ctx, h, pn.Net.Nodes("peer")...); err != nil {
+		return err
+	}
+	if p, err := c.Prefix(prefix); err != nil || p.Status != domain.PrefixActive {
+		return fmt.Errorf("prefix %s not ACTIVE: %+v %v", prefix, p, err)
 	}
 	return nil
 }

@@ -81,6 +81,14 @@ func Unreadable(in []Input) []Failed {
 	return out
 }
 
+// Cause is the error behind the failure (the refusal itself when known).
+func (f Failed) Cause() error {
+	if f.err != nil {
+		return f.err
+	}
+	return errors.New(f.Error)
+}
+
 // FailedOf records x as failed with err (its code, message, transaction).
 func FailedOf(x Input, err error) Failed { return failedOf(x, err) }
 

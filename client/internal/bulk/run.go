@@ -27,7 +27,7 @@ type Submitter struct {
 // other error (peer down, timeout, failed commit) stops the run and is
 // returned; items not attempted are listed as failed either way.
 func (s *Submitter) Execute(ctx context.Context, todo []Input, res *Result) error {
-	chunks := chunksOf(todo, s.Size)
+	chunks := cmdutil.Chunks(todo, s.Size)
 	for i, c := range chunks {
 		stop, err := s.send(ctx, c, res)
 		if stop || err != nil {
@@ -127,19 +127,4 @@ func notAttempted(res *Result, rest []Input, cause error) {
 	for _, x := range rest {
 		res.Failed = append(res.Failed, failedOf(x, errNotAttempted(cause)))
 	}
-}
-
-func chunksOf(in []Input, n int) [][]Input {
-	if n <= 0 {
-		n = cmdutil.CustodyBatch
-	}
-	var out [][]Input
-	for len(in) > n {
-		out = append(out, in[:n])
-		in = in[n:]
-	}
-	if len(in) > 0 {
-		out = append(out, in)
-	}
-	return out
 }

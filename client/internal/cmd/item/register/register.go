@@ -4,7 +4,6 @@ package register
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -91,15 +90,7 @@ func (o *Options) check() error {
 }
 
 // Failure is one item that was not registered.
-type Failure struct {
-	Line  int         `json:"line,omitempty"`
-	ID    string      `json:"id"`
-	Code  domain.Code `json:"code,omitempty"`
-	Error string      `json:"error"`
-	TxID  string      `json:"txId,omitempty"`
-
-	err error
-}
+type Failure = bulk.Failed
 
 // Tx is one RegisterItems transaction.
 type Tx struct {
@@ -141,11 +132,7 @@ func Run(ctx context.Context, opts *Options) error {
 
 	if opts.File == "" && fatal == nil && len(sum.Failed) == 1 {
 		// a single ID: its refusal is the error, as for any other command
-		if f := sum.Failed[0]; f.err != nil {
-			return f.err
-		} else {
-			return errors.New(f.Error)
-		}
+		return sum.Failed[0].Cause()
 	}
 	if opts.Format == cmdutil.FormatJSON {
 		if err := cmdutil.PrintJSON(opts.IO.Out, sum); err != nil {
@@ -176,12 +163,12 @@ func Register(ctx context.Context, l ledger.Ledger, entries []Entry, batchSize i
 	var keys []string
 	for _, e := range entries {
 		if e.Err != nil {
-			sum.Failed = append(sum.Failed, failure(e, e.Input.ID, e.Err, ""))
+			sum.Failed = append(sum.Failed, failure(e, e.Input.ID, e.Err))
 			continue
 		}
 		id, err := domain.ParseItemInput(e.Input) // an impossible expiry fails its row, not its batch
 		if err != nil {
-			sum.Failed = append(sum.Failed, failure(e, e.Input.ID, err, ""))
+			sum.Failed = append(sum.Failed, failure(e, e.Input.ID, err))
 			continue
 		}
 		if line, dup := seen[id.Key()]; dup {
@@ -222,7 +209,7 @@ func Register(ctx context.Context, l ledger.Ledger, entries []Entry, batchSize i
 			res, err := l.Submit(ctx, "RegisterItems", string(arg))
 			if err != nil {
 				for _, i := range todo {
-					sum.Failed = append(sum.Failed, failure(batch[i], bkeys[i], err, ledger.TxIDOf(err)))
+					sum.Failed = append(sum.Failed, failure(batch[i], bkeys[i], err))
 				}
 				if ledger.CodeOf(err) == "" {
 					failRest(sum, valid[end:], keys[end:], err)
@@ -240,14 +227,8 @@ func Register(ctx context.Context, l ledger.Ledger, entries []Entry, batchSize i
 	return sum, nil
 }
 
-func failure(e Entry, id string, err error, tx string) Failure {
-	code := ledger.CodeOf(err)
-	msg := err.Error()
-	var le *ledger.Error
-	if errors.As(err, &le) && le.Code != "" {
-		msg = le.Message
-	}
-	return Failure{Line: e.Line, ID: id, Code: code, Error: msg, TxID: tx, err: err}
+func failure(e Entry, id string, err error) Failure {
+	return bulk.FailedOf(bulk.Input{Line: e.Line, Raw: id}, err)
 }
 
 func failRest(sum *Summary, rest []Entry, keys []string, err error) {
