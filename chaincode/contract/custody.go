@@ -218,6 +218,49 @@ func (c *Contract) CancelTransfer(ctx contractapi.TransactionContextInterface, i
 	return c.batchAct(ctx, idsJSON, domain.ActCancel, nil, nil)
 }
 
+// RejectTransferWithNote is RejectTransfer with a note stored on each
+// REJECTED event (why; at most domain.MaxNoteLen bytes).
+func (c *Contract) RejectTransferWithNote(ctx contractapi.TransactionContextInterface, idsJSON, note string) ([]string, error) {
+	return c.batchAct(ctx, idsJSON, domain.ActReject, noteCheck(note), withNote(note))
+}
+
+// CancelTransferWithNote is CancelTransfer with a note on each CANCELLED event.
+func (c *Contract) CancelTransferWithNote(ctx contractapi.TransactionContextInterface, idsJSON, note string) ([]string, error) {
+	return c.batchAct(ctx, idsJSON, domain.ActCancel, noteCheck(note), withNote(note))
+}
+
+// ReportStolenItems reports several items stolen in one transaction, with a
+// note (the police reference) on each STOLEN event.
+func (c *Contract) ReportStolenItems(ctx contractapi.TransactionContextInterface, idsJSON, note string) ([]string, error) {
+	return c.batchAct(ctx, idsJSON, domain.ActReportStolen, noteCheck(note), withNote(note))
+}
+
+// DecommissionItems decommissions several items with one reason, and a note
+// on each DECOMMISSIONED event.
+func (c *Contract) DecommissionItems(ctx contractapi.TransactionContextInterface, idsJSON, reason, note string) ([]string, error) {
+	return c.batchAct(ctx, idsJSON, domain.ActDecommission, func(s *submitter) error {
+		if err := domain.ValidateDecommissionReason(reason); err != nil {
+			return err
+		}
+		return checkText("note", note, false, domain.MaxNoteLen)
+	}, func(r *domain.Request) { r.Reason, r.Note = reason, note })
+}
+
+// RecallItems recalls several items with one reason (see RecallItem).
+func (c *Contract) RecallItems(ctx contractapi.TransactionContextInterface, idsJSON, reason string) ([]string, error) {
+	return c.batchAct(ctx, idsJSON, domain.ActRecallItem, func(*submitter) error {
+		return checkText("reason", reason, true, domain.MaxReasonLen)
+	}, func(r *domain.Request) { r.Reason = reason })
+}
+
+func noteCheck(note string) func(*submitter) error {
+	return func(*submitter) error { return checkText("note", note, false, domain.MaxNoteLen) }
+}
+
+func withNote(note string) func(r *domain.Request) {
+	return func(r *domain.Request) { r.Note = note }
+}
+
 // ReportStolen marks an item the submitter owns as STOLEN (also while in
 // transit: the open offer ends, without the recipient).
 func (c *Contract) ReportStolen(ctx contractapi.TransactionContextInterface, id string) (*domain.Item, error) {

@@ -79,36 +79,7 @@ func (c *Contract) RegisterItems(ctx contractapi.TransactionContextInterface, it
 // validateInput parses one ItemInput; lot and expiry may come inside the ID
 // or apart, but not differently in both.
 func validateInput(in domain.ItemInput) (domain.Identifier, error) {
-	id, err := parseID(in.ID)
-	if err != nil {
-		return id, err
-	}
-	if in.Lot != "" {
-		if id.Lot != "" && id.Lot != in.Lot {
-			return id, domain.Errorf(domain.CodeInvalidArgument, "item %s: lot %q in the ID differs from lot %q", id.Key(), id.Lot, in.Lot)
-		}
-		id.Lot = in.Lot
-	}
-	if in.Expiry != "" {
-		if id.Expiry != "" && id.Expiry != in.Expiry {
-			return id, domain.Errorf(domain.CodeInvalidArgument, "item %s: expiry %q in the ID differs from expiry %q", id.Key(), id.Expiry, in.Expiry)
-		}
-		id.Expiry = in.Expiry
-	}
-	if id.Lot != "" {
-		if err := domain.ValidateLot(id.Lot); err != nil {
-			return id, asIDError(err, "item %s", id.Key())
-		}
-	}
-	if id.Expiry != "" {
-		if err := domain.ValidateExpiry(id.Expiry); err != nil {
-			return id, asIDError(err, "item %s", id.Key())
-		}
-	}
-	if err := checkText("description", in.Description, false, domain.MaxDescription); err != nil {
-		return id, withContext(err, "item %s", id.Key())
-	}
-	return id, nil
+	return domain.ParseItemInput(in)
 }
 
 // GetItem returns one item with its hold and recall.

@@ -168,6 +168,7 @@ func TestMetadata(t *testing.T) {
 		"OfferTransferExpiring": 3, "WithdrawRecall": 1, "RecordSighting": 4, "GetSightings": 3,
 		"Propose": 3, "ApproveProposal": 1, "RejectProposal": 1, "GetProposal": 1, "ListProposals": 4,
 		"GetOrgExit": 1, "TakeOverItems": 2, "ConsentToHandOver": 0, "GetOrgRolesHistory": 0,
+		"RejectTransferWithNote": 2, "CancelTransferWithNote": 2, "ReportStolenItems": 2, "DecommissionItems": 3, "RecallItems": 2,
 	}
 	evaluate := map[string]bool{"Ping": true, "GetOrgRoles": true, "GetPrefix": true, "ListPrefixes": true,
 		"GetItem": true, "GetItems": true, "GetHistory": true, "ListItems": true, "CountItems": true, "ListRecalls": true, "GetSightings": true,

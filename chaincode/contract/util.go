@@ -56,18 +56,7 @@ func parseUint(name, s string, def uint64) (uint64, error) {
 // checkText validates a free-text argument (reason, licence): present when
 // required, at most max bytes, printable.
 func checkText(name, s string, required bool, max int) error {
-	if required && strings.TrimSpace(s) == "" {
-		return domain.Errorf(domain.CodeInvalidArgument, "%s must not be empty", name)
-	}
-	if len(s) > max {
-		return domain.Errorf(domain.CodeInvalidArgument, "%s is %d bytes, at most %d allowed", name, len(s), max)
-	}
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
-			return domain.Errorf(domain.CodeInvalidArgument, "%s contains a control character", name)
-		}
-	}
-	return nil
+	return domain.ValidateText(name, s, required, max)
 }
 
 // withContext prefixes a refusal's message, keeping its code; other errors

@@ -117,6 +117,7 @@ type Request struct {
 	To        string // offer recipient
 	From      string // the removed organization whose item is handed over (ActHandOver)
 	Reason    string // decommission, hold or recall reason
+	Note      string // free text stored on the event (CustodyEvent.Note)
 	OfferTTL  int64  // offer expiry in seconds; 0 means DefaultOfferTTL
 	// Brand is the MSP that owns the item's brand: the owner of its GTIN's
 	// active company prefix ("" when none). It may recall the item, and a
@@ -283,6 +284,9 @@ func Decide(s CustodyState, r Request) (*Decision, *Error) {
 	}
 	if r.Authority == ByMajority && r.Act != ActCancel && r.Act != ActRelease && r.Act != ActWithdrawRecall && r.Act != ActHandOver {
 		return nil, Errorf(CodeInvalidArgument, "item %s: %s cannot be decided by a majority vote", key, r.Act)
+	}
+	if err := ValidateText("note", r.Note, false, MaxNoteLen); err != nil {
+		return nil, Errorf(CodeInvalidArgument, "item %s: %s", key, err.(*Error).Msg)
 	}
 	it := s.Item
 	b := newBuilder(s, r)
@@ -683,7 +687,7 @@ func newBuilder(s CustodyState, r Request) *builder {
 
 func (b *builder) event(typ EventType, from, to, details string) {
 	b.d.Event = CustodyEvent{Item: b.s.ID.Key(), Seq: b.s.Seq + 1, Type: typ, From: from, To: to,
-		SubmitterMSP: b.r.Actor.MSP, SubmitterID: b.r.Actor.ID, TxID: b.r.TxID, Timestamp: b.r.Now, Details: details}
+		SubmitterMSP: b.r.Actor.MSP, SubmitterID: b.r.Actor.ID, TxID: b.r.TxID, Timestamp: b.r.Now, Details: details, Note: b.r.Note}
 }
 
 func (b *builder) stamp(it *Item) {

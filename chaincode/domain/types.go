@@ -157,6 +157,9 @@ type CustodyEvent struct {
 	TxID         string    `json:"txId"`
 	Timestamp    string    `json:"timestamp"`                              // RFC 3339 with nanoseconds
 	Details      string    `json:"details,omitempty" metadata:",optional"` // reason, location/result, ...
+	// Note is the submitter's free text on the act (a police reference, why
+	// an offer was rejected), at most MaxNoteLen bytes; absent on older events.
+	Note string `json:"note,omitempty" metadata:",optional"`
 }
 
 // PrefixStatus is the state of a GS1 company prefix claim.
@@ -292,7 +295,7 @@ const (
 	MaxReasonLen   = 256
 	MaxDescription = 512
 	MaxLicenceLen  = 128
-	MaxNoteLen     = 512 // sighting note / evidence reference
+	MaxNoteLen     = 512 // sighting or custody event note / evidence reference
 	// MaxListBytes bounds a JSON list argument before it is decoded: 1000
 	// items of the longest spelling (a Digital Link URI with a host, lot and
 	// expiry, well under 400 bytes) fit; a 50 MB argument is refused unread.

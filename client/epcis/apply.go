@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/internal/bulk"
 	"github.com/provledger/provenance/client/internal/cmdutil"
 	"github.com/provledger/provenance/client/internal/ledger"
 )
@@ -19,12 +20,12 @@ import (
 // whose place in its record (prov:seq) the ledger has reached already counts
 // as Already and is not submitted again, so a re-run is idempotent.
 type Import struct {
-	MSP          string          `json:"msp"`
-	Applied      []Done          `json:"applied"`
-	Already      []Done          `json:"already"`
-	Left         []Pending       `json:"left"`
-	Refused      []Refusal       `json:"refused"`
-	Transactions []cmdutil.Batch `json:"transactions"`
+	MSP          string           `json:"msp"`
+	Applied      []Done           `json:"applied"`
+	Already      []Done           `json:"already"`
+	Left         []Pending        `json:"left"`
+	Refused      []Refusal        `json:"refused"`
+	Transactions []bulk.Committed `json:"transactions"`
 }
 
 // Done is one item's part of an event, applied now or before.
@@ -52,7 +53,7 @@ type Pending struct {
 // the run and is returned with what was done so far.
 func Apply(ctx context.Context, l ledger.Ledger, steps []Step, refused []Refusal) (*Import, error) {
 	me := l.MSPID()
-	out := &Import{MSP: me, Applied: []Done{}, Already: []Done{}, Left: []Pending{}, Refused: append([]Refusal{}, refused...), Transactions: []cmdutil.Batch{}}
+	out := &Import{MSP: me, Applied: []Done{}, Already: []Done{}, Left: []Pending{}, Refused: append([]Refusal{}, refused...), Transactions: []bulk.Committed{}}
 	byItem := map[string][]Step{}
 	var keys []string
 	var sights []Step
@@ -225,7 +226,7 @@ func (o *Import) submit(ctx context.Context, l ledger.Ledger, g []Step, blocked 
 			items[i] = s.Item
 			o.Applied = append(o.Applied, done(s, res.TxID))
 		}
-		o.Transactions = append(o.Transactions, cmdutil.Batch{TxID: res.TxID, Block: res.Block, Items: items})
+		o.Transactions = append(o.Transactions, bulk.Committed{TxID: res.TxID, Block: res.Block, Items: items})
 		return nil
 	}
 	if ledger.CodeOf(err) == "" {
@@ -285,7 +286,7 @@ func (o *Import) sightings(ctx context.Context, l ledger.Ledger, steps []Step) e
 			continue
 		}
 		o.Applied = append(o.Applied, done(s, res.TxID))
-		o.Transactions = append(o.Transactions, cmdutil.Batch{TxID: res.TxID, Block: res.Block, Items: []string{s.Item}})
+		o.Transactions = append(o.Transactions, bulk.Committed{TxID: res.TxID, Block: res.Block, Items: []string{s.Item}})
 	}
 	return nil
 }

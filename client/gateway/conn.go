@@ -197,7 +197,7 @@ func (c *Conn) Evaluate(ctx context.Context, fn string, args ...string) ([]byte,
 	return out, nil
 }
 
-// Submit implements ledger.Ledger: SubmitAsync, then wait for the commit
+// Submit implements ledger.Ledger: endorse, submit, then wait for the commit
 // status. A transaction invalidated by MVCC_READ_CONFLICT or
 // PHANTOM_READ_CONFLICT, or whose endorsements differed between peers at
 // different heights, is submitted again as a new transaction, with
@@ -250,34 +250,33 @@ func retryable(e *ledger.Error) bool {
 	return false
 }
 
+// submitOnce is one attempt through the gateway's proposal flow: the
+// transaction ID is known before anything is sent, and the endorse and
+// submit steps each run under their own timeout within ctx, so an
+// interrupt needs no goroutine to be honoured.
 func (c *Conn) submitOnce(ctx context.Context, fn string, args []string) (*ledger.Result, error) {
-	// SubmitAsync applies the endorse and submit timeouts given at connect;
-	// it runs aside so that an interrupt (ctx) need not wait for them.
-	type async struct {
-		result []byte
-		commit *client.Commit
-		err    error
-	}
-	done := make(chan async, 1)
-	go func() {
-		r, cm, err := c.contract.SubmitAsync(fn, client.WithArguments(args...))
-		done <- async{r, cm, err}
-	}()
-	var a async
-	select {
-	case a = <-done:
-	case <-ctx.Done():
-		return nil, &ledger.Error{Op: ledger.OpEndorse, Function: fn, Err: ctx.Err(),
-			Message: "interrupted before the transaction was ordered (it may still commit)"}
-	}
-	result, commit, err := a.result, a.commit, a.err
-	var se *client.SubmitError
-	if errors.As(err, &se) {
-		// Endorsed, so the transaction ID and the result are known.
-		return c.resolveSubmit(ctx, fn, se.TransactionID, result, err)
-	}
+	prop, err := c.contract.NewProposal(fn, client.WithArguments(args...))
 	if err != nil {
-		return nil, c.translate(opOf(err), fn, txIDOf(err), err)
+		return nil, &ledger.Error{Op: ledger.OpEndorse, Function: fn, Message: err.Error(), Err: err}
+	}
+	txID := prop.TransactionID()
+	ectx, cancel := context.WithTimeout(ctx, c.timeouts.Endorse)
+	tx, err := prop.EndorseWithContext(ectx)
+	cancel()
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, &ledger.Error{Op: ledger.OpEndorse, Function: fn, TxID: txID, Err: ctx.Err(),
+				Message: "interrupted while endorsing (nothing was sent to the orderer)"}
+		}
+		return nil, c.translate(ledger.OpEndorse, fn, txID, err)
+	}
+	result := tx.Result()
+	sctx, cancel := context.WithTimeout(ctx, c.timeouts.Submit)
+	commit, err := tx.SubmitWithContext(sctx)
+	cancel()
+	if err != nil {
+		// Endorsed: the orderer may have the transaction all the same.
+		return c.resolveSubmit(ctx, fn, txID, result, err)
 	}
 	cctx, cancel := context.WithTimeout(ctx, c.timeouts.CommitStatus)
 	defer cancel()
@@ -356,26 +355,4 @@ func (c *Conn) commitStatus(ctx context.Context, txID string, wait time.Duration
 	cctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	return commit.StatusWithContext(cctx)
-}
-
-func opOf(err error) ledger.Op {
-	var (
-		ee *client.EndorseError
-		se *client.SubmitError
-	)
-	switch {
-	case errors.As(err, &ee):
-		return ledger.OpEndorse
-	case errors.As(err, &se):
-		return ledger.OpSubmit
-	}
-	return ledger.OpEndorse
-}
-
-func txIDOf(err error) string {
-	var te *client.TransactionError
-	if errors.As(err, &te) {
-		return te.TransactionID
-	}
-	return ""
 }

@@ -97,7 +97,7 @@ func (r *run) request(ev domain.CustodyEvent, t *endorserTx, id domain.ItemID) (
 	}
 	// Now is the signed transaction's time, spelled as the chaincode does.
 	req := domain.Request{Act: act, Actor: actorOf(t), Roles: r.rolesFor(t.chdr.GetTxId()), TxID: t.chdr.GetTxId(),
-		Now: domain.FormatTimestamp(t.timestamp.UnixNano()), Brand: r.brand}
+		Now: domain.FormatTimestamp(t.timestamp.UnixNano()), Brand: r.brand, Note: ev.Note}
 	switch act {
 	case domain.ActOffer:
 		req.To = ev.To

@@ -44,7 +44,7 @@ func TestChunks(t *testing.T) {
 			t.Errorf("Chunks(%d) = %s", tt.n, got)
 		}
 	}
-	if len(Chunks(nil, 3)) != 0 {
+	if len(Chunks[string](nil, 3)) != 0 {
 		t.Error("no chunks of nothing")
 	}
 }

@@ -108,7 +108,11 @@ func Items(w io.Writer, items []domain.Item) error {
 func History(w io.Writer, events []domain.CustodyEvent) error {
 	t := cmdutil.NewTable(w, "seq", "event", "from", "to", "by", "time", "transaction", "details")
 	for _, e := range events {
-		t.Row(strconv.FormatUint(e.Seq, 10), string(e.Type), e.From, e.To, e.SubmitterMSP, e.Timestamp, e.TxID, e.Details)
+		details := e.Details
+		if e.Note != "" {
+			details = strings.TrimPrefix(details+"; note: "+e.Note, "; ")
+		}
+		t.Row(strconv.FormatUint(e.Seq, 10), string(e.Type), e.From, e.To, e.SubmitterMSP, e.Timestamp, e.TxID, details)
 	}
 	return t.Flush()
 }

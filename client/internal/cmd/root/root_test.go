@@ -23,7 +23,7 @@ func (badVerifier) Verify(_ context.Context, id string, _ verifier.Options) (*ve
 func TestExitCodes(t *testing.T) {
 	l := ledgertest.New("ManufacturerMSP").
 		Refuses("OfferTransfer", domain.CodeNotOwner, "item 01/09506000134352/21/A is held by DistributorMSP").
-		Returns("GetItem", domain.Item{ID: "01/09506000134352/21/A"})
+		Items(domain.Item{ID: "01/09506000134352/21/A", Owner: "ManufacturerMSP", Status: domain.StatusActive})
 	tests := []struct {
 		argv     string
 		env      map[string]string

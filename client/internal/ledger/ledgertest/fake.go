@@ -164,3 +164,31 @@ func (e *Events) ChaincodeEvents(ctx context.Context, start *ledger.Position) (<
 	}()
 	return ch, nil
 }
+
+// Items answers GetItems (and GetItem) from these items by ID: null, or
+// NOT_FOUND, for any other ID.
+func (f *Fake) Items(items ...domain.Item) *Fake {
+	byID := make(map[string]domain.Item, len(items))
+	for _, it := range items {
+		byID[it.ID] = it
+	}
+	f.On("GetItem", func(args []string) (any, error) {
+		if it, ok := byID[args[0]]; ok {
+			return it, nil
+		}
+		return nil, domain.Errorf(domain.CodeNotFound, "item %s is not registered", args[0])
+	})
+	return f.On("GetItems", func(args []string) (any, error) {
+		var ids []string
+		if err := json.Unmarshal([]byte(args[0]), &ids); err != nil {
+			return nil, err
+		}
+		out := make([]*domain.Item, len(ids))
+		for i, id := range ids {
+			if it, ok := byID[id]; ok {
+				out[i] = &it
+			}
+		}
+		return out, nil
+	})
+}

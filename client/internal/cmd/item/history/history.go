@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/internal/bulk"
 	"github.com/provledger/provenance/client/internal/cmdutil"
 	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/client/internal/render"
@@ -20,7 +21,8 @@ type Options struct {
 	IO      *cmdutil.IOStreams
 	Ledger  func() (ledger.Ledger, error)
 	Format  string
-	ID      string
+	IDs     []string
+	File    string
 	FromSeq uint64
 	Limit   int // 0: all events
 }
@@ -29,16 +31,21 @@ type Options struct {
 func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{IO: f.IO, Ledger: f.Ledger}
 	cmd := &cobra.Command{
-		Use:   "history ID",
-		Short: "Show an item's custody record",
+		Use:   "history {ID... | --file FILE}",
+		Short: "Show items' custody records",
 		Long: `Show every custody event of an item, oldest first: registration, offers,
 acceptances, holds, recalls, inspections. Each names its transaction, which
-'prov verify' checks against the blocks.`,
+'prov verify' checks against the blocks. Several IDs (arguments or --file,
+- for stdin) print one record after the other; IDs that are malformed or
+not registered are listed at the end and give exit 1.`,
 		Example: `  prov item history 01/09506000134352/21/ABC123
-  prov item history 01/09506000134352/21/ABC123 --from-seq 3 --limit 10 -o json`,
-		Args: cmdutil.ExactArgs(1, "an item ID"),
+  prov item history 01/09506000134352/21/ABC123 --from-seq 3 --limit 10 -o json
+  prov item history --file returns.txt -o json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.ID, opts.Format = args[0], f.Output
+			opts.IDs, opts.Format = args, f.Output
+			if len(args) == 0 && opts.File == "" {
+				return cmdutil.Usagef("missing an item ID")
+			}
 			if opts.Limit < 0 {
 				return cmdutil.Usagef("--limit must not be negative")
 			}
@@ -50,19 +57,81 @@ acceptances, holds, recalls, inspections. Each names its transaction, which
 	}
 	cmd.Flags().Uint64Var(&opts.FromSeq, "from-seq", 0, "first event sequence number to show")
 	cmd.Flags().IntVar(&opts.Limit, "limit", 0, "show at most this many events (0: all)")
+	cmd.Flags().StringVarP(&opts.File, "file", "f", "", "read item IDs from `FILE` (- for stdin)")
 	return cmd
 }
 
-// Run executes item history, following pages until the limit or the end.
+// Record is one item's events.
+type Record struct {
+	Item   string                `json:"item"`
+	Events []domain.CustodyEvent `json:"events"`
+}
+
+// Run executes item history.
 func Run(ctx context.Context, opts *Options) error {
-	id, err := cmdutil.ParseID(opts.ID)
+	in, err := bulk.ReadInputs(opts.IDs, opts.File, opts.IO.In)
 	if err != nil {
 		return err
+	}
+	single := opts.File == "" && len(in) == 1
+	if single && in[0].Err != nil {
+		return in[0].Err
 	}
 	l, err := opts.Ledger()
 	if err != nil {
 		return err
 	}
+	var recs []Record
+	failed := bulk.Unreadable(in)
+	for _, x := range in {
+		if x.Err != nil {
+			continue
+		}
+		events, err := events(ctx, l, x.Key, opts)
+		switch {
+		case err != nil && single:
+			return err
+		case err != nil && ledger.CodeOf(err) == "":
+			return err // the peer, not the item: stop
+		case err != nil:
+			failed = append(failed, bulk.FailedOf(x, err))
+		default:
+			recs = append(recs, Record{x.Key, events})
+		}
+	}
+	if single {
+		if opts.Format == cmdutil.FormatJSON {
+			return cmdutil.PrintJSON(opts.IO.Out, recs[0])
+		}
+		return render.History(opts.IO.Out, recs[0].Events)
+	}
+	if recs == nil {
+		recs = []Record{}
+	}
+	bulk.SortFailed(failed)
+	if opts.Format == cmdutil.FormatJSON {
+		err = cmdutil.PrintJSON(opts.IO.Out, struct {
+			Histories []Record      `json:"histories"`
+			Failed    []bulk.Failed `json:"failed"`
+		}{recs, failed})
+	} else {
+		for _, r := range recs {
+			fmt.Fprintf(opts.IO.Out, "Item %s\n", r.Item)
+			if err := render.History(opts.IO.Out, r.Events); err != nil {
+				return err
+			}
+			fmt.Fprintln(opts.IO.Out)
+		}
+		bulk.PrintFailed(opts.IO.Out, failed)
+	}
+	if err == nil && len(failed) > 0 {
+		err = &cmdutil.SilentError{Code: cmdutil.ExitFailed}
+	}
+	return err
+}
+
+// events follows pages until the limit or the end.
+func events(ctx context.Context, l ledger.Ledger, key string, opts *Options) ([]domain.CustodyEvent, error) {
 	events := []domain.CustodyEvent{}
 	from := opts.FromSeq
 	for {
@@ -70,25 +139,18 @@ func Run(ctx context.Context, opts *Options) error {
 		if opts.Limit > 0 && opts.Limit-len(events) < page {
 			page = opts.Limit - len(events)
 		}
-		b, err := l.Evaluate(ctx, "GetHistory", id.Key(), strconv.FormatUint(from, 10), strconv.Itoa(page))
+		b, err := l.Evaluate(ctx, "GetHistory", key, strconv.FormatUint(from, 10), strconv.Itoa(page))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		var hp domain.HistoryPage
 		if err := json.Unmarshal(b, &hp); err != nil {
-			return fmt.Errorf("GetHistory returned unreadable JSON: %w", err)
+			return nil, fmt.Errorf("GetHistory returned unreadable JSON: %w", err)
 		}
 		events = append(events, hp.Events...)
 		if hp.NextSeq == 0 || len(hp.Events) == 0 || (opts.Limit > 0 && len(events) >= opts.Limit) {
-			break
+			return events, nil
 		}
 		from = hp.NextSeq
 	}
-	if opts.Format == cmdutil.FormatJSON {
-		return cmdutil.PrintJSON(opts.IO.Out, struct {
-			Item   string                `json:"item"`
-			Events []domain.CustodyEvent `json:"events"`
-		}{id.Key(), events})
-	}
-	return render.History(opts.IO.Out, events)
 }

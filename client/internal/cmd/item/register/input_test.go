@@ -38,7 +38,7 @@ func TestReadEntries(t *testing.T) {
 		{name: "unknown column", in: "id,colour\nx,red\n", wantErr: `unknown column "colour"`},
 		{name: "id and gtin", in: "id,gtin,serial\n", wantErr: "either an id column"},
 		{name: "gtin without serial", in: "gtin,lot\n", wantErr: "go together"},
-		{name: "empty", in: "\n# only a comment\n", wantErr: "no items"},
+		{name: "empty", in: "\n# only a comment\n", wantErr: "holds no IDs"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,16 +4,16 @@ package register
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/internal/bulk"
 	"github.com/provledger/provenance/client/internal/cmdutil"
+	"github.com/provledger/provenance/client/internal/idfile"
 	"github.com/provledger/provenance/client/internal/ledger"
 )
 
@@ -90,15 +90,7 @@ func (o *Options) check() error {
 }
 
 // Failure is one item that was not registered.
-type Failure struct {
-	Line  int         `json:"line,omitempty"`
-	ID    string      `json:"id"`
-	Code  domain.Code `json:"code,omitempty"`
-	Error string      `json:"error"`
-	TxID  string      `json:"txId,omitempty"`
-
-	err error
-}
+type Failure = bulk.Failed
 
 // Tx is one RegisterItems transaction.
 type Tx struct {
@@ -119,17 +111,12 @@ type Summary struct {
 func Run(ctx context.Context, opts *Options) error {
 	var entries []Entry
 	if opts.File != "" {
-		var r io.Reader = opts.IO.In
-		if opts.File != "-" {
-			fh, err := os.Open(opts.File)
-			if err != nil {
-				return err
-			}
-			defer fh.Close()
-			r = fh
+		rc, err := idfile.Open(opts.File, opts.IO.In)
+		if err != nil {
+			return err
 		}
-		var err error
-		if entries, err = ReadEntries(r); err != nil {
+		defer rc.Close()
+		if entries, err = ReadEntries(rc); err != nil {
 			return fmt.Errorf("%s: %w", opts.File, err)
 		}
 	} else {
@@ -139,20 +126,13 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	var bar *progress
-	if opts.File != "" && opts.IO.StderrTTY && opts.Format != cmdutil.FormatJSON {
-		bar = &progress{w: opts.IO.ErrOut, total: len(entries)}
-	}
+	bar := bulk.NewProgress(opts.IO.ErrOut, opts.File != "" && opts.IO.StderrTTY && opts.Format != cmdutil.FormatJSON, len(entries))
 	sum, fatal := Register(ctx, l, entries, opts.BatchSize, bar)
-	bar.done()
+	bar.Done()
 
 	if opts.File == "" && fatal == nil && len(sum.Failed) == 1 {
 		// a single ID: its refusal is the error, as for any other command
-		if f := sum.Failed[0]; f.err != nil {
-			return f.err
-		} else {
-			return errors.New(f.Error)
-		}
+		return sum.Failed[0].Cause()
 	}
 	if opts.Format == cmdutil.FormatJSON {
 		if err := cmdutil.PrintJSON(opts.IO.Out, sum); err != nil {
@@ -175,7 +155,7 @@ func Run(ctx context.Context, opts *Options) error {
 // items another MSP registered fail without a transaction. A refusal fails
 // its batch and the run goes on; any other error (peer down, timeout)
 // stops the run and is returned as fatal, the rest counted as failed.
-func Register(ctx context.Context, l ledger.Ledger, entries []Entry, batchSize int, bar *progress) (*Summary, error) {
+func Register(ctx context.Context, l ledger.Ledger, entries []Entry, batchSize int, bar *bulk.Progress) (*Summary, error) {
 	sum := &Summary{Registered: []string{}, Skipped: []string{}, Failed: []Failure{}, Transactions: []Tx{}}
 	me := l.MSPID()
 	seen := map[string]int{}
@@ -183,12 +163,12 @@ func Register(ctx context.Context, l ledger.Ledger, entries []Entry, batchSize i
 	var keys []string
 	for _, e := range entries {
 		if e.Err != nil {
-			sum.Failed = append(sum.Failed, failure(e, e.Input.ID, e.Err, ""))
+			sum.Failed = append(sum.Failed, failure(e, e.Input.ID, e.Err))
 			continue
 		}
-		id, err := cmdutil.ParseID(e.Input.ID)
+		id, err := domain.ParseItemInput(e.Input) // an impossible expiry fails its row, not its batch
 		if err != nil {
-			sum.Failed = append(sum.Failed, failure(e, e.Input.ID, err, ""))
+			sum.Failed = append(sum.Failed, failure(e, e.Input.ID, err))
 			continue
 		}
 		if line, dup := seen[id.Key()]; dup {
@@ -200,7 +180,7 @@ func Register(ctx context.Context, l ledger.Ledger, entries []Entry, batchSize i
 		valid = append(valid, e)
 		keys = append(keys, id.Key())
 	}
-	bar.add(len(entries) - len(valid))
+	bar.Add(len(entries) - len(valid))
 
 	for start := 0; start < len(valid); start += batchSize {
 		end := min(start+batchSize, len(valid))
@@ -229,7 +209,7 @@ func Register(ctx context.Context, l ledger.Ledger, entries []Entry, batchSize i
 			res, err := l.Submit(ctx, "RegisterItems", string(arg))
 			if err != nil {
 				for _, i := range todo {
-					sum.Failed = append(sum.Failed, failure(batch[i], bkeys[i], err, ledger.TxIDOf(err)))
+					sum.Failed = append(sum.Failed, failure(batch[i], bkeys[i], err))
 				}
 				if ledger.CodeOf(err) == "" {
 					failRest(sum, valid[end:], keys[end:], err)
@@ -242,19 +222,13 @@ func Register(ctx context.Context, l ledger.Ledger, entries []Entry, batchSize i
 				sum.Transactions = append(sum.Transactions, Tx{TxID: res.TxID, Block: res.Block, Items: len(todo)})
 			}
 		}
-		bar.add(len(batch))
+		bar.Add(len(batch))
 	}
 	return sum, nil
 }
 
-func failure(e Entry, id string, err error, tx string) Failure {
-	code := ledger.CodeOf(err)
-	msg := err.Error()
-	var le *ledger.Error
-	if asLedger(err, &le) && le.Code != "" {
-		msg = le.Message
-	}
-	return Failure{Line: e.Line, ID: id, Code: code, Error: msg, TxID: tx, err: err}
+func failure(e Entry, id string, err error) Failure {
+	return bulk.FailedOf(bulk.Input{Line: e.Line, Raw: id}, err)
 }
 
 func failRest(sum *Summary, rest []Entry, keys []string, err error) {

@@ -52,3 +52,24 @@ func TestShow(t *testing.T) {
 	}
 	var _ ledger.Ledger = l
 }
+
+func TestShowMany(t *testing.T) {
+	a := domain.Item{ID: "01/09506000134352/21/A", Owner: "DistributorMSP", Status: domain.StatusActive, Seq: 2}
+	b := domain.Item{ID: "01/09506000134352/21/B", Owner: "ManufacturerMSP", Status: domain.StatusInTransit, OfferedTo: "DistributorMSP", Seq: 3}
+	l := ledgertest.New("DistributorMSP").Items(a, b)
+	f, ios := cmdtest.Factory(l)
+	ios.In = strings.NewReader("id\n" + a.ID + "\n01/09506000134353/21/X\n(01)09506000134352(21)B\n01/09506000134352/21/Z\n")
+	err := cmdtest.Exec(NewCmd(f, nil), "--file", "-")
+	want := "ID                      STATUS      OWNER            LOT  EXPIRY  UPDATED\n" +
+		"01/09506000134352/21/A  ACTIVE      DistributorMSP   -    -       -\n" +
+		"01/09506000134352/21/B  IN_TRANSIT  ManufacturerMSP  -    -       -\n" +
+		"Failed 2 items:\n" +
+		"  line 3: 01/09506000134353/21/X: INVALID_ID: GTIN \"09506000134353\" has 14 digits but check digit 3 should be 2\n" +
+		"  line 5: 01/09506000134352/21/Z: NOT_FOUND: item 01/09506000134352/21/Z is not registered\n"
+	if out := ios.Out.(*bytes.Buffer).String(); out != want || cmdutil.ExitCode(err) != 1 {
+		t.Errorf("exit %d, out:\n%s\nwant:\n%s", cmdutil.ExitCode(err), out, want)
+	}
+	if n := len(l.CallsTo("GetItems")); n != 1 {
+		t.Errorf("%d GetItems calls: one read for the whole list", n)
+	}
+}
