@@ -98,4 +98,3 @@ func localRequest(ctx context.Context, l ledger.Ledger, act domain.Act, p Params
 	}
 	return r
 }
-
