@@ -72,7 +72,8 @@ func DecidePack(unit CustodyState, contents []CustodyState, r Request) ([]*Decis
 		}
 		out, u = append(out, d), u.After(d)
 	}
-	depth, lots := 0, map[string]bool{}
+	depth := 0
+	var lots []string
 	for _, c := range contents {
 		if c.Item == nil {
 			return nil, Errorf(CodeNotFound, "%s is not registered", c.ID.Key())
@@ -82,15 +83,13 @@ func DecidePack(unit CustodyState, contents []CustodyState, r Request) ([]*Decis
 		} else if !c.ID.IsUnit() && depth < 1 {
 			depth = 1
 		}
-		for _, l := range contentLots(c) {
-			lots[l] = true
-		}
+		lots = mergeSorted(lots, contentLots(c))
 	}
 	if depth > MaxUnitDepth {
 		return nil, Errorf(CodeInvalidArgument, "unit %s would nest %d levels deep; at most %d", unit.ID.Key(), depth, MaxUnitDepth)
 	}
 	rf := r
-	rf.Act, rf.Count, rf.Depth, rf.Lots = ActFill, len(contents), depth, sortedKeys(lots)
+	rf.Act, rf.Count, rf.Depth, rf.Lots = ActFill, len(contents), depth, lots
 	d, err := Decide(u, rf)
 	if err != nil {
 		return nil, err
@@ -179,15 +178,6 @@ func LotScopes(entry string) []string {
 		keys = append(keys, RecallLotKey(gtin, entry[21:]))
 	}
 	return keys
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // MaxUnitLots bounds the lots a unit records (its record is written on
@@ -312,13 +302,19 @@ func unitName(u *UnitRef) string {
 	return u.ID.Key()
 }
 
+// mergeSorted returns the sorted union of a and b without duplicates.
 func mergeSorted(a, b []string) []string {
-	m := map[string]bool{}
-	for _, x := range a {
-		m[x] = true
+	out := append(append([]string(nil), a...), b...)
+	sort.Strings(out)
+	n := 0
+	for i, x := range out {
+		if i == 0 || x != out[n-1] {
+			out[n] = x
+			n++
+		}
 	}
-	for _, x := range b {
-		m[x] = true
+	if n == 0 {
+		return nil
 	}
-	return sortedKeys(m)
+	return out[:n]
 }
