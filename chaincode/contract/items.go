@@ -114,7 +114,7 @@ func validateInput(in domain.ItemInput) (domain.Identifier, error) {
 
 // GetItem returns one item with its hold and recall.
 func (c *Contract) GetItem(ctx contractapi.TransactionContextInterface, id string) (*domain.Item, error) {
-	ident, err := parseID(id)
+	ident, err := parseCustodyID(id)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +125,11 @@ func (c *Contract) GetItem(ctx contractapi.TransactionContextInterface, id strin
 	if err := mustExist(views); err != nil {
 		return nil, err
 	}
-	return views[0].output(), nil
+	out, err := outputs(ctx.GetStub(), views)
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
 }
 
 // GetItems returns several items in input order, null where an item is not
@@ -139,17 +143,13 @@ func (c *Contract) GetItems(ctx contractapi.TransactionContextInterface, idsJSON
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*domain.Item, len(views))
-	for i, v := range views {
-		out[i] = v.output()
-	}
-	return out, nil
+	return outputs(ctx.GetStub(), views)
 }
 
 // GetHistory returns up to limit custody events of an item from sequence
 // fromSeq (default 1), read by key from the event keys in one call.
 func (c *Contract) GetHistory(ctx contractapi.TransactionContextInterface, id, fromSeq, limit string) (*domain.HistoryPage, error) {
-	ident, err := parseID(id)
+	ident, err := parseCustodyID(id)
 	if err != nil {
 		return nil, err
 	}
@@ -278,8 +278,12 @@ func (c *Contract) ListItems(ctx contractapi.TransactionContextInterface, by, va
 	if err != nil {
 		return nil, err
 	}
-	for _, v := range views {
-		if out := v.output(); out != nil {
+	outs, err := outputs(stub, views)
+	if err != nil {
+		return nil, err
+	}
+	for _, out := range outs {
+		if out != nil {
 			page.Items = append(page.Items, *out)
 		}
 	}

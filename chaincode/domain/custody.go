@@ -258,9 +258,9 @@ type Decision struct {
 	Item      *Item     // the item record afterwards (written when ItemWritten)
 	// ItemWritten says whether the item key is written.
 	ItemWritten bool
-	Hold        *Hold   // the hold afterwards (nil: none)
-	Recall      *Recall // the item-scope recall written, nil when none is
-	Offer       *Offer  // the offer record written, nil when the offer key is not written
+	Hold        *Hold    // the hold afterwards (nil: none)
+	Recall      *Recall  // the item-scope recall written, nil when none is
+	Offer       *Offer   // the offer record written, nil when the offer key is not written
 	Packed      *Packing // the packing afterwards (nil: loose)
 	Writes      []KeyWrite
 	// Endorsement is what the transaction needs from endorsers for this

@@ -254,6 +254,13 @@ type ItemPage struct {
 	Bookmark string `json:"bookmark"` // empty when there is no next page
 }
 
+// UnitContentsPage is one page of a unit's direct contents (GetUnitContents).
+type UnitContentsPage struct {
+	Unit     string   `json:"unit"`
+	Contents []string `json:"contents"` // keys of items and units
+	Bookmark string   `json:"bookmark"`
+}
+
 // HistoryPage is one page of an item's custody history, by sequence.
 type HistoryPage struct {
 	Events  []CustodyEvent `json:"events"`
