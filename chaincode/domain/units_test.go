@@ -26,19 +26,19 @@ func TestParseSSCC(t *testing.T) {
 		}
 	}
 	for s, want := range map[string]string{
-		"":                                  "empty",
-		"106141412345678909":                "check digit 9 should be 8",
-		"10614141234567890":                 "has 17 digits; want 18",
-		"(00)10614141234567890X":            "non-digit character",
-		"00/" + exSSCC + "/x":               "non-digit character",
-		"https://id.gs1.org/00/":            "empty",
-		"https://id.gs1.org//00/" + exSSCC:  "empty path segment",
-		"https://bad host/00/" + exSSCC:     "host",
-		"urn:epc:id:sscc:0614141":           "two dot-separated parts",
-		"urn:epc:id:sscc:0614141.123456789": "make 16 digits; want 17",
+		"":                                   "empty",
+		"106141412345678909":                 "check digit 9 should be 8",
+		"10614141234567890":                  "has 17 digits; want 18",
+		"(00)10614141234567890X":             "non-digit character",
+		"00/" + exSSCC + "/x":                "non-digit character",
+		"https://id.gs1.org/00/":             "empty",
+		"https://id.gs1.org//00/" + exSSCC:   "empty path segment",
+		"https://bad host/00/" + exSSCC:      "host",
+		"urn:epc:id:sscc:0614141":            "two dot-separated parts",
+		"urn:epc:id:sscc:0614141.123456789":  "make 16 digits; want 17",
 		"urn:epc:id:sscc:06141.123456789012": "company prefix",
-		"urn:epc:id:sgtin:0614141.812345.1": "not an SSCC",
-		"pallet-7":                          "unknown format",
+		"urn:epc:id:sgtin:0614141.812345.1":  "not an SSCC",
+		"pallet-7":                           "unknown format",
 	} {
 		_, err := ParseSSCC(s)
 		if err == nil || CodeOf(err) != CodeInvalidID || !strings.Contains(err.Error(), want) {
