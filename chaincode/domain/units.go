@@ -318,3 +318,30 @@ func mergeSorted(a, b []string) []string {
 	}
 	return out[:n]
 }
+
+// UnitSpan is a stretch of an item's (or unit's) custody spent inside a
+// unit: from the unit's event that took it in to the one that let it out
+// (0: still inside). The unit's events in between are part of its custody.
+type UnitSpan struct {
+	Unit     string
+	From, To uint64
+}
+
+// UnitSpans reads the spans from an item's own history.
+func UnitSpans(events []CustodyEvent) []UnitSpan {
+	var out []UnitSpan
+	for _, ev := range events {
+		if ev.Unit == "" || ev.Unit == ev.Item {
+			continue
+		}
+		switch ev.Type {
+		case EventPacked:
+			out = append(out, UnitSpan{Unit: ev.Unit, From: ev.UnitSeq})
+		case EventUnpacked:
+			if n := len(out); n > 0 && out[n-1].Unit == ev.Unit && out[n-1].To == 0 {
+				out[n-1].To = ev.UnitSeq
+			}
+		}
+	}
+	return out
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/provledger/provenance/client/internal/cmd/org"
 	"github.com/provledger/provenance/client/internal/cmd/prefix"
 	"github.com/provledger/provenance/client/internal/cmd/transfer"
+	"github.com/provledger/provenance/client/internal/cmd/unit"
 	verifycmd "github.com/provledger/provenance/client/internal/cmd/verify"
 	"github.com/provledger/provenance/client/internal/cmd/version"
 	"github.com/provledger/provenance/client/internal/cmd/whoami"
@@ -113,7 +114,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	})
 
 	cmd.AddGroup(&cobra.Group{ID: "ledger", Title: "Ledger commands:"}, &cobra.Group{ID: "other", Title: "Other commands:"})
-	for _, sub := range []*cobra.Command{item.NewCmd(f), transfer.NewCmd(f), customs.NewCmd(f), prefix.NewCmd(f), org.NewCmd(f), verifycmd.NewCmd(f, nil), events.NewCmd(f)} {
+	for _, sub := range []*cobra.Command{item.NewCmd(f), transfer.NewCmd(f), customs.NewCmd(f), unit.NewCmd(f), prefix.NewCmd(f), org.NewCmd(f), verifycmd.NewCmd(f, nil), events.NewCmd(f)} {
 		sub.GroupID = "ledger"
 		cmd.AddCommand(sub)
 	}
