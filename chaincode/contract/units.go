@@ -18,11 +18,7 @@ import (
 // spelling), creating the unit when it is new (its SSCC's company prefix
 // must be the submitter's, active). It returns the contents' keys.
 func (c *Contract) PackUnit(ctx contractapi.TransactionContextInterface, unitID, idsJSON string) ([]string, error) {
-	s, err := identify(ctx)
-	if err != nil {
-		return nil, err
-	}
-	uid, err := parseUnitID(unitID)
+	s, uid, err := identifyWithUnit(ctx, unitID)
 	if err != nil {
 		return nil, err
 	}
@@ -61,11 +57,7 @@ func (c *Contract) PackUnit(ctx contractapi.TransactionContextInterface, unitID,
 // transaction: call again for more). Each content becomes loose and the
 // unit's owner's. It returns the contents' keys.
 func (c *Contract) UnpackUnit(ctx contractapi.TransactionContextInterface, unitID, idsJSON string) ([]string, error) {
-	s, err := identify(ctx)
-	if err != nil {
-		return nil, err
-	}
-	uid, err := parseUnitID(unitID)
+	s, uid, err := identifyWithUnit(ctx, unitID)
 	if err != nil {
 		return nil, err
 	}
@@ -133,6 +125,15 @@ func (c *Contract) GetUnitContents(ctx contractapi.TransactionContextInterface, 
 		page.Bookmark = meta.Bookmark
 	}
 	return page, nil
+}
+
+func identifyWithUnit(ctx contractapi.TransactionContextInterface, unitID string) (*submitter, domain.ItemID, error) {
+	s, err := identify(ctx)
+	if err != nil {
+		return nil, domain.ItemID{}, err
+	}
+	uid, err := parseUnitID(unitID)
+	return s, uid, err
 }
 
 // unitContents lists up to max direct contents of a unit inside a

@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"sort"
 	"strconv"
 )
 
@@ -228,6 +227,12 @@ func decideUnitAct(b *builder, s CustodyState, r Request) *Error {
 		if r.Count <= 0 {
 			return Errorf(CodeInvalidArgument, "unit %s: no contents given", key)
 		}
+		// the event first: moved stamps the record with its sequence
+		if r.Act == ActFill {
+			b.event(EventPacked, "", "", strconv.Itoa(r.Count)+" added")
+		} else {
+			b.event(EventUnpacked, "", "", strconv.Itoa(r.Count)+" removed")
+		}
 		n := b.moved(it.Status)
 		if r.Act == ActFill {
 			n.Contents += r.Count
@@ -238,7 +243,6 @@ func decideUnitAct(b *builder, s CustodyState, r Request) *Error {
 			if len(n.Lots) > MaxUnitLots {
 				return Errorf(CodeBatchTooLarge, "unit %s would hold %d lots; at most %d", key, len(n.Lots), MaxUnitLots)
 			}
-			b.event(EventPacked, "", "", strconv.Itoa(r.Count)+" added")
 		} else {
 			if r.Count > n.Contents {
 				return Errorf(CodeInvalidArgument, "unit %s holds %d, not %d", key, n.Contents, r.Count)
@@ -247,7 +251,6 @@ func decideUnitAct(b *builder, s CustodyState, r Request) *Error {
 			if n.Contents == 0 {
 				n.Depth, n.Lots = 0, nil
 			}
-			b.event(EventUnpacked, "", "", strconv.Itoa(r.Count)+" removed")
 		}
 		b.putItem(n)
 	case ActPack:
@@ -302,21 +305,14 @@ func unitName(u *UnitRef) string {
 	return u.ID.Key()
 }
 
-// mergeSorted returns the sorted union of a and b without duplicates.
+// mergeSorted returns the sorted union of a and b without duplicates (nil
+// when empty: the record omits it).
 func mergeSorted(a, b []string) []string {
-	out := append(append([]string(nil), a...), b...)
-	sort.Strings(out)
-	n := 0
-	for i, x := range out {
-		if i == 0 || x != out[n-1] {
-			out[n] = x
-			n++
-		}
-	}
-	if n == 0 {
+	out := uniqueSorted(append(append([]string(nil), a...), b...))
+	if len(out) == 0 {
 		return nil
 	}
-	return out[:n]
+	return out
 }
 
 // UnitSpan is a stretch of an item's (or unit's) custody spent inside a

@@ -114,7 +114,7 @@ func TestDecideUnits(t *testing.T) {
 		t.Fatalf("pack into a new unit: %v, %d decisions", err, len(ds))
 	}
 	if ds[0].Event.Type != EventRegistered || ds[1].Event.Type != EventPacked || ds[1].Event.Seq != 2 ||
-		ds[1].Item.Contents != 1 || ds[1].Item.Depth != 1 || strings.Join(ds[1].Item.Lots, ",") != "01/"+tID.GTIN+"/10/L1" {
+		ds[1].Item.Contents != 1 || ds[1].Item.Seq != 2 || ds[1].Item.Depth != 1 || strings.Join(ds[1].Item.Lots, ",") != "01/"+tID.GTIN+"/10/L1" {
 		t.Fatalf("unit decisions: %+v / %+v", ds[0].Event, ds[1].Item)
 	}
 	c := ds[2]
@@ -200,7 +200,7 @@ func TestDecideUnits(t *testing.T) {
 		t.Fatal(err)
 	}
 	u, c := ds[0], ds[1]
-	if u.Item.Contents != 0 || u.Item.Depth != 0 || u.Event.Type != EventUnpacked {
+	if u.Item.Contents != 0 || u.Item.Depth != 0 || u.Item.Seq != u.Event.Seq || u.Event.Type != EventUnpacked {
 		t.Fatalf("emptied unit = %+v", u.Item)
 	}
 	if !c.ItemWritten || c.Item.Owner != tD || c.Packed != nil || c.Event.From != tM || c.Event.To != tD || c.Event.Unit != "00/"+exSSCC {

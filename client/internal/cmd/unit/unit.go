@@ -60,6 +60,16 @@ func ParseSSCCs(args []string) ([]string, error) {
 	return out, nil
 }
 
+// unitsAndLedger parses the unit arguments, then connects.
+func unitsAndLedger(f *cmdutil.Factory, args []string) ([]string, ledger.Ledger, error) {
+	u, err := ParseSSCCs(args)
+	if err != nil {
+		return nil, nil, err
+	}
+	l, err := f.Ledger()
+	return u, l, err
+}
+
 // parseContents parses item and unit arguments to canonical keys.
 func parseContents(args []string) ([]string, error) {
 	out := make([]string, len(args))
@@ -224,11 +234,7 @@ func showCmd(f *cmdutil.Factory) *cobra.Command {
 		Long:  "Show a unit's current state; a lot recall on anything inside shows as its recall.\n\n" + idHelp,
 		Args:  cmdutil.ExactArgs(1, "an SSCC"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			u, err := ParseSSCCs(args)
-			if err != nil {
-				return err
-			}
-			l, err := f.Ledger()
+			u, l, err := unitsAndLedger(f, args)
 			if err != nil {
 				return err
 			}
@@ -256,24 +262,10 @@ func Render(w io.Writer, it *domain.Item) error {
 		"Depth", strconv.Itoa(it.Depth),
 		"Lots", strings.Join(it.Lots, ", "),
 		"Inside", strings.Join(it.Containers, " in "),
-		"Hold", holdText(it.Hold),
-		"Recall", recallText(it.Recall),
+		"Hold", render.HoldText(it.Hold),
+		"Recall", render.RecallText(it.Recall),
 		"Last event", fmt.Sprintf("#%d at %s", it.Seq, it.UpdatedAt),
 	)
-}
-
-func holdText(h *domain.Hold) string {
-	if h == nil {
-		return ""
-	}
-	return fmt.Sprintf("by %s since %s: %s", h.By, h.At, h.Reason)
-}
-
-func recallText(r *domain.Recall) string {
-	if r == nil {
-		return ""
-	}
-	return fmt.Sprintf("%s recall by %s: %s", r.Scope, r.By, r.Reason)
 }
 
 func contentsCmd(f *cmdutil.Factory) *cobra.Command {
@@ -282,11 +274,7 @@ func contentsCmd(f *cmdutil.Factory) *cobra.Command {
 		Short: "List a unit's direct contents",
 		Args:  cmdutil.ExactArgs(1, "an SSCC"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			u, err := ParseSSCCs(args)
-			if err != nil {
-				return err
-			}
-			l, err := f.Ledger()
+			u, l, err := unitsAndLedger(f, args)
 			if err != nil {
 				return err
 			}
@@ -333,11 +321,7 @@ func simpleCmd(f *cmdutil.Factory, use, short, fn, what string) *cobra.Command {
 		Long:  short + "; one transaction per 1,000 units, whatever they contain.\n\n" + idHelp,
 		Args:  cmdutil.MinArgs(1, "SSCCs"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			u, err := ParseSSCCs(args)
-			if err != nil {
-				return err
-			}
-			l, err := f.Ledger()
+			u, l, err := unitsAndLedger(f, args)
 			if err != nil {
 				return err
 			}
@@ -363,11 +347,7 @@ func offerCmd(f *cmdutil.Factory) *cobra.Command {
 					return cmdutil.Usagef("--expires: %v", err)
 				}
 			}
-			u, err := ParseSSCCs(args)
-			if err != nil {
-				return err
-			}
-			l, err := f.Ledger()
+			u, l, err := unitsAndLedger(f, args)
 			if err != nil {
 				return err
 			}
@@ -395,11 +375,7 @@ func holdCmd(f *cmdutil.Factory) *cobra.Command {
 			if err := cmdutil.Required("reason", reason); err != nil {
 				return err
 			}
-			u, err := ParseSSCCs(args)
-			if err != nil {
-				return err
-			}
-			l, err := f.Ledger()
+			u, l, err := unitsAndLedger(f, args)
 			if err != nil {
 				return err
 			}
@@ -417,11 +393,7 @@ func stolenCmd(f *cmdutil.Factory) *cobra.Command {
 		Short: "Report a unit you hold stolen (with everything in it)",
 		Args:  cmdutil.ExactArgs(1, "an SSCC"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			u, err := ParseSSCCs(args)
-			if err != nil {
-				return err
-			}
-			l, err := f.Ledger()
+			u, l, err := unitsAndLedger(f, args)
 			if err != nil {
 				return err
 			}
