@@ -53,5 +53,5 @@ func (c *Contract) Ping(ctx contractapi.TransactionContextInterface) (string, er
 func (c *Contract) GetEvaluateTransactions() []string {
 	return []string{"Ping", "GetOrgRoles", "GetPrefix", "ListPrefixes", "GetItem", "GetItems",
 		"GetHistory", "ListItems", "CountItems", "ListRecalls", "GetSightings", "GetProposal", "ListProposals", "GetOrgExit",
-		"GetOrgRolesHistory"}
+		"GetOrgRolesHistory", "GetUnitContents"}
 }

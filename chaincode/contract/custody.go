@@ -36,7 +36,7 @@ func (c *Contract) custody(ctx contractapi.TransactionContextInterface, s *submi
 	decisions := make([]*domain.Decision, len(views))
 	for i, v := range views {
 		ri := r
-		ri.Brand, ri.BrandPrefix = brands[v.st.ID.GTIN][0], brands[v.st.ID.GTIN][1]
+		ri.Brand, ri.BrandPrefix = brands[brandSubject(v.st.ID)][0], brands[brandSubject(v.st.ID)][1]
 		for _, f := range perItem {
 			f(i, &ri)
 		}
@@ -61,7 +61,7 @@ func (c *Contract) brands(ctx contractapi.TransactionContextInterface, act domai
 	for _, v := range views {
 		need := act == domain.ActRecallItem || act == domain.ActWithdrawRecall || (act == domain.ActOffer && len(v.st.Recalls) > 0)
 		if need {
-			gtins = append(gtins, v.st.ID.GTIN)
+			gtins = append(gtins, brandSubject(v.st.ID))
 		}
 	}
 	out := map[string][2]string{} // gtin -> owner, prefix
@@ -78,6 +78,15 @@ func (c *Contract) brands(ctx contractapi.TransactionContextInterface, act domai
 		}
 	}
 	return out, nil
+}
+
+// brandSubject is what names an ID's brand owner: an item's GTIN, a unit's
+// SSCC (both resolved to their company prefix by resolvePrefixes).
+func brandSubject(id domain.ItemID) string {
+	if id.IsUnit() {
+		return id.Serial
+	}
+	return id.GTIN
 }
 
 // batchOf runs a multi-item custody request and returns the canonical keys.
@@ -127,9 +136,12 @@ func (c *Contract) batchAct(ctx contractapi.TransactionContextInterface, idsJSON
 // the change, with the decision.
 func (c *Contract) singleAct(ctx contractapi.TransactionContextInterface, s *submitter, id string, act domain.Act,
 	fill func(r *domain.Request)) (*domain.Item, *domain.Decision, error) {
-	ident, err := parseID(id)
+	ident, err := parseCustodyID(id)
 	if err != nil {
 		return nil, nil, err
+	}
+	if ident.IsUnit() && act != domain.ActReportStolen {
+		return nil, nil, domain.Errorf(domain.CodeInvalidID, "%s names a logistic unit; %s takes an item", ident.Key(), act)
 	}
 	views, ds, err := c.custody(ctx, s, []domain.ItemID{ident.ItemID}, func(w *txWriter) domain.Request {
 		r := w.request(act)

@@ -20,6 +20,25 @@ func parseID(s string) (domain.Identifier, error) {
 	return id, nil
 }
 
+// parseCustodyID parses an item or a logistic unit (SSCC) spelling: the IDs
+// custody acts and reads take.
+func parseCustodyID(s string) (domain.Identifier, error) {
+	id, err := domain.ParseCustodyID(s)
+	if err != nil {
+		return domain.Identifier{}, asIDError(err, "ID %q", s)
+	}
+	return id, nil
+}
+
+// parseUnitID parses an SSCC spelling.
+func parseUnitID(s string) (domain.ItemID, error) {
+	sscc, err := domain.ParseSSCC(s)
+	if err != nil {
+		return domain.ItemID{}, asIDError(err, "unit %q", s)
+	}
+	return domain.UnitID(sscc), nil
+}
+
 func parseGTIN(s string) (string, error) {
 	g, err := domain.ParseGTIN(s)
 	if err != nil {
@@ -60,7 +79,7 @@ func parseIDList(idsJSON string) ([]domain.ItemID, error) {
 	ids := make([]domain.ItemID, len(raw))
 	seen := make(map[string]int, len(raw))
 	for i, s := range raw {
-		id, err := parseID(s)
+		id, err := parseCustodyID(s)
 		if err != nil {
 			return nil, err
 		}
@@ -76,6 +95,9 @@ func parseIDList(idsJSON string) ([]domain.ItemID, error) {
 // prefixCandidates returns the company prefixes a GTIN may belong to,
 // longest first (the longest active one wins).
 func prefixCandidates(gtin string) []string {
+	if len(gtin) == 18 { // an SSCC (resolvePrefixes serves units' creation too)
+		return domain.SSCCPrefixCandidates(gtin)
+	}
 	c := append([]string(nil), domain.CompanyPrefixCandidates(gtin)...)
 	sort.SliceStable(c, func(i, j int) bool { return len(c[i]) > len(c[j]) })
 	return c

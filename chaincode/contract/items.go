@@ -84,7 +84,7 @@ func validateInput(in domain.ItemInput) (domain.Identifier, error) {
 
 // GetItem returns one item with its hold and recall.
 func (c *Contract) GetItem(ctx contractapi.TransactionContextInterface, id string) (*domain.Item, error) {
-	ident, err := parseID(id)
+	ident, err := parseCustodyID(id)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +95,11 @@ func (c *Contract) GetItem(ctx contractapi.TransactionContextInterface, id strin
 	if err := mustExist(views); err != nil {
 		return nil, err
 	}
-	return views[0].output(), nil
+	out, err := outputs(ctx.GetStub(), views)
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
 }
 
 // GetItems returns several items in input order, null where an item is not
@@ -109,17 +113,13 @@ func (c *Contract) GetItems(ctx contractapi.TransactionContextInterface, idsJSON
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*domain.Item, len(views))
-	for i, v := range views {
-		out[i] = v.output()
-	}
-	return out, nil
+	return outputs(ctx.GetStub(), views)
 }
 
 // GetHistory returns up to limit custody events of an item from sequence
 // fromSeq (default 1), read by key from the event keys in one call.
 func (c *Contract) GetHistory(ctx contractapi.TransactionContextInterface, id, fromSeq, limit string) (*domain.HistoryPage, error) {
-	ident, err := parseID(id)
+	ident, err := parseCustodyID(id)
 	if err != nil {
 		return nil, err
 	}

@@ -158,8 +158,12 @@ func (q itemQuery) page(stub shim.ChaincodeStubInterface, size int, bookmark str
 	if err != nil {
 		return nil, "", err
 	}
-	for _, v := range views {
-		if out := v.output(); out != nil && q.keep(out) {
+	outs, err := outputs(stub, views)
+	if err != nil {
+		return nil, "", err
+	}
+	for _, out := range outs {
+		if out != nil && q.keep(out) {
 			items = append(items, *out)
 		}
 	}
@@ -225,7 +229,11 @@ func listRecalled(stub shim.ChaincodeStubInterface, size int, bookmark string) (
 				if err != nil {
 					return nil, "", err
 				}
-				if out := views[0].output(); out != nil && q.keep(out) {
+				outs, err := outputs(stub, views)
+				if err != nil {
+					return nil, "", err
+				}
+				if out := outs[0]; out != nil && q.keep(out) {
 					items = append(items, *out)
 				}
 			} else {

@@ -169,10 +169,11 @@ func TestMetadata(t *testing.T) {
 		"Propose": 3, "ApproveProposal": 1, "RejectProposal": 1, "GetProposal": 1, "ListProposals": 4,
 		"GetOrgExit": 1, "TakeOverItems": 2, "ConsentToHandOver": 0, "GetOrgRolesHistory": 0,
 		"RejectTransferWithNote": 2, "CancelTransferWithNote": 2, "ReportStolenItems": 2, "DecommissionItems": 3, "RecallItems": 2,
+		"PackUnit": 2, "UnpackUnit": 2, "GetUnitContents": 3,
 	}
 	evaluate := map[string]bool{"Ping": true, "GetOrgRoles": true, "GetPrefix": true, "ListPrefixes": true,
 		"GetItem": true, "GetItems": true, "GetHistory": true, "ListItems": true, "CountItems": true, "ListRecalls": true, "GetSightings": true,
-		"GetProposal": true, "ListProposals": true, "GetOrgExit": true, "GetOrgRolesHistory": true}
+		"GetProposal": true, "ListProposals": true, "GetOrgExit": true, "GetOrgRolesHistory": true, "GetUnitContents": true}
 	seen := map[string]bool{}
 	for _, tx := range c.Transactions {
 		n, ok := want[tx.Name]

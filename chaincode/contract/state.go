@@ -56,6 +56,20 @@ func readViews(stub shim.ChaincodeStubInterface, ids []domain.ItemID) ([]*view, 
 
 // recallKeys lists the recall keys of an item, broadest first.
 func recallKeys(it *domain.Item, id domain.ItemID) []string {
+	if id.IsUnit() { // the recalls of the lots it contains, broadest first
+		var gtin, lot []string
+		for _, l := range it.Lots {
+			ks := domain.LotScopes(l)
+			for i, k := range ks {
+				if i == 0 && (len(gtin) == 0 || gtin[len(gtin)-1] != k) {
+					gtin = append(gtin, k)
+				} else if i == 1 {
+					lot = append(lot, k)
+				}
+			}
+		}
+		return append(gtin, lot...)
+	}
 	keys := []string{domain.RecallGTINKey(id.GTIN)}
 	if it.Lot != "" {
 		keys = append(keys, domain.RecallLotKey(id.GTIN, it.Lot))
@@ -77,6 +91,7 @@ func readOverlays(stub shim.ChaincodeStubInterface, views []*view) error {
 			continue
 		}
 		add(domain.HoldKey(v.st.ID))
+		add(domain.PackedKey(v.st.ID))
 		for _, k := range recallKeys(v.st.Item, v.st.ID) {
 			add(k)
 		}
@@ -102,6 +117,12 @@ func readOverlays(stub shim.ChaincodeStubInterface, views []*view) error {
 			v.st.Hold = &domain.Hold{}
 			if err := json.Unmarshal(b, v.st.Hold); err != nil {
 				return fmt.Errorf("decode hold of %s: %w", v.key(), err)
+			}
+		}
+		if b := vals[index[domain.PackedKey(v.st.ID)]]; len(b) > 0 {
+			v.st.Packed = &domain.Packing{}
+			if err := json.Unmarshal(b, v.st.Packed); err != nil {
+				return fmt.Errorf("decode packing of %s: %w", v.key(), err)
 			}
 		}
 		for _, k := range recallKeys(v.st.Item, v.st.ID) {
@@ -207,6 +228,12 @@ func (w *txWriter) request(act domain.Act) domain.Request {
 // apply writes the decisions and emits the custody chaincode event listing
 // the touched items in input order.
 func (w *txWriter) apply(decisions []*domain.Decision) error {
+	return w.applyAs(decisions, decisions[0].Event.Type)
+}
+
+// applyAs is apply with the chaincode event's type given; an ID decided
+// twice in a row (a unit created and filled) is listed once.
+func (w *txWriter) applyAs(decisions []*domain.Decision, typ domain.EventType) error {
 	p := domain.GovernancePolicy(w.s.roles)
 	for _, d := range decisions {
 		p = p.Merge(d.Endorsement)
@@ -215,19 +242,21 @@ func (w *txWriter) apply(decisions []*domain.Decision) error {
 		return err
 	}
 	w.stub.StartWriteBatch()
-	items := make([]string, len(decisions))
-	for i, d := range decisions {
+	items := make([]string, 0, len(decisions))
+	for _, d := range decisions {
 		for _, kw := range d.Writes {
 			if err := w.write(kw); err != nil {
 				return fmt.Errorf("item %s: %w", d.Event.Item, err)
 			}
 		}
-		items[i] = d.Event.Item
+		if n := len(items); n == 0 || items[n-1] != d.Event.Item {
+			items = append(items, d.Event.Item)
+		}
 	}
 	if err := w.stub.FinishWriteBatch(); err != nil {
 		return fmt.Errorf("write batch: %w", err)
 	}
-	return w.emit(domain.ChaincodeEvent{Type: decisions[0].Event.Type, Items: items, TxID: w.txID})
+	return w.emit(domain.ChaincodeEvent{Type: typ, Items: items, TxID: w.txID})
 }
 
 // write applies one key write of a decision.

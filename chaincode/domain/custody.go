@@ -55,6 +55,14 @@ const (
 	// ActHandOver: the successor a majority named for a removed organization
 	// (Request.From) takes over its item (by the removal proposal: ByMajority).
 	ActHandOver Act = "hand-over"
+	// Logistic units (units.go): ActCreateUnit makes a unit record,
+	// ActFill / ActEmpty count contents into / out of it, ActPack /
+	// ActUnpack put an item or unit into / take it out of Request.Unit.
+	ActCreateUnit Act = "create-unit"
+	ActFill       Act = "fill"
+	ActEmpty      Act = "empty"
+	ActPack       Act = "pack"
+	ActUnpack     Act = "unpack"
 )
 
 // Authority is what entitles the actor to the act.
@@ -86,6 +94,7 @@ type CustodyState struct {
 	Hold        *Hold    // the customs hold, nil when none
 	Recalls     []Recall // recalls that apply, broadest first (gtin, lot, item scope)
 	Offer       *Offer   // the open offer (the key Item.OfferSeq names), nil when none or unknown
+	Packed      *Packing // the unit it is inside (its ObjPacked key), nil when loose
 }
 
 // ItemRecall returns the item-scope recall, nil when none.
@@ -128,6 +137,13 @@ type Request struct {
 	// New is the item to register (ActRegister): ID, GTIN, Serial, Lot,
 	// Expiry, Description; the rest is filled by Decide.
 	New *Item
+	// Unit is the container of ActPack / ActUnpack; Count, Depth and Lots
+	// are what ActFill / ActEmpty add to or remove from a unit (see
+	// DecidePack).
+	Unit  *UnitRef
+	Count int
+	Depth int
+	Lots  []string
 }
 
 // KeyKind names a kind of ledger key.
@@ -144,6 +160,8 @@ const (
 	KeyCounter KeyKind = "seq"
 	// KeySighting is an inspection's own key; no custody decision writes it.
 	KeySighting KeyKind = "sighting"
+	// KeyPacked is an item's or unit's packing key (units.go).
+	KeyPacked KeyKind = "packed"
 )
 
 // KeyPolicy is a key-level (state-based) endorsement policy: the peers of
@@ -241,9 +259,10 @@ type Decision struct {
 	Item      *Item     // the item record afterwards (written when ItemWritten)
 	// ItemWritten says whether the item key is written.
 	ItemWritten bool
-	Hold        *Hold   // the hold afterwards (nil: none)
-	Recall      *Recall // the item-scope recall written, nil when none is
-	Offer       *Offer  // the offer record written, nil when the offer key is not written
+	Hold        *Hold    // the hold afterwards (nil: none)
+	Recall      *Recall  // the item-scope recall written, nil when none is
+	Offer       *Offer   // the offer record written, nil when the offer key is not written
+	Packed      *Packing // the packing afterwards (nil: loose)
 	Writes      []KeyWrite
 	// Endorsement is what the transaction needs from endorsers for this
 	// item: the policies, before the write, of every existing key it writes
@@ -263,6 +282,9 @@ func Decide(s CustodyState, r Request) (*Decision, *Error) {
 	if r.Act == ActRegister {
 		return decideRegister(s, r)
 	}
+	if r.Act == ActCreateUnit {
+		return decideCreateUnit(s, r)
+	}
 	if r.Act == ActRecallItem {
 		// The recall right does not depend on the item (nor on who holds it).
 		if err := mayRecall(key, r); err != nil {
@@ -281,6 +303,9 @@ func Decide(s CustodyState, r Request) (*Decision, *Error) {
 			return nil, Errorf(CodeBackdated, "item %s: transaction time %s is before its last custody event (%s) by more than %d s",
 				key, r.Now, s.LastEventAt, EventTimeTolerance)
 		}
+	}
+	if s.Packed != nil && !actOnPacked(r.Act) {
+		return nil, Errorf(CodePacked, "%s is packed in unit %s; act on the unit, or unpack it first", key, s.Packed.Unit)
 	}
 	if r.Authority == ByMajority && r.Act != ActCancel && r.Act != ActRelease && r.Act != ActWithdrawRecall && r.Act != ActHandOver {
 		return nil, Errorf(CodeInvalidArgument, "item %s: %s cannot be decided by a majority vote", key, r.Act)
@@ -395,7 +420,14 @@ func Decide(s CustodyState, r Request) (*Decision, *Error) {
 		n := b.moved(next)
 		n.OfferedTo, n.OfferSeq = "", 0
 		b.putItem(n)
+	case ActCreateUnit, ActFill, ActEmpty, ActPack, ActUnpack:
+		if err := decideUnitAct(b, s, r); err != nil {
+			return nil, err
+		}
 	case ActDecommission:
+		if s.ID.IsUnit() {
+			return nil, Errorf(CodeInvalidArgument, "unit %s is not decommissioned: unpack its contents and decommission those", key)
+		}
 		if it.Owner != r.Actor.MSP {
 			return nil, notOwnerErr(key, it)
 		}
@@ -523,6 +555,7 @@ func (s CustodyState) After(d *Decision) CustodyState {
 		n.Item = &it
 	}
 	n.Hold = d.Hold
+	n.Packed = d.Packed
 	if d.Event.Type == EventRecalled || d.Event.Type == EventRecallWithdrawn {
 		var rs []Recall
 		for _, rc := range s.Recalls {
@@ -682,7 +715,7 @@ type builder struct {
 }
 
 func newBuilder(s CustodyState, r Request) *builder {
-	return &builder{s: s, r: r, d: Decision{Authority: r.Authority, Hold: s.Hold}}
+	return &builder{s: s, r: r, d: Decision{Authority: r.Authority, Hold: s.Hold, Packed: s.Packed}}
 }
 
 func (b *builder) event(typ EventType, from, to, details string) {

@@ -37,6 +37,7 @@ const (
 	CodePrefixBarred       Code = "PREFIX_BARRED"       // org's claim on the prefix was rejected/revoked, not reopened
 	CodeTooManyPending     Code = "TOO_MANY_PENDING"    // too many pending prefix claims (MaxPendingClaims) or proposals of a kind
 	CodeBackdated          Code = "BACKDATED"           // transaction time before the item's last event beyond EventTimeTolerance
+	CodePacked             Code = "PACKED"              // the item (or unit) is inside a logistic unit: act on the unit or unpack it
 )
 
 // Codes lists every refusal code, in declaration order: the one list that
@@ -47,7 +48,7 @@ func Codes() []Code {
 		CodeNotInitialized, CodeAlreadyInitialized, CodeUnknownOrg, CodeWrongRole, CodeRoleMismatch,
 		CodeNotAdmin, CodeWrongPeer, CodeNotOwner, CodeNotRecipient, CodeInvalidTransition,
 		CodeRecalled, CodeOnHold, CodePrefixNotActive, CodePrefixTaken, CodeAlreadyVoted,
-		CodeSelfTransfer, CodePrefixBarred, CodeTooManyPending, CodeBackdated,
+		CodeSelfTransfer, CodePrefixBarred, CodeTooManyPending, CodeBackdated, CodePacked,
 	}
 }
 

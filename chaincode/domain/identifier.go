@@ -14,8 +14,13 @@ type ItemID struct {
 }
 
 // Key is the canonical spelling used as the ledger key and in messages:
-// "01/{gtin14}/21/{serial}".
-func (id ItemID) Key() string { return "01/" + id.GTIN + "/21/" + id.Serial }
+// "01/{gtin14}/21/{serial}", or "00/{sscc}" for a logistic unit.
+func (id ItemID) Key() string {
+	if id.IsUnit() {
+		return UnitAI + "/" + id.Serial
+	}
+	return "01/" + id.GTIN + "/21/" + id.Serial
+}
 
 // Identifier is a parsed item spelling: the item plus the optional lot (AI 10)
 // and expiry (AI 17, YYMMDD) that a Digital Link or element string may carry.

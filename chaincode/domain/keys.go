@@ -22,6 +22,9 @@ const (
 	ObjOffer    = "offer"    // [gtin, serial, seq %010d of the OFFERED event] -> Offer
 	ObjSighting = "sighting" // [gtin, serial, time %020d ns, txID] -> Sighting
 	ObjPrefix   = "prefix"   // [prefix] -> Prefix
+	ObjPacked   = "packed"   // [gtin, serial] -> Packing while inside a unit (units: ["00", sscc])
+	// IdxUnitContent lists a unit's direct contents: [sscc, gtin, serial].
+	IdxUnitContent = "unit~content"
 	// Prefix governance indexes (values: see contract/prefixes.go).
 	IdxPrefixDigits = "prefix~digits"  // [d1, d2, ..., dn]: one attribute per digit of a claimed prefix
 	IdxPendingClaim = "pending~prefix" // [owner, prefix] -> the claim's ExpiresAt
@@ -110,6 +113,14 @@ func EventKey(id ItemID, seq uint64) string {
 
 // HoldKey is the key of the item's customs hold.
 func HoldKey(id ItemID) string { return mustKey(ObjHold, id.GTIN, id.Serial) }
+
+// PackedKey is the key of an item's or unit's Packing while it is inside a unit.
+func PackedKey(id ItemID) string { return mustKey(ObjPacked, id.GTIN, id.Serial) }
+
+// UnitContentKey is the contents-index key of content inside unit.
+func UnitContentKey(unit, content ItemID) string {
+	return mustKey(IdxUnitContent, unit.Serial, content.GTIN, content.Serial)
+}
 
 // RecallGTINKey is the key of a whole-GTIN recall.
 func RecallGTINKey(gtin string) string { return mustKey(ObjRecall, gtin) }

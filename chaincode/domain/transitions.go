@@ -78,6 +78,7 @@ func knownEvent(ev EventType) bool {
 	switch ev {
 	case EventRegistered, EventOffered, EventAccepted, EventRejected, EventCancelled,
 		EventRecalled, EventStolen, EventHeld, EventReleased, EventDecommissioned, EventInspected,
+		EventPacked, EventUnpacked,
 		EventRecallWithdrawn, EventHandedOver:
 		return true
 	}

@@ -48,6 +48,11 @@ const (
 	// EventHandedOver: the successor named by the majority that removed the
 	// owner organization takes over its item (From: removed org, To: successor).
 	EventHandedOver EventType = "HANDED_OVER"
+	// EventPacked / EventUnpacked: on an item or unit, it went into / came
+	// out of the logistic unit named by CustodyEvent.Unit; on the unit
+	// itself, contents were added / removed (Details counts them).
+	EventPacked   EventType = "PACKED"
+	EventUnpacked EventType = "UNPACKED"
 )
 
 // OrgRole binds an MSP ID to its role; the set is written once at deployment
@@ -83,6 +88,29 @@ type Item struct {
 	// LastEventAt is the time of event Seq, filled on reads: UpdatedAt is the
 	// item key's last write, which holds and recalls do not touch.
 	LastEventAt string `json:"lastEventAt,omitempty" metadata:",optional"`
+	// Logistic units only (ID "00/{sscc}"): how many items and units it
+	// holds directly, its nesting depth (1: items only), and the recall
+	// scopes of everything ever packed into it since it was last empty
+	// ("01/{gtin}" or "01/{gtin}/10/{lot}", sorted), so that a lot recall
+	// shows on every unit that contains the lot.
+	Contents int      `json:"contents,omitempty" metadata:",optional"`
+	Depth    int      `json:"depth,omitempty" metadata:",optional"`
+	Lots     []string `json:"lots,omitempty" metadata:",optional"`
+	// Containers is filled on reads of a packed item or unit: the units it
+	// is inside, innermost first; Owner, Status, Offer and Hold are then
+	// the outermost unit's (a packed item moves only with its unit).
+	Containers []string `json:"containers,omitempty" metadata:",optional"`
+}
+
+// Packing records that an item or unit is inside a logistic unit, on a key
+// of its own (ObjPacked) whose key-level policy, set when it is created, is
+// AND(the owner of record at packing) AND a majority.
+type Packing struct {
+	Unit    string `json:"unit"`    // the container's key "00/{sscc}"
+	UnitSeq uint64 `json:"unitSeq"` // the container's PACKED event that took it in
+	Owner   string `json:"owner"`   // owner of record when packed (its item key's policy)
+	TxID    string `json:"txId"`
+	At      string `json:"at"`
 }
 
 // Offer is one custody offer, stored on a key of its own (item + the
@@ -160,6 +188,11 @@ type CustodyEvent struct {
 	// Note is the submitter's free text on the act (a police reference, why
 	// an offer was rejected), at most MaxNoteLen bytes; absent on older events.
 	Note string `json:"note,omitempty" metadata:",optional"`
+	// Unit and UnitSeq name, on an item's or unit's PACKED / UNPACKED
+	// event, the container and its event of the same transaction: the
+	// container's events in between are part of this item's custody.
+	Unit    string `json:"unit,omitempty" metadata:",optional"`
+	UnitSeq uint64 `json:"unitSeq,omitempty" metadata:",optional"`
 }
 
 // PrefixStatus is the state of a GS1 company prefix claim.
@@ -245,6 +278,13 @@ type RecallEntry struct {
 type RecallPage struct {
 	Recalls  []RecallEntry `json:"recalls"`
 	Bookmark string        `json:"bookmark"`
+}
+
+// UnitContentsPage is one page of a unit's direct contents (GetUnitContents).
+type UnitContentsPage struct {
+	Unit     string   `json:"unit"`
+	Contents []string `json:"contents"` // keys of items and units
+	Bookmark string   `json:"bookmark"`
 }
 
 // HistoryPage is one page of an item's custody history, by sequence.

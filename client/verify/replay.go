@@ -58,6 +58,10 @@ func actOf(t domain.EventType) (domain.Act, bool) {
 		return domain.ActWithdrawRecall, true
 	case domain.EventHandedOver:
 		return domain.ActHandOver, true
+	case domain.EventPacked:
+		return domain.ActPack, true
+	case domain.EventUnpacked:
+		return domain.ActUnpack, true
 	}
 	return "", false
 }
@@ -119,6 +123,20 @@ func (r *run) request(ev domain.CustodyEvent, t *endorserTx, id domain.ItemID) (
 		// checked (a limit: verify does not read proposals)
 		req.From, req.Authority = ev.From, domain.ByMajority
 		req.Vote = ev.Details[strings.LastIndex(ev.Details, " by proposal ")+len(" by proposal "):]
+	case domain.ActPack, domain.ActUnpack:
+		// The container as the same signed transaction wrote it: a pack or
+		// unpack that does not write its unit's record (the unit owner's
+		// key) has no owner here, and the decision refuses it.
+		req.Unit = &domain.UnitRef{Seq: ev.UnitSeq}
+		if sscc, err := domain.ParseSSCC(ev.Unit); err == nil {
+			req.Unit.ID = domain.UnitID(sscc)
+			if w := t.write(r.l.ChaincodeName(), domain.ItemKey(req.Unit.ID)); w != nil && !w.GetIsDelete() {
+				var u domain.Item
+				if strictJSON(w.GetValue(), &u) == nil && u.Seq == ev.UnitSeq {
+					req.Unit.Owner = u.Owner
+				}
+			}
+		}
 	case domain.ActRegister:
 		req.New = &domain.Item{GTIN: id.GTIN, Serial: id.Serial}
 		if w := t.write(r.l.ChaincodeName(), domain.ItemKey(id)); w != nil {
@@ -292,7 +310,7 @@ func (t *endorserTx) write(namespace, key string) *kvrwset.KVWrite {
 // hold and item-recall keys, and every event and offer key.
 func itemKeyOf(id domain.ItemID, key string) bool {
 	switch key {
-	case domain.ItemKey(id), domain.CounterKey(id), domain.HoldKey(id), domain.RecallItemKey(id):
+	case domain.ItemKey(id), domain.CounterKey(id), domain.HoldKey(id), domain.RecallItemKey(id), domain.PackedKey(id):
 		return true
 	}
 	for _, obj := range []string{domain.ObjEvent, domain.ObjOffer} {

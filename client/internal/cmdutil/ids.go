@@ -4,12 +4,12 @@ import (
 	"github.com/provledger/provenance/chaincode/domain"
 )
 
-// ParseID validates an item ID in any spelling the chaincode accepts
+// ParseID validates an item or unit (SSCC) ID in any spelling the chaincode accepts
 // (Digital Link, element string, EPC URI, canonical key) before anything is
 // sent, so a typo costs no transaction. The error is the chaincode's own
 // INVALID_ID refusal (exit 1).
 func ParseID(s string) (domain.Identifier, error) {
-	return domain.ParseIdentifier(s)
+	return domain.ParseCustodyID(s)
 }
 
 // CanonicalIDs parses every argument and returns the canonical keys.

@@ -28,8 +28,8 @@ func Item(w io.Writer, it *domain.Item) error {
 		"Offered to", it.OfferedTo,
 		"Manufacturer", it.Manufacturer,
 		"Reason", it.Reason,
-		"Hold", holdText(it.Hold),
-		"Recall", recallText(it.Recall),
+		"Hold", HoldText(it.Hold),
+		"Recall", RecallText(it.Recall),
 		"Last event", lastEvent(it),
 		"Last tx", it.UpdatedTx,
 	)
@@ -61,14 +61,16 @@ func Status(it *domain.Item) string {
 	return s
 }
 
-func holdText(h *domain.Hold) string {
+// HoldText describes a hold in one line ("" for none).
+func HoldText(h *domain.Hold) string {
 	if h == nil {
 		return ""
 	}
 	return fmt.Sprintf("by %s since %s: %s", h.By, h.At, h.Reason)
 }
 
-func recallText(r *domain.Recall) string {
+// RecallText describes a recall in one line ("" for none).
+func RecallText(r *domain.Recall) string {
 	if r == nil {
 		return ""
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/provledger/provenance/client/internal/cmd/recall"
 	"github.com/provledger/provenance/client/internal/cmd/serve"
 	"github.com/provledger/provenance/client/internal/cmd/transfer"
+	"github.com/provledger/provenance/client/internal/cmd/unit"
 	verifycmd "github.com/provledger/provenance/client/internal/cmd/verify"
 	"github.com/provledger/provenance/client/internal/cmd/version"
 	"github.com/provledger/provenance/client/internal/cmd/whoami"
@@ -118,7 +119,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	})
 
 	cmd.AddGroup(&cobra.Group{ID: "ledger", Title: "Ledger commands:"}, &cobra.Group{ID: "other", Title: "Other commands:"})
-	for _, sub := range []*cobra.Command{item.NewCmd(f), transfer.NewCmd(f), customs.NewCmd(f), prefix.NewCmd(f), recall.NewCmd(f), org.NewCmd(f), verifycmd.NewCmd(f, nil), evidence.NewCmd(f, nil), events.NewCmd(f), export.NewCmd(f), importcmd.NewCmd(f), serve.NewCmd(f, nil)} {
+	for _, sub := range []*cobra.Command{item.NewCmd(f), transfer.NewCmd(f), customs.NewCmd(f), unit.NewCmd(f), prefix.NewCmd(f), recall.NewCmd(f), org.NewCmd(f), verifycmd.NewCmd(f, nil), evidence.NewCmd(f, nil), events.NewCmd(f), export.NewCmd(f), importcmd.NewCmd(f), serve.NewCmd(f, nil)} {
 		sub.GroupID = "ledger"
 		cmd.AddCommand(sub)
 	}

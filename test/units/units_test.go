@@ -1,0 +1,134 @@
+package units
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/test/harness"
+)
+
+const (
+	cases   = 10
+	perCase = 1000
+)
+
+// TestPalletLifecycle: 10 cases of 1,000 items on a pallet, packed,
+// offered, accepted, held and released by customs, partly unpacked, single
+// items shipped; every item's owner, status and containers from every org's
+// peer; an item inside cannot move alone; non-owners are refused.
+func TestPalletLifecycle(t *testing.T) {
+	integration(t)
+	m, d, c := conn(t, mfr), conn(t, dist), conn(t, cus)
+	caseIDs := make([]string, cases)
+	var all [][]string
+	for k := 0; k < cases; k++ {
+		all = append(all, register(t, m, "7"+fmt.Sprintf("%04d", k), "u"+runTag, perCase))
+		caseIDs[k] = sscc(1000 + k)
+	}
+	pallet := sscc(999)
+	var packTimes []time.Duration
+	for k := 0; k < cases; k++ {
+		packTimes = append(packTimes, timed(t, m, "PackUnit", caseIDs[k], js(all[k])))
+	}
+	t.Logf("FIGURE pack 1,000 items into a new case, submit to commit (loaded machine, order of magnitude): %v", packTimes)
+	t.Logf("FIGURE pack 10 cases into a pallet: %v", timed(t, m, "PackUnit", pallet, js(caseIDs)))
+
+	inside := all[3][17]
+	refused(t, m, domain.CodePacked, "OfferTransfer", inside, dist.MSP)
+	refused(t, m, domain.CodePacked, "OfferTransfer", caseIDs[3], dist.MSP)
+
+	t.Logf("FIGURE offer of the 10,000-item pallet: %v", timed(t, m, "OfferTransfer", pallet, dist.MSP))
+	refused(t, c, domain.CodeNotRecipient, "AcceptTransfer", pallet)
+	t.Logf("FIGURE accept of the 10,000-item pallet: %v", timed(t, d, "AcceptTransfer", pallet))
+
+	// Customs holds the pallet: the owner can neither ship nor unpack it.
+	t.Logf("hold: %v", timed(t, c, "HoldItems", pallet, "x-ray "+runTag))
+	refused(t, d, domain.CodeOnHold, "OfferTransfer", pallet, cus.MSP)
+	refused(t, d, domain.CodeOnHold, "UnpackUnit", pallet, js([]string{caseIDs[0]}))
+	waitPeers(t)
+	if it := m.MustItem(t, inside); it.Hold == nil || it.Hold.By != cus.MSP || it.Owner != dist.MSP {
+		t.Fatalf("item in held pallet = %+v", it)
+	}
+	t.Logf("release: %v", timed(t, c, "ReleaseItems", pallet))
+
+	// Non-owners (genuine chaincode): the former owner and customs.
+	refused(t, m, domain.CodeNotOwner, "UnpackUnit", pallet, js([]string{caseIDs[0]}))
+	refused(t, m, domain.CodeNotOwner, "OfferTransfer", pallet, cus.MSP)
+	refused(t, c, domain.CodeNotOwner, "PackUnit", pallet, js([]string{all[0][0]}))
+	refused(t, d, domain.CodePacked, "OfferTransfer", inside, cus.MSP)
+
+	// Partly unpacked: one case off the pallet, five items out of it (both
+	// need the manufacturer's peers as well: the keys were packed under
+	// its policy; the gateway finds them), one item shipped to customs.
+	t.Logf("FIGURE unpack 1 case from the pallet: %v", timed(t, d, "UnpackUnit", pallet, js([]string{caseIDs[0]})))
+	loose := all[0][:5]
+	t.Logf("FIGURE unpack 5 items from the case: %v", timed(t, d, "UnpackUnit", caseIDs[0], js(loose)))
+	shipped := loose[0]
+	timed(t, d, "OfferTransfer", shipped, cus.MSP)
+	timed(t, c, "AcceptTransfer", shipped)
+	waitPeers(t)
+
+	want := func(k, i int) (owner string, containers int) {
+		switch {
+		case k == 0 && i == 0:
+			return cus.MSP, 0
+		case k == 0 && i < 5:
+			return dist.MSP, 0
+		case k == 0:
+			return dist.MSP, 1
+		}
+		return dist.MSP, 2
+	}
+	for _, o := range []*harness.Conn{m, d, c} {
+		bad := 0
+		for k := 0; k < cases; k++ {
+			for i, it := range items(t, o, all[k]) {
+				owner, nc := want(k, i)
+				if it == nil || it.Owner != owner || it.Status != domain.StatusActive || len(it.Containers) != nc || it.Hold != nil {
+					if bad++; bad < 5 {
+						t.Errorf("%s: item %s = %+v, want owner %s ACTIVE in %d units", o.Org.Dir, all[k][i], it, owner, nc)
+					}
+				}
+			}
+		}
+		if bad > 0 {
+			t.Fatalf("%s's peer: %d of %d items wrong", o.Org.Dir, bad, cases*perCase)
+		}
+		t.Logf("%s's peer: all %d items right", o.Org.Dir, cases*perCase)
+	}
+	// The item's history names the units it travelled in.
+	h, err := d.History(loose[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h) != 3 || h[1].Type != domain.EventPacked || h[1].Unit != caseIDs[0] || h[2].Type != domain.EventUnpacked || h[2].To != dist.MSP {
+		t.Fatalf("history of an unpacked item = %+v", h)
+	}
+	ph, err := d.History(pallet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []domain.EventType
+	for _, e := range ph {
+		types = append(types, e.Type)
+	}
+	t.Logf("pallet history: %v", types)
+	cli := harness.CLI{Bin: harness.BuildProv(t), Home: pn.Net.Home, PortBase: pn.Net.PortBase}
+	r := cli.Run(t, dist, "user1", "unit", "history", loose[1])
+	t.Logf("prov unit history %s: exit %d\n%s%s", loose[1], r.Code, r.Stdout, r.Stderr)
+	r = cli.Run(t, dist, "user1", "verify", loose[1])
+	t.Logf("prov verify %s: exit %d\n%s%s", loose[1], r.Code, r.Stdout, r.Stderr)
+}
+
+// TestLooseOfferCurve: commit time of loose offers against items per
+// transaction (a figure: each item key carries its own key-level policy).
+func TestLooseOfferCurve(t *testing.T) {
+	integration(t)
+	m := conn(t, mfr)
+	for _, n := range []int{100, 200, 500, 1000} {
+		ids := register(t, m, "6"+fmt.Sprintf("%04d", n), "c"+runTag, n)
+		t.Logf("FIGURE loose offer of %d items in one transaction: %v", n, timed(t, m, "OfferTransfer", js(ids), dist.MSP))
+	}
+}
