@@ -13,7 +13,9 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "import <format>",
 		Short: "Apply a standard document's events to the ledger",
-		RunE:  cmdutil.GroupRunE,
+		Example: `  prov import epcis events.jsonld --dry-run
+  prov -p manufacturer import epcis events.jsonld`,
+		RunE: cmdutil.GroupRunE,
 	}
 	cmd.AddCommand(epcis.NewCmd(f, nil))
 	return cmd
