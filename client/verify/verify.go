@@ -247,11 +247,14 @@ type configEntry struct {
 
 func (r *run) add(s Step) { r.steps = append(r.steps, s) }
 
-func (r *run) history(id string) ([]domain.CustodyEvent, error) {
+func (r *run) history(id string) ([]domain.CustodyEvent, error) { return ReadHistory(r.ctx, r.l, id) }
+
+// ReadHistory reads an item's whole custody history, page by page.
+func ReadHistory(ctx context.Context, l Ledger, id string) ([]domain.CustodyEvent, error) {
 	var out []domain.CustodyEvent
 	from := uint64(0)
 	for {
-		page, err := r.l.History(r.ctx, id, from, historyPageSize)
+		page, err := l.History(ctx, id, from, historyPageSize)
 		if err != nil {
 			return nil, fmt.Errorf("history of %s: %w", id, err)
 		}
