@@ -26,21 +26,21 @@ type Verdict string
 // Verdicts, most serious first: a line's verdict is its most serious
 // finding (Severity order); every finding is listed with its reason.
 const (
-	InvalidID        Verdict = "INVALID_ID"        // the identifier does not parse (check digit, length, ...)
-	VerifyFailed     Verdict = "VERIFY_FAILED"     // the custody record fails a verification check (named)
-	OutOfOrder       Verdict = "OUT_OF_ORDER"      // custody event times run backwards in block order
-	LikelyClone      Verdict = "LIKELY_CLONE"      // sighted at two locations travel cannot explain, or declared twice
-	UnknownSerial    Verdict = "UNKNOWN_SERIAL"    // not registered (product without data)
-	NotPresented     Verdict = "NOT_PRESENTED"     // selected on the ledger but absent from the declaration (data without product)
-	BrandMismatch    Verdict = "BRAND_MISMATCH"    // registered by an org that does not own the GTIN's active prefix
-	Stolen           Verdict = "STOLEN"            // reported stolen by its owner
-	Decommissioned   Verdict = "DECOMMISSIONED"    // decommissioned, yet presented
-	Recalled         Verdict = "RECALLED"          // item, lot or GTIN recall in force
-	OnHold           Verdict = "ON_HOLD"           // a customs hold in force
-	WrongPresenter   Verdict = "WRONG_PRESENTER"   // presented by an org that neither holds it nor is its recipient
-	TransitOverdue   Verdict = "TRANSIT_OVERDUE"   // in transit longer than the threshold
-	Unverified       Verdict = "UNVERIFIED"        // --verify could not run for it (named error)
-	Genuine          Verdict = "GENUINE"           // nothing found
+	InvalidID        Verdict = "INVALID_ID"      // the identifier does not parse (check digit, length, ...)
+	VerifyFailed     Verdict = "VERIFY_FAILED"   // the custody record fails a verification check (named)
+	OutOfOrder       Verdict = "OUT_OF_ORDER"    // custody event times run backwards in block order
+	LikelyClone      Verdict = "LIKELY_CLONE"    // sighted at two locations travel cannot explain, or declared twice
+	UnknownSerial    Verdict = "UNKNOWN_SERIAL"  // not registered (product without data)
+	NotPresented     Verdict = "NOT_PRESENTED"   // selected on the ledger but absent from the declaration (data without product)
+	BrandMismatch    Verdict = "BRAND_MISMATCH"  // registered by an org that does not own the GTIN's active prefix
+	Stolen           Verdict = "STOLEN"          // reported stolen by its owner
+	Decommissioned   Verdict = "DECOMMISSIONED"  // decommissioned, yet presented
+	Recalled         Verdict = "RECALLED"        // item, lot or GTIN recall in force
+	OnHold           Verdict = "ON_HOLD"         // a customs hold in force
+	WrongPresenter   Verdict = "WRONG_PRESENTER" // presented by an org that neither holds it nor is its recipient
+	TransitOverdue   Verdict = "TRANSIT_OVERDUE" // in transit longer than the threshold
+	Unverified       Verdict = "UNVERIFIED"      // --verify could not run for it (named error)
+	Genuine          Verdict = "GENUINE"         // nothing found
 	defaultNoVerdict Verdict = ""
 )
 
