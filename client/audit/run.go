@@ -93,7 +93,7 @@ func Run(ctx context.Context, q Querier, entries []Entry, opts Options) (*Report
 		gtins[id.GTIN] = true
 	}
 	rep := &Report{Generated: opts.Now.Format(time.RFC3339), Verified: opts.Verify != nil, Thresholds: describe(opts.Thresholds)}
-	items, err := getItems(ctx, q, unique, opts.Concurrency)
+	items, err := Items(ctx, q, unique, opts.Concurrency)
 	if err != nil {
 		return nil, err
 	}
@@ -191,9 +191,10 @@ func sortedKeys(m map[string]bool) []string {
 	return out
 }
 
-// getItems reads the items' records with GetItems, domain.MaxBatch IDs per
-// call, calls in parallel.
-func getItems(ctx context.Context, q Querier, keys []string, conc int) (map[string]*domain.Item, error) {
+// Items reads the items' records (canonical keys) with GetItems,
+// domain.MaxBatch IDs per call, calls in parallel; unregistered ones are
+// absent.
+func Items(ctx context.Context, q Querier, keys []string, conc int) (map[string]*domain.Item, error) {
 	out := make(map[string]*domain.Item, len(keys))
 	var mu sync.Mutex
 	var chunks [][]string
