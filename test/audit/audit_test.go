@@ -87,20 +87,20 @@ func TestAuditDeclaration(t *testing.T) {
 	decl := strings.Join([]string{
 		"# declaration " + runTag,
 		"id,presenter,qty",
-		s("G1") + ",distributor,1", // 3
-		s("G2") + ",distributor,1", // 4
-		s("ST") + ",distributor,1", // 5
-		s("DC") + ",distributor,1", // 6
-		s("RC") + ",distributor,1", // 7
-		s("HD") + ",distributor,1", // 8
-		s("TR") + ",distributor,1", // 9
-		s("WP") + ",distributor,1", // 10
-		s("CL") + ",distributor,1", // 11
-		s("OO") + ",distributor,1", // 12
-		fake + ",distributor,1",    // 13
-		badCD + ",distributor,1",   // 14
+		s("G1") + ",distributor,1",                            // 3
+		s("G2") + ",distributor,1",                            // 4
+		s("ST") + ",distributor,1",                            // 5
+		s("DC") + ",distributor,1",                            // 6
+		s("RC") + ",distributor,1",                            // 7
+		s("HD") + ",distributor,1",                            // 8
+		s("TR") + ",distributor,1",                            // 9
+		s("WP") + ",distributor,1",                            // 10
+		s("CL") + ",distributor,1",                            // 11
+		s("OO") + ",distributor,1",                            // 12
+		fake + ",distributor,1",                               // 13
+		badCD + ",distributor,1",                              // 14
 		"(01)" + g + "(21)G1-" + runTag + ",DistributorMSP,1", // 15
-		n1 + ",distributor,1", // 16
+		n1 + ",distributor,1",                                 // 16
 	}, "\n") + "\n"
 	declFile := writeFile(t, "declaration.csv", decl)
 	html := t.TempDir() + "/report.html"
