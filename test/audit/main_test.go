@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/provledger/provenance/chaincode/domain"
 	"github.com/provledger/provenance/test/e2e/provtest"
 	"github.com/provledger/provenance/test/harness"
 )
@@ -55,26 +54,7 @@ func setup(t testing.TB) error {
 			return fmt.Errorf("%s", r)
 		}
 	}
-	for _, o := range provtest.Orgs {
-		cn, err := provtest.ConnectWith(pn.Net.Home, o, "user1", provtest.ConnectOptions{})
-		if err != nil {
-			return err
-		}
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			p, err := cn.Prefix(prefix)
-			if err == nil && p.Status == domain.PrefixActive {
-				break
-			}
-			if time.Now().After(deadline) {
-				cn.Close()
-				return fmt.Errorf("prefix %s not ACTIVE on %s's peer: %+v %v", prefix, o.Dir, p, err)
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-		cn.Close()
-	}
-	return nil
+	return provtest.WaitPrefixActive(pn.Net.Home, prefix, 30*time.Second)
 }
 
 func cli(t testing.TB) provtest.CLI {
