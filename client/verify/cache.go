@@ -31,9 +31,10 @@ func Cached(l Ledger) Ledger {
 }
 
 type cache struct {
-	l  Ledger
-	mu sync.Mutex
-	m  map[string]*cacheEntry
+	l       Ledger
+	mu      sync.Mutex
+	m       map[string]*cacheEntry
+	results *memo
 }
 
 type cacheEntry struct {
@@ -164,4 +165,152 @@ func (c *cachedHistorian) OrgRolesHistory(ctx context.Context) ([]domain.RoleSet
 		return nil, err
 	}
 	return v.([]domain.RoleSetChange), nil
+}
+
+// memo keeps the results of pure checks on the cached answers (parsing,
+// hashes, signatures), keyed by the very objects checked: a cache hands
+// every verification the same object for the same transaction or block, so
+// a 1,000-item transaction's signatures are verified once per command, not
+// once per item. Nothing is skipped: each verification still gets each
+// result, computed from exactly the bytes it checks.
+type memo struct {
+	mu sync.Mutex
+	m  map[any]*memoEntry
+}
+
+type memoEntry struct {
+	once sync.Once
+	v    any
+}
+
+func (c *cache) memo() *memo {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.results == nil {
+		c.results = &memo{m: map[any]*memoEntry{}}
+	}
+	return c.results
+}
+
+// memoOf is the ledger's memo, nil when it is not a Cached one.
+func memoOf(l Ledger) *memo {
+	if s, ok := l.(interface{ memo() *memo }); ok {
+		return s.memo()
+	}
+	return nil
+}
+
+// remember computes f once per key in m (every time when m is nil).
+func remember[V any](m *memo, key any, f func() V) V {
+	if m == nil {
+		return f()
+	}
+	m.mu.Lock()
+	e := m.m[key]
+	if e == nil {
+		e = &memoEntry{}
+		m.m[key] = e
+	}
+	m.mu.Unlock()
+	e.once.Do(func() { e.v = f() })
+	v, _ := e.v.(V) // a nil error stays nil
+	return v
+}
+
+// Memo keys: one type per computation.
+type (
+	keyParseTx struct{ pt *peer.ProcessedTransaction }
+	keyTxIndex struct {
+		b  *common.Block
+		pt *peer.ProcessedTransaction
+	}
+	keyDataHash  struct{ b *common.Block }
+	keyBlockSigs struct {
+		b   *common.Block
+		cfg *channelConfig
+	}
+	keyConfig  struct{ b *common.Block }
+	keyCreator struct {
+		tx  *endorserTx
+		cfg *channelConfig
+	}
+	keyEndorsements keyCreator
+)
+
+type parsedTx struct {
+	tx  *endorserTx
+	err error
+}
+
+type txIndexResult struct {
+	i   int
+	err error
+}
+
+type sigsResult struct {
+	desc string
+	err  error
+}
+
+type configResult struct {
+	cfg *channelConfig
+	err error
+}
+
+type endorsementsResult struct {
+	orgs  []string
+	names string
+	err   error
+}
+
+func (r *run) parseTx(pt *peer.ProcessedTransaction) (*endorserTx, error) {
+	p := remember(r.m, keyParseTx{pt}, func() parsedTx {
+		t, err := parseEndorserTx(pt.GetTransactionEnvelope())
+		return parsedTx{t, err}
+	})
+	return p.tx, p.err
+}
+
+func (r *run) txIndex(b *common.Block, pt *peer.ProcessedTransaction) (int, error) {
+	x := remember(r.m, keyTxIndex{b, pt}, func() txIndexResult {
+		i, err := txIndex(b, pt)
+		return txIndexResult{i, err}
+	})
+	return x.i, x.err
+}
+
+func (r *run) dataHash(b *common.Block) error {
+	return remember(r.m, keyDataHash{b}, func() error { return checkDataHash(b) })
+}
+
+func (r *run) blockSigs(b *common.Block, cfg *channelConfig) (string, error) {
+	s := remember(r.m, keyBlockSigs{b, cfg}, func() sigsResult {
+		d, err := checkBlockSignatures(b, cfg)
+		return sigsResult{d, err}
+	})
+	return s.desc, s.err
+}
+
+func (r *run) parseConfig(b *common.Block) (*channelConfig, error) {
+	c := remember(r.m, keyConfig{b}, func() configResult {
+		cfg, err := parseConfigBlock(b)
+		return configResult{cfg, err}
+	})
+	return c.cfg, c.err
+}
+
+func (r *run) creator(tx *endorserTx, cfg *channelConfig) (string, error) {
+	s := remember(r.m, keyCreator{tx, cfg}, func() sigsResult {
+		who, err := tx.checkCreator(cfg)
+		return sigsResult{who, err}
+	})
+	return s.desc, s.err
+}
+
+func (r *run) endorsements(tx *endorserTx, cfg *channelConfig) ([]string, string, error) {
+	e := remember(r.m, keyEndorsements{tx, cfg}, func() endorsementsResult {
+		orgs, names, err := tx.checkEndorsements(cfg)
+		return endorsementsResult{orgs, names, err}
+	})
+	return e.orgs, e.names, e.err
 }
