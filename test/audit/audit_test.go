@@ -37,16 +37,12 @@ func TestAuditDeclaration(t *testing.T) {
 	}
 	regs = append(regs, n1, n2)
 	prov(t, mfr, "", "item", "register", "--file", writeFile(t, "items.txt", strings.Join(regs, "\n")+"\n"))
-	shipped := []string{s("G1"), s("G2"), s("ST"), s("DC"), s("RC"), s("HD"), s("CL"), n1, n2}
+	// OO: offered with a client clock 100 s slow right after its
+	// registration (within the chaincode's 120 s tolerance): valid,
+	// verifiable, but its event is earlier than the registration.
 	waitPeers(t)
-	prov(t, mfr, "", append([]string{"transfer", "offer", "--to", "distributor"}, append(shipped, s("TR"))...)...)
-	waitPeers(t)
-	prov(t, dist, "", append([]string{"transfer", "accept"}, shipped...)...)
-	// OO: offered with a client clock 60 s slow (within the chaincode's 120 s
-	// tolerance): valid, verifiable, but its event is earlier than the
-	// registration before it.
 	c := provtest.Connect(t, pn.Net.Home, mfr, "user1")
-	prop := c.SkewedProposal(t, -60*time.Second, "OfferTransfer", s("OO"), dist.MSP)
+	prop := c.SkewedProposal(t, -100*time.Second, "OfferTransfer", s("OO"), dist.MSP)
 	tx, err := prop.Endorse()
 	if err != nil {
 		t.Fatalf("skewed offer: %v", provtest.Detailed(err))
@@ -58,6 +54,11 @@ func TestAuditDeclaration(t *testing.T) {
 	if st, err := commit.Status(); err != nil || !st.Successful {
 		t.Fatalf("skewed offer: %+v %v", st, err)
 	}
+	shipped := []string{s("G1"), s("G2"), s("ST"), s("DC"), s("RC"), s("HD"), s("CL"), n1, n2}
+	waitPeers(t)
+	prov(t, mfr, "", append([]string{"transfer", "offer", "--to", "distributor"}, append(shipped, s("TR"))...)...)
+	waitPeers(t)
+	prov(t, dist, "", append([]string{"transfer", "accept"}, shipped...)...)
 	waitPeers(t)
 	prov(t, dist, "", "item", "report-stolen", s("ST"))
 	prov(t, dist, "", "item", "decommission", s("DC"), "--reason", "dispensed")
