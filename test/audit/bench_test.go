@@ -61,6 +61,7 @@ func BenchmarkAudit(b *testing.B) {
 		}
 		wg.Wait()
 		close(errs)
+		fmt.Printf("%s: %s done at %s\n", time.Now().Format("15:04:05"), what, time.Since(start).Round(time.Second))
 		for err := range errs {
 			b.Fatal(err)
 		}
@@ -92,10 +93,12 @@ func BenchmarkAudit(b *testing.B) {
 	decl := writeFile(b, "declaration.txt", strings.Join(ids, "\n")+"\n")
 
 	b.ResetTimer()
+	fmt.Printf("%s: auditing\n", time.Now().Format("15:04:05"))
 	status := cli(b).Run(b, cus, "", "audit", "--file", decl, "--presenter", "distributor", "-o", "json")
 	if status.Code != 0 {
 		b.Fatalf("status audit: want exit 0 (all genuine):\n%.2000s", status.String())
 	}
+	fmt.Printf("%s: status audit %s\n", time.Now().Format("15:04:05"), status.Duration.Round(time.Millisecond))
 	full := cli(b).Run(b, cus, "", "audit", "--file", decl, "--presenter", "distributor", "--verify", "-o", "json")
 	if full.Code != 0 {
 		b.Fatalf("verified audit: want exit 0:\n%.2000s", full.String())
