@@ -27,7 +27,7 @@ var (
 // prefix: unit-tested.)
 func TestAuditDeclaration(t *testing.T) {
 	integration(t)
-	g, g2 := gtin("0001"), gtin("0002")
+	g, g2 := gtin("00001"), gtin("00002")
 	s := func(name string) string { return provtest.Key(g, name+"-"+runTag) }
 	n1, n2 := provtest.Key(g2, "N1-"+runTag), provtest.Key(g2, "N2-"+runTag)
 	names := []string{"G1", "G2", "ST", "DC", "RC", "HD", "TR", "WP", "CL", "OO"}

@@ -29,7 +29,7 @@ func BenchmarkAudit(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("PROV_AUDIT_BENCH_N")); err == nil && v > 0 {
 		n = v
 	}
-	g := gtin(fmt.Sprintf("%04d", time.Now().Unix()%10000))
+	g := gtin(fmt.Sprintf("%05d", time.Now().Unix()%100000))
 	ids := make([]string, n)
 	for i := range ids {
 		ids[i] = provtest.Key(g, fmt.Sprintf("B%s-%05d", runTag, i))
