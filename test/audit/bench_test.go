@@ -66,7 +66,7 @@ func BenchmarkAudit(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	each("register", chunks(domain.MaxBatch), 2, func(c []string) error {
+	each("register", chunks(500), 2, func(c []string) error {
 		in := make([]domain.ItemInput, len(c))
 		for i, id := range c {
 			in[i] = domain.ItemInput{ID: id, Lot: "L" + runTag}
@@ -89,7 +89,7 @@ func BenchmarkAudit(b *testing.B) {
 	})
 	waitPeers(b)
 	b.Logf("history of %d items (registered in %d transactions, shipped in %d offers and %d accepts): %s",
-		n, len(chunks(domain.MaxBatch)), len(chunks(200)), len(chunks(200)), time.Since(start).Round(time.Second))
+		n, len(chunks(500)), len(chunks(200)), len(chunks(200)), time.Since(start).Round(time.Second))
 	decl := writeFile(b, "declaration.txt", strings.Join(ids, "\n")+"\n")
 
 	b.ResetTimer()
