@@ -95,26 +95,7 @@ func setup() error {
 	}
 	// Every org's peer must see the prefix ACTIVE before the first
 	// registration (the approval committed on the distributor's peer first).
-	for _, o := range provtest.Orgs {
-		c, err := provtest.ConnectWith(pn.Net.Home, o, "user1", provtest.ConnectOptions{})
-		if err != nil {
-			return err
-		}
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			p, err := c.Prefix(prefix)
-			if err == nil && p.Status == domain.PrefixActive {
-				break
-			}
-			if time.Now().After(deadline) {
-				c.Close()
-				return fmt.Errorf("prefix %s not ACTIVE on %s's peer: %+v %v", prefix, o.Dir, p, err)
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-		c.Close()
-	}
-	return nil
+	return provtest.WaitPrefixActive(pn.Net.Home, prefix, 30*time.Second)
 }
 
 func conn(t *testing.T, org provtest.Org) *provtest.Conn {
