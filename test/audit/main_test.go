@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/provledger/provenance/chaincode/domain"
 	"github.com/provledger/provenance/test/e2e/provtest"
 	"github.com/provledger/provenance/test/harness"
 )
@@ -50,7 +51,13 @@ func setup(t testing.TB) error {
 		{"--profile", mfr.Profile, "--user", "admin", "prefix", "claim", prefix, "--licence", "GS1-" + prefix},
 		{"--profile", dist.Profile, "--user", "admin", "prefix", "approve", prefix},
 	} {
-		if r := c.RunRaw(t, step...); r.Code != 0 {
+		// The claim may not have reached the approver's peer yet.
+		r := c.RunRaw(t, step...)
+		for deadline := time.Now().Add(60 * time.Second); r.RefusalCode() == domain.CodeNotFound && time.Now().Before(deadline); {
+			time.Sleep(time.Second)
+			r = c.RunRaw(t, step...)
+		}
+		if r.Code != 0 {
 			return fmt.Errorf("%s", r)
 		}
 	}
