@@ -165,14 +165,14 @@ func TestMetadata(t *testing.T) {
 		"OfferTransfer": 2, "AcceptTransfer": 1, "RejectTransfer": 1, "CancelTransfer": 1,
 		"RecallItem": 2, "RecallLot": 3, "ReportStolen": 1, "HoldItems": 2, "ReleaseItems": 1,
 		"Decommission": 2, "RecordInspection": 3,
-		"OfferTransferExpiring": 3, "WithdrawRecall": 1, "RecordSighting": 4, "GetSightings": 3,
+		"OfferTransferExpiring": 3, "WithdrawRecall": 1, "RecordSighting": 4, "GetSightings": 3, "RecordSightings": 4, "ListSightings": 3,
 		"Propose": 3, "ApproveProposal": 1, "RejectProposal": 1, "GetProposal": 1, "ListProposals": 4,
 		"GetOrgExit": 1, "TakeOverItems": 2, "ConsentToHandOver": 0, "GetOrgRolesHistory": 0,
 		"RejectTransferWithNote": 2, "CancelTransferWithNote": 2, "ReportStolenItems": 2, "DecommissionItems": 3, "RecallItems": 2,
 		"PackUnit": 2, "UnpackUnit": 2, "GetUnitContents": 3,
 	}
 	evaluate := map[string]bool{"Ping": true, "GetOrgRoles": true, "GetPrefix": true, "ListPrefixes": true,
-		"GetItem": true, "GetItems": true, "GetHistory": true, "ListItems": true, "CountItems": true, "ListRecalls": true, "GetSightings": true,
+		"GetItem": true, "GetItems": true, "GetHistory": true, "ListItems": true, "CountItems": true, "ListRecalls": true, "GetSightings": true, "ListSightings": true,
 		"GetProposal": true, "ListProposals": true, "GetOrgExit": true, "GetOrgRolesHistory": true, "GetUnitContents": true}
 	seen := map[string]bool{}
 	for _, tx := range c.Transactions {

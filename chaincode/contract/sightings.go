@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
 	"github.com/provledger/provenance/chaincode/domain"
@@ -30,11 +31,33 @@ func (c *Contract) RecordInspection(ctx contractapi.TransactionContextInterface,
 // domain.MaxNoteLen bytes). Any member may. (contract-api has no optional
 // arguments: RecordInspection is the three-argument form.)
 func (c *Contract) RecordSighting(ctx contractapi.TransactionContextInterface, id, gln, result, note string) (*domain.Sighting, error) {
-	s, err := identify(ctx)
+	ident, err := parseID(id)
 	if err != nil {
 		return nil, err
 	}
-	ident, err := parseID(id)
+	out, err := c.recordSightings(ctx, []domain.ItemID{ident.ItemID}, gln, result, note)
+	if err != nil {
+		return nil, err
+	}
+	return &out[0], nil
+}
+
+// RecordSightings records one sighting per ID (1..domain.MaxBatch, a JSON
+// array, no ID twice) at one location with one result and note, in one
+// transaction: a customs officer's whole shipment, counterfeit serials
+// included. Returns the sightings in input order.
+func (c *Contract) RecordSightings(ctx contractapi.TransactionContextInterface, idsJSON, gln, result, note string) ([]domain.Sighting, error) {
+	ids, err := parseIDList(idsJSON)
+	if err != nil {
+		return nil, err
+	}
+	return c.recordSightings(ctx, ids, gln, result, note)
+}
+
+// recordSightings validates everything before the first write: a refused
+// batch writes nothing.
+func (c *Contract) recordSightings(ctx contractapi.TransactionContextInterface, ids []domain.ItemID, gln, result, note string) ([]domain.Sighting, error) {
+	s, err := identify(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -57,24 +80,37 @@ func (c *Contract) RecordSighting(ctx contractapi.TransactionContextInterface, i
 	if err != nil {
 		return nil, err
 	}
-	k, err := domain.SightingKey(ident.ItemID, at, w.txID)
-	if err != nil {
-		return nil, domain.Errorf(domain.CodeInvalidArgument, "sighting of %s: %v", ident.Key(), err)
-	}
-	sg := &domain.Sighting{Item: ident.Key(), ReporterMSP: s.MSP, SubmitterID: s.ID, GLN: loc, Result: result,
-		Note: note, TxID: w.txID, At: w.at}
 	if err := c.checkPeer(s, domain.GovernancePolicy(s.roles)); err != nil {
 		return nil, err
 	}
 	pol := domain.KeyPolicy{AllOf: []string{s.MSP}}
-	b, err := marshal(sg)
-	if err != nil {
-		return nil, err
+	out := make([]domain.Sighting, len(ids))
+	writes := make([]domain.KeyWrite, len(ids))
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		k, err := domain.SightingKey(id, at, w.txID)
+		if err != nil {
+			return nil, domain.Errorf(domain.CodeInvalidArgument, "sighting of %s: %v", id.Key(), err)
+		}
+		out[i] = domain.Sighting{Item: id.Key(), ReporterMSP: s.MSP, SubmitterID: s.ID, GLN: loc, Result: result,
+			Note: note, TxID: w.txID, At: w.at}
+		b, err := marshal(&out[i])
+		if err != nil {
+			return nil, err
+		}
+		writes[i] = domain.KeyWrite{Kind: domain.KeySighting, Key: k, Value: b, Policy: &pol, SetPolicy: true}
+		keys[i] = id.Key()
 	}
-	if err := w.write(domain.KeyWrite{Kind: domain.KeySighting, Key: k, Value: b, Policy: &pol, SetPolicy: true}); err != nil {
-		return nil, err
+	stub.StartWriteBatch()
+	for _, kw := range writes {
+		if err := w.write(kw); err != nil {
+			return nil, err
+		}
 	}
-	return sg, w.emit(domain.ChaincodeEvent{Type: domain.EventInspected, Items: []string{ident.Key()}, TxID: w.txID})
+	if err := stub.FinishWriteBatch(); err != nil {
+		return nil, fmt.Errorf("write batch: %w", err)
+	}
+	return out, w.emit(domain.ChaincodeEvent{Type: domain.EventInspected, Items: keys, TxID: w.txID})
 }
 
 // GetSightings pages through the sightings of an item or unregistered ID,
@@ -84,12 +120,27 @@ func (c *Contract) GetSightings(ctx contractapi.TransactionContextInterface, id,
 	if err != nil {
 		return nil, err
 	}
+	obj, attrs := domain.SightingRange(ident.ItemID)
+	return sightingPage(ctx.GetStub(), obj, attrs, pageSize, bookmark)
+}
+
+// ListSightings pages through every sighting of a GTIN (by serial, then
+// time), registered serials or not: the brand owner's view of where its
+// GTINs, and counterfeits of them, were seen.
+func (c *Contract) ListSightings(ctx contractapi.TransactionContextInterface, gtin, pageSize, bookmark string) (*domain.SightingPage, error) {
+	g, err := parseGTIN(gtin)
+	if err != nil {
+		return nil, err
+	}
+	obj, attrs := domain.SightingGTINRange(g)
+	return sightingPage(ctx.GetStub(), obj, attrs, pageSize, bookmark)
+}
+
+func sightingPage(stub shim.ChaincodeStubInterface, obj string, attrs []string, pageSize, bookmark string) (*domain.SightingPage, error) {
 	size, err := parsePageSize(pageSize)
 	if err != nil {
 		return nil, err
 	}
-	obj, attrs := domain.SightingRange(ident.ItemID)
-	stub := ctx.GetStub()
 	if err := checkBookmark(stub, obj, attrs, bookmark); err != nil {
 		return nil, err
 	}

@@ -324,3 +324,71 @@ func TestRefusedWithoutRoles(t *testing.T) {
 		f.refused(domain.CodeNotInitialized, "InitOrgRoles", f.admin(mfr), op[0], op[1:]...)
 	}
 }
+
+// TestRecordSightings: one transaction records a batch of sightings,
+// unregistered serials included, each on its own key with the reporter's
+// policy; a bad entry refuses the batch and writes nothing; the GTIN list
+// shows every serial's sightings.
+func TestRecordSightings(t *testing.T) {
+	f := ready(t)
+	g := gtin(t, prefix, "00001")
+	g2 := gtin(t, prefix, "00002")
+	a, fake1, fake2, b2 := itemID(g, "A"), itemID(g, "FAKE1"), itemID(g, "FAKE2"), itemID(g2, "B")
+	f.register(a)
+	const gln = "0614141000005"
+	before := f.snapshot()
+	f.refused(domain.CodeInvalidID, "", f.user(cust), "RecordSightings", mustJSON(t, []string{a, "01/09506000134353/21/X"}), gln, "suspect", "")
+	f.refused(domain.CodeInvalidArgument, "listed twice", f.user(cust), "RecordSightings", mustJSON(t, []string{a, a}), gln, "suspect", "")
+	f.refused(domain.CodeInvalidArgument, "no item IDs", f.user(cust), "RecordSightings", "[]", gln, "suspect", "")
+	f.refused(domain.CodeInvalidArgument, "not one of", f.user(cust), "RecordSightings", mustJSON(t, []string{a}), gln, "bad", "")
+	f.refused(domain.CodeUnknownOrg, "", f.orgs[other].user, "RecordSightings", mustJSON(t, []string{a}), gln, "match", "")
+	many := make([]string, domain.MaxBatch+1)
+	for i := range many {
+		many[i] = itemID(g, fmt.Sprintf("S%d", i))
+	}
+	f.refused(domain.CodeBatchTooLarge, "", f.user(cust), "RecordSightings", mustJSON(t, many), gln, "match", "")
+	if after := f.snapshot(); after != before {
+		t.Fatal("a refused batch of sightings wrote state")
+	}
+	var got []domain.Sighting
+	r := f.ok(f.h.Submit(f.user(cust), "RecordSightings", mustJSON(t, []string{fake2, a, fake1}), gln, "mismatch", "case 7"))
+	f.decode(r, &got)
+	if len(got) != 3 || got[0].Item != fake2 || got[1].Item != a || got[2].Item != fake1 || got[2].ReporterMSP != cust || got[0].Note != "case 7" || got[1].TxID != r.TxID {
+		t.Fatalf("sightings = %+v", got)
+	}
+	if ce := f.lastEvent(); ce.Type != domain.EventInspected || !equalJSON(t, ce.Items, []string{fake2, a, fake1}) {
+		t.Fatalf("event = %+v", ce)
+	}
+	at, _ := domain.ParseTimestamp(got[0].At)
+	sk, _ := domain.SightingKey(domain.ItemID{GTIN: g, Serial: "FAKE2"}, at, r.TxID)
+	if pol := f.sbeOrgs(sk); !equalJSON(t, pol, []string{cust}) {
+		t.Fatalf("sighting policy = %v", pol)
+	}
+	f.ok(f.h.Submit(f.user(dist), "RecordSighting", b2, gln, "match", ""))
+	f.ok(f.h.Submit(f.user(dist), "RecordSighting", fake1, "0614141000012", "suspect", ""))
+	var page domain.SightingPage
+	f.decode(f.h.Evaluate(nil, "ListSightings", g, "", ""), &page)
+	var items []string
+	for _, s := range page.Sightings {
+		items = append(items, s.Item+"@"+s.ReporterMSP)
+	}
+	// serial order (A < FAKE1 < FAKE2), then time; the other GTIN not at all
+	if want := []string{a + "@" + cust, fake1 + "@" + cust, fake1 + "@" + dist, fake2 + "@" + cust}; !equalJSON(t, items, want) {
+		t.Fatalf("ListSightings(%s) = %v, want %v", g, items, want)
+	}
+	f.decode(f.h.Evaluate(nil, "ListSightings", g, "3", ""), &page)
+	if len(page.Sightings) != 3 || page.Bookmark == "" {
+		t.Fatalf("page 1 = %+v", page)
+	}
+	bm := page.Bookmark
+	f.decode(f.h.Evaluate(nil, "ListSightings", g, "3", bm), &page)
+	if len(page.Sightings) != 1 || page.Sightings[0].Item != fake2 || page.Bookmark != "" {
+		t.Fatalf("page 2 = %+v", page)
+	}
+	if err := f.h.Evaluate(nil, "ListSightings", g2, "3", bm).Err(); domain.CodeOf(err) != domain.CodeInvalidArgument {
+		t.Fatalf("foreign bookmark: %v", err)
+	}
+	if err := f.h.Evaluate(nil, "ListSightings", "12345", "", "").Err(); domain.CodeOf(err) != domain.CodeInvalidID {
+		t.Fatalf("bad GTIN: %v", err)
+	}
+}

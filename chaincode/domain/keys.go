@@ -150,6 +150,13 @@ func SightingRange(id ItemID) (string, []string) {
 	return ObjSighting, []string{id.GTIN, id.Serial}
 }
 
+// SightingGTINRange returns the partial key under which every sighting of a
+// GTIN lies (serial order, then time): how a brand owner lists the
+// sightings of its GTINs, counterfeit serials included.
+func SightingGTINRange(gtin string) (string, []string) {
+	return ObjSighting, []string{gtin}
+}
+
 // PrefixKey is the key of a company-prefix claim.
 func PrefixKey(prefix string) (string, error) { return CompositeKey(ObjPrefix, prefix) }
 

@@ -297,6 +297,26 @@ func (t *endorserTx) kvSet(namespace string) *kvrwset.KVRWSet {
 	return t.kv
 }
 
+// writeIndex maps the set's writes and key-level policy writes by key, once
+// per transaction (a batch transaction is checked once per item).
+func (t *endorserTx) writeIndex(kv *kvrwset.KVRWSet) (map[string]*kvrwset.KVWrite, map[string][]byte) {
+	t.idxOnce.Do(func() {
+		t.writes = map[string]*kvrwset.KVWrite{}
+		for _, w := range kv.GetWrites() {
+			t.writes[w.GetKey()] = w
+		}
+		t.meta = map[string][]byte{}
+		for _, m := range kv.GetMetadataWrites() {
+			for _, e := range m.GetEntries() {
+				if e.GetName() == validationParameter {
+					t.meta[m.GetKey()] = e.GetValue()
+				}
+			}
+		}
+	})
+	return t.writes, t.meta
+}
+
 func (t *endorserTx) write(namespace, key string) *kvrwset.KVWrite {
 	for _, w := range t.kvSet(namespace).GetWrites() {
 		if w.GetKey() == key {
@@ -329,18 +349,7 @@ func (t *endorserTx) checkDecisionWrites(id domain.ItemID, d *domain.Decision, n
 	if kv == nil {
 		return "", fmt.Errorf("no write set for chaincode %s", namespace)
 	}
-	writes := map[string]*kvrwset.KVWrite{}
-	for _, w := range kv.GetWrites() {
-		writes[w.GetKey()] = w
-	}
-	meta := map[string][]byte{}
-	for _, m := range kv.GetMetadataWrites() {
-		for _, e := range m.GetEntries() {
-			if e.GetName() == validationParameter {
-				meta[m.GetKey()] = e.GetValue()
-			}
-		}
-	}
+	writes, meta := t.writeIndex(kv)
 	var problems []string
 	expected := map[string]bool{}
 	policies := map[string]bool{}

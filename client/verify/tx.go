@@ -37,6 +37,10 @@ type endorserTx struct {
 
 	kvOnce sync.Once
 	kv     *kvrwset.KVRWSet // the chaincode namespace's set (kvSet)
+
+	idxOnce sync.Once
+	writes  map[string]*kvrwset.KVWrite // kv's writes by key (writeIndex)
+	meta    map[string][]byte           // kv's key-level policy writes by key
 }
 
 func parseEndorserTx(env *common.Envelope) (*endorserTx, error) {

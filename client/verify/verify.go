@@ -149,7 +149,7 @@ func Item(ctx context.Context, l Ledger, id string, opts Options) (Report, error
 		return Report{Item: id}, err
 	}
 	key := ident.Key()
-	r := &run{ctx: ctx, l: l, opts: opts, blocks: map[uint64]*common.Block{}, configs: map[uint64]*configEntry{}}
+	r := &run{ctx: ctx, l: l, opts: opts, blocks: map[uint64]*common.Block{}, configs: map[uint64]*configEntry{}, m: memoOf(l)}
 	events, err := r.history(key)
 	if err != nil {
 		return Report{Item: key}, err
@@ -231,6 +231,7 @@ type run struct {
 	prefixes    []*domain.Prefix        // the GTIN's company-prefix candidates' records, in candidate order
 	expect      map[uint64]*expectation // the replay's verdict per event seq
 	blockChecks map[uint64]*blockCheck
+	m           *memo // shared results of pure checks (Cached ledgers), or nil
 }
 
 type txEntry struct {
@@ -255,11 +256,14 @@ type configEntry struct {
 
 func (r *run) add(s Step) { r.steps = append(r.steps, s) }
 
-func (r *run) history(id string) ([]domain.CustodyEvent, error) {
+func (r *run) history(id string) ([]domain.CustodyEvent, error) { return ReadHistory(r.ctx, r.l, id) }
+
+// ReadHistory reads an item's whole custody history, page by page.
+func ReadHistory(ctx context.Context, l Ledger, id string) ([]domain.CustodyEvent, error) {
 	var out []domain.CustodyEvent
 	from := uint64(0)
 	for {
-		page, err := r.l.History(r.ctx, id, from, historyPageSize)
+		page, err := l.History(ctx, id, from, historyPageSize)
 		if err != nil {
 			return nil, fmt.Errorf("history of %s: %w", id, err)
 		}
@@ -515,10 +519,10 @@ func (r *run) checkConfig(n uint64, ce *configEntry) error {
 	case b.GetHeader().GetNumber() != n:
 		return fmt.Errorf("asked for config block %d, got block %d", n, b.GetHeader().GetNumber())
 	}
-	if err := checkDataHash(b); err != nil {
+	if err := r.dataHash(b); err != nil {
 		return fmt.Errorf("config block %d: %w", n, err)
 	}
-	cfg, err := parseConfigBlock(b)
+	cfg, err := r.parseConfig(b)
 	if err != nil {
 		return err
 	}
@@ -549,10 +553,10 @@ func (r *run) checkConfig(n uint64, ce *configEntry) error {
 	if pb == nil || pb.GetHeader().GetNumber() != n-1 {
 		return fmt.Errorf("block %d, which names the config before block %d, is missing", n-1, n)
 	}
-	if _, err := checkBlockSignatures(pb, prev.cfg); err != nil {
+	if _, err := r.blockSigs(pb, prev.cfg); err != nil {
 		return fmt.Errorf("block %d, which names config block %d as the one before block %d, is not signed by its orderers: %w", n-1, ce.prev, n, err)
 	}
-	if _, err := checkBlockSignatures(b, prev.cfg); err != nil {
+	if _, err := r.blockSigs(b, prev.cfg); err != nil {
 		return fmt.Errorf("config block %d signatures (orderers of config block %d): %w", n, ce.prev, err)
 	}
 	ce.cfg = cfg
@@ -583,8 +587,8 @@ func (r *run) prepare() {
 		if e.missing != nil {
 			continue
 		}
-		e.parsed, e.parseErr = parseEndorserTx(e.pt.GetTransactionEnvelope())
-		e.index, e.indexErr = txIndex(e.block, e.pt)
+		e.parsed, e.parseErr = r.parseTx(e.pt)
+		e.index, e.indexErr = r.txIndex(e.block, e.pt)
 		n := e.block.GetHeader().GetNumber()
 		if _, ok := r.blockChecks[n]; !ok {
 			r.blockChecks[n] = &blockCheck{}
@@ -604,9 +608,9 @@ type blockCheck struct {
 func (r *run) checkBlock(b *common.Block, cfg *channelConfig) *blockCheck {
 	bc := r.blockChecks[b.GetHeader().GetNumber()]
 	bc.once.Do(func() {
-		bc.dataErr = checkDataHash(b)
+		bc.dataErr = r.dataHash(b)
 		if cfg != nil {
-			bc.sigs, bc.sigErr = checkBlockSignatures(b, cfg)
+			bc.sigs, bc.sigErr = r.blockSigs(b, cfg)
 		}
 	})
 	return bc
@@ -681,9 +685,9 @@ func (r *run) checkEvent(ev domain.CustodyEvent) []Step {
 		step(CheckEndorsements, cfgErr, "")
 		step(CheckEndorsePolicy, cfgErr, "")
 	} else {
-		who, err := tx.checkCreator(cfg)
+		who, err := r.creator(tx, cfg)
 		step(CheckCreatorSignature, err, who)
-		orgs, names, err := tx.checkEndorsements(cfg)
+		orgs, names, err := r.endorsements(tx, cfg)
 		step(CheckEndorsements, err, names)
 		desc, err := r.endorsement(ev, policyRoles(cfg, roles), orgs)
 		step(CheckEndorsePolicy, err, desc)

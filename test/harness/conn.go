@@ -535,3 +535,28 @@ func WaitReady(home string, timeout time.Duration) (time.Duration, error) {
 	}
 	return time.Since(start), nil
 }
+
+// WaitPrefixActive waits until every peer organization's peer reads the
+// prefix ACTIVE (an approval commits on one peer first).
+func WaitPrefixActive(home, prefix string, timeout time.Duration) error {
+	for _, o := range Orgs {
+		c, err := ConnectWith(home, o, "user1", ConnectOptions{})
+		if err != nil {
+			return err
+		}
+		deadline := time.Now().Add(timeout)
+		for {
+			p, err := c.Prefix(prefix)
+			if err == nil && p != nil && p.Status == domain.PrefixActive {
+				break
+			}
+			if time.Now().After(deadline) {
+				c.Close()
+				return fmt.Errorf("prefix %s not ACTIVE on %s's peer: %+v %v", prefix, o.Dir, p, err)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		c.Close()
+	}
+	return nil
+}

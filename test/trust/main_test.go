@@ -94,26 +94,7 @@ func setup() error {
 	}
 	// Every org's peer must see the prefix ACTIVE before the first
 	// registration (the approval committed on the distributor's peer first).
-	for _, o := range harness.Orgs {
-		c, err := harness.ConnectWith(pn.Net.Home, o, "user1", harness.ConnectOptions{})
-		if err != nil {
-			return err
-		}
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			p, err := c.Prefix(prefix)
-			if err == nil && p.Status == domain.PrefixActive {
-				break
-			}
-			if time.Now().After(deadline) {
-				c.Close()
-				return fmt.Errorf("prefix %s not ACTIVE on %s's peer: %+v %v", prefix, o.Dir, p, err)
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-		c.Close()
-	}
-	return nil
+	return harness.WaitPrefixActive(pn.Net.Home, prefix, 30*time.Second)
 }
 
 func conn(t *testing.T, org harness.PeerOrg) *harness.Conn {

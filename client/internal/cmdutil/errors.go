@@ -12,6 +12,7 @@ const (
 	ExitFailed       = 1 // refused by the ledger, or failed
 	ExitUsage        = 2 // bad command line
 	ExitVerifyFailed = 3 // a verification check failed
+	ExitSuspect      = 4 // prov audit found a suspect line
 )
 
 // UsageError is a bad command line (exit 2).

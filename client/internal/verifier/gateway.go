@@ -18,7 +18,9 @@ import (
 func FromConn(c *gateway.Conn, t gateway.Timeouts) Verifier {
 	cfg := c.Config()
 	return &gw{
-		l: verify.NewGatewayLedger(c.Network(), cfg.Chaincode), endpoint: cfg.Endpoint,
+		// one cache per process: many IDs (verify, audit --verify) fetch each
+		// shared block and transaction once
+		l: verify.Cached(verify.NewGatewayLedger(c.Network(), cfg.Chaincode)), endpoint: cfg.Endpoint,
 		self: fmt.Sprintf("%s (%s)", cfg.MSPID, peerName(cfg)), conn: c, timeouts: t,
 	}
 }
@@ -37,6 +39,9 @@ type gw struct {
 	conn     *gateway.Conn
 	timeouts gateway.Timeouts
 }
+
+// Ledger is the (cached) ledger the verifications read.
+func (g *gw) Ledger() verify.Ledger { return g.l }
 
 func (g *gw) Verify(ctx context.Context, id string, opts Options) (*Report, error) {
 	vo, closeAll, err := g.options(opts)

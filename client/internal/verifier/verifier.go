@@ -30,3 +30,9 @@ type Options struct {
 type Verifier interface {
 	Verify(ctx context.Context, id string, opts Options) (*Report, error)
 }
+
+// LedgerSource is a Verifier that also hands out the ledger it reads, so
+// that an audit reads histories and blocks through the same cache.
+type LedgerSource interface {
+	Ledger() verify.Ledger
+}

@@ -128,9 +128,9 @@ func Run(ctx context.Context, opts *Options) error {
 			fmt.Fprintf(opts.IO.ErrOut, "%s: not bundled: %v\n", r.ID, r.Err)
 		case !r.Report.OK:
 			failed++
-			verify.PrintReport(msg, r.Report, opts.Verbose)
+			verify.PrintReportStatus(msg, r.Report, nil, opts.Verbose)
 		case opts.Verbose:
-			verify.PrintReport(msg, r.Report, true)
+			verify.PrintReportStatus(msg, r.Report, nil, true)
 		}
 	}
 	if b == nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provledger/provenance/client/gateway"
+	auditcmd "github.com/provledger/provenance/client/internal/cmd/audit"
 	"github.com/provledger/provenance/client/internal/cmd/customs"
 	"github.com/provledger/provenance/client/internal/cmd/events"
 	"github.com/provledger/provenance/client/internal/cmd/evidence"
@@ -55,7 +56,8 @@ Exit codes:
      NOT_OWNER:, and names the transaction) or failed (peer unavailable,
      timeout, bad input)
   2  usage error (unknown command, missing argument or flag)
-  3  verification failed (prov verify, prov evidence)`
+  3  verification failed (prov verify, prov evidence)
+  4  prov audit found something suspect (any verdict but GENUINE)`
 
 // NewCmd builds the root command and binds the factory's configuration to
 // its persistent flags, defaulting each from its PROV_* variable.
@@ -119,7 +121,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	})
 
 	cmd.AddGroup(&cobra.Group{ID: "ledger", Title: "Ledger commands:"}, &cobra.Group{ID: "other", Title: "Other commands:"})
-	for _, sub := range []*cobra.Command{item.NewCmd(f), transfer.NewCmd(f), customs.NewCmd(f), unit.NewCmd(f), prefix.NewCmd(f), recall.NewCmd(f), org.NewCmd(f), verifycmd.NewCmd(f, nil), evidence.NewCmd(f, nil), events.NewCmd(f), export.NewCmd(f), importcmd.NewCmd(f), serve.NewCmd(f, nil)} {
+	for _, sub := range []*cobra.Command{item.NewCmd(f), transfer.NewCmd(f), customs.NewCmd(f), unit.NewCmd(f), prefix.NewCmd(f), recall.NewCmd(f), org.NewCmd(f), verifycmd.NewCmd(f, nil), auditcmd.NewCmd(f, nil), evidence.NewCmd(f, nil), events.NewCmd(f), export.NewCmd(f), importcmd.NewCmd(f), serve.NewCmd(f, nil)} {
 		sub.GroupID = "ledger"
 		cmd.AddCommand(sub)
 	}

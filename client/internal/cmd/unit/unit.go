@@ -131,7 +131,7 @@ go in one transaction (--batch-size).
 				return err
 			}
 			done, err := submitUnit(cmd.Context(), l, "PackUnit", u[0], ids, size)
-			return report(f, "pack", u[0], done, err, "Packed", " into "+u[0])
+			return bulk.ReportCommitted(f.IO, f.Output, "pack", bulk.Params{To: u[0]}, done, err, "Packed", " into "+u[0])
 		},
 	}
 	cmd.Flags().StringVar(&file, "file", "", "read more IDs from `FILE` (one per line or CSV; - for stdin)")
@@ -171,31 +171,11 @@ gateway finds it).
 			} else {
 				done, err = unpackAll(cmd.Context(), l, u[0])
 			}
-			return report(f, "unpack", u[0], done, err, "Unpacked", " from "+u[0])
+			return bulk.ReportCommitted(f.IO, f.Output, "unpack", bulk.Params{To: u[0]}, done, err, "Unpacked", " from "+u[0])
 		},
 	}
 	cmd.Flags().StringVar(&file, "file", "", "read the IDs from `FILE` (one per line or CSV; - for stdin)")
 	return cmd
-}
-
-// report prints the bulk summary of pack or unpack transactions (also what
-// committed before a failure) and returns the error.
-func report(f *cmdutil.Factory, action, unit string, done []bulk.Committed, err error, past, suffix string) error {
-	res := &bulk.Result{Action: action, To: unit, Items: []string{}, Transactions: append([]bulk.Committed{}, done...), Skipped: []bulk.Skipped{}, Failed: []bulk.Failed{}}
-	for _, c := range done {
-		res.Items = append(res.Items, c.Items...)
-	}
-	if err != nil && len(done) == 0 {
-		return err
-	}
-	if f.Output == cmdutil.FormatJSON {
-		if perr := cmdutil.PrintJSON(f.IO.Out, res); perr != nil {
-			return perr
-		}
-	} else {
-		res.Print(f.IO.Out, past, action, suffix)
-	}
-	return err
 }
 
 // submitUnit sends fn(unit, idsJSON) in chunks of size.

@@ -85,7 +85,7 @@ func RunBundle(ctx context.Context, opts *Options) error {
 	} else {
 		printBundleInfo(opts.IO.Out, &out.Bundle)
 		for i := range out.Report {
-			PrintReport(opts.IO.Out, &out.Report[i], opts.Verbose)
+			PrintReportStatus(opts.IO.Out, &out.Report[i], nil, opts.Verbose)
 		}
 	}
 	if !out.OK {

@@ -12,7 +12,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/audit"
 	"github.com/provledger/provenance/client/internal/cmdutil"
+	"github.com/provledger/provenance/client/internal/idfile"
+	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/client/internal/verifier"
 )
 
@@ -20,10 +24,13 @@ import (
 type Options struct {
 	IO       *cmdutil.IOStreams
 	Verifier func() (verifier.Verifier, error)
-	Format   string
-	IDs      []string
-	Chain    bool
-	Verbose  bool
+	// Ledger reads the items' statuses (GetItems); nil skips them.
+	Ledger  func() (ledger.Ledger, error)
+	Format  string
+	IDs     []string
+	File    string
+	Chain   bool
+	Verbose bool
 	// GenesisHash pins the channel's genesis block (header hash); nil
 	// trusts the genesis block the peer serves.
 	GenesisHash []byte
@@ -39,10 +46,10 @@ const genesisEnv = "PROV_GENESIS_HASH"
 
 // NewCmd builds the command; runF replaces Run in tests.
 func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Verifier: f.Verifier}
+	opts := &Options{IO: f.IO, Verifier: f.Verifier, Ledger: f.Ledger}
 	var genesisHex string
 	cmd := &cobra.Command{
-		Use:   "verify ID...",
+		Use:   "verify ID... | --file FILE|-",
 		Short: "Verify items' custody records against the blocks",
 		Long: `Verify each custody event of an item against the ledger itself rather than
 trusting a peer's answer: the history must be the asked-for item's, from
@@ -79,23 +86,32 @@ hashes: any difference fails (exit 3) naming the peer. A peer that cannot
 answer is a warning: it confirms nothing, and the verdict says through how
 many peers the record was confirmed.
 
+Every ID is checked and reported, whatever the others gave: a bad or
+unknown ID is reported on its line ("NOT VERIFIED") and the rest go on.
+--file reads the IDs from a file or stdin (one per line, or CSV with an id
+or gtin,serial column; the line numbers are reported). The verdict names
+the item's status next to the cryptographic result: "verified (43 checks
+passed), but STOLEN since ...". Blocks and transactions shared by several
+items are fetched once.
+
 ` + bundleHelp + `
-Exit code 3 when any check fails.`,
+Exit code 3 when any check fails; otherwise 1 when any ID could not be
+verified (bad, unknown, peer down); 0 when every record verified, whatever
+the items' statuses (prov audit judges statuses).`,
 		Example: `  prov verify 01/09506000134352/21/ABC123
   prov verify 01/09506000134352/21/ABC123 01/09506000134352/21/ABC124 --chain -o json
   prov verify 01/09506000134352/21/ABC123 -o json | jq -r '.reports[0].genesisHash'
   prov verify 01/09506000134352/21/ABC123 --genesis-hash "$HASH_KNOWN_OUT_OF_BAND"
   prov verify 01/09506000134352/21/ABC123 --peers all
   prov verify 01/09506000134352/21/ABC123 --peers distributor,CustomsMSP
+  prov verify --file shipment.csv -o json
   prov verify --bundle evidence.json --genesis-hash "$HASH_KNOWN_OUT_OF_BAND"`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if opts.Bundle != "" {
-				return nil // the bundle's items by default
-			}
-			return cmdutil.MinArgs(1, "item IDs")(cmd, args)
-		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IDs, opts.Format = args, f.Output
+			// With --bundle, IDs are optional: the bundle's items by default.
+			if opts.Bundle == "" && (len(args) == 0) == (opts.File == "") {
+				return cmdutil.Usagef("give item IDs or --file, one of them")
+			}
 			h, err := parseGenesisHash(genesisHex, cmd.Flags().Changed("genesis-hash"))
 			if err != nil {
 				return err
@@ -110,6 +126,7 @@ Exit code 3 when any check fails.`,
 			return Run(cmd.Context(), opts)
 		},
 	}
+	cmd.Flags().StringVar(&opts.File, "file", "", "read the IDs from `FILE` (- for stdin): one per line, or CSV with an id or gtin,serial column")
 	cmd.Flags().BoolVar(&opts.Chain, "chain", false, "also check the block hash chain from the genesis block")
 	cmd.Flags().StringSliceVar(&opts.Peers, "peers", nil, "confirm through other organizations' peers: `all` or a comma list of organization names / MSP IDs")
 	cmd.Flags().BoolVarP(&opts.Verbose, "verbose", "v", false, "list every check, not only failed ones")
@@ -142,13 +159,24 @@ func parseGenesisHash(s string, fromFlag bool) ([]byte, error) {
 type Output struct {
 	OK      bool              `json:"ok"`
 	Reports []verifier.Report `json:"reports"`
+	// Status is each registered item's status (audit.StatusNote), by key.
+	Status map[string]string `json:"status,omitempty"`
+	// Unverified lists the IDs that could not be verified, with why.
+	Unverified []Unverified `json:"unverified,omitempty"`
 }
 
-// Run executes verify. A failed check returns cmdutil.ErrVerifyFailed
-// (exit 3); an error that prevents verifying (unknown item, peer down) is
-// returned as is (exit 1).
+// Unverified is an ID that could not be verified.
+type Unverified struct {
+	Line  int    `json:"line,omitempty"` // --file line
+	Input string `json:"input"`
+	Error string `json:"error"`
+}
+
+// Run executes verify: every ID is verified and reported, whatever the
+// others gave. A failed check returns cmdutil.ErrVerifyFailed (exit 3); an
+// ID that could not be verified (bad, unknown, peer down) exit 1.
 func Run(ctx context.Context, opts *Options) error {
-	ids, err := cmdutil.CanonicalIDs(opts.IDs)
+	rows, err := inputs(opts)
 	if err != nil {
 		return err
 	}
@@ -157,35 +185,117 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	out := Output{OK: true, Reports: []verifier.Report{}}
-	for _, id := range ids {
-		rep, err := v.Verify(ctx, id, verifier.Options{Chain: opts.Chain, GenesisHash: opts.GenesisHash, Peers: opts.Peers})
+	var keys []string
+	for _, r := range rows {
+		if r.Err == nil {
+			if id, err := cmdutil.ParseID(r.ID); err == nil {
+				keys = append(keys, id.Key())
+			}
+		}
+	}
+	items, serr := statuses(ctx, opts, keys)
+	if serr != nil {
+		fmt.Fprintf(opts.IO.ErrOut, "warning: item statuses unavailable: %v\n", serr)
+	}
+	if len(items) > 0 {
+		out.Status = map[string]string{}
+	}
+	for _, r := range rows {
+		fail := func(err error) {
+			out.Unverified = append(out.Unverified, Unverified{Line: r.Line, Input: r.ID, Error: err.Error()})
+			if opts.Format != cmdutil.FormatJSON {
+				fmt.Fprintf(opts.IO.Out, "%s%s: NOT VERIFIED: %v\n", lineOf(r, opts.File != ""), r.ID, err)
+			}
+		}
+		if r.Err != nil {
+			fail(r.Err)
+			continue
+		}
+		id, err := cmdutil.ParseID(r.ID)
 		if err != nil {
-			return fmt.Errorf("verify %s: %w", id, err)
+			fail(err)
+			continue
+		}
+		rep, err := v.Verify(ctx, id.Key(), verifier.Options{Chain: opts.Chain, GenesisHash: opts.GenesisHash, Peers: opts.Peers})
+		if err != nil {
+			fail(err)
+			continue
 		}
 		if rep.Steps == nil {
 			rep.Steps = []verifier.Step{}
 		}
 		out.Reports = append(out.Reports, *rep)
 		out.OK = out.OK && rep.OK
+		it := items[id.Key()]
+		if it != nil {
+			out.Status[id.Key()] = audit.StatusNote(it)
+		}
+		if opts.Format != cmdutil.FormatJSON {
+			PrintReportStatus(opts.IO.Out, rep, it, opts.Verbose)
+		}
 	}
 	if opts.Format == cmdutil.FormatJSON {
 		if err := cmdutil.PrintJSON(opts.IO.Out, out); err != nil {
 			return err
 		}
-	} else {
-		for i := range out.Reports {
-			PrintReport(opts.IO.Out, &out.Reports[i], opts.Verbose)
-		}
 	}
-	if !out.OK {
+	switch {
+	case !out.OK:
 		return cmdutil.ErrVerifyFailed
+	case len(out.Unverified) > 0:
+		return &cmdutil.SilentError{Code: cmdutil.ExitFailed}
 	}
 	return nil
 }
 
-// PrintReport prints one report: a verdict line, then the failed checks
-// (every check with verbose).
-func PrintReport(w io.Writer, r *verifier.Report, verbose bool) {
+func lineOf(r idfile.Row, fromFile bool) string {
+	if !fromFile {
+		return ""
+	}
+	return fmt.Sprintf("line %d: ", r.Line)
+}
+
+// inputs are the arguments, or the --file rows.
+func inputs(opts *Options) ([]idfile.Row, error) {
+	if opts.File != "" {
+		return idfile.ReadFile(opts.File, opts.IO.In, idfile.Options{})
+	}
+	rows := make([]idfile.Row, len(opts.IDs))
+	for i, id := range opts.IDs {
+		rows[i] = idfile.Row{Line: i + 1, ID: id}
+	}
+	return rows, nil
+}
+
+// statuses reads the items' records in GetItems batches.
+func statuses(ctx context.Context, opts *Options, keys []string) (map[string]*domain.Item, error) {
+	if opts.Ledger == nil || len(keys) == 0 {
+		return nil, nil
+	}
+	l, err := opts.Ledger()
+	if err != nil || l == nil {
+		return nil, err
+	}
+	return audit.Items(ctx, l, keys, 4)
+}
+
+// PrintReportStatus prints a report with the item's status on the verdict
+// line: "verified (...), but STOLEN since ..." when the status should stop
+// the reader, "verified (...); ACTIVE" otherwise.
+func PrintReportStatus(w io.Writer, r *verifier.Report, it *domain.Item, verbose bool) {
+	note := ""
+	if it != nil {
+		note = "; " + audit.StatusNote(it)
+		if audit.Alarming(it) {
+			note = ", but " + audit.StatusNote(it)
+		}
+	}
+	printReport(w, r, note, verbose)
+}
+
+// printReport prints one report: a verdict line (with the status note),
+// then the failed checks (every check with verbose).
+func printReport(w io.Writer, r *verifier.Report, note string, verbose bool) {
 	failed := 0
 	for _, s := range r.Steps {
 		if !s.OK {
@@ -193,9 +303,9 @@ func PrintReport(w io.Writer, r *verifier.Report, verbose bool) {
 		}
 	}
 	if r.OK {
-		fmt.Fprintf(w, "%s: verified (%s passed)\n", r.Item, cmdutil.Plural(len(r.Steps), "check"))
+		fmt.Fprintf(w, "%s: verified (%s passed)%s\n", r.Item, cmdutil.Plural(len(r.Steps), "check"), note)
 	} else {
-		fmt.Fprintf(w, "%s: FAILED (%d of %s failed)\n", r.Item, failed, cmdutil.Plural(len(r.Steps), "check"))
+		fmt.Fprintf(w, "%s: FAILED (%d of %s failed)%s\n", r.Item, failed, cmdutil.Plural(len(r.Steps), "check"), note)
 	}
 	if r.Trust.Summary != "" {
 		fmt.Fprintf(w, "  checked %s\n", r.Trust.Summary)

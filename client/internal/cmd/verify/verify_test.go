@@ -12,6 +12,7 @@ import (
 	"github.com/provledger/provenance/chaincode/domain"
 	"github.com/provledger/provenance/client/internal/cmdtest"
 	"github.com/provledger/provenance/client/internal/cmdutil"
+	"github.com/provledger/provenance/client/internal/ledger/ledgertest"
 	"github.com/provledger/provenance/client/internal/verifier"
 )
 
@@ -204,4 +205,57 @@ func (p *peersFake) Verify(ctx context.Context, id string, o verifier.Options) (
 	c.Trust.Summary = "through 2 peers (ManufacturerMSP, DistributorMSP), 1 unconfirmed (CustomsMSP), genesis not pinned"
 	c.Steps = append(append([]verifier.Step(nil), r.Steps...), verifier.Step{Check: "peer-agreement", Subject: "CustomsMSP", OK: true, Warning: true, Detail: "not confirmed: connection refused"})
 	return &c, nil
+}
+
+// TestVerifyMany: every ID is reported, a bad or unknown one does not stop
+// the rest, and the verdict names the item's status.
+func TestVerifyMany(t *testing.T) {
+	fv := newFake()
+	l := ledgertest.New("CustomsMSP").On("GetItems", func(args []string) (any, error) {
+		var ids []string
+		_ = json.Unmarshal([]byte(args[0]), &ids)
+		out := make([]*domain.Item, len(ids))
+		for i, id := range ids {
+			if id == "01/09506000134352/21/GOOD" {
+				out[i] = &domain.Item{ID: id, Status: domain.StatusStolen, Owner: "DistributorMSP", UpdatedAt: "2026-12-01T10:00:00Z"}
+			}
+		}
+		return out, nil
+	})
+	f, ios := cmdtest.Factory(l)
+	f.Verifier = func() (verifier.Verifier, error) { return fv, nil }
+	ios.In = strings.NewReader("id\n01/09506000134353/21/X\n01/09506000134352/21/NONE\n\n01/09506000134352/21/GOOD\n")
+	err := cmdtest.Exec(NewCmd(f, nil), "--file", "-")
+	if code := cmdutil.ExitCode(err); code != 1 {
+		t.Fatalf("exit %d (%v), want 1", code, err)
+	}
+	out := ios.Out.(*bytes.Buffer).String()
+	for _, want := range []string{
+		"line 2: 01/09506000134353/21/X: NOT VERIFIED: INVALID_ID",
+		"line 3: 01/09506000134352/21/NONE: NOT VERIFIED: NOT_FOUND",
+		"01/09506000134352/21/GOOD: verified (2 checks passed), but STOLEN since 2026-12-01T10:00:00Z\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("out lacks %q:\n%s", want, out)
+		}
+	}
+	if len(l.CallsTo("GetItems")) != 1 {
+		t.Errorf("GetItems calls %d", len(l.CallsTo("GetItems")))
+	}
+	// JSON: the reports, the statuses and the unverified IDs; a failed
+	// check still wins the exit code.
+	f.Output = cmdutil.FormatJSON
+	ios.Out.(*bytes.Buffer).Reset()
+	err = cmdtest.Exec(NewCmd(f, nil), "01/09506000134352/21/BAD", "01/09506000134352/21/NONE", "01/09506000134352/21/GOOD")
+	if code := cmdutil.ExitCode(err); code != 3 {
+		t.Fatalf("exit %d, want 3", code)
+	}
+	var o Output
+	if err := json.Unmarshal(ios.Out.(*bytes.Buffer).Bytes(), &o); err != nil || len(o.Reports) != 2 || len(o.Unverified) != 1 ||
+		o.Unverified[0].Line != 2 || o.Status["01/09506000134352/21/GOOD"] != "STOLEN since 2026-12-01T10:00:00Z" {
+		t.Errorf("json %+v %v", o, err)
+	}
+	if err := cmdtest.Exec(NewCmd(f, nil), "01/09506000134352/21/GOOD", "--file", "x"); cmdutil.ExitCode(err) != 2 {
+		t.Errorf("IDs and --file: %v", err)
+	}
 }

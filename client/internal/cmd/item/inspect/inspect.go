@@ -5,11 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/internal/bulk"
 	"github.com/provledger/provenance/client/internal/cmdutil"
+	"github.com/provledger/provenance/client/internal/idfile"
 	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/client/internal/render"
 )
@@ -19,31 +22,44 @@ var Results = []string{"match", "mismatch", "suspect"}
 
 // Options of item inspect.
 type Options struct {
-	IO       *cmdutil.IOStreams
-	Ledger   func() (ledger.Ledger, error)
-	Format   string
-	ID       string
-	Location string
-	Result   string
-	Note     string
+	IO        *cmdutil.IOStreams
+	Ledger    func() (ledger.Ledger, error)
+	Format    string
+	IDs       []string
+	File      string
+	BatchSize int
+	Location  string
+	Result    string
+	Note      string
 }
 
 // NewCmd builds the command; runF replaces Run in tests.
 func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{IO: f.IO, Ledger: f.Ledger}
 	cmd := &cobra.Command{
-		Use:   "inspect ID --location GLN --result RESULT",
-		Short: "Record a physical inspection of an item",
+		Use:   "inspect ID... | --file FILE|- --location GLN --result RESULT",
+		Short: "Record a physical inspection of items",
 		Long: `Record that the item was inspected at a location (a 13-digit GS1 GLN) and
 what was found: match, mismatch or suspect, with an optional --note
 (evidence reference). Any member organization may record an inspection, of
 a registered item or of an unregistered ID (a suspected counterfeit). It is
 a sighting on a key of its own: it does not change custody, is not part of
-the item's history and never conflicts with a shipment.`,
-		Example: `  prov item inspect 01/09506000134352/21/ABC123 --location 9506000000015 --result match`,
-		Args:    cmdutil.ExactArgs(1, "an item ID"),
+the item's history and never conflicts with a shipment.
+
+Many IDs (arguments, or --file: one per line or CSV with an id or
+gtin,serial column, - for stdin) are recorded with one location, result
+and note, --batch-size per transaction. Every ID is checked first: a bad
+line is reported with its line number and nothing is recorded.`,
+		Example: `  prov item inspect 01/09506000134352/21/ABC123 --location 9506000000015 --result match
+  prov item inspect --file seized.txt --location 9506000000015 --result mismatch --note "case 2026-118" -p customs`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.ID, opts.Format = args[0], f.Output
+			opts.IDs, opts.Format = args, f.Output
+			if (len(args) == 0) == (opts.File == "") {
+				return cmdutil.Usagef("give item IDs or --file, one of them")
+			}
+			if err := cmdutil.CheckBatchSize(opts.BatchSize); err != nil {
+				return err
+			}
 			if err := cmdutil.Required("location", opts.Location); err != nil {
 				return err
 			}
@@ -59,13 +75,15 @@ the item's history and never conflicts with a shipment.`,
 	cmd.Flags().StringVar(&opts.Location, "location", "", "where, as a 13-digit `GLN` (required)")
 	cmd.Flags().StringVar(&opts.Result, "result", "", "match, mismatch or suspect (required)")
 	cmd.Flags().StringVar(&opts.Note, "note", "", "evidence reference or remark (at most 512 bytes)")
+	cmd.Flags().StringVar(&opts.File, "file", "", "read the IDs from `FILE` (- for stdin)")
+	cmdutil.BatchSizeFlag(cmd, &opts.BatchSize, domain.MaxBatch)
 	_ = cmd.RegisterFlagCompletionFunc("result", cmdutil.FixedCompletion(Results...))
 	return cmd
 }
 
 // Run executes item inspect.
 func Run(ctx context.Context, opts *Options) error {
-	id, err := cmdutil.ParseID(opts.ID)
+	keys, err := readIDs(opts)
 	if err != nil {
 		return err
 	}
@@ -77,7 +95,12 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	res, err := l.Submit(ctx, "RecordSighting", id.Key(), gln, opts.Result, opts.Note)
+	if len(keys) > 1 || opts.File != "" {
+		done, err := bulk.SubmitChunks(ctx, l, "RecordSightings", keys, opts.BatchSize, gln, opts.Result, opts.Note)
+		return bulk.ReportCommitted(opts.IO, opts.Format, "inspect", bulk.Params{Note: opts.Note}, done, err,
+			"Recorded inspections ("+opts.Result+" at "+gln+") of", "")
+	}
+	res, err := l.Submit(ctx, "RecordSighting", keys[0], gln, opts.Result, opts.Note)
 	if err != nil {
 		return err
 	}
@@ -86,10 +109,44 @@ func Run(ctx context.Context, opts *Options) error {
 		return fmt.Errorf("RecordSighting returned unreadable JSON: %w", err)
 	}
 	if opts.Format == cmdutil.FormatJSON {
-		out := render.NewTxResult("inspect", res, []string{id.Key()})
+		out := render.NewTxResult("inspect", res, keys)
 		out.Result = sg
 		return cmdutil.PrintJSON(opts.IO.Out, out)
 	}
-	fmt.Fprintf(opts.IO.Out, "Recorded inspection of %s at %s: %s (transaction %s, block %d)\n", id.Key(), gln, opts.Result, res.TxID, res.Block)
+	fmt.Fprintf(opts.IO.Out, "Recorded inspection of %s at %s: %s (transaction %s, block %d)\n", keys[0], gln, opts.Result, res.TxID, res.Block)
 	return nil
+}
+
+// readIDs parses every ID (arguments or --file) before anything is sent:
+// every bad line is named, and nothing is recorded.
+func readIDs(opts *Options) ([]string, error) {
+	if opts.File == "" {
+		return cmdutil.CanonicalIDs(opts.IDs)
+	}
+	rows, err := idfile.ReadFile(opts.File, opts.IO.In, idfile.Options{})
+	if err != nil {
+		return nil, err
+	}
+	var keys, bad []string
+	seen := map[string]int{}
+	for _, r := range rows {
+		if r.Err == nil {
+			var id domain.Identifier
+			if id, err = cmdutil.ParseID(r.ID); err == nil {
+				if l, dup := seen[id.Key()]; dup {
+					err = fmt.Errorf("duplicate of line %d", l)
+				} else {
+					seen[id.Key()] = r.Line
+					keys = append(keys, id.Key())
+					continue
+				}
+			}
+			r.Err = err
+		}
+		bad = append(bad, fmt.Sprintf("  line %d: %s: %v", r.Line, r.ID, r.Err))
+	}
+	if len(bad) > 0 {
+		return nil, domain.Errorf(domain.CodeInvalidArgument, "%s in %s, nothing recorded:\n%s", cmdutil.Plural(len(bad), "bad line"), opts.File, strings.Join(bad, "\n"))
+	}
+	return keys, nil
 }

@@ -42,3 +42,35 @@ func TestInspect(t *testing.T) {
 	}
 	_ = strings.Contains
 }
+
+// TestInspectMany: a file of IDs (a counterfeit serial among them) goes in
+// batches of RecordSightings; a bad line stops everything before a send.
+func TestInspectMany(t *testing.T) {
+	l := ledgertest.New("CustomsMSP").Returns("RecordSightings", []domain.Sighting{})
+	f, ios := cmdtest.Factory(l)
+	ios.In = strings.NewReader("# seized\n01/09506000134352/21/A\n(01)09506000134352(21)FAKE\n01/09506000134352/21/C\n")
+	if err := cmdtest.Exec(NewCmd(f, nil), "--file", "-", "--location", "9506000000015", "--result", "mismatch", "--note", "case 7", "--batch-size", "2"); err != nil {
+		t.Fatal(err)
+	}
+	c := l.CallsTo("RecordSightings")
+	if len(c) != 2 || c[0].Args[0] != `["01/09506000134352/21/A","01/09506000134352/21/FAKE"]` || strings.Join(c[1].Args, "|") != `["01/09506000134352/21/C"]|9506000000015|mismatch|case 7` {
+		t.Fatalf("calls %+v", c)
+	}
+	if out := ios.Out.(*bytes.Buffer).String(); !strings.Contains(out, "Recorded inspections (mismatch at 9506000000015) of 2 items") {
+		t.Errorf("out %q", out)
+	}
+	ios.In = strings.NewReader("01/09506000134352/21/A\n01/09506000134353/21/X\n01/09506000134352/21/A\n")
+	err := cmdtest.Exec(NewCmd(f, nil), "--file", "-", "--location", "9506000000015", "--result", "match")
+	if cmdutil.ExitCode(err) != 1 || !strings.Contains(err.Error(), "line 2: 01/09506000134353/21/X: INVALID_ID") || !strings.Contains(err.Error(), "line 3: 01/09506000134352/21/A: duplicate of line 1") {
+		t.Fatalf("bad file: %v", err)
+	}
+	if len(l.CallsTo("RecordSightings")) != 2 {
+		t.Error("a bad file recorded something")
+	}
+	if err := cmdtest.Exec(NewCmd(f, nil), "01/09506000134352/21/A", "01/09506000134352/21/B", "--location", "9506000000015", "--result", "match"); err != nil {
+		t.Fatal(err)
+	}
+	if c := l.CallsTo("RecordSightings"); len(c) != 3 {
+		t.Errorf("two IDs as arguments: %d batches", len(c))
+	}
+}

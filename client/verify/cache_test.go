@@ -1,0 +1,74 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+)
+
+// TestCachedSharesFetches: verifications through one cache fetch each
+// transaction and block once, and give the same verdict, tampered or not.
+func TestCachedSharesFetches(t *testing.T) {
+	f := newFixture(t, consensusBFT)
+	f.tenEvents(nil)
+	direct, err := Item(context.Background(), f, testItem, Options{Chain: true})
+	if err != nil || !direct.OK {
+		t.Fatalf("direct: %v %+v", err, direct.Failed())
+	}
+	once := f.calls
+	f.calls = map[string]int{}
+	c := Cached(f)
+	var wg sync.WaitGroup
+	reps := make([]Report, 5)
+	errs := make([]error, 5)
+	for i := range reps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			reps[i], errs[i] = Item(context.Background(), c, testItem, Options{Chain: true})
+		}()
+	}
+	wg.Wait()
+	for i := range reps {
+		if errs[i] != nil || !reps[i].OK || len(reps[i].Steps) != len(direct.Steps) {
+			t.Fatalf("run %d through the cache: %v, ok %v, %d steps (direct %d)", i, errs[i], reps[i].OK, len(reps[i].Steps), len(direct.Steps))
+		}
+	}
+	// five verifications cost the calls of one
+	for name, n := range f.calls {
+		if n != once[name] {
+			t.Errorf("%s called %d times through the cache for 5 verifications, %d for one directly", name, n, once[name])
+		}
+	}
+	if f.calls["TransactionByID"] != 10 {
+		t.Errorf("calls %v", f.calls)
+	}
+
+	// A tampered record fails the same checks through the cache.
+	g := newFixture(t, consensusBFT)
+	g.tenEvents(map[int]txOpts{4: {creator: g.users[mspCust]}})
+	bad, err := Item(context.Background(), g, testItem, Options{})
+	if err != nil || bad.OK {
+		t.Fatalf("tampered record passed directly: %v", err)
+	}
+	viaCache, err := Item(context.Background(), Cached(g), testItem, Options{})
+	if err != nil || viaCache.OK || len(viaCache.Failed()) != len(bad.Failed()) {
+		t.Fatalf("through the cache: %v, %d failed, directly %d", err, len(viaCache.Failed()), len(bad.Failed()))
+	}
+}
+
+// TestCachedForgetsErrors: a failed fetch is asked again.
+func TestCachedForgetsErrors(t *testing.T) {
+	f := newFixture(t, consensusBFT)
+	f.tenEvents(nil)
+	f.historyErr = errors.New("peer down")
+	c := Cached(f)
+	if _, err := Item(context.Background(), c, testItem, Options{}); err == nil {
+		t.Fatal("no error with the peer down")
+	}
+	f.historyErr = nil
+	if rep, err := Item(context.Background(), c, testItem, Options{}); err != nil || !rep.OK {
+		t.Fatalf("after recovery: %v", err)
+	}
+}
