@@ -40,6 +40,13 @@ if ! command -v ip >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >
   apt-get install -y -q iproute2 >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q iproute2 >/dev/null; }
 fi
 
+# test/serve opens the verification page in a real headless browser.
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing chromium (test/serve's page test)"
+  apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null; }
+fi
+export CI=1 # TestPageInChromium fails, not skips, without a browser
+
 step "integration tests (real Fabric networks on 127.0.0.1)"
 export PROV_INTEGRATION=1
 # The functional packages (harness.PackageNetwork{Shared: true}) run on one

@@ -19,7 +19,7 @@ import (
 	"github.com/provledger/provenance/test/harness"
 )
 
-var pn = &harness.PackageNetwork{Home: ".prov-audit", PortBase: 13000}
+var pn = &harness.PackageNetwork{Home: ".prov-audit", PortBase: 13000, Shared: true}
 
 func TestMain(m *testing.M) { os.Exit(pn.Main(m)) }
 

@@ -21,7 +21,7 @@ import (
 	"github.com/provledger/provenance/test/harness"
 )
 
-var pn = &harness.PackageNetwork{Home: ".prov-bulk", PortBase: 13300}
+var pn = &harness.PackageNetwork{Home: ".prov-bulk", PortBase: 13300, Shared: true}
 
 func TestMain(m *testing.M) { os.Exit(pn.Main(m)) }
 

@@ -28,7 +28,7 @@ const (
 	freshPortBase = 13280 // ports base..base+68: no overlap with portBase's
 )
 
-var pn = &harness.PackageNetwork{Home: ".prov-epcis", PortBase: portBase}
+var pn = &harness.PackageNetwork{Home: ".prov-epcis", PortBase: portBase, Shared: true}
 
 func TestMain(m *testing.M) { os.Exit(pn.Main(m)) }
 

@@ -36,7 +36,7 @@ import (
 
 const portBase = 13100
 
-var pn = &harness.PackageNetwork{Home: ".prov-evidence", PortBase: portBase}
+var pn = &harness.PackageNetwork{Home: ".prov-evidence", PortBase: portBase, Shared: true}
 
 // dir holds this run's bundles, shared by the tests (the last one verifies
 // them with the network down).
@@ -469,7 +469,7 @@ func TestEvidenceNetworkDown(t *testing.T) {
 	if made["one"] == "" || made["hundred"] == "" {
 		t.Skip("needs TestEvidenceMakeAndVerify's bundles")
 	}
-	if os.Getenv("PROV_KEEP_NETWORK") != "1" {
+	if os.Getenv("PROV_KEEP_NETWORK") != "1" && !pn.OnShared() {
 		cfg := harness.Config{Home: pn.Net.Home, PortBase: pn.Net.PortBase}
 		if err := cfg.Down(t.Context()); err != nil {
 			t.Fatalf("network down: %v", err)
@@ -482,7 +482,7 @@ func TestEvidenceNetworkDown(t *testing.T) {
 		}
 		t.Log("network is down: no peer answers")
 	} else {
-		t.Log("PROV_KEEP_NETWORK=1: network left up; verifying from an isolated process")
+		t.Log("network kept up (PROV_KEEP_NETWORK=1 or the suite's shared network); verifying from an isolated process")
 	}
 	for _, name := range []string{"one", "hundred"} {
 		r, out, failed := verifyBundle(t, made[name], "--genesis-hash", genesisHash)

@@ -22,7 +22,7 @@ import (
 	"github.com/provledger/provenance/test/harness"
 )
 
-var pn = &harness.PackageNetwork{Home: ".prov-roleviews", PortBase: 13500}
+var pn = &harness.PackageNetwork{Home: ".prov-roleviews", PortBase: 13500, Shared: true}
 
 func TestMain(m *testing.M) { os.Exit(pn.Main(m)) }
 

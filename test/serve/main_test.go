@@ -33,7 +33,7 @@ import (
 
 const portBase = 13600
 
-var pn = &harness.PackageNetwork{Home: ".prov-serve", PortBase: portBase}
+var pn = &harness.PackageNetwork{Home: ".prov-serve", PortBase: portBase, Shared: true}
 
 // runner stops the package's prov serve processes before the network goes.
 type runner struct{ m *testing.M }

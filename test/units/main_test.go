@@ -24,7 +24,7 @@ import (
 
 const portBase = 13400
 
-var pn = &harness.PackageNetwork{Home: ".prov-units", PortBase: portBase}
+var pn = &harness.PackageNetwork{Home: ".prov-units", PortBase: portBase, Shared: true}
 
 func TestMain(m *testing.M) { os.Exit(pn.Main(m)) }
 

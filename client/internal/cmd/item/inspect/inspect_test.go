@@ -56,7 +56,7 @@ func TestInspectMany(t *testing.T) {
 	if len(c) != 2 || c[0].Args[0] != `["01/09506000134352/21/A","01/09506000134352/21/FAKE"]` || strings.Join(c[1].Args, "|") != `["01/09506000134352/21/C"]|9506000000015|mismatch|case 7` {
 		t.Fatalf("calls %+v", c)
 	}
-	if out := ios.Out.(*bytes.Buffer).String(); !strings.Contains(out, "Recorded inspections (mismatch at 9506000000015) of 2 items") {
+	if out := ios.Out.(*bytes.Buffer).String(); !strings.Contains(out, "Recorded inspections (mismatch at 9506000000015) of 3 items in 2 transactions") {
 		t.Errorf("out %q", out)
 	}
 	ios.In = strings.NewReader("01/09506000134352/21/A\n01/09506000134353/21/X\n01/09506000134352/21/A\n")
