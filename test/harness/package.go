@@ -69,7 +69,9 @@ func (p *PackageNetwork) sharedHome() string {
 
 // OnShared tells whether the tests run on the suite's shared network, which
 // they must leave running.
-func (p *PackageNetwork) OnShared() bool { return os.Getenv("PROV_INTEGRATION") == "1" && p.sharedHome() != "" }
+func (p *PackageNetwork) OnShared() bool {
+	return os.Getenv("PROV_INTEGRATION") == "1" && p.sharedHome() != ""
+}
 
 // Main runs the package's tests (m.Run) on the network and returns the exit
 // code. Without PROV_INTEGRATION=1 it only runs them (they skip). It takes an
