@@ -560,3 +560,26 @@ func WaitPrefixActive(home, prefix string, timeout time.Duration) error {
 	}
 	return nil
 }
+
+// SubmitResolved submits fn and waits for its commit. A submit the SmartBFT
+// orderers refused ("request already processed", fabric#4415) may have been
+// ordered anyway: it is resolved by the transaction's validation code, as
+// prov does, before it counts as failed.
+func (c *Conn) SubmitResolved(fn string, args ...string) error {
+	_, err := c.Submit(fn, args...)
+	txID := TxIDOf(err)
+	if err == nil || txID == "" {
+		return err
+	}
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
+		code, qerr := c.TxValidation(txID)
+		if qerr != nil {
+			continue
+		}
+		if code == peer.TxValidationCode_VALID.String() {
+			return nil
+		}
+		return fmt.Errorf("%s %s: %s (after %v)", fn, txID, code, err)
+	}
+	return err
+}

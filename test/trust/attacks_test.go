@@ -92,11 +92,11 @@ func TestColludingMajority(t *testing.T) {
 	brandSerial := harness.Key(gtin("00002"), "FORGED-"+runTag)
 	// A genuine tail on the manufacturer's item: offered to customs, which
 	// rejects it (the last event is customs', the owner the manufacturer).
-	if err := submitResolved(conn(t, mfr), "OfferTransfer", js([]string{tailItem}), cus.MSP); err != nil {
+	if err := conn(t, mfr).SubmitResolved("OfferTransfer", js([]string{tailItem}), cus.MSP); err != nil {
 		t.Fatal(err)
 	}
 	waitPeers(t)
-	if err := submitResolved(conn(t, cus), "RejectTransfer", js([]string{tailItem})); err != nil {
+	if err := conn(t, cus).SubmitResolved("RejectTransfer", js([]string{tailItem})); err != nil {
 		t.Fatal(err)
 	}
 	waitPeers(t)
@@ -290,7 +290,7 @@ func TestInspectionSpam(t *testing.T) {
 	spamStart := time.Now()
 	errs := make(chan error, 20)
 	for i := 0; i < 20; i++ {
-		go func(id string) { errs <- submitResolved(c, "RecordInspection", id, gln, "suspect") }(ids[i*10])
+		go func(id string) { errs <- c.SubmitResolved("RecordInspection", id, gln, "suspect") }(ids[i*10])
 	}
 	conflicts := 0
 	for i := 0; i < 20; i++ {

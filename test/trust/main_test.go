@@ -75,7 +75,7 @@ func setup() error {
 		if err != nil {
 			return err
 		}
-		err = submitResolved(c, step.fn, step.arg...)
+		err = c.SubmitResolved(step.fn, step.arg...)
 		var h uint64
 		if err == nil {
 			h, err = c.Height()
@@ -120,7 +120,7 @@ func register(t *testing.T, ref, tag string, n int) []string {
 		ids[i] = harness.Key(gtin(ref), fmt.Sprintf("%s-%s-%d", tag, runTag, i))
 		in[i] = domain.ItemInput{ID: ids[i]}
 	}
-	if err := submitResolved(conn(t, mfr), "RegisterItems", js(in)); err != nil {
+	if err := conn(t, mfr).SubmitResolved("RegisterItems", js(in)); err != nil {
 		t.Fatalf("register: %v", err)
 	}
 	return ids
@@ -147,29 +147,6 @@ func submitWith(c *harness.Conn, fn string, args []string, endorsers ...string) 
 		return nil, harness.Detailed(err)
 	}
 	return commit.Status()
-}
-
-// submitResolved submits fn and waits for its commit. A submit the SmartBFT
-// orderers refused ("request already processed", fabric#4415) may have been
-// ordered anyway: it is resolved by the transaction's validation code, as
-// prov does, before it counts as failed.
-func submitResolved(c *harness.Conn, fn string, args ...string) error {
-	_, err := c.Submit(fn, args...)
-	txID := harness.TxIDOf(err)
-	if err == nil || txID == "" {
-		return err
-	}
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
-		code, qerr := c.TxValidation(txID)
-		if qerr != nil {
-			continue
-		}
-		if code == peer.TxValidationCode_VALID.String() {
-			return nil
-		}
-		return fmt.Errorf("%s %s: %s (after %v)", fn, txID, code, err)
-	}
-	return err
 }
 
 // waitPeers waits until every peer has every block.

@@ -16,8 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
-
 	"github.com/provledger/provenance/chaincode/domain"
 	"github.com/provledger/provenance/test/harness"
 )
@@ -60,7 +58,7 @@ func setup() error {
 		if step.fn == "ClaimPrefix" {
 			args = append(args, "GS1-LIC-"+prefix)
 		}
-		err = submitResolved(c, step.fn, args...)
+		err = c.SubmitResolved(step.fn, args...)
 		c.Close()
 		if err != nil {
 			return fmt.Errorf("%s: %w", step.fn, err)
@@ -94,32 +92,11 @@ func conn(t *testing.T, org harness.PeerOrg) *harness.Conn {
 
 func js(v any) string { b, _ := json.Marshal(v); return string(b) }
 
-// submitResolved submits fn and waits for its commit; a submit the SmartBFT
-// orderers refused as already processed is resolved by its validation code.
-func submitResolved(c *harness.Conn, fn string, args ...string) error {
-	_, err := c.Submit(fn, args...)
-	txID := harness.TxIDOf(err)
-	if err == nil || txID == "" {
-		return err
-	}
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
-		code, qerr := c.TxValidation(txID)
-		if qerr != nil {
-			continue
-		}
-		if code == peer.TxValidationCode_VALID.String() {
-			return nil
-		}
-		return fmt.Errorf("%s %s: %s (after %v)", fn, txID, code, err)
-	}
-	return err
-}
-
 // timed submits fn, fails the test on an error and returns submit-to-commit time.
 func timed(t *testing.T, c *harness.Conn, fn string, args ...string) time.Duration {
 	t.Helper()
 	start := time.Now()
-	if err := submitResolved(c, fn, args...); err != nil {
+	if err := c.SubmitResolved(fn, args...); err != nil {
 		t.Fatalf("%s: %v", fn, err)
 	}
 	return time.Since(start)
@@ -158,7 +135,7 @@ func register(t *testing.T, c *harness.Conn, ref, tag string, n int) []string {
 		for _, id := range ids[i:end] {
 			in = append(in, domain.ItemInput{ID: id, Lot: "L" + runTag})
 		}
-		if err := submitResolved(c, "RegisterItems", js(in)); err != nil {
+		if err := c.SubmitResolved("RegisterItems", js(in)); err != nil {
 			t.Fatalf("register: %v", err)
 		}
 	}
