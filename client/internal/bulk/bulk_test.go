@@ -239,3 +239,14 @@ func TestDryRunAndSingle(t *testing.T) {
 		}
 	}
 }
+
+// TestNoRoleRefusedFirst: an organization without a ledger role (not yet
+// approved, or removed) is refused as the chaincode refuses it, before any
+// item is judged and without a transaction.
+func TestNoRoleRefusedFirst(t *testing.T) {
+	l := ledgertest.New("WholesalerMSP").Returns("GetOrgRoles", roles).Items(active("A", mfr))
+	_, err := run(t, l, "", key("A"), "--to", dist)
+	if domain.CodeOf(err) != domain.CodeUnknownOrg || cmdutil.ExitCode(err) != 1 || len(l.CallsTo("OfferTransfer")) != 0 {
+		t.Fatalf("no role: %v (exit %d), %d submits", err, cmdutil.ExitCode(err), len(l.CallsTo("OfferTransfer")))
+	}
+}

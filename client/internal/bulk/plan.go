@@ -48,6 +48,11 @@ func MakePlan(ctx context.Context, l ledger.Ledger, act domain.Act, p Params, in
 		return nil, err
 	}
 	req := localRequest(ctx, l, act, p)
+	if req.Roles != nil && req.Actor.Role == "" {
+		// The chaincode refuses every act of an organization without a role
+		// (not yet approved, or removed) before looking at any item.
+		return nil, domain.Errorf(domain.CodeUnknownOrg, "MSP %s has no role on the ledger", req.Actor.MSP)
+	}
 	for i, x := range valid {
 		id, _ := domain.ParseIdentifier(x.Key)
 		st := domain.StateOf(id.ItemID, items[i])
