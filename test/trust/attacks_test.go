@@ -74,7 +74,7 @@ func TestLyingGatewayCounterfeit(t *testing.T) {
 
 	// Through an honest org the counterfeit is unknown (exit 1, NOT_FOUND on
 	// its report line) and the genuine item verifies.
-	if v := provVerify(t, mfr, counterfeit); v.Code != 1 || !strings.Contains(v.Stdout, `"error":"`+string(domain.CodeNotFound)) {
+	if v := provVerify(t, mfr, counterfeit); v.Code != 1 || !strings.Contains(v.Stdout, string(domain.CodeNotFound)+": ") {
 		t.Errorf("prov verify of the counterfeit through the manufacturer: %s; want exit 1 NOT_FOUND", v)
 	}
 	if v := provVerify(t, mfr, genuine); v.Code != 0 {
