@@ -65,6 +65,10 @@ func TestPalletLifecycle(t *testing.T) {
 	// need the manufacturer's peers as well: the keys were packed under
 	// its policy; the gateway finds them), one item shipped to customs.
 	t.Logf("FIGURE unpack 1 case from the pallet: %v", timed(t, d, "UnpackUnit", pallet, js([]string{caseIDs[0]})))
+	// The next unpack is endorsed by the manufacturer's peer too: it must
+	// have the block that took the case off the pallet (timed waits for the
+	// submitter's peer only).
+	waitPeers(t)
 	loose := all[0][:5]
 	t.Logf("FIGURE unpack 5 items from the case: %v", timed(t, d, "UnpackUnit", caseIDs[0], js(loose)))
 	shipped := loose[0]
