@@ -71,6 +71,7 @@ func TestPalletLifecycle(t *testing.T) {
 	waitPeers(t)
 	loose := all[0][:5]
 	t.Logf("FIGURE unpack 5 items from the case: %v", timed(t, d, "UnpackUnit", caseIDs[0], js(loose)))
+	waitPeers(t)
 	shipped := loose[0]
 	timed(t, d, "OfferTransfer", shipped, cus.MSP)
 	timed(t, c, "AcceptTransfer", shipped)
