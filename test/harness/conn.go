@@ -583,3 +583,35 @@ func (c *Conn) SubmitResolved(fn string, args ...string) error {
 	}
 	return err
 }
+
+// ActivatePrefix claims prefix as claimer's admin, waits until approver's
+// peer has the claim (each org's peer commits blocks on its own time),
+// approves it as approver's admin and waits until every peer reads it ACTIVE.
+func ActivatePrefix(home, prefix string, claimer, approver PeerOrg, timeout time.Duration) error {
+	c, err := ConnectWith(home, claimer, "admin", ConnectOptions{})
+	if err != nil {
+		return err
+	}
+	err = c.SubmitResolved("ClaimPrefix", prefix, "GS1-LIC-"+prefix)
+	c.Close()
+	if err != nil {
+		return fmt.Errorf("ClaimPrefix: %w", err)
+	}
+	a, err := ConnectWith(home, approver, "admin", ConnectOptions{})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	for deadline := time.Now().Add(timeout); ; time.Sleep(200 * time.Millisecond) {
+		if p, err := a.Prefix(prefix); err == nil && p != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the claim of %s did not reach %s's peer", prefix, approver.Dir)
+		}
+	}
+	if err := a.SubmitResolved("ApprovePrefix", prefix); err != nil {
+		return fmt.Errorf("ApprovePrefix: %w", err)
+	}
+	return WaitPrefixActive(home, prefix, timeout)
+}

@@ -46,44 +46,7 @@ func integration(t *testing.T) {
 // reserved, unique per run) and waits until every peer sees it.
 func setup() error {
 	prefix = "86" + runTag[1:]
-	for _, step := range []struct {
-		org harness.PeerOrg
-		fn  string
-	}{{mfr, "ClaimPrefix"}, {dist, "ApprovePrefix"}} {
-		c, err := harness.ConnectWith(pn.Net.Home, step.org, "admin", harness.ConnectOptions{})
-		if err != nil {
-			return err
-		}
-		args := []string{prefix}
-		if step.fn == "ClaimPrefix" {
-			args = append(args, "GS1-LIC-"+prefix)
-		}
-		err = c.SubmitResolved(step.fn, args...)
-		c.Close()
-		if err != nil {
-			return fmt.Errorf("%s: %w", step.fn, err)
-		}
-	}
-	for _, o := range harness.Orgs {
-		c, err := harness.ConnectWith(pn.Net.Home, o, "user1", harness.ConnectOptions{})
-		if err != nil {
-			return err
-		}
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			p, err := c.Prefix(prefix)
-			if err == nil && p.Status == domain.PrefixActive {
-				break
-			}
-			if time.Now().After(deadline) {
-				c.Close()
-				return fmt.Errorf("prefix %s not ACTIVE on %s's peer: %v", prefix, o.Dir, err)
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-		c.Close()
-	}
-	return nil
+	return harness.ActivatePrefix(pn.Net.Home, prefix, mfr, dist, 30*time.Second)
 }
 
 func conn(t *testing.T, org harness.PeerOrg) *harness.Conn {
