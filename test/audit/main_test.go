@@ -10,12 +10,10 @@ package audit
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"testing"
 	"time"
 
-	"github.com/provledger/provenance/chaincode/domain"
 	"github.com/provledger/provenance/test/harness"
 )
 
@@ -45,22 +43,7 @@ func integration(t testing.TB) {
 // every peer has it ACTIVE.
 func setup(t testing.TB) error {
 	prefix = "89" + runTag[1:] // 7 digits, GS1 Prefix 89x: not reserved
-	c := cli(t)
-	for _, step := range [][]string{
-		{"--profile", mfr.Profile, "--user", "admin", "prefix", "claim", prefix, "--licence", "GS1-" + prefix},
-		{"--profile", dist.Profile, "--user", "admin", "prefix", "approve", prefix},
-	} {
-		// The claim may not have reached the approver's peer yet.
-		r := c.RunRaw(t, step...)
-		for deadline := time.Now().Add(60 * time.Second); r.RefusalCode() == domain.CodeNotFound && time.Now().Before(deadline); {
-			time.Sleep(time.Second)
-			r = c.RunRaw(t, step...)
-		}
-		if r.Code != 0 {
-			return fmt.Errorf("%s", r)
-		}
-	}
-	return harness.WaitPrefixActive(pn.Net.Home, prefix, 30*time.Second)
+	return harness.ActivatePrefix(pn.Net.Home, prefix, mfr, dist, 60*time.Second)
 }
 
 func cli(t testing.TB) harness.CLI {

@@ -41,40 +41,11 @@ func integration(t *testing.T) {
 	pn.Require(t, func() error { return setup(t) })
 }
 
-// setup claims and approves this run's prefix through prov (in the first
+// setup claims and approves this run's prefix (in the first
 // test that needs it) and waits until every peer has the approval.
 func setup(t *testing.T) error {
 	prefix = "88" + runTag[1:] // 7 digits, GS1 prefix 88x: not reserved
-	for _, step := range []struct {
-		org  harness.PeerOrg
-		args []string
-	}{
-		{mfr, []string{"prefix", "claim", prefix, "--licence", "GS1-LIC-" + prefix}},
-		{dist, []string{"prefix", "approve", prefix}},
-	} {
-		if r := cli(t).Run(t, step.org, "admin", step.args...); r.Code != 0 {
-			return fmt.Errorf("%s", r)
-		}
-	}
-	// every peer must have the approval's block before the first registration
-	c, err := harness.ConnectWith(pn.Net.Home, dist, "user1", harness.ConnectOptions{})
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	h, err := c.Height()
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	if err := pn.Net.WaitHeight(ctx, h, pn.Net.Nodes("peer")...); err != nil {
-		return err
-	}
-	if p, err := c.Prefix(prefix); err != nil || p.Status != domain.PrefixActive {
-		return fmt.Errorf("prefix %s not ACTIVE: %+v %v", prefix, p, err)
-	}
-	return nil
+	return harness.ActivatePrefix(pn.Net.Home, prefix, mfr, dist, 60*time.Second)
 }
 
 func cli(t *testing.T) harness.CLI {

@@ -19,7 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/provledger/provenance/chaincode/domain"
 	"github.com/provledger/provenance/test/harness"
 )
 
@@ -42,21 +41,8 @@ var (
 // admins), then waits until every peer of the network sees it ACTIVE.
 func activatePrefix(t *testing.T, cli harness.CLI, prefix string) {
 	t.Helper()
-	cli.OK(t, mfr, "admin", "prefix", "claim", prefix, "--licence", "GS1-LIC-"+prefix)
-	cli.OK(t, dist, "admin", "prefix", "approve", prefix)
-	for _, o := range harness.Orgs {
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			var p domain.Prefix
-			r := cli.Run(t, o, "user1", "prefix", "show", prefix, "-o", "json")
-			if r.Code == 0 && jsonInto(r.Stdout, &p) == nil && p.Status == domain.PrefixActive {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("prefix %s not ACTIVE on %s's peer: %s", prefix, o.Dir, r)
-			}
-			time.Sleep(300 * time.Millisecond)
-		}
+	if err := harness.ActivatePrefix(cli.Home, prefix, mfr, dist, 60*time.Second); err != nil {
+		t.Fatal(err)
 	}
 }
 

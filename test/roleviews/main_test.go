@@ -11,7 +11,6 @@
 package roleviews
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -49,34 +48,7 @@ func integration(t *testing.T) {
 }
 
 func setup(t *testing.T) error {
-	c := cli(t)
-	for _, step := range []struct {
-		org  harness.PeerOrg
-		args []string
-	}{
-		{mfr, []string{"prefix", "claim", prefix, "--licence", "GS1-LIC-" + prefix}},
-		{dist, []string{"prefix", "approve", prefix}},
-	} {
-		if r := c.Run(t, step.org, "admin", step.args...); r.Code != 0 {
-			return fmt.Errorf("setup: %s", r)
-		}
-	}
-	// Every peer must see the prefix ACTIVE before the first registration.
-	for _, o := range harness.Orgs {
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			var p domain.Prefix
-			r := c.Run(t, o, "", "prefix", "show", prefix, "-o", "json")
-			if r.Code == 0 && json.Unmarshal([]byte(r.Stdout), &p) == nil && p.Status == domain.PrefixActive {
-				break
-			}
-			if time.Now().After(deadline) {
-				return fmt.Errorf("prefix %s not ACTIVE on %s's peer: %s", prefix, o.Dir, r)
-			}
-			time.Sleep(300 * time.Millisecond)
-		}
-	}
-	return nil
+	return harness.ActivatePrefix(pn.Net.Home, prefix, mfr, dist, 60*time.Second)
 }
 
 // gtin builds a GTIN-14 under this run's prefix.

@@ -93,13 +93,7 @@ func setup(t testing.TB) error {
 		}
 		return nil
 	}
-	if err := run(mfr, "admin", "prefix", "claim", prefix, "--licence", "GS1-LIC-"+prefix); err != nil {
-		return err
-	}
-	if err := run(dist, "admin", "prefix", "approve", prefix); err != nil {
-		return err
-	}
-	if err := waitPeers(); err != nil {
+	if err := harness.ActivatePrefix(pn.Net.Home, prefix, mfr, dist, 60*time.Second); err != nil {
 		return err
 	}
 	g := gtin("00019")

@@ -30,15 +30,15 @@ func Item(w io.Writer, it *domain.Item) error {
 		"Reason", it.Reason,
 		"Hold", HoldText(it.Hold),
 		"Recall", RecallText(it.Recall),
-		"Last event", lastEvent(it),
+		"Last event", LastEvent(it),
 		"Last tx", it.UpdatedTx,
 	)
 }
 
-// lastEvent names event Seq with its own time: UpdatedAt is when the item
+// LastEvent names event Seq with its own time: UpdatedAt is when the item
 // record last changed, which holds and recalls do not touch (a chaincode
 // older than lastEventAt gives only that).
-func lastEvent(it *domain.Item) string {
+func LastEvent(it *domain.Item) string {
 	switch {
 	case it.LastEventAt != "":
 		return fmt.Sprintf("#%d at %s", it.Seq, it.LastEventAt)

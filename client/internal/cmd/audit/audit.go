@@ -127,9 +127,9 @@ found, 1 when the audit could not run, 2 on usage errors.`,
 			if len(args) > 0 && opts.File != "" {
 				return cmdutil.Usagef("give IDs or --file, not both")
 			}
-			for name, v := range map[string]string{"--transit-max": opts.TransitMax, "--clone-window": opts.CloneWindow} {
-				if _, err := parseDuration(v); err != nil {
-					return cmdutil.Usagef("%s: %v", name, err)
+			for _, d := range []struct{ name, v string }{{"--transit-max", opts.TransitMax}, {"--clone-window", opts.CloneWindow}} {
+				if _, err := parseDuration(d.v); err != nil {
+					return cmdutil.Usagef("%s: %v", d.name, err)
 				}
 			}
 			if runF != nil {

@@ -261,7 +261,7 @@ func Render(w io.Writer, it *domain.Item) error {
 		"Inside", strings.Join(it.Containers, " in "),
 		"Hold", render.HoldText(it.Hold),
 		"Recall", render.RecallText(it.Recall),
-		"Last event", fmt.Sprintf("#%d at %s", it.Seq, it.UpdatedAt),
+		"Last event", render.LastEvent(it),
 	)
 }
 
