@@ -19,6 +19,29 @@ esac
 
 step() { printf '\n=== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
 
+# What the integration tests need (Fabric binaries, iproute2, chromium) is
+# installed in the background while lint and unit tests run: on a cold
+# machine the Fabric build is mostly module downloads.
+prepare_log=$(mktemp)
+prepare() {
+  scripts/install-fabric.sh
+  # test/hosts runs one organization per network namespace (iproute2's ip).
+  if ! command -v ip >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing iproute2 (network namespaces for test/hosts)"
+    apt-get install -y -q iproute2 >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q iproute2 >/dev/null; }
+  fi
+  # test/serve opens the verification page in a real headless browser.
+  if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing chromium (test/serve's page test)"
+    apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null; }
+  fi
+}
+prepare_pid=
+if ! $unit_only; then
+  prepare >"$prepare_log" 2>&1 &
+  prepare_pid=$!
+fi
+
 step "lint: gofmt, go vet, chaincode determinism"
 unformatted=$(gofmt -l chaincode client test 2>/dev/null || true)
 if [ -n "$unformatted" ]; then
@@ -32,28 +55,23 @@ go test -count=1 -cover ./chaincode/... ./client/...
 
 $unit_only && exit 0
 
-step "install Fabric binaries"
-scripts/install-fabric.sh
-# test/hosts runs one organization per network namespace (iproute2's ip).
-if ! command -v ip >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "installing iproute2 (network namespaces for test/hosts)"
-  apt-get install -y -q iproute2 >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q iproute2 >/dev/null; }
+step "install Fabric binaries, iproute2, chromium (started in the background)"
+if ! wait "$prepare_pid"; then
+  cat "$prepare_log" >&2; echo "installing what the integration tests need failed" >&2; exit 1
 fi
-
-# test/serve opens the verification page in a real headless browser.
-if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "installing chromium (test/serve's page test)"
-  apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null; }
-fi
+cat "$prepare_log"
 export CI=1 # TestPageInChromium fails, not skips, without a browser
 
 step "integration tests (real Fabric networks on 127.0.0.1)"
 export PROV_INTEGRATION=1
-# The functional packages (harness.PackageNetwork{Shared: true}) run on one
-# shared BFT network brought up here once; the packages that break their
-# network on purpose or need another topology or consensus bring up their
-# own (test/harness). -p 1: one package at a time, so that two networks never
-# fight over the two cores and the shared network sees one package at once.
+# Two streams run side by side, each one package at a time (-p 1):
+# - the functional packages (harness.PackageNetwork{Shared: true}) on one
+#   shared BFT network brought up here once;
+# - the packages that break their network on purpose or need another
+#   topology or consensus (faults, trust, membership, ...), each on its own.
+# Most of a fault test is waiting (view changes, restarts, catch-up), so the
+# two streams together take little more than the longer one. The own-network
+# stream's lines are prefixed "[own] ".
 shared_home="$repo/.prov-shared-bft"
 shared_base=$((11000 + ${PROV_TEST_PORT_OFFSET:-0}))
 shared() { PROV_HOME="$shared_home" PROV_PORT_BASE="$shared_base" scripts/network.sh "$@"; }
@@ -72,4 +90,30 @@ t0=$SECONDS
 shared up --consensus bft
 echo "shared BFT network up in $((SECONDS - t0)) s (PROV_HOME=$shared_home, port base $shared_base)"
 export PROV_SHARED_BFT="$shared_home"
-go test -count=1 -p 1 -timeout 25m -v ./test/...
+shared_pkgs=() own_pkgs=()
+for d in test/*/; do
+  d=${d%/}
+  ls "$d"/*_test.go >/dev/null 2>&1 || continue
+  if grep -q 'harness\.PackageNetwork{[^}]*Shared: *true' "$d"/*_test.go; then
+    shared_pkgs+=("./$d/")
+  else
+    own_pkgs+=("./$d/")
+  fi
+done
+echo "shared network: ${shared_pkgs[*]}"
+echo "own networks:   ${own_pkgs[*]}"
+own_status=$(mktemp)
+(
+  set +e
+  go test -count=1 -p 1 -timeout 25m -v "${own_pkgs[@]}" 2>&1 | sed -u 's/^/[own] /'
+  echo "${PIPESTATUS[0]}" >"$own_status"
+) &
+own_pid=$!
+set +e
+go test -count=1 -p 1 -timeout 25m -v "${shared_pkgs[@]}"
+shared_rc=$?
+wait "$own_pid"
+own_rc=$(cat "$own_status")
+set -e
+echo "integration: shared-network packages exit $shared_rc, own-network packages exit ${own_rc:-?} ($((SECONDS - t0)) s with the shared network's start)"
+[ "$shared_rc" = 0 ] && [ "$own_rc" = 0 ]

@@ -86,9 +86,10 @@ func TestLeaderKillBFT(t *testing.T) {
 	leaderKill(t, bft)
 }
 
-// TestRaft runs the tests that need the Raft network on one: the leader kill
-// and the replay (Raft orderers keep no memory of processed requests, so a
-// replay reaches a block and the peers mark it DUPLICATE_TXID).
+// TestRaft runs the ordering tests on one Raft network: the leader kill, the
+// replay (Raft orderers keep no memory of processed requests, so a replay
+// reaches a block and the peers mark it DUPLICATE_TXID), two of four nodes
+// down (no quorum), and the whole network down and up again.
 func TestRaft(t *testing.T) {
 	harness.Integration(t)
 	nw := harness.Start(t, harness.Config{Home: harness.NetHome("faults-raft"), PortBase: raftPortBase, Consensus: "raft"})
@@ -97,6 +98,8 @@ func TestRaft(t *testing.T) {
 	}
 	t.Run("LeaderKill", func(t *testing.T) { leaderKill(t, nw) })
 	t.Run("Replay", func(t *testing.T) { replayCheck(t, nw, true) })
+	t.Run("TwoOrderersDown", func(t *testing.T) { twoDown(t, nw) })
+	t.Run("DownUp", func(t *testing.T) { downUp(t, nw) })
 }
 
 // leaderKill: 500 transfers in flight, the leading ordering node SIGKILLed
@@ -257,25 +260,37 @@ func leaderKill(t *testing.T, nw *harness.Network) {
 
 // TestTwoOrderersDown: with two of four BFT ordering nodes SIGKILLed there is
 // no quorum. Business transactions fail with a clear error and change
-// nothing; after both restart, the channel orders again.
+// nothing; after both restart, the channel orders again. TestRaft runs the
+// same on Raft.
 func TestTwoOrderersDown(t *testing.T) {
 	integration(t)
-	e := newEnv(t, bft)
+	twoDown(t, bft)
+}
+
+func twoDown(t *testing.T, nw *harness.Network) {
+	e := newEnv(t, nw)
 	ctx := context.Background()
 	ids := e.register(10, "TD")
 	harness.WaitSameHeight(t, 20*time.Second, e.peerConns()...)
 	before := e.items(e.cus, ids)
 	h0, _ := e.cus.Height()
 
-	leader, _ := bft.Leader(ctx)
+	// BFT: two followers (the leader keeps proposing, nobody can agree).
+	// Raft: the leader and a follower; with two followers gone the leader
+	// would take transactions in and hold them uncommitted, and the client
+	// would wait out its whole commit timeout instead of being refused.
+	leader, _ := nw.Leader(ctx)
 	var victims []*harness.Node
-	for _, nd := range bft.Nodes("orderer") {
+	if nw.Consensus == "raft" && leader != nil {
+		victims = append(victims, leader)
+	}
+	for _, nd := range nw.Nodes("orderer") {
 		if len(victims) < 2 && (leader == nil || nd.Name != leader.Name) {
 			victims = append(victims, nd)
 		}
 	}
 	for _, v := range victims {
-		if err := bft.Kill(v.Name); err != nil {
+		if err := nw.Kill(v.Name); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -318,7 +333,7 @@ func TestTwoOrderersDown(t *testing.T) {
 	// Restart both; measure until a new transaction commits.
 	restartAt := time.Now()
 	for _, v := range victims {
-		if err := bft.StartNode(ctx, v.Name); err != nil {
+		if err := nw.StartNode(ctx, v.Name); err != nil {
 			t.Fatalf("restart %s: %v", v.Name, err)
 		}
 	}
@@ -358,10 +373,10 @@ func TestTwoOrderersDown(t *testing.T) {
 		}
 	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	t.Logf("two of four orderers down: %d/%d submissions failed, latency median %s max %s; error: %s; "+
+	t.Logf("%s: two of four orderers down: %d/%d submissions failed, latency median %s max %s; error: %s; "+
 		"restart of both took %s; ordering resumed %s after restart (%d attempts, %s after the kill); "+
 		"failed transfers committed later: %d; all nodes agree on %d blocks (%s)",
-		len(ids), len(ids), lat[len(lat)/2].Round(time.Millisecond), lat[len(lat)-1].Round(time.Millisecond),
+		nw.Consensus, len(ids), len(ids), lat[len(lat)/2].Round(time.Millisecond), lat[len(lat)-1].Round(time.Millisecond),
 		short(errString(sample)), restarted.Sub(restartAt).Round(time.Millisecond), resumed.Round(time.Millisecond),
 		attempts, time.Since(killedAt).Round(time.Millisecond), late, height, agreeTook.Round(time.Millisecond))
 	if late != 0 {
@@ -385,4 +400,50 @@ func short(s string) string {
 		return s[:300] + "…"
 	}
 	return s
+}
+
+// downUp takes the whole network down (every process stopped by its PID)
+// and up again: every item keeps the state it had, the channel height does
+// not go back, and the channel orders again.
+func downUp(t *testing.T, nw *harness.Network) {
+	e := newEnv(t, nw)
+	ctx := context.Background()
+	ids := e.register(20, "DU")
+	e.must(e.mfr, "OfferTransfer", js(ids[:10]), harness.Distributor.MSP)
+	before := e.items(e.cus, ids)
+	h0, err := e.cus.Height()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := nw.Config()
+	start := time.Now()
+	if err := cfg.Down(ctx); err != nil {
+		t.Fatal(err)
+	}
+	downTook := time.Since(start)
+	for _, nd := range nw.Nodes("") {
+		if nd.Running() {
+			t.Errorf("%s still running after down", nd.Name)
+		}
+	}
+	if out, err := cfg.Script(ctx, "up"); err != nil {
+		t.Fatalf("up after down: %v\n%s", err, out)
+	}
+	upTook := time.Since(start) - downTook
+	if _, err := harness.WaitReady(nw.Home, 90*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	e = newEnv(t, nw)
+	if h, err := e.cus.Height(); err != nil || h < h0 {
+		t.Fatalf("height after up %d (%v), before down %d", h, err, h0)
+	}
+	after := e.items(e.dst, ids)
+	for i := range ids {
+		if after[i] == nil || after[i].Seq != before[i].Seq || after[i].Status != before[i].Status || after[i].Owner != before[i].Owner {
+			t.Errorf("%s changed across down/up: %+v -> %+v", ids[i], before[i], after[i])
+		}
+	}
+	e.must(e.dst, "AcceptTransfer", js(ids[:10]))
+	t.Logf("%s: down in %s, up in %s; %d items unchanged at height %d, and the channel orders again",
+		nw.Consensus, downTook.Round(time.Millisecond), upTook.Round(time.Millisecond), len(ids), h0)
 }

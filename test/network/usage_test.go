@@ -1,3 +1,7 @@
+// Package networktest tests scripts/network.sh's own behaviour: refused usage
+// exits non-zero, names the problem and leaves nothing started. The ordering
+// and peer faults on running networks (leader kill, two of four ordering
+// nodes down, whole network down and up, on BFT and Raft) live in test/faults.
 package networktest
 
 import (
