@@ -167,6 +167,11 @@ func (e *env) peerConns() []*harness.Conn { return []*harness.Conn{e.mfr, e.dst,
 // waitAgree waits until every peer and ordering node reports the same block
 // height, then checks that all of them hold the same header hash for every
 // block. It returns the common height and how long agreement took.
+//
+// A restarted SmartBFT follower that missed the last block before the
+// channel went quiet learns it is behind only from the next proposal: after
+// nudgeAfter without agreement one fresh registration is ordered (once per
+// nudgeAfter), which every node then has to reach.
 func (e *env) waitAgree(timeout time.Duration) (uint64, time.Duration) {
 	e.t.Helper()
 	start := time.Now()
@@ -176,6 +181,8 @@ func (e *env) waitAgree(timeout time.Duration) (uint64, time.Duration) {
 	nodes = append(nodes, e.nw.Nodes("orderer")...)
 	nodes = append(nodes, e.nw.Nodes("peer")...)
 	var h uint64
+	const nudgeAfter = 20 * time.Second
+	lastNudge, nudges := start, 0
 	for {
 		hs := map[string]uint64{}
 		same := true
@@ -193,9 +200,16 @@ func (e *env) waitAgree(timeout time.Duration) (uint64, time.Duration) {
 			h = hs[nodes[0].Name]
 			break
 		}
+		if time.Since(lastNudge) > nudgeAfter {
+			lastNudge = time.Now()
+			nudges++
+			probe := harness.Key(e.gtin, fmt.Sprintf("NG%s%d", harness.Unique(), nudges))
+			_, err := e.mfr.Submit("RegisterItems", js([]domain.ItemInput{{ID: probe}}))
+			e.t.Logf("heights differ after %s (%v): nudged with a registration (%v)", time.Since(start).Round(time.Millisecond), hs, err)
+		}
 		select {
 		case <-ctx.Done():
-			e.t.Fatalf("nodes do not agree on the height within %s: %v", timeout, hs)
+			e.t.Fatalf("nodes do not agree on the height within %s (%d nudges): %v", timeout, nudges, hs)
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
