@@ -1,6 +1,7 @@
 package units
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/verify"
 	"github.com/provledger/provenance/test/harness"
 )
 
@@ -42,11 +44,16 @@ func TestPalletLifecycle(t *testing.T) {
 	refused(t, m, domain.CodePacked, "OfferTransfer", caseIDs[3], dist.MSP)
 
 	t.Logf("FIGURE offer of the 10,000-item pallet: %v", timed(t, m, "OfferTransfer", pallet, dist.MSP))
+	// Each act below is endorsed by its submitter's peer first, which may be
+	// a block behind the previous submitter's (timed waits for that one only).
+	waitPeers(t)
 	refused(t, c, domain.CodeNotRecipient, "AcceptTransfer", pallet)
 	t.Logf("FIGURE accept of the 10,000-item pallet: %v", timed(t, d, "AcceptTransfer", pallet))
+	waitPeers(t)
 
 	// Customs holds the pallet: the owner can neither ship nor unpack it.
 	t.Logf("hold: %v", timed(t, c, "HoldItems", pallet, "x-ray "+runTag))
+	waitPeers(t)
 	refused(t, d, domain.CodeOnHold, "OfferTransfer", pallet, cus.MSP)
 	refused(t, d, domain.CodeOnHold, "UnpackUnit", pallet, js([]string{caseIDs[0]}))
 	waitPeers(t)
@@ -54,6 +61,7 @@ func TestPalletLifecycle(t *testing.T) {
 		t.Fatalf("item in held pallet = %+v", it)
 	}
 	t.Logf("release: %v", timed(t, c, "ReleaseItems", pallet))
+	waitPeers(t)
 
 	// Non-owners (genuine chaincode): the former owner and customs.
 	refused(t, m, domain.CodeNotOwner, "UnpackUnit", pallet, js([]string{caseIDs[0]}))
@@ -127,11 +135,52 @@ func TestPalletLifecycle(t *testing.T) {
 	if r.Code != 0 || !strings.Contains(r.Stdout, caseIDs[0]) {
 		t.Errorf("prov unit history %s: exit %d, want 0 naming %s\n%s%s", loose[1], r.Code, caseIDs[0], r.Stdout, r.Stderr)
 	}
-	// The item travelled in the case and the pallet: its record verifies.
-	r = cli.Run(t, dist, "user1", "verify", loose[1])
-	if r.Code != 0 {
-		t.Errorf("prov verify %s (travelled in the pallet): exit %d\n%s%s", loose[1], r.Code, r.Stdout, r.Stderr)
+	// The item travelled in the case and the pallet: its record verifies,
+	// and so do the case's and the pallet's chains, as part of its custody.
+	v := verifyJSON(t, cli, loose[1])
+	for _, want := range []string{
+		"container seq 2 PACKED", "container seq 3 UNPACKED",
+		"container unit " + caseIDs[0] + ": seq 3 PACKED", "container unit " + caseIDs[0] + ": seq 4 UNPACKED",
+		"transition unit " + caseIDs[0] + ": unit " + pallet + ": seq 4 ACCEPTED",
+		"unit-contents unit " + caseIDs[0] + ": seq 2 PACKED",
+	} {
+		if !v[want] {
+			t.Errorf("prov verify %s: no passed step %q", loose[1], want)
+		}
 	}
+	// The pallet's own chain and its contents' packing events.
+	v = verifyJSON(t, cli, pallet)
+	for _, want := range []string{"unit-contents seq 2 PACKED", "unit-contents seq 7 UNPACKED", "transition seq 4 ACCEPTED"} {
+		if !v[want] {
+			t.Errorf("prov verify %s: no passed step %q", pallet, want)
+		}
+	}
+}
+
+// verifyJSON runs prov verify -o json as the distributor, asserts exit 0 and
+// returns the passed steps as "check subject".
+func verifyJSON(t *testing.T, cli harness.CLI, id string) map[string]bool {
+	t.Helper()
+	r := cli.Run(t, dist, "user1", "verify", id, "-o", "json")
+	if r.Code != 0 {
+		t.Errorf("prov verify %s: exit %d\n%s%s", id, r.Code, r.Stdout, r.Stderr)
+	}
+	var out struct {
+		Reports []struct {
+			Steps []verify.Step `json:"steps"`
+		} `json:"reports"`
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &out); err != nil || len(out.Reports) != 1 {
+		t.Fatalf("prov verify %s -o json: %v\n%s", id, err, r.Stdout)
+	}
+	passed := map[string]bool{}
+	for _, s := range out.Reports[0].Steps {
+		if s.OK {
+			passed[s.Check+" "+s.Subject] = true
+		}
+	}
+	t.Logf("prov verify %s: %d checks passed in %s", id, len(passed), r.Duration.Round(time.Millisecond))
+	return passed
 }
 
 // TestLooseOfferCurve: commit time of loose offers against items per
