@@ -78,10 +78,26 @@ func TestUnitPackMoveUnpack(t *testing.T) {
 	if it := f.item(b); it.Status != domain.StatusInTransit || it.OfferedTo != dist || it.Owner != mfr {
 		t.Fatalf("item in offered pallet = %+v", it)
 	}
+	if got := f.listAll("status", string(domain.StatusInTransit), "10"); !equalJSON(t, got, []string{palletID}) {
+		t.Fatalf("ListItems status IN_TRANSIT = %v, want the pallet", got)
+	}
+	if got := f.listAll("offered-to", dist, "10"); !equalJSON(t, got, []string{palletID}) {
+		t.Fatalf("ListItems offered-to %s = %v, want the pallet", dist, got)
+	}
 	f.refused(domain.CodeNotRecipient, "not "+cust, f.user(cust), "AcceptTransfer", palletID)
 	f.ok(f.h.Submit(f.user(dist), "AcceptTransfer", palletID))
 	if it := f.item(b); it.Owner != dist || it.Status != domain.StatusActive {
 		t.Fatalf("item in accepted pallet = %+v", it)
+	}
+	// Lists by owner and status name the unit (its own index entries, moved
+	// with it); packed contents keep their packer's entries, which their
+	// effective owner (the outermost unit's) contradicts: they are listed
+	// through their unit, never under a stale owner.
+	if got := f.listAll("owner", dist, "10"); !equalJSON(t, got, []string{palletID}) {
+		t.Fatalf("ListItems owner %s = %v, want the pallet only", dist, got)
+	}
+	if got := f.listAll("owner", mfr, "10"); !equalJSON(t, got, []string{c}) {
+		t.Fatalf("ListItems owner %s = %v, want the loose item only", mfr, got)
 	}
 	// Customs holds the pallet: visible on the items, blocks the owner.
 	f.ok(f.h.Submit(f.user(cust), "HoldItems", palletID, "x-ray"))

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"strconv"
+	"strings"
 )
 
 // Logistic units in the custody decision. A unit is a custody subject (see
@@ -229,9 +230,9 @@ func decideUnitAct(b *builder, s CustodyState, r Request) *Error {
 		}
 		// the event first: moved stamps the record with its sequence
 		if r.Act == ActFill {
-			b.event(EventPacked, "", "", strconv.Itoa(r.Count)+" added")
+			b.event(EventPacked, "", "", strconv.Itoa(r.Count)+unitAdded)
 		} else {
-			b.event(EventUnpacked, "", "", strconv.Itoa(r.Count)+" removed")
+			b.event(EventUnpacked, "", "", strconv.Itoa(r.Count)+unitRemoved)
 		}
 		n := b.moved(it.Status)
 		if r.Act == ActFill {
@@ -296,6 +297,36 @@ func decideUnitAct(b *builder, s CustodyState, r Request) *Error {
 		}
 	}
 	return nil
+}
+
+// The details of a unit's own PACKED / UNPACKED event: "N added", "N removed".
+const (
+	unitAdded   = " added"
+	unitRemoved = " removed"
+)
+
+// UnitEventCount reads how many contents a unit's own PACKED ("N added") or
+// UNPACKED ("N removed") event counts; ok is false for any other event (a
+// content's PACKED names its unit in Unit and counts nothing).
+func UnitEventCount(ev CustodyEvent) (n int, ok bool) {
+	suffix := unitAdded
+	switch {
+	case ev.Unit != "":
+		return 0, false
+	case ev.Type == EventUnpacked:
+		suffix = unitRemoved
+	case ev.Type != EventPacked:
+		return 0, false
+	}
+	num, found := strings.CutSuffix(ev.Details, suffix)
+	if !found {
+		return 0, false
+	}
+	n, err := strconv.Atoi(num)
+	if err != nil || n <= 0 || strconv.Itoa(n) != num {
+		return 0, false
+	}
+	return n, true
 }
 
 func unitName(u *UnitRef) string {

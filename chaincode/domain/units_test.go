@@ -217,3 +217,25 @@ func TestDecideUnits(t *testing.T) {
 		t.Fatalf("state after unpack = %+v", after)
 	}
 }
+
+func TestUnitEventCount(t *testing.T) {
+	for _, c := range []struct {
+		ev CustodyEvent
+		n  int
+		ok bool
+	}{
+		{CustodyEvent{Type: EventPacked, Details: "1000 added"}, 1000, true},
+		{CustodyEvent{Type: EventUnpacked, Details: "5 removed"}, 5, true},
+		{CustodyEvent{Type: EventUnpacked, Details: "5 added"}, 0, false},
+		{CustodyEvent{Type: EventPacked, Details: "0 added"}, 0, false},
+		{CustodyEvent{Type: EventPacked, Details: "007 added"}, 0, false},
+		{CustodyEvent{Type: EventPacked, Details: "-3 added"}, 0, false},
+		{CustodyEvent{Type: EventPacked, Details: "x added"}, 0, false},
+		{CustodyEvent{Type: EventPacked, Unit: "00/" + exSSCC}, 0, false}, // a content's PACKED
+		{CustodyEvent{Type: EventOffered, Details: "3 added"}, 0, false},
+	} {
+		if n, ok := UnitEventCount(c.ev); n != c.n || ok != c.ok {
+			t.Errorf("UnitEventCount(%s %q unit %q) = %d, %v; want %d, %v", c.ev.Type, c.ev.Details, c.ev.Unit, n, ok, c.n, c.ok)
+		}
+	}
+}

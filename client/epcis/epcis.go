@@ -30,6 +30,7 @@ const (
 	schemaVer   = "2.0"
 	ownerType   = "owning_party"
 	objectEvent = "ObjectEvent"
+	aggregation = "AggregationEvent"
 )
 
 // Action values.
@@ -60,7 +61,9 @@ type Event struct {
 	EventID             string        `json:"eventID,omitempty"`
 	EventTime           string        `json:"eventTime"`
 	EventTimeZoneOffset string        `json:"eventTimeZoneOffset"`
-	EPCList             []string      `json:"epcList"`
+	EPCList             []string      `json:"epcList,omitempty"`
+	ParentID            string        `json:"parentID,omitempty"`  // AggregationEvent: the unit (SSCC Digital Link)
+	ChildEPCs           []string      `json:"childEPCs,omitempty"` // AggregationEvent: what is packed or unpacked
 	Action              string        `json:"action"`
 	BizStep             string        `json:"bizStep,omitempty"`
 	Disposition         string        `json:"disposition,omitempty"`
@@ -203,6 +206,7 @@ func Export(recs []ItemRecord, parties Parties, created time.Time) (*Document, e
 		}
 		doc.EPCISBody.EventList = append(doc.EPCISBody.EventList, evs...)
 	}
+	doc.EPCISBody.EventList = mergeAggregations(doc.EPCISBody.EventList)
 	for i := range doc.EPCISBody.EventList {
 		ev := &doc.EPCISBody.EventList[i]
 		h, err := HashOf(ev)
@@ -215,11 +219,11 @@ func Export(recs []ItemRecord, parties Parties, created time.Time) (*Document, e
 }
 
 func itemEvents(r ItemRecord, parties Parties) ([]Event, error) {
-	id, err := domain.ParseIdentifier(r.Key)
+	id, err := domain.ParseCustodyID(r.Key)
 	if err != nil {
 		return nil, err
 	}
-	epc := domain.Identifier{ItemID: id.ItemID}.DigitalLink(DLBase)
+	epc := epcOf(id.ItemID)
 	var out []Event
 	sg := r.Sightings
 	for _, ce := range r.Events {
@@ -298,6 +302,8 @@ func custodyEvent(epc string, it *domain.Item, ce domain.CustodyEvent, parties P
 	case domain.EventDecommissioned:
 		ev.Action = ActionDelete
 		ev.BizStep, ev.Disposition = decommissionVocab(ce.Details)
+	case domain.EventPacked, domain.EventUnpacked:
+		return aggregationOf(epc, ce)
 	default:
 		return Event{}, fmt.Errorf("custody event %s of %s (seq %d) has no EPCIS mapping", ce.Type, ce.Item, ce.Seq)
 	}

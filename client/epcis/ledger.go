@@ -90,8 +90,11 @@ func Collect(ctx context.Context, l ledger.Ledger, keys []string) ([]ItemRecord,
 				return nil, err
 			}
 		}
-		if r.Sightings, err = sightings(ctx, l, k); err != nil {
-			return nil, err
+		// Sightings are of items (inspections); a unit has none.
+		if id, perr := domain.ParseCustodyID(k); perr != nil || !id.IsUnit() {
+			if r.Sightings, err = sightings(ctx, l, k); err != nil {
+				return nil, err
+			}
 		}
 		if r.Item == nil && len(r.Sightings) == 0 {
 			missing = append(missing, k)

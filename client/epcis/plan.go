@@ -101,6 +101,9 @@ func Plan(doc []byte, parties Parties) ([]Step, []Refusal, error) {
 		case strings.HasPrefix(ev.EventID, "ni:///sha-256;") && ev.EventID != hash:
 			refuse("eventID is not the event's hash (%s): the event was altered or hashed differently", hash)
 			continue
+		case ev.Type == aggregation:
+			refuse("%s %s of %q: only ObjectEvents are imported; packing is not imported, pack and unpack on the ledger (prov unit pack|unpack)", ev.Type, ev.Action, ev.ParentID)
+			continue
 		case ev.Type != objectEvent:
 			refuse("%s: only ObjectEvents are imported", ev.Type)
 			continue

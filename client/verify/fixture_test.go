@@ -191,6 +191,8 @@ type fixture struct {
 	roleHistory []domain.RoleSetChange
 	mu          sync.Mutex
 	calls       map[string]int
+	// units are the logistic units of units_test.go, by key.
+	units map[string]*fixUnit
 }
 
 func (f *fixture) count(name string) {
@@ -655,11 +657,16 @@ func (f *fixture) History(_ context.Context, id string, fromSeq uint64, limit in
 	if f.historyErr != nil {
 		return domain.HistoryPage{}, f.historyErr
 	}
+	events := f.events
 	if id != testItem {
-		return domain.HistoryPage{}, domain.Errorf(domain.CodeNotFound, "item %s is not registered", id)
+		u := f.units[id]
+		if u == nil {
+			return domain.HistoryPage{}, domain.Errorf(domain.CodeNotFound, "item %s is not registered", id)
+		}
+		events = u.events
 	}
 	var page domain.HistoryPage
-	for _, ev := range f.events {
+	for _, ev := range events {
 		if ev.Seq < fromSeq {
 			continue
 		}

@@ -255,8 +255,7 @@ func (r *run) confirmPeer(ctx context.Context, peer Peer, key string, events []d
 		}
 	}
 	// The company-prefix records the registrant check relied on.
-	cands := domain.CompanyPrefixCandidates(r.gtin)
-	for i, c := range cands {
+	for i, c := range r.cands {
 		got, err := peer.Ledger.Prefix(ctx, c)
 		if err != nil {
 			return warn(fmt.Errorf("prefix %s: %w", c, err))

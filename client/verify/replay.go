@@ -91,6 +91,9 @@ func (r *run) request(ev domain.CustodyEvent, t *endorserTx, id domain.ItemID) (
 	if !ok {
 		return domain.Request{}, fmt.Errorf("unknown custody event type %q", ev.Type)
 	}
+	if id.IsUnit() {
+		act = unitAct(act, ev)
+	}
 	// The act's parameters come from the event as the transaction wrote it
 	// (endorsed and signed), not from the history the peer answered.
 	if w := t.write(r.l.ChaincodeName(), domain.EventKey(id, ev.Seq)); w != nil {
@@ -137,6 +140,10 @@ func (r *run) request(ev domain.CustodyEvent, t *endorserTx, id domain.ItemID) (
 				}
 			}
 		}
+	case domain.ActCreateUnit:
+		req.BrandPrefix = r.brandPrefix
+	case domain.ActFill, domain.ActEmpty:
+		r.unitRequest(&req, ev, t, id)
 	case domain.ActRegister:
 		req.New = &domain.Item{GTIN: id.GTIN, Serial: id.Serial}
 		if w := t.write(r.l.ChaincodeName(), domain.ItemKey(id)); w != nil {

@@ -208,20 +208,22 @@ func compositeKey(objectType string, attrs ...string) string {
 	return b.String()
 }
 
-// splitItemKey splits a canonical item key "01/{gtin}/21/{serial}"; the
-// serial may itself contain slashes.
+// splitItemKey splits a canonical item key "01/{gtin}/21/{serial}" (the
+// serial may itself contain slashes) or unit key "00/{sscc}" into the key
+// attributes.
 func splitItemKey(key string) (gtin, serial string, err error) {
-	parts := strings.SplitN(key, "/", 4)
-	if len(parts) != 4 || parts[0] != "01" || parts[2] != "21" || parts[1] == "" || parts[3] == "" {
-		return "", "", fmt.Errorf("%q is not a canonical item key 01/{gtin}/21/{serial}", key)
-	}
-	return parts[1], parts[3], nil
+	id, err := subjectOf(key)
+	return id.GTIN, id.Serial, err
 }
 
 // checkWriteSet checks that the transaction's write set in the chaincode's
 // namespace holds exactly one custody event of this item, under this event's
 // key, and that the value written is this event.
-func (t *endorserTx) checkWriteSet(ev domain.CustodyEvent, namespace string) (string, error) {
+//
+// A unit's creation and first PACKED are one transaction (PackUnit): sameTx
+// lists the other sequences of the subject's history that the transaction
+// made, whose event keys it may write too.
+func (t *endorserTx) checkWriteSet(ev domain.CustodyEvent, namespace string, sameTx ...uint64) (string, error) {
 	if got := t.ccAction.GetChaincodeId().GetName(); got != namespace {
 		return "", fmt.Errorf("transaction ran chaincode %q, not %q", got, namespace)
 	}
@@ -231,6 +233,10 @@ func (t *endorserTx) checkWriteSet(ev domain.CustodyEvent, namespace string) (st
 	}
 	want := eventKey(gtin, serial, ev.Seq)
 	itemPrefix := compositeKey("event", gtin, serial)
+	also := map[string]bool{}
+	for _, seq := range sameTx {
+		also[eventKey(gtin, serial, seq)] = true
+	}
 	var (
 		found  []*kvrwset.KVWrite
 		others []string
@@ -249,6 +255,7 @@ func (t *endorserTx) checkWriteSet(ev domain.CustodyEvent, namespace string) (st
 			switch {
 			case w.GetKey() == want:
 				found = append(found, w)
+			case also[w.GetKey()]:
 			case strings.HasPrefix(w.GetKey(), itemPrefix):
 				others = append(others, printableKey(w.GetKey()))
 			}

@@ -72,6 +72,11 @@ type Options struct {
 	// the org roles and every block the verification relied on (header
 	// hash, validation flags, commit hash): see Trust.
 	Peers []Peer
+
+	// within lists the units being verified around this one (containers
+	// followed from an item), outermost last: a cycle or a nesting deeper
+	// than domain.MaxUnitDepth fails CheckContainer.
+	within []string
 }
 
 // Names of the checks, as Step.Check.
@@ -94,6 +99,8 @@ const (
 	CheckEventOrder       = "event-order"        // history is seq 1..n without gaps, rising in block order
 	CheckHashChain        = "hash-chain"         // previous-hash chain from genesis (Options.Chain)
 	CheckPeerAgreement    = "peer-agreement"     // another org's peer serves the same history, roles and blocks (Options.Peers)
+	CheckContainer        = "container"          // each PACKED/UNPACKED names its unit's own event of the same transaction; the unit verifies
+	CheckUnitContents     = "unit-contents"      // a unit's PACKED/UNPACKED transaction packs or unpacks exactly the contents it counts
 )
 
 // Step is one check of a verification.
@@ -138,25 +145,42 @@ const historyPageSize = 100
 // Item verifies the custody record of the item id. It returns an error only
 // when verification could not run (unknown item, ledger unreachable); a check
 // that fails is a Step with OK false and makes Report.OK false.
+//
+// A logistic unit's SSCC (any spelling) verifies the unit's own chain the
+// same way, plus its contents' packing events (CheckUnitContents). An item
+// or unit that travelled inside units has each of them verified too, as
+// part of its chain of custody (CheckContainer, and the unit's steps with
+// the subject "unit 00/{sscc}: ...").
 func Item(ctx context.Context, l Ledger, id string, opts Options) (Report, error) {
+	rep, _, err := item(ctx, l, id, opts)
+	return rep, err
+}
+
+func item(ctx context.Context, l Ledger, id string, opts Options) (Report, []domain.CustodyEvent, error) {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 8
 	}
 	// Everything is bound to the asked-for item in its canonical spelling:
 	// a peer answering with another item's history fails item-binding.
-	ident, err := domain.ParseIdentifier(id)
+	ident, err := domain.ParseCustodyID(id)
 	if err != nil {
-		return Report{Item: id}, err
+		return Report{Item: id}, nil, err
 	}
 	key := ident.Key()
 	r := &run{ctx: ctx, l: l, opts: opts, blocks: map[uint64]*common.Block{}, configs: map[uint64]*configEntry{}, m: memoOf(l)}
 	events, err := r.history(key)
 	if err != nil {
-		return Report{Item: key}, err
+		return Report{Item: key}, nil, err
 	}
 	if len(events) == 0 {
-		return Report{Item: key}, fmt.Errorf("item %s: no custody events: %w", key, ErrNotFound)
+		return Report{Item: key}, nil, fmt.Errorf("item %s: no custody events: %w", key, ErrNotFound)
 	}
+	rep, err := r.verify(ident.ItemID, events)
+	return rep, events, err
+}
+
+func (r *run) verify(ident domain.ItemID, events []domain.CustodyEvent) (Report, error) {
+	key, opts := ident.Key(), r.opts
 	rep := Report{Item: key}
 	changes, err := r.roleHistory()
 	if err != nil {
@@ -166,7 +190,7 @@ func Item(ctx context.Context, l Ledger, id string, opts Options) (Report, error
 	for _, ch := range changes {
 		extra = append(extra, ch.TxID)
 	}
-	if err := r.fetch(events, ident.GTIN, extra); err != nil {
+	if err := r.fetch(events, ident, extra); err != nil {
 		return rep, err
 	}
 	if err := r.resolveConfigs(); err != nil {
@@ -177,14 +201,21 @@ func Item(ctx context.Context, l Ledger, id string, opts Options) (Report, error
 	r.checkRoleChanges()
 	// The replay decides the events of the item they name (item-binding
 	// reports a history of another item once, not at every event).
-	replayID := ident.ItemID
-	if id, err := domain.ParseItemKey(events[0].Item); err == nil {
+	replayID := ident
+	if id, err := subjectOf(events[0].Item); err == nil {
 		replayID = id
 	}
 	r.expect = r.replay(replayID, events)
+	r.txSeqs = map[string][]uint64{}
+	for _, ev := range events {
+		r.txSeqs[ev.TxID] = append(r.txSeqs[ev.TxID], ev.Seq)
+	}
 	r.checkEvents(events)
 	r.checkOrder(events)
 	r.checkBinding(key, events)
+	if ident.IsUnit() {
+		r.checkUnitContents(ident, events)
+	}
 	if opts.Chain {
 		if err := r.checkChain(); err != nil {
 			return rep, err
@@ -199,6 +230,9 @@ func Item(ctx context.Context, l Ledger, id string, opts Options) (Report, error
 		if err := r.confirm(key, events); err != nil {
 			return rep, err
 		}
+	}
+	if err := r.followContainers(key, events); err != nil {
+		return rep, err
 	}
 	r.trust.summarize()
 	rep.Trust = r.trust
@@ -226,12 +260,14 @@ type run struct {
 
 	genesisHash string // hex header hash of block 0 as served, once fetched
 	trust       Trust
-	gtin        string                  // the asked-for item's GTIN
+	cands       []string                // the asked-for item's (GTIN's or SSCC's) company-prefix candidates
 	brand       string                  // owner of the GTIN's active company prefix, "" when none
+	brandPrefix string                  // that prefix
 	prefixes    []*domain.Prefix        // the GTIN's company-prefix candidates' records, in candidate order
 	expect      map[uint64]*expectation // the replay's verdict per event seq
 	blockChecks map[uint64]*blockCheck
-	m           *memo // shared results of pure checks (Cached ledgers), or nil
+	txSeqs      map[string][]uint64 // the history's sequences per transaction (a unit's creation and first PACKED share one)
+	m           *memo               // shared results of pure checks (Cached ledgers), or nil
 }
 
 type txEntry struct {
@@ -282,8 +318,8 @@ func ReadHistory(ctx context.Context, l Ledger, id string) ([]domain.CustodyEven
 // transactions: the role-set changes) and the ledger's org roles in
 // parallel, and each config block as soon as a fetched block names it, so
 // that a verification costs about three round trips of latency.
-func (r *run) fetch(events []domain.CustodyEvent, gtin string, extra []string) error {
-	r.gtin = gtin
+func (r *run) fetch(events []domain.CustodyEvent, id domain.ItemID, extra []string) error {
+	r.cands = prefixCandidates(id)
 	r.txs = map[string]*txEntry{}
 	var ids []string
 	want := make([]string, 0, len(events)+len(extra))
@@ -308,9 +344,9 @@ func (r *run) fetch(events []domain.CustodyEvent, gtin string, extra []string) e
 		mu.Unlock()
 		return nil
 	})
-	// The GTIN's company-prefix candidates, for the registrant's and the
-	// recaller's right (the brand owner).
-	cands := domain.CompanyPrefixCandidates(gtin)
+	// The GTIN's (SSCC's) company-prefix candidates, for the registrant's
+	// and the recaller's right (the brand owner).
+	cands := r.cands
 	r.prefixes = make([]*domain.Prefix, len(cands))
 	for i, c := range cands {
 		p.do(func(ctx context.Context) error {
@@ -367,7 +403,7 @@ func (r *run) fetch(events []domain.CustodyEvent, gtin string, extra []string) e
 	}
 	for _, pr := range r.prefixes {
 		if pr != nil && pr.Status == domain.PrefixActive {
-			r.brand = pr.Owner
+			r.brand, r.brandPrefix = pr.Owner, pr.Prefix
 			break
 		}
 	}
@@ -694,10 +730,11 @@ func (r *run) checkEvent(ev domain.CustodyEvent) []Step {
 	}
 	x := r.expect[ev.Seq]
 	step(CheckTransition, x.err, x.detail)
-	desc, err := tx.checkWriteSet(ev, r.l.ChaincodeName())
-	if err == nil && x.decision != nil {
-		id, _ := domain.ParseItemKey(ev.Item)
-		desc, err = tx.checkDecisionWrites(id, x.decision, r.l.ChaincodeName(), mspsOf(roles))
+	sameTx := r.sameTx(ev)
+	desc, err := tx.checkWriteSet(ev, r.l.ChaincodeName(), sameTx...)
+	if d := r.txDecision(ev, sameTx); err == nil && d != nil {
+		id, _ := subjectOf(ev.Item)
+		desc, err = tx.checkDecisionWrites(id, d, r.l.ChaincodeName(), mspsOf(roles))
 	}
 	step(CheckWriteSet, err, desc)
 

@@ -412,7 +412,7 @@ type ckey struct {
 
 func splitID(t *testing.T, id string) (string, string) {
 	t.Helper()
-	p, err := domain.ParseIdentifier(id)
+	p, err := domain.ParseCustodyID(id) // items and SSCCs
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,11 @@
 //     transaction's ID, timestamp (RFC 3339 nanoseconds UTC), the creator's
 //     MSP and its client ID, so that forged events look like the genuine
 //     chaincode's. "ep" with no orgs removes the key-level policy.
+//   - Impersonate(mspID, certPEM, fn, args...): runs the genuine
+//     transaction fn as if the given certificate had submitted it: the
+//     genuine contract's checks pass for the impersonated owner and its
+//     writes are exactly what the owner's own transaction would write (a
+//     hostile chaincode that skips the checks and writes anyway).
 //   - Lying queries: when EVIL_LIES names a JSON file
 //     {"history":{"X":"Y"},"item":{"X":"Y"},"rewrite":true}, GetHistory and
 //     GetItem of canonical ID X answer with item Y's record; with rewrite the
@@ -31,7 +36,9 @@ import (
 	"github.com/hyperledger/fabric-chaincode-go/v2/pkg/statebased"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/provledger/provenance/chaincode/contract"
 	"github.com/provledger/provenance/chaincode/domain"
@@ -85,6 +92,15 @@ func (e *evil) Invoke(stub shim.ChaincodeStubInterface) *peer.Response {
 			return shim.Error("FORGE: " + err.Error())
 		}
 		return shim.Success([]byte(`"forged"`))
+	case "Impersonate":
+		if len(params) < 3 {
+			return shim.Error("Impersonate takes mspID, certPEM, fn and fn's arguments")
+		}
+		creator, err := proto.Marshal(&msp.SerializedIdentity{Mspid: params[0], IdBytes: []byte(params[1])})
+		if err != nil {
+			return shim.Error(err.Error())
+		}
+		return e.genuine.Invoke(&impStub{argStub: argStub{ChaincodeStubInterface: stub, fn: params[2], params: params[3:]}, creator: creator})
 	case "GetHistory", "GetItem":
 		if len(params) > 0 {
 			return e.lie(stub, fn, name, params)
@@ -175,6 +191,14 @@ func (s *argStub) GetArgs() [][]byte {
 	}
 	return out
 }
+
+// impStub answers with other arguments and another creator.
+type impStub struct {
+	argStub
+	creator []byte
+}
+
+func (s *impStub) GetCreator() ([]byte, error) { return s.creator, nil }
 
 // Op is one forged ledger operation.
 type Op struct {
