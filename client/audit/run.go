@@ -31,6 +31,9 @@ type Options struct {
 	Verify func(ctx context.Context, key string) (*verify.Report, error)
 	// History reads an item's custody events (event order); nil skips it.
 	History func(ctx context.Context, key string) ([]domain.CustodyEvent, error)
+	// Prefetch, when set, is called once with every registered item's key
+	// before Verify and History run (to read their histories in batches).
+	Prefetch func(ctx context.Context, keys []string)
 	// BlockOf finds the block of a finding's transaction; nil leaves block
 	// numbers out.
 	BlockOf func(ctx context.Context, txID string) (uint64, error)
@@ -307,10 +310,15 @@ func verifyAll(ctx context.Context, facts map[string]*Facts, keys []string, opts
 		return nil
 	}
 	var reg []*Facts
+	var regKeys []string
 	for _, k := range keys {
 		if facts[k].Item != nil {
 			reg = append(reg, facts[k])
+			regKeys = append(regKeys, k)
 		}
+	}
+	if opts.Prefetch != nil {
+		opts.Prefetch(ctx, regKeys)
 	}
 	return parallel(ctx, len(reg), opts.Concurrency, func(ctx context.Context, i int) error {
 		f := reg[i]
