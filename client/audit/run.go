@@ -96,17 +96,24 @@ func Run(ctx context.Context, q Querier, entries []Entry, opts Options) (*Report
 		gtins[id.GTIN] = true
 	}
 	rep := &Report{Generated: opts.Now.Format(time.RFC3339), Verified: opts.Verify != nil, Thresholds: describe(opts.Thresholds)}
-	items, err := Items(ctx, q, unique, opts.Concurrency)
-	if err != nil {
-		return nil, err
-	}
+	// Statuses, brand owners and sightings are independent reads: at
+	// once, so that one item's check costs one round trip of them, not three.
 	gl := sortedKeys(gtins)
-	brands, err := brandOwners(ctx, q, gl)
-	if err != nil {
-		return nil, err
+	var (
+		items     map[string]*domain.Item
+		brands    map[string]string
+		sightings map[string][]domain.Sighting
+		warns     []string
+	)
+	reads := []func(context.Context) error{
+		func(ctx context.Context) (err error) { items, err = Items(ctx, q, unique, opts.Concurrency); return },
+		func(ctx context.Context) (err error) { brands, err = brandOwners(ctx, q, gl); return },
+		func(ctx context.Context) (err error) {
+			sightings, warns, err = listSightings(ctx, q, gl, opts.MaxSightings)
+			return
+		},
 	}
-	sightings, warns, err := listSightings(ctx, q, gl, opts.MaxSightings)
-	if err != nil {
+	if err := parallel(ctx, len(reads), len(reads), func(ctx context.Context, i int) error { return reads[i](ctx) }); err != nil {
 		return nil, err
 	}
 	rep.Warnings = append(rep.Warnings, warns...)

@@ -291,7 +291,7 @@ func TestAuditBrandMismatch(t *testing.T) {
 	}
 	bad := harness.Key(harness.GTIN("0", lost, "00001"), "BM-"+runTag)
 	good := harness.Key(gtin("00003"), "BM-"+runTag)
-	prov(t, mfr, "", "item", "register", bad, good)
+	prov(t, mfr, "", "item", "register", "--file", writeFile(t, "brand.txt", bad+"\n"+good+"\n"))
 	waitPeers(t)
 	prov(t, dist, "admin", "prefix", "revoke", lost)
 	waitPeers(t)
