@@ -296,7 +296,7 @@ func TestAuditBrandMismatch(t *testing.T) {
 	prov(t, dist, "admin", "prefix", "revoke", lost)
 	waitPeers(t)
 	prov(t, cus, "admin", "prefix", "revoke", lost)
-	if err := waitPrefixStatus(lost, domain.PrefixRevoked); err != nil {
+	if err := harness.WaitPrefixStatus(pn.Net.Home, lost, domain.PrefixRevoked, 60*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	r := cli(t).Run(t, cus, "", "audit", bad, good, "--presenter", "manufacturer", "-o", "json")
@@ -314,28 +314,4 @@ func TestAuditBrandMismatch(t *testing.T) {
 	if res := a.Results[1]; res.Line != 2 || res.Verdict != "GENUINE" {
 		t.Errorf("line 2: %+v", res)
 	}
-}
-
-// waitPrefixStatus waits until every peer reads the prefix in status st.
-func waitPrefixStatus(prefix string, st domain.PrefixStatus) error {
-	for _, o := range harness.Orgs {
-		c, err := harness.ConnectWith(pn.Net.Home, o, "user1", harness.ConnectOptions{})
-		if err != nil {
-			return err
-		}
-		deadline := time.Now().Add(60 * time.Second)
-		for {
-			p, err := c.Prefix(prefix)
-			if err == nil && p != nil && p.Status == st {
-				break
-			}
-			if time.Now().After(deadline) {
-				c.Close()
-				return fmt.Errorf("prefix %s not %s on %s's peer: %+v %v", prefix, st, o.Dir, p, err)
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-		c.Close()
-	}
-	return nil
 }
