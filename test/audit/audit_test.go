@@ -25,9 +25,9 @@ var (
 // reach on an honest network, audits a declaration of it with --verify,
 // and asserts each line's verdict, reason and evidence; then the HTML and
 // CSV reports, prov verify of many IDs and the sightings of counterfeits.
-// (VERIFY_FAILED needs a forged history: test/trust forges those and
-// client/audit's unit tests judge them; BRAND_MISMATCH needs a revoked
-// prefix: unit-tested.)
+// (VERIFY_FAILED needs a forged history: test/trust's
+// TestColludingMajority/ForgedHistory audits one; BRAND_MISMATCH is
+// TestAuditBrandMismatch's.)
 func TestAuditDeclaration(t *testing.T) {
 	integration(t)
 	g, g2 := gtin("00001"), gtin("00002")
