@@ -52,6 +52,6 @@ func (c *Contract) Ping(ctx contractapi.TransactionContextInterface) (string, er
 // GetEvaluateTransactions tags the queries as "evaluate" in the metadata.
 func (c *Contract) GetEvaluateTransactions() []string {
 	return []string{"Ping", "GetOrgRoles", "GetPrefix", "ListPrefixes", "GetItem", "GetItems",
-		"GetHistory", "ListItems", "CountItems", "ListRecalls", "GetSightings", "ListSightings", "GetProposal", "ListProposals", "GetOrgExit",
+		"GetHistory", "GetHistories", "ListItems", "CountItems", "ListRecalls", "GetSightings", "ListSightings", "GetProposal", "ListProposals", "GetOrgExit",
 		"GetOrgRolesHistory", "GetUnitContents"}
 }

@@ -166,3 +166,84 @@ func (c *Contract) GetHistory(ctx contractapi.TransactionContextInterface, id, f
 	}
 	return page, nil
 }
+
+// GetHistories returns, for each item in input order, what GetHistory(id,
+// "1", limit) returns: its first page of custody events, read for all the
+// items with two multi-key reads (their event counters, then their events),
+// so that a whole audit's histories cost a few calls. An entry is null when
+// the item is not registered, or when the answer already holds
+// domain.MaxHistoriesEvents events or domain.MaxHistoriesBytes of them:
+// GetHistory reads those.
+func (c *Contract) GetHistories(ctx contractapi.TransactionContextInterface, idsJSON, limit string) ([]*domain.HistoryPage, error) {
+	ids, err := parseIDList(idsJSON)
+	if err != nil {
+		return nil, err
+	}
+	n, err := parsePageSize(limit)
+	if err != nil {
+		return nil, withContext(err, "limit")
+	}
+	stub := ctx.GetStub()
+	counters := make([]string, len(ids))
+	for i, id := range ids {
+		counters[i] = domain.CounterKey(id)
+	}
+	vals, err := getMultiple(stub, counters)
+	if err != nil {
+		return nil, err
+	}
+	type span struct {
+		first, count int // of the item's events in keys
+		last         uint64
+	}
+	spans := make([]*span, len(ids))
+	var keys []string
+	for i, v := range vals {
+		if len(v) == 0 {
+			continue
+		}
+		last, err := strconv.ParseUint(string(v), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("decode event counter of %s: %w", ids[i].Key(), err)
+		}
+		m := int(min(last, uint64(n)))
+		if len(keys)+m > domain.MaxHistoriesEvents {
+			break
+		}
+		spans[i] = &span{first: len(keys), count: m, last: last}
+		for seq := 1; seq <= m; seq++ {
+			keys = append(keys, domain.EventKey(ids[i], uint64(seq)))
+		}
+	}
+	evs, err := getMultiple(stub, keys)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*domain.HistoryPage, len(ids))
+	size := 0
+	for i, sp := range spans {
+		if sp == nil {
+			continue
+		}
+		page := &domain.HistoryPage{Events: make([]domain.CustodyEvent, 0, sp.count)}
+		for j, b := range evs[sp.first : sp.first+sp.count] {
+			if len(b) == 0 {
+				break
+			}
+			size += len(b)
+			var ev domain.CustodyEvent
+			if err := json.Unmarshal(b, &ev); err != nil {
+				return nil, fmt.Errorf("decode event %d of %s: %w", j+1, ids[i].Key(), err)
+			}
+			page.Events = append(page.Events, ev)
+		}
+		if size > domain.MaxHistoriesBytes {
+			break
+		}
+		if next := uint64(n) + 1; next <= sp.last {
+			page.NextSeq = next
+		}
+		out[i] = page
+	}
+	return out, nil
+}

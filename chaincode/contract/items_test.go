@@ -257,3 +257,41 @@ func TestHistoryPaging(t *testing.T) {
 		t.Fatalf("GetHistory unknown: %v", err)
 	}
 }
+
+// TestGetHistories: each item's first page as GetHistory gives it, in input
+// order, null for an unregistered item.
+func TestGetHistories(t *testing.T) {
+	f := ready(t)
+	g := gtin(t, prefix, "00001")
+	long, short, none := itemID(g, "HL"), itemID(g, "HS"), itemID(g, "none")
+	f.register(long)
+	f.register(short)
+	for i := 0; i < 3; i++ { // 1 registration + 6 events = 7
+		f.ok(f.h.Submit(f.user(mfr), "OfferTransfer", long, dist))
+		f.ok(f.h.Submit(f.user(mfr), "CancelTransfer", long))
+	}
+	for _, limit := range []string{"4", "7", ""} {
+		var pages []*domain.HistoryPage
+		f.decode(f.h.Evaluate(nil, "GetHistories", mustJSON(t, []string{short, none, long}), limit), &pages)
+		if len(pages) != 3 || pages[1] != nil || pages[0] == nil || pages[2] == nil {
+			t.Fatalf("limit %q: %+v", limit, pages)
+		}
+		for i, id := range []string{short, "", long} {
+			if id == "" {
+				continue
+			}
+			var one domain.HistoryPage
+			f.decode(f.h.Evaluate(nil, "GetHistory", id, "", limit), &one)
+			if got, want := mustJSON(t, pages[i]), mustJSON(t, one); got != want {
+				t.Errorf("limit %q, %s:\n got %s\nwant %s (GetHistory)", limit, id, got, want)
+			}
+		}
+	}
+	for _, bad := range [][]string{{"[]", ""}, {mustJSON(t, []string{long}), "0"}, {mustJSON(t, []string{long}), "501"}, {mustJSON(t, []string{"bad"}), ""},
+		{mustJSON(t, []string{long, long}), ""}} {
+		err := f.h.Evaluate(nil, "GetHistories", bad...).Err()
+		if c := domain.CodeOf(err); c != domain.CodeInvalidArgument && c != domain.CodeInvalidID {
+			t.Fatalf("GetHistories %v: %v", bad, err)
+		}
+	}
+}

@@ -161,7 +161,7 @@ func TestMetadata(t *testing.T) {
 	want := map[string]int{ // transaction -> number of parameters
 		"Ping": 0, "InitOrgRoles": 1, "GetOrgRoles": 0,
 		"ClaimPrefix": 2, "ApprovePrefix": 1, "RejectPrefix": 1, "RevokePrefix": 1, "ReopenPrefix": 2, "GetPrefix": 1, "ListPrefixes": 3,
-		"RegisterItems": 1, "GetItem": 1, "GetItems": 1, "GetHistory": 3, "ListItems": 4, "CountItems": 3, "ListRecalls": 2,
+		"RegisterItems": 1, "GetItem": 1, "GetItems": 1, "GetHistory": 3, "GetHistories": 2, "ListItems": 4, "CountItems": 3, "ListRecalls": 2,
 		"OfferTransfer": 2, "AcceptTransfer": 1, "RejectTransfer": 1, "CancelTransfer": 1,
 		"RecallItem": 2, "RecallLot": 3, "ReportStolen": 1, "HoldItems": 2, "ReleaseItems": 1,
 		"Decommission": 2, "RecordInspection": 3,
@@ -172,7 +172,7 @@ func TestMetadata(t *testing.T) {
 		"PackUnit": 2, "UnpackUnit": 2, "GetUnitContents": 3,
 	}
 	evaluate := map[string]bool{"Ping": true, "GetOrgRoles": true, "GetPrefix": true, "ListPrefixes": true,
-		"GetItem": true, "GetItems": true, "GetHistory": true, "ListItems": true, "CountItems": true, "ListRecalls": true, "GetSightings": true, "ListSightings": true,
+		"GetItem": true, "GetItems": true, "GetHistory": true, "GetHistories": true, "ListItems": true, "CountItems": true, "ListRecalls": true, "GetSightings": true, "ListSightings": true,
 		"GetProposal": true, "ListProposals": true, "GetOrgExit": true, "GetOrgRolesHistory": true, "GetUnitContents": true}
 	seen := map[string]bool{}
 	for _, tx := range c.Transactions {

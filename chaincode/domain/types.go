@@ -343,6 +343,12 @@ const (
 	// MaxItemsBytes bounds a RegisterItems argument: 1000 items with
 	// 512-byte descriptions fit.
 	MaxItemsBytes = 2 * 1024 * 1024
+	// MaxHistoriesEvents and MaxHistoriesBytes bound one GetHistories
+	// answer: the events it reads, and the bytes of events it returns (a
+	// gRPC message is 4 MiB by default); the items past either bound are
+	// null, to be read with GetHistory.
+	MaxHistoriesEvents = 10000
+	MaxHistoriesBytes  = 2 * 1024 * 1024
 	// MaxRolesBytes bounds an InitOrgRoles argument.
 	MaxRolesBytes = 64 * 1024
 )

@@ -31,6 +31,9 @@ type Options struct {
 	Verify func(ctx context.Context, key string) (*verify.Report, error)
 	// History reads an item's custody events (event order); nil skips it.
 	History func(ctx context.Context, key string) ([]domain.CustodyEvent, error)
+	// Prefetch, when set, is called once with every registered item's key
+	// before Verify and History run (to read their histories in batches).
+	Prefetch func(ctx context.Context, keys []string)
 	// BlockOf finds the block of a finding's transaction; nil leaves block
 	// numbers out.
 	BlockOf func(ctx context.Context, txID string) (uint64, error)
@@ -93,17 +96,24 @@ func Run(ctx context.Context, q Querier, entries []Entry, opts Options) (*Report
 		gtins[id.GTIN] = true
 	}
 	rep := &Report{Generated: opts.Now.Format(time.RFC3339), Verified: opts.Verify != nil, Thresholds: describe(opts.Thresholds)}
-	items, err := Items(ctx, q, unique, opts.Concurrency)
-	if err != nil {
-		return nil, err
-	}
+	// Statuses, brand owners and sightings are independent reads: at
+	// once, so that one item's check costs one round trip of them, not three.
 	gl := sortedKeys(gtins)
-	brands, err := brandOwners(ctx, q, gl)
-	if err != nil {
-		return nil, err
+	var (
+		items     map[string]*domain.Item
+		brands    map[string]string
+		sightings map[string][]domain.Sighting
+		warns     []string
+	)
+	reads := []func(context.Context) error{
+		func(ctx context.Context) (err error) { items, err = Items(ctx, q, unique, opts.Concurrency); return },
+		func(ctx context.Context) (err error) { brands, err = brandOwners(ctx, q, gl); return },
+		func(ctx context.Context) (err error) {
+			sightings, warns, err = listSightings(ctx, q, gl, opts.MaxSightings)
+			return
+		},
 	}
-	sightings, warns, err := listSightings(ctx, q, gl, opts.MaxSightings)
-	if err != nil {
+	if err := parallel(ctx, len(reads), len(reads), func(ctx context.Context, i int) error { return reads[i](ctx) }); err != nil {
 		return nil, err
 	}
 	rep.Warnings = append(rep.Warnings, warns...)
@@ -307,10 +317,15 @@ func verifyAll(ctx context.Context, facts map[string]*Facts, keys []string, opts
 		return nil
 	}
 	var reg []*Facts
+	var regKeys []string
 	for _, k := range keys {
 		if facts[k].Item != nil {
 			reg = append(reg, facts[k])
+			regKeys = append(regKeys, k)
 		}
+	}
+	if opts.Prefetch != nil {
+		opts.Prefetch(ctx, regKeys)
 	}
 	return parallel(ctx, len(reg), opts.Concurrency, func(ctx context.Context, i int) error {
 		f := reg[i]

@@ -77,23 +77,35 @@ func ListKeys(ctx context.Context, l ledger.Ledger, by, value string) ([]string,
 // Collect reads the items' records for Export. An ID that is neither
 // registered nor sighted is an error (NOT_FOUND) naming it.
 func Collect(ctx context.Context, l ledger.Ledger, keys []string) ([]ItemRecord, error) {
-	items, err := cmdutil.GetItems(ctx, l, keys)
+	recs, missing, err := CollectFound(ctx, l, keys)
 	if err != nil {
 		return nil, err
 	}
-	recs := make([]ItemRecord, 0, len(keys))
-	var missing []string
+	if len(missing) > 0 {
+		return nil, domain.Errorf(domain.CodeNotFound, "not on the ledger (neither registered nor sighted): %v", missing)
+	}
+	return recs, nil
+}
+
+// CollectFound is Collect that returns the IDs neither registered nor
+// sighted instead of failing on them.
+func CollectFound(ctx context.Context, l ledger.Ledger, keys []string) (recs []ItemRecord, missing []string, err error) {
+	items, err := cmdutil.GetItems(ctx, l, keys)
+	if err != nil {
+		return nil, nil, err
+	}
+	recs = make([]ItemRecord, 0, len(keys))
 	for i, k := range keys {
 		r := ItemRecord{Item: items[i], Key: k}
 		if r.Item != nil {
 			if r.Events, err = history(ctx, l, k); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 		// Sightings are of items (inspections); a unit has none.
 		if id, perr := domain.ParseCustodyID(k); perr != nil || !id.IsUnit() {
 			if r.Sightings, err = sightings(ctx, l, k); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 		if r.Item == nil && len(r.Sightings) == 0 {
@@ -102,8 +114,5 @@ func Collect(ctx context.Context, l ledger.Ledger, keys []string) ([]ItemRecord,
 		}
 		recs = append(recs, r)
 	}
-	if len(missing) > 0 {
-		return nil, domain.Errorf(domain.CodeNotFound, "not on the ledger (neither registered nor sighted): %v", missing)
-	}
-	return recs, nil
+	return recs, missing, nil
 }

@@ -76,7 +76,7 @@ func (c *cache) Channel() string       { return c.l.Channel() }
 func (c *cache) ChaincodeName() string { return c.l.ChaincodeName() }
 
 func (c *cache) History(ctx context.Context, id string, fromSeq uint64, limit int) (domain.HistoryPage, error) {
-	v, err := c.get(ctx, fmt.Sprintf("history|%s|%d|%d", id, fromSeq, limit), func(ctx context.Context) (any, error) {
+	v, err := c.get(ctx, historyCacheKey(id, fromSeq, limit), func(ctx context.Context) (any, error) {
 		return c.l.History(ctx, id, fromSeq, limit)
 	})
 	if err != nil {

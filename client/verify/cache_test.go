@@ -5,6 +5,8 @@ import (
 	"errors"
 	"sync"
 	"testing"
+
+	"github.com/provledger/provenance/chaincode/domain"
 )
 
 // TestCachedSharesFetches: verifications through one cache fetch each
@@ -70,5 +72,53 @@ func TestCachedForgetsErrors(t *testing.T) {
 	f.historyErr = nil
 	if rep, err := Item(context.Background(), c, testItem, Options{}); err != nil || !rep.OK {
 		t.Fatalf("after recovery: %v", err)
+	}
+}
+
+// batchFixture answers GetHistories from the fixture's History.
+type batchFixture struct {
+	*fixture
+	batches int
+}
+
+func (b *batchFixture) Histories(ctx context.Context, ids []string, limit int) ([]*domain.HistoryPage, error) {
+	b.batches++
+	out := make([]*domain.HistoryPage, len(ids))
+	for i, id := range ids {
+		if p, err := b.fixture.History(ctx, id, 0, limit); err == nil {
+			out[i] = &p
+		}
+	}
+	return out, nil
+}
+
+// TestPrefetchHistories: prefetched first pages are served from the cache
+// (one GetHistories call instead of a History call per item), with the
+// same verdict; an unregistered item is still asked on its own.
+func TestPrefetchHistories(t *testing.T) {
+	f := newFixture(t, consensusBFT)
+	f.tenEvents(nil)
+	b := &batchFixture{fixture: f}
+	c := Cached(b)
+	unknown := "01/09506000134352/21/NONE"
+	PrefetchHistories(context.Background(), c, []string{testItem, unknown}, 2)
+	if b.batches != 1 {
+		t.Fatalf("%d GetHistories calls, want 1", b.batches)
+	}
+	f.calls = map[string]int{}
+	rep, err := Item(context.Background(), c, testItem, Options{})
+	if err != nil || !rep.OK {
+		t.Fatalf("verify after prefetch: %v %+v", err, rep.Failed())
+	}
+	if f.calls["History"] != 0 {
+		t.Errorf("History called %d times after the prefetch", f.calls["History"])
+	}
+	if _, err := ReadHistory(context.Background(), c, unknown); err == nil || f.calls["History"] != 1 {
+		t.Errorf("unknown item: %v, %d History calls", err, f.calls["History"])
+	}
+	// Not a cached ledger: nothing happens.
+	PrefetchHistories(context.Background(), b, []string{testItem}, 2)
+	if b.batches != 1 {
+		t.Errorf("prefetch on an uncached ledger called GetHistories")
 	}
 }

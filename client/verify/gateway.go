@@ -156,3 +156,23 @@ func isNotFound(err error) bool {
 	}
 	return false
 }
+
+// Histories evaluates GetHistories (verify.HistoriesReader).
+func (g *gatewayLedger) Histories(ctx context.Context, ids []string, limit int) ([]*domain.HistoryPage, error) {
+	arg, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	out, err := g.chaincode.EvaluateWithContext(ctx, "GetHistories", client.WithArguments(string(arg), strconv.Itoa(limit)))
+	if err != nil {
+		return nil, err
+	}
+	var pages []*domain.HistoryPage
+	if err := json.Unmarshal(out, &pages); err != nil {
+		return nil, fmt.Errorf("GetHistories answer: %w", err)
+	}
+	if len(pages) != len(ids) {
+		return nil, fmt.Errorf("GetHistories answered %d pages for %d items", len(pages), len(ids))
+	}
+	return pages, nil
+}

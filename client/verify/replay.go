@@ -385,13 +385,14 @@ func (t *endorserTx) checkDecisionWrites(id domain.ItemID, d *domain.Decision, n
 			}
 		}
 	}
-	for _, w := range kv.GetWrites() {
-		if itemKeyOf(id, w.GetKey()) && !expected[w.GetKey()] {
-			problems = append(problems, "also writes "+printableKey(w.GetKey())+", which the decision does not")
+	own := t.itemIndex(kv, id)
+	for _, k := range own.writes {
+		if !expected[k] {
+			problems = append(problems, "also writes "+printableKey(k)+", which the decision does not")
 		}
 	}
-	for k := range meta {
-		if itemKeyOf(id, k) && !policies[k] {
+	for _, k := range uniqueStrings(append([]string(nil), own.meta...)) {
+		if !policies[k] {
 			problems = append(problems, "also changes the key-level policy of "+printableKey(k)+", which the decision does not")
 		}
 	}

@@ -106,10 +106,12 @@ func (r *run) checkRoleChange(ch domain.RoleSetChange) (roleSet, error) {
 	if err != nil {
 		return roleSet{}, err
 	}
-	if _, err := t.checkCreator(cfg); err != nil {
+	// memoized per transaction and config: every item's verification
+	// checks the same role-set changes
+	if _, err := r.creator(t, cfg); err != nil {
 		return roleSet{}, fmt.Errorf("transaction %s: %w", ch.TxID, err)
 	}
-	orgs, _, err := t.checkEndorsements(cfg)
+	orgs, _, err := r.endorsements(t, cfg)
 	if err != nil {
 		return roleSet{}, fmt.Errorf("transaction %s: %w", ch.TxID, err)
 	}

@@ -41,6 +41,12 @@ type endorserTx struct {
 	idxOnce sync.Once
 	writes  map[string]*kvrwset.KVWrite // kv's writes by key (writeIndex)
 	meta    map[string][]byte           // kv's key-level policy writes by key
+
+	byItemOnce sync.Once
+	byItem     map[domain.ItemID]*itemWrites // kv's writes by item (itemIndex)
+
+	eventsOnce sync.Once
+	events     *eventWrites // the namespace's event-key writes by item (eventIndex)
 }
 
 func parseEndorserTx(env *common.Envelope) (*endorserTx, error) {
@@ -240,25 +246,19 @@ func (t *endorserTx) checkWriteSet(ev domain.CustodyEvent, namespace string, sam
 	var (
 		found  []*kvrwset.KVWrite
 		others []string
-		nsSeen bool
 	)
-	for _, ns := range t.txRWSet.GetNsRwset() {
-		if ns.GetNamespace() != namespace {
-			continue
-		}
-		nsSeen = true
-		kv := &kvrwset.KVRWSet{}
-		if err := proto.Unmarshal(ns.GetRwset(), kv); err != nil {
-			return "", fmt.Errorf("write set of %s: %w", namespace, err)
-		}
-		for _, w := range kv.GetWrites() {
-			switch {
-			case w.GetKey() == want:
-				found = append(found, w)
-			case also[w.GetKey()]:
-			case strings.HasPrefix(w.GetKey(), itemPrefix):
-				others = append(others, printableKey(w.GetKey()))
-			}
+	idx := t.eventIndex(namespace)
+	if idx.err != nil {
+		return "", idx.err
+	}
+	nsSeen := idx.nsSeen
+	for _, w := range idx.writesOf(gtin, serial) {
+		switch {
+		case w.GetKey() == want:
+			found = append(found, w)
+		case also[w.GetKey()]:
+		case strings.HasPrefix(w.GetKey(), itemPrefix):
+			others = append(others, printableKey(w.GetKey()))
 		}
 	}
 	switch {

@@ -749,6 +749,29 @@ func TestItemTransition(t *testing.T) {
 			want: map[string]string{CheckWriteSet: "also changes the key-level policy of hold"},
 		},
 		{
+			name: "registration that also writes the item's offer and recall keys",
+			build: func(t *testing.T, f *fixture) {
+				id := domain.ItemID{GTIN: testGTIN, Serial: testSerial}
+				f.add(domain.EventRegistered, "", mspMan, txOpts{extraWrites: []*kvrwset.KVWrite{
+					{Key: domain.OfferKey(id, 7), Value: []byte("{}")}, {Key: domain.RecallItemKey(id), Value: []byte("{}")}}})
+			},
+			want: map[string]string{CheckWriteSet: "also writes offer"},
+		},
+		{
+			// a batch: another item's keys, policies and events in the same
+			// transaction are not this item's
+			name: "registration in a batch with another item",
+			build: func(t *testing.T, f *fixture) {
+				other := domain.ItemID{GTIN: testGTIN, Serial: testSerial + "9"}
+				f.add(domain.EventRegistered, "", mspMan, txOpts{
+					extraWrites: []*kvrwset.KVWrite{{Key: domain.ItemKey(other), Value: []byte("{}")}, {Key: domain.RecallItemKey(other), Value: []byte("{}")},
+						{Key: domain.EventKey(other, 1), Value: []byte("{}")}},
+					extraMeta: []*kvrwset.KVMetadataWrite{{Key: domain.HoldKey(other),
+						Entries: []*kvrwset.KVMetadataEntry{{Name: validationParameter, Value: policyEnvelope(domain.KeyPolicy{AllOf: []string{mspDist}})}}}}})
+			},
+			want: map[string]string{},
+		},
+		{
 			name: "release that leaves the hold",
 			build: func(t *testing.T, f *fixture) {
 				reg(f)

@@ -4,11 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/epcis"
+	"github.com/provledger/provenance/client/epcis/epcistest"
 	"github.com/provledger/provenance/test/harness"
 )
 
@@ -22,9 +25,9 @@ var (
 // reach on an honest network, audits a declaration of it with --verify,
 // and asserts each line's verdict, reason and evidence; then the HTML and
 // CSV reports, prov verify of many IDs and the sightings of counterfeits.
-// (VERIFY_FAILED needs a forged history: test/trust forges those and
-// client/audit's unit tests judge them; BRAND_MISMATCH needs a revoked
-// prefix: unit-tested.)
+// (VERIFY_FAILED needs a forged history: test/trust's
+// TestColludingMajority/ForgedHistory audits one; BRAND_MISMATCH is
+// TestAuditBrandMismatch's.)
 func TestAuditDeclaration(t *testing.T) {
 	integration(t)
 	g, g2 := gtin("00001"), gtin("00002")
@@ -183,6 +186,8 @@ func TestAuditDeclaration(t *testing.T) {
 	if strings.Contains(string(page2), "http") || strings.Contains(string(page2), "<script") {
 		t.Error("HTML report refers to external assets")
 	}
+	exportFindings(t, r.Stdout, s, fake, badCD)
+
 	// A clean selection exits 0; CSV has one row per line.
 	clean := cli(t).Run(t, cus, "", "audit", s("G2"), n1, "--presenter", "distributor", "-o", "csv")
 	if clean.Code != 0 || strings.Count(clean.Stdout, "\n") != 3 || !strings.Contains(clean.Stdout, ",GENUINE,") {
@@ -204,5 +209,109 @@ func TestAuditDeclaration(t *testing.T) {
 		if !strings.Contains(v.Stdout, w) {
 			t.Errorf("prov verify output lacks %q:\n%s", w, v)
 		}
+	}
+}
+
+// exportFindings hands the audit's findings over as EPCIS 2.0 (prov export
+// epcis --audit): the stolen item's and the clone's whole life with
+// --verdict STOLEN,LIKELY_CLONE, valid against GS1's schema; by default
+// every suspect line's item, the counterfeit's sighting too, and the line
+// without an item named on stderr.
+func exportFindings(t *testing.T, report string, s func(string) string, fake, badCD string) {
+	t.Helper()
+	file := writeFile(t, "audit.json", report)
+	out := t.TempDir() + "/findings.jsonld"
+	prov(t, cus, "", "export", "epcis", "--audit", file, "--verdict", "STOLEN,LIKELY_CLONE", "-o", out)
+	doc, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if os.Getenv("PROV_OFFLINE") != "1" {
+		sch, err := epcistest.Validator()
+		if err != nil {
+			t.Fatalf("GS1's EPCIS 2.0 schema: %v (PROV_OFFLINE=1 skips the validation)", err)
+		}
+		if err := epcistest.Validate(sch, doc); err != nil {
+			t.Fatalf("export of the findings does not validate against GS1's EPCIS 2.0 schema: %v\n%s", err, doc)
+		}
+	}
+	steps := func(doc []byte) map[string][]string {
+		var d epcis.Document
+		if err := json.Unmarshal(doc, &d); err != nil {
+			t.Fatalf("export: %v\n%s", err, doc)
+		}
+		out := map[string][]string{}
+		for _, e := range d.EPCISBody.EventList {
+			id, err := domain.ParseIdentifier(e.EPCList[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[id.Key()] = append(out[id.Key()], e.BizStep+"/"+e.Disposition)
+		}
+		return out
+	}
+	got := steps(doc)
+	want := map[string][]string{
+		s("ST"): {"commissioning/active", "shipping/in_transit", "receiving/active", "other/stolen"},
+		// G1 was declared twice (lines 3 and 15); CL was sighted twice.
+		s("G1"): {"commissioning/active", "shipping/in_transit", "receiving/active"},
+		s("CL"): {"commissioning/active", "shipping/in_transit", "receiving/active", "inspecting/", "inspecting/"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("export --audit --verdict STOLEN,LIKELY_CLONE:\n got %v\nwant %v", got, want)
+	}
+	all := cli(t).Run(t, cus, "", "export", "epcis", "--audit", file)
+	if all.Code != 0 {
+		t.Fatalf("export --audit: %s", all)
+	}
+	got = steps([]byte(all.Stdout))
+	for _, k := range []string{s("ST"), s("DC"), s("RC"), s("HD"), s("TR"), s("WP"), s("CL"), s("OO"), s("G1")} {
+		if len(got[k]) == 0 {
+			t.Errorf("export --audit lacks suspect item %s: %v", k, got)
+		}
+	}
+	if len(got[s("G2")]) != 0 || !reflect.DeepEqual(got[fake], []string{"inspecting/"}) {
+		t.Errorf("export --audit: genuine G2 %v, counterfeit %v (want none, one sighting)", got[s("G2")], got[fake])
+	}
+	if !strings.Contains(all.Stderr, "line 14 "+badCD+": INVALID_ID") {
+		t.Errorf("export --audit does not name the line without an item:\n%s", all.Stderr)
+	}
+}
+
+// TestAuditBrandMismatch: an item whose GTIN's company prefix was revoked
+// from its registrant after registration (a majority of admins: the
+// distributor's and customs') is BRAND_MISMATCH, naming the registrant and
+// that no organization holds the prefix now; an item of the run's active
+// prefix in the same declaration stays GENUINE.
+func TestAuditBrandMismatch(t *testing.T) {
+	integration(t)
+	lost := "88" + runTag[1:] // 7 digits, GS1 Prefix 88x: not reserved
+	if err := harness.ActivatePrefix(pn.Net.Home, lost, mfr, dist, 60*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	bad := harness.Key(harness.GTIN("0", lost, "00001"), "BM-"+runTag)
+	good := harness.Key(gtin("00003"), "BM-"+runTag)
+	prov(t, mfr, "", "item", "register", "--file", writeFile(t, "brand.txt", bad+"\n"+good+"\n"))
+	waitPeers(t)
+	prov(t, dist, "admin", "prefix", "revoke", lost)
+	waitPeers(t)
+	prov(t, cus, "admin", "prefix", "revoke", lost)
+	if err := harness.WaitPrefixStatus(pn.Net.Home, lost, domain.PrefixRevoked, 60*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	r := cli(t).Run(t, cus, "", "audit", bad, good, "--presenter", "manufacturer", "-o", "json")
+	if r.Code != 4 {
+		t.Fatalf("prov audit: want exit 4 (suspect):\n%s", r)
+	}
+	a := decodeAudit(t, r)
+	if len(a.Results) != 2 {
+		t.Fatalf("%d results, want 2:\n%s", len(a.Results), r)
+	}
+	if res := a.Results[0]; res.Line != 1 || res.Item != bad || res.Verdict != "BRAND_MISMATCH" ||
+		!strings.Contains(res.Findings[0].Reason, "registered by ManufacturerMSP, but no organization holds the GTIN's company prefix now") {
+		t.Errorf("line 1: %+v", res)
+	}
+	if res := a.Results[1]; res.Line != 2 || res.Verdict != "GENUINE" {
+		t.Errorf("line 2: %+v", res)
 	}
 }

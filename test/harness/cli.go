@@ -54,6 +54,9 @@ type CLI struct {
 	Bin      string
 	Home     string // PROV_HOME
 	PortBase int    // PROV_PORT_BASE
+	// Timeout bounds one run (default 2 minutes); benchmarks of big
+	// audits need more.
+	Timeout time.Duration
 }
 
 // Result is one prov run.
@@ -91,7 +94,11 @@ func (c CLI) Run(t TB, org PeerOrg, user string, args ...string) Result {
 // RunRaw runs prov with exactly args.
 func (c CLI) RunRaw(t TB, args ...string) Result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = 2 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, c.Bin, args...)
 	cmd.Env = append(os.Environ(), "PROV_HOME="+c.Home, fmt.Sprintf("PROV_PORT_BASE=%d", c.PortBase), "NO_COLOR=1")

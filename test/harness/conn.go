@@ -539,6 +539,12 @@ func WaitReady(home string, timeout time.Duration) (time.Duration, error) {
 // WaitPrefixActive waits until every peer organization's peer reads the
 // prefix ACTIVE (an approval commits on one peer first).
 func WaitPrefixActive(home, prefix string, timeout time.Duration) error {
+	return WaitPrefixStatus(home, prefix, domain.PrefixActive, timeout)
+}
+
+// WaitPrefixStatus waits until every peer organization's peer reads the
+// prefix in status st.
+func WaitPrefixStatus(home, prefix string, st domain.PrefixStatus, timeout time.Duration) error {
 	for _, o := range Orgs {
 		c, err := ConnectWith(home, o, "user1", ConnectOptions{})
 		if err != nil {
@@ -547,12 +553,12 @@ func WaitPrefixActive(home, prefix string, timeout time.Duration) error {
 		deadline := time.Now().Add(timeout)
 		for {
 			p, err := c.Prefix(prefix)
-			if err == nil && p != nil && p.Status == domain.PrefixActive {
+			if err == nil && p != nil && p.Status == st {
 				break
 			}
 			if time.Now().After(deadline) {
 				c.Close()
-				return fmt.Errorf("prefix %s not ACTIVE on %s's peer: %+v %v", prefix, o.Dir, p, err)
+				return fmt.Errorf("prefix %s not %s on %s's peer: %+v %v", prefix, st, o.Dir, p, err)
 			}
 			time.Sleep(200 * time.Millisecond)
 		}

@@ -129,6 +129,7 @@ func TestColludingMajority(t *testing.T) {
 		waitPeers(t)
 		// Verified through the honest manufacturer's peer.
 		wantVerifyFails(t, provVerify(t, mfr, brandSerial), "forged brand serial", replayChecks...)
+		wantAuditVerifyFailed(t, brandSerial, replayChecks...)
 	})
 
 	t.Run("OverwriteLastEvent", func(t *testing.T) {

@@ -256,6 +256,45 @@ func wantVerifyFails(t *testing.T, v verifyRun, what string, checks ...string) {
 	t.Errorf("%s: prov verify exit 3 but no failed check among %v: %v", what, checks, v.Failed)
 }
 
+// wantAuditVerifyFailed asserts that prov audit --verify through the honest
+// manufacturer's peer judges id VERIFY_FAILED (exit 4), its first finding
+// naming one of checks and a transaction, whatever status the forged
+// record claims.
+func wantAuditVerifyFailed(t *testing.T, id string, checks ...string) {
+	t.Helper()
+	r := cli(t).Run(t, mfr, "user1", "audit", id, "--verify", "-o", "json")
+	var out struct {
+		Results []struct {
+			Line     int    `json:"line"`
+			Verdict  string `json:"verdict"`
+			Verified bool   `json:"verified"`
+			Findings []struct {
+				Verdict string `json:"verdict"`
+				Reason  string `json:"reason"`
+				TxID    string `json:"txId"`
+			} `json:"findings"`
+		} `json:"results"`
+	}
+	if r.Code != 4 || json.Unmarshal([]byte(r.Stdout), &out) != nil || len(out.Results) != 1 {
+		t.Errorf("prov audit --verify %s: want exit 4 and one result:\n%s", id, r)
+		return
+	}
+	res := out.Results[0]
+	if res.Verdict != "VERIFY_FAILED" || res.Verified {
+		t.Errorf("prov audit --verify %s: %+v; want VERIFY_FAILED", id, res)
+		return
+	}
+	for _, f := range res.Findings {
+		for _, c := range checks {
+			if f.Verdict == "VERIFY_FAILED" && strings.HasPrefix(f.Reason, "check "+c+" failed on ") && f.TxID != "" {
+				t.Logf("prov audit --verify %s: %s in %s: %s", id, res.Verdict, r.Duration.Round(time.Millisecond), f.Reason)
+				return
+			}
+		}
+	}
+	t.Errorf("prov audit --verify %s: no VERIFY_FAILED finding names a transaction and one of the checks %v: %+v", id, checks, res.Findings)
+}
+
 // ---------------------------------------------------------------- evil chaincode
 
 var (

@@ -4,8 +4,10 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/provledger/provenance/client/internal/cmd/root"
@@ -17,6 +19,19 @@ func main() {
 }
 
 func run() int {
+	// PROV_CPUPROFILE=FILE writes a CPU profile of this run (go tool pprof),
+	// for benchmarks of prov itself.
+	if path := os.Getenv("PROV_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "PROV_CPUPROFILE:", err)
+			return 1
+		}
+		defer func() { pprof.StopCPUProfile(); _ = f.Close() }()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	f := cmdutil.New(cmdutil.System())

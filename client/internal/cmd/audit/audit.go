@@ -224,6 +224,9 @@ func Run(ctx context.Context, opts *Options) error {
 				ao.History = func(ctx context.Context, key string) ([]domain.CustodyEvent, error) {
 					return verify.ReadHistory(ctx, vl, key)
 				}
+				ao.Prefetch = func(ctx context.Context, keys []string) {
+					verify.PrefetchHistories(ctx, vl, keys, opts.Concurrency)
+				}
 			}
 		}
 		if opts.Verify {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/audit"
 	"github.com/provledger/provenance/client/epcis"
 	"github.com/provledger/provenance/client/internal/cmdutil"
 	"github.com/provledger/provenance/client/internal/idfile"
@@ -26,6 +28,8 @@ type Options struct {
 	File     string
 	GTIN     string
 	Lot      string
+	Audit    string // a prov audit -o json report (- for stdin)
+	Verdicts string // comma list filtering the audit's lines
 	Out      string // file, or "" for stdout
 	PartyMap string
 	Now      func() time.Time
@@ -41,8 +45,13 @@ func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 document (EPCISDocument, ObjectEvents with CBV 2.0 business steps and
 dispositions, GS1 Digital Link EPCs, eventID = the CBV 2.0 event hash, the
 Fabric transaction in prov:txId). Items come from arguments, --file (one ID
-per line or CSV with an id or gtin,serial column; - for stdin) or --gtin
-[--lot]. The document goes to stdout, or to the file -o names (-o table and
+per line or CSV with an id or gtin,serial column; - for stdin), --gtin
+[--lot], or --audit: the items of an audit's findings (a prov audit -o json
+report, - for stdin; by default every line whose verdict is not GENUINE,
+--verdict STOLEN,LIKELY_CLONE picks the lines with any of these verdicts
+among their findings). An audit's line that names no item (INVALID_ID) or
+an item neither registered nor sighted (a declared unknown serial) has
+nothing to export and is listed on stderr. The document goes to stdout, or to the file -o names (-o table and
 -o json also mean stdout: the document is always JSON-LD).
 
 Organizations appear as owning_party IDs: the GLN that --party-map (a JSON
@@ -50,7 +59,8 @@ object of MSP ID to party GLN) gives them (https://id.gs1.org/417/GLN),
 else urn:provledger:msp:MSPID.`,
 		Example: `  prov export epcis 01/09506000134352/21/ABC123 -o item.jsonld
   prov export epcis --gtin 09506000134352 --lot L42 --party-map parties.json > lot.jsonld
-  prov export epcis --file declaration.csv`,
+  prov export epcis --file declaration.csv
+  prov audit --file declaration.csv -o json > audit.json; prov export epcis --audit audit.json --verdict STOLEN,LIKELY_CLONE -o case.jsonld`,
 		// -o names the output file here, not a table/json format.
 		PersistentPreRunE: func(*cobra.Command, []string) error { return nil },
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -60,8 +70,19 @@ else urn:provledger:msp:MSPID.`,
 			default:
 				opts.Out = f.Output
 			}
-			if len(args) == 0 && opts.File == "" && opts.GTIN == "" {
-				return cmdutil.Usagef("name items: IDs, --file or --gtin")
+			if len(args) == 0 && opts.File == "" && opts.GTIN == "" && opts.Audit == "" {
+				return cmdutil.Usagef("name items: IDs, --file, --gtin or --audit")
+			}
+			if opts.Verdicts != "" && opts.Audit == "" {
+				return cmdutil.Usagef("--verdict needs --audit")
+			}
+			if opts.Audit == "-" && opts.File == "-" {
+				return cmdutil.Usagef("--audit and --file cannot both read stdin")
+			}
+			if opts.Verdicts != "" {
+				if _, err := audit.ParseVerdicts(opts.Verdicts); err != nil {
+					return cmdutil.Usagef("--verdict: %v", err)
+				}
 			}
 			if opts.Lot != "" && opts.GTIN == "" {
 				return cmdutil.Usagef("--lot needs --gtin")
@@ -75,6 +96,8 @@ else urn:provledger:msp:MSPID.`,
 	cmd.Flags().StringVar(&opts.File, "file", "", "read IDs from FILE (- for stdin)")
 	cmd.Flags().StringVar(&opts.GTIN, "gtin", "", "every item of this GTIN")
 	cmd.Flags().StringVar(&opts.Lot, "lot", "", "only this lot of --gtin")
+	cmd.Flags().StringVar(&opts.Audit, "audit", "", "the items of an audit's findings: a prov audit -o json `FILE` (- for stdin)")
+	cmd.Flags().StringVar(&opts.Verdicts, "verdict", "", "with --audit: only lines with one of these `VERDICTS` (comma list; default every suspect line)")
 	cmd.Flags().StringVar(&opts.PartyMap, "party-map", os.Getenv("PROV_EPCIS_PARTIES"), "JSON file of MSP ID to party GLN (env PROV_EPCIS_PARTIES)")
 	return cmd
 }
@@ -111,6 +134,14 @@ func Run(ctx context.Context, opts *Options) error {
 			return domain.Errorf(domain.CodeInvalidID, "%s: %d bad rows, nothing written:\n  %s", opts.File, len(bad), strings.Join(bad, "\n  "))
 		}
 	}
+	var fromAudit []audit.Skipped
+	if opts.Audit != "" {
+		more, skipped, err := auditItems(opts)
+		if err != nil {
+			return err
+		}
+		keys, fromAudit = append(keys, more...), skipped
+	}
 	l, err := opts.Ledger()
 	if err != nil {
 		return err
@@ -131,9 +162,27 @@ func Run(ctx context.Context, opts *Options) error {
 		keys = append(keys, more...)
 	}
 	keys = unique(keys)
-	recs, err := epcis.Collect(ctx, l, keys)
-	if err != nil {
-		return err
+	var recs []epcis.ItemRecord
+	if opts.Audit == "" {
+		if recs, err = epcis.Collect(ctx, l, keys); err != nil {
+			return err
+		}
+	} else {
+		// An audit's unknown serials may have left no trace on the ledger:
+		// nothing to export for them, which is no failure.
+		var missing []string
+		if recs, missing, err = epcis.CollectFound(ctx, l, keys); err != nil {
+			return err
+		}
+		for _, s := range fromAudit {
+			fmt.Fprintf(opts.IO.ErrOut, "not exported: %s line %d %s: %s\n", opts.Audit, s.Line, s.Input, s.Reason)
+		}
+		for _, k := range missing {
+			fmt.Fprintf(opts.IO.ErrOut, "not exported: %s: neither registered nor sighted\n", k)
+		}
+		if len(recs) == 0 {
+			return domain.Errorf(domain.CodeNotFound, "%s: no item of the selected findings is on the ledger: nothing to export", opts.Audit)
+		}
 	}
 	doc, err := epcis.Export(recs, parties, opts.Now())
 	if err != nil {
@@ -153,6 +202,36 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	_, err = fmt.Fprintf(opts.IO.ErrOut, "Wrote %s: %s of %s to %s\n", cmdutil.Plural(len(doc.EPCISBody.EventList), "event"), "EPCIS 2.0", cmdutil.Plural(len(recs), "item"), opts.Out)
 	return err
+}
+
+// auditItems reads the audit report and picks its items.
+func auditItems(opts *Options) ([]string, []audit.Skipped, error) {
+	var in io.Reader = opts.IO.In
+	if opts.Audit != "-" {
+		f, err := os.Open(opts.Audit)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--audit: %w", err)
+		}
+		defer f.Close()
+		in = f
+	}
+	rep, err := audit.ReadReport(in)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--audit %s: %w", opts.Audit, err)
+	}
+	var verdicts []audit.Verdict
+	if opts.Verdicts != "" {
+		verdicts, _ = audit.ParseVerdicts(opts.Verdicts) // checked in RunE
+	}
+	keys, skipped := rep.FindingItems(verdicts)
+	if len(keys) == 0 && len(skipped) == 0 {
+		what := "no suspect line"
+		if opts.Verdicts != "" {
+			what = "no line with verdict " + opts.Verdicts
+		}
+		return nil, nil, domain.Errorf(domain.CodeNotFound, "--audit %s: %s: nothing to export", opts.Audit, what)
+	}
+	return keys, skipped, nil
 }
 
 func unique(keys []string) []string {

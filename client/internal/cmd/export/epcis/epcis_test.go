@@ -102,3 +102,62 @@ func TestExportCommand(t *testing.T) {
 		})
 	}
 }
+
+// TestExportAuditFindings exports the items of an audit's findings: every
+// suspect line by default, or the lines with a --verdict among their
+// findings; lines without an item, and items the ledger never saw, are
+// named on stderr.
+func TestExportAuditFindings(t *testing.T) {
+	dir := t.TempDir()
+	report := filepath.Join(dir, "audit.json")
+	_ = os.WriteFile(report, []byte(`{"generated":"2026-12-02T08:00:00Z","verified":false,"thresholds":[],"suspect":true,"counts":[],
+"results":[
+ {"line":3,"input":"`+a+`","item":"`+a+`","verdict":"STOLEN","verified":false,"findings":[{"verdict":"STOLEN","reason":"stolen"},{"verdict":"ON_HOLD","reason":"held"}]},
+ {"line":4,"input":"01/09506000134353/21/X","verdict":"INVALID_ID","verified":false,"findings":[{"verdict":"INVALID_ID","reason":"check digit"}]},
+ {"line":5,"input":"`+b+`","item":"`+b+`","verdict":"UNKNOWN_SERIAL","verified":false,"findings":[{"verdict":"UNKNOWN_SERIAL","reason":"not registered"}]},
+ {"line":6,"input":"`+a+`","item":"`+a+`","verdict":"LIKELY_CLONE","verified":false,"findings":[{"verdict":"LIKELY_CLONE","reason":"declared twice"}]}
+]}`), 0o644)
+	notReport := filepath.Join(dir, "other.json")
+	_ = os.WriteFile(notReport, []byte(`{"items":[]}`), 0o644)
+	tests := []struct {
+		name       string
+		argv       []string
+		wantCode   int
+		wantErr    string
+		wantEvents int
+		wantStderr []string
+	}{
+		{"every suspect line", []string{"--audit", report}, 0, "", 1,
+			[]string{"line 4 01/09506000134353/21/X: INVALID_ID: no item identifier", b + ": neither registered nor sighted"}},
+		{"a finding's verdict selects the line", []string{"--audit", report, "--verdict", "on_hold"}, 0, "", 1, nil},
+		{"only unknown serials: nothing on the ledger", []string{"--audit", report, "--verdict", "UNKNOWN_SERIAL"}, 1, "NOT_FOUND", 0, nil},
+		{"no line with the verdict", []string{"--audit", report, "--verdict", "RECALLED"}, 1, "no line with verdict RECALLED", 0, nil},
+		{"unknown verdict", []string{"--audit", report, "--verdict", "FAKE"}, 2, `unknown verdict "FAKE"`, 0, nil},
+		{"--verdict without --audit", []string{a, "--verdict", "STOLEN"}, 2, "--verdict needs --audit", 0, nil},
+		{"not an audit report", []string{"--audit", notReport}, 1, "not a prov audit -o json report", 0, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, ios := cmdtest.Factory(fake())
+			err := cmdtest.Exec(NewCmd(f, nil), tt.argv...)
+			if code := cmdutil.ExitCode(err); code != tt.wantCode || (tt.wantErr != "" && !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Fatalf("exit %d (%v), want %d %q", code, err, tt.wantCode, tt.wantErr)
+			}
+			if tt.wantCode != 0 {
+				return
+			}
+			var d epcis.Document
+			if err := json.Unmarshal(ios.Out.(*bytes.Buffer).Bytes(), &d); err != nil || len(d.EPCISBody.EventList) != tt.wantEvents {
+				t.Fatalf("document %s (%v), want %d events", ios.Out, err, tt.wantEvents)
+			}
+			if got := d.EPCISBody.EventList[0].EPCList[0]; got != "https://id.gs1.org/01/09506000134352/21/A" {
+				t.Errorf("exported %s", got)
+			}
+			for _, w := range tt.wantStderr {
+				if !strings.Contains(ios.ErrOut.(*bytes.Buffer).String(), w) {
+					t.Errorf("stderr lacks %q:\n%s", w, ios.ErrOut)
+				}
+			}
+		})
+	}
+}
