@@ -109,8 +109,12 @@ func Parse(b []byte, name string) (*Network, error) {
 
 // Marshal is the description as network.json spells it (indented, one key a
 // line for the header, so that scripts can read portBase with sed).
-func (n *Network) Marshal() ([]byte, error) {
-	b, err := json.MarshalIndent(n, "", "  ")
+func (n *Network) Marshal() ([]byte, error) { return marshalJSON(n) }
+
+// marshalJSON is v as the files spell JSON: two-space indents, a final
+// newline.
+func marshalJSON(v any) ([]byte, error) {
+	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return nil, err
 	}

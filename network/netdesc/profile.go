@@ -1,7 +1,6 @@
 package netdesc
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -115,13 +114,7 @@ func ParseProfile(b []byte, path string) (*Profile, error) {
 }
 
 // JSON is the profile as connection.json spells it.
-func (p *Profile) JSON() ([]byte, error) {
-	b, err := json.MarshalIndent(p, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	return append(b, '\n'), nil
-}
+func (p *Profile) JSON() ([]byte, error) { return marshalJSON(p) }
 
 // YAML is the profile as connection.yaml spells it (PEM blocks as literal
 // block scalars).
