@@ -78,22 +78,9 @@ quiet() { local org=$1 user=$2; shift 2; "$PROV" --profile "$org" --user "$user"
 # step may go through another organisation's peer, which commits the same
 # block a few milliseconds later.
 settle() {
-  local ports p h hs i
-  # host:operations-port of every peer (its host is the one its address names:
-  # 127.0.0.1, or its own host name when each org runs on a host of its own).
-  ports=$(grep '"kind": "peer"' "$PROV_HOME/network.json" 2>/dev/null |
-    sed -n 's/.*"operations": \([0-9]*\).*"address": "\([^":]*\):.*/\2:\1/p' || true)
-  for ((i = 0; i < 100; i++)); do
-    hs=""
-    for p in $ports; do
-      h=$(curl -sf -m 2 "http://$p/metrics" 2>/dev/null |
-        awk '$1 ~ /^ledger_blockchain_height[{]/ && $1 ~ /"supplychain"/ { print $2 }' || true)
-      hs+="${h:-?} "
-    done
-    [[ -n $ports && $hs != *"?"* && $(tr ' ' '\n' <<<"$hs" | sort -u | grep -c .) == 1 ]] && return 0
-    sleep 0.1
-  done
-  note "peers still at different heights ($hs); going on"
+  local out
+  out=$("$PROV_HOME/bin/provnet" settle -home "$PROV_HOME" -kind peer -timeout 10s 2>&1) ||
+    note "peers still at different heights (${out#provnet settle: }); going on"
 }
 
 # gs1_check DIGITS: the GS1 mod-10 check digit of DIGITS (weights 3,1 from the right).

@@ -250,7 +250,12 @@ cmd_up() {
     log "CAs up ($((SECONDS - t0)) s)"
   fi
   make_genesis
-  write_profiles
+  # provnet writes network.json and the profiles, and reads the metrics.
+  if ! wait "$ppid"; then
+    [[ -x $PROV_HOME/bin/provnet ]] || die "provnet build failed (see $PROV_HOME/logs/build.log)"
+    log "warning: provnet build failed (see $PROV_HOME/logs/build.log); using the previous one"
+  fi
+  write_profiles || die "writing network.json and the connection profiles failed"
 
   for i in "${ORDERER_ORGS[@]}"; do start_orderer "$i"; done
   for i in "${PEER_ORGS[@]}"; do start_peer "$i"; done
@@ -275,10 +280,6 @@ cmd_up() {
     log "warning: chaincode build failed (see $PROV_HOME/logs/build.log); keeping the deployed $(basename "$PREBUILT_CC")"
   else
     die "chaincode build failed (see $PROV_HOME/logs/build.log)"
-  fi
-  if ! wait "$ppid"; then
-    [[ -x $PROV_HOME/bin/provnet ]] || die "provnet build failed (see $PROV_HOME/logs/build.log)"
-    log "warning: provnet build failed (see $PROV_HOME/logs/build.log); using the previous one"
   fi
   deploy_chaincode
   ready_and_init || die "gateways not ready to endorse (see output above)"

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/provledger/provenance/client/internal/ledger"
+	"github.com/provledger/provenance/network/netdesc"
 )
 
 // Defaults.
@@ -123,13 +124,13 @@ func (c Config) Resolve() (*Resolved, error) {
 		return nil, errors.New("--tls-cert and --tls-key go together")
 	}
 
-	var prof *Profile
+	var prof *netdesc.Profile
 	if c.Profile != "" || c.Peer == "" || c.MSPDir == "" || c.MSPID == "" {
-		path, err := FindProfile(r.Home, c.Profile)
+		path, err := netdesc.FindProfile(r.Home, c.Profile)
 		if err != nil {
 			return nil, err
 		}
-		if prof, err = LoadProfile(path); err != nil {
+		if prof, err = netdesc.LoadProfile(path); err != nil {
 			return nil, err
 		}
 		r.ProfilePath = path
@@ -172,7 +173,7 @@ func (c Config) Resolve() (*Resolved, error) {
 	return r, nil
 }
 
-func (r *Resolved) resolvePeer(c Config, prof *Profile) error {
+func (r *Resolved) resolvePeer(c Config, prof *netdesc.Profile) error {
 	if prof != nil {
 		names := prof.PeerNames()
 		pick := ""
@@ -182,12 +183,12 @@ func (r *Resolved) resolvePeer(c Config, prof *Profile) error {
 			pick = c.Peer
 		} else {
 			// an address: reuse the profile's TLS settings if it names that peer
-			addr, _, err := ParseURL(c.Peer)
+			addr, _, err := netdesc.ParseURL(c.Peer)
 			if err != nil {
 				return err
 			}
 			for _, n := range names {
-				if a, _, err := ParseURL(prof.Peers[n].URL); err == nil && a == addr {
+				if a, _, err := netdesc.ParseURL(prof.Peers[n].URL); err == nil && a == addr {
 					pick = n
 				}
 			}
@@ -198,24 +199,18 @@ func (r *Resolved) resolvePeer(c Config, prof *Profile) error {
 			}
 		}
 		if pick != "" {
-			r.PeerName = pick
-			ca, err := prof.TLSCA(pick)
+			ep, err := prof.Endpoint(pick)
 			if err != nil {
 				return err
 			}
-			r.TLSCAPEM = ca
-			r.ServerName = prof.ServerNameOverride(pick)
+			r.PeerName, r.TLSCAPEM, r.ServerName = pick, ep.TLSCA, ep.ServerName
 			if c.Peer == "" || c.Peer == pick {
-				addr, useTLS, err := ParseURL(prof.Peers[pick].URL)
-				if err != nil {
-					return fmt.Errorf("peer %s in %s: %w", pick, prof.Path(), err)
-				}
-				r.Endpoint, r.TLS = addr, useTLS
+				r.Endpoint, r.TLS = ep.Address, ep.TLS
 				return nil
 			}
 		}
 	}
-	addr, useTLS, err := ParseURL(c.Peer)
+	addr, useTLS, err := netdesc.ParseURL(c.Peer)
 	if err != nil {
 		return err
 	}

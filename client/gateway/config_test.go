@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/provledger/provenance/client/internal/testutil"
+	"github.com/provledger/provenance/network/netdesc"
 )
 
 func TestResolve(t *testing.T) {
@@ -66,9 +67,9 @@ func TestResolve(t *testing.T) {
 	}
 }
 
-func TestLoadMSPDirAndAttributes(t *testing.T) {
+func TestLoadMSPAndAttributes(t *testing.T) {
 	home := testutil.Home(t, "customs", "CustomsOrg", "CustomsMSP", "grpcs://127.0.0.1:9251")
-	id, err := LoadMSPDir(filepath.Join(home, "orgs", "customs", "users", "admin", "msp"), "CustomsMSP")
+	id, err := netdesc.LoadMSP(filepath.Join(home, "orgs", "customs", "users", "admin", "msp"), "CustomsMSP")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +79,7 @@ func TestLoadMSPDirAndAttributes(t *testing.T) {
 	if got := NodeOU(id.Cert.Subject); got != "admin" {
 		t.Errorf("NodeOU = %q", got)
 	}
-	if _, err := LoadMSPDir(t.TempDir(), "X"); err == nil || !strings.Contains(err.Error(), "signcerts") {
+	if _, err := netdesc.LoadMSP(t.TempDir(), "X"); err == nil || !strings.Contains(err.Error(), "signcerts") {
 		t.Errorf("empty dir: %v", err)
 	}
 }

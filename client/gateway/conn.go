@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,26 +10,24 @@ import (
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-gateway/pkg/hash"
-	"github.com/hyperledger/fabric-gateway/pkg/identity"
 	gwproto "github.com/hyperledger/fabric-protos-go-apiv2/gateway"
 	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/provledger/provenance/client/internal/ledger"
+	"github.com/provledger/provenance/network/netdesc"
 )
 
 // Conn is a live gateway connection; it implements ledger.Ledger and
 // ledger.EventSource.
 type Conn struct {
 	cfg      *Resolved
-	id       *Identity
+	id       *netdesc.Identity
 	cc       *grpc.ClientConn
 	gw       *client.Gateway
 	network  *client.Network
@@ -51,7 +48,7 @@ func Connect(cfg Config) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	id, err := LoadMSPDir(r.MSPDir, r.MSPID)
+	id, err := netdesc.LoadMSP(r.MSPDir, r.MSPID)
 	if err != nil {
 		return nil, err
 	}
@@ -63,25 +60,16 @@ func Connect(cfg Config) (*Conn, error) {
 }
 
 // Dial opens a connection for an already resolved configuration.
-func Dial(r *Resolved, id *Identity, t Timeouts, retries int, first time.Duration) (*Conn, error) {
-	creds := insecure.NewCredentials()
-	if r.TLS {
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(r.TLSCAPEM) {
-			return nil, fmt.Errorf("TLS CA for peer %s holds no PEM certificate", r.Endpoint)
+func Dial(r *Resolved, id *netdesc.Identity, t Timeouts, retries int, first time.Duration) (*Conn, error) {
+	ep := netdesc.Endpoint{Name: "peer " + r.Endpoint, Address: r.Endpoint, TLS: r.TLS, TLSCA: r.TLSCAPEM, ServerName: r.ServerName}
+	if r.TLS && r.TLSCert != "" {
+		pair, err := tls.LoadX509KeyPair(r.TLSCert, r.TLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("client TLS key pair: %w", err)
 		}
-		tc := &tls.Config{RootCAs: pool, ServerName: r.ServerName, MinVersion: tls.VersionTLS12}
-		if r.TLSCert != "" {
-			pair, err := tls.LoadX509KeyPair(r.TLSCert, r.TLSKey)
-			if err != nil {
-				return nil, fmt.Errorf("client TLS key pair: %w", err)
-			}
-			tc.Certificates = []tls.Certificate{pair}
-		}
-		creds = credentials.NewTLS(tc)
+		ep.ClientCert = &pair
 	}
-	cc, err := grpc.NewClient(r.Endpoint,
-		grpc.WithTransportCredentials(creds),
+	cc, err := netdesc.Dial(ep,
 		// Reconnect quickly once a restarted peer listens again; gRPC's
 		// default backoff grows to two minutes.
 		grpc.WithConnectParams(grpc.ConnectParams{
@@ -90,14 +78,14 @@ func Dial(r *Resolved, id *Identity, t Timeouts, retries int, first time.Duratio
 		}),
 	)
 	if err != nil {
-		return nil, fmt.Errorf("peer %s: %w", r.Endpoint, err)
+		return nil, err
 	}
 	return newConn(r, id, t, retries, first, cc)
 }
 
 // newConn builds the gateway client over an open gRPC connection, which it
 // then owns (tests pass an in-process one).
-func newConn(r *Resolved, id *Identity, t Timeouts, retries int, first time.Duration, cc *grpc.ClientConn) (*Conn, error) {
+func newConn(r *Resolved, id *netdesc.Identity, t Timeouts, retries int, first time.Duration, cc *grpc.ClientConn) (*Conn, error) {
 	t = withDefaults(t)
 	if retries < 0 {
 		retries = 0
@@ -105,18 +93,17 @@ func newConn(r *Resolved, id *Identity, t Timeouts, retries int, first time.Dura
 	if first <= 0 {
 		first = 200 * time.Millisecond
 	}
-	xid, err := identity.NewX509Identity(id.MSPID, id.Cert)
+	xid, sign, err := id.Gateway()
 	if err != nil {
 		cc.Close()
-		return nil, fmt.Errorf("identity: %w", err)
+		return nil, err
+	}
+	if sign == nil {
+		cc.Close()
+		return nil, fmt.Errorf("identity %s has no private key", id.Dir)
 	}
 	// The same bytes the client puts in the commit status requests it builds.
 	creator, err := proto.Marshal(&msp.SerializedIdentity{Mspid: xid.MspID(), IdBytes: xid.Credentials()})
-	if err != nil {
-		cc.Close()
-		return nil, fmt.Errorf("identity: %w", err)
-	}
-	sign, err := identity.NewPrivateKeySign(id.Key)
 	if err != nil {
 		cc.Close()
 		return nil, fmt.Errorf("identity: %w", err)
@@ -176,7 +163,7 @@ func (c *Conn) Network() *client.Network { return c.network }
 func (c *Conn) Config() *Resolved { return c.cfg }
 
 // Identity is the signing identity.
-func (c *Conn) Identity() *Identity { return c.id }
+func (c *Conn) Identity() *netdesc.Identity { return c.id }
 
 // MSPID implements ledger.Ledger.
 func (c *Conn) MSPID() string { return c.cfg.MSPID }

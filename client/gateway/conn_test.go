@@ -27,6 +27,7 @@ import (
 
 	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/client/internal/testutil"
+	"github.com/provledger/provenance/network/netdesc"
 )
 
 // fakeGateway is an in-process Gateway service: Endorse always succeeds
@@ -125,7 +126,7 @@ func preparedEnvelope(channel, txID string, result []byte) (*common.Envelope, er
 }
 
 // fakeConn is a Conn whose gRPC connection reaches fg in-process.
-func fakeConn(t *testing.T, fg *fakeGateway, to Timeouts, retries int) (*Conn, *Identity) {
+func fakeConn(t *testing.T, fg *fakeGateway, to Timeouts, retries int) (*Conn, *netdesc.Identity) {
 	t.Helper()
 	lis := bufconn.Listen(1 << 20)
 	srv := grpc.NewServer()
@@ -139,7 +140,7 @@ func fakeConn(t *testing.T, fg *fakeGateway, to Timeouts, retries int) (*Conn, *
 		t.Fatal(err)
 	}
 	home := testutil.Home(t, "manufacturer", "ManufacturerOrg", "ManufacturerMSP", "grpcs://127.0.0.1:1")
-	id, err := LoadMSPDir(filepath.Join(home, "orgs", "manufacturer", "users", "user1", "msp"), "ManufacturerMSP")
+	id, err := netdesc.LoadMSP(filepath.Join(home, "orgs", "manufacturer", "users", "user1", "msp"), "ManufacturerMSP")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +166,7 @@ func quorumRefusal(t *testing.T) error {
 
 // commitRequest checks a commit status request the way a peer's gateway
 // would read it, and returns it.
-func commitRequest(t *testing.T, signed *gwproto.SignedCommitStatusRequest, id *Identity) *gwproto.CommitStatusRequest {
+func commitRequest(t *testing.T, signed *gwproto.SignedCommitStatusRequest, id *netdesc.Identity) *gwproto.CommitStatusRequest {
 	t.Helper()
 	req := &gwproto.CommitStatusRequest{}
 	if err := proto.Unmarshal(signed.GetRequest(), req); err != nil {

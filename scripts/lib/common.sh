@@ -293,18 +293,10 @@ wait_until() {
 
 healthz_ok() { curl -sf -m 2 "http://$(host_of_port "$1"):$1/healthz" >/dev/null; }
 
-# metric PORT NAME [LABELFILTER]: first value of a Prometheus metric.
+# metric PORT NAME [KEY=VALUE]: a Prometheus metric of the node serving PORT
+# (provnet metric), or nothing when it has none or does not answer.
 metric() {
-  curl -sf -m 2 "http://$(host_of_port "$1"):$1/metrics" 2>/dev/null |
-    awk -v n="$2" -v f="${3:-}" '!done && $1 ~ "^"n"([{]|$)" && index($1, f) { print $2; done = 1 }'
-  return 0 # awk reads everything: no SIGPIPE for curl under pipefail
-}
-
-# json_str S: S as a JSON string literal.
-json_str() {
-  local s=${1//\\/\\\\}
-  s=${s//\"/\\\"}
-  printf '"%s"' "$s"
+  "$PROV_HOME/bin/provnet" metric -addr "$(host_of_port "$1"):$1" -name "$2" ${3:+-label "$3"} 2>/dev/null || true
 }
 
 # pem_json FILE: file content as a JSON string with \n escapes.

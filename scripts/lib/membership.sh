@@ -123,7 +123,7 @@ cmd_add_org() {
     die "install on $(peer_name "$i") failed: $out"
   approve_definition "$i" "$CC_NAME" "$CC_VERSION" "$id" "$CC_SEQUENCE" || die "approve by $msp failed"
   echo "PKGID_$i=$id" >>"$(CC_DIR)/deployed.env"
-  write_profiles
+  write_profiles || die "writing network.json and the connection profiles failed"
   "$PROV_HOME/bin/provnet" ready -home "$PROV_HOME" -timeout 90s || die "gateways not ready to endorse with $msp"
   log "$msp endorses ($((SECONDS - t0)) s)"
   if ((M_VOTE)); then
@@ -182,6 +182,6 @@ cmd_remove_org() {
   for n in "$(cc_name "$i")" "$(peer_name "$i")" "$(ca_name "$i")"; do stop_proc "$n"; done
   sed -i "s/^\(  - {dir: $M_NAME, .*\)}[[:space:]]*$/\1, removed: true}/" "$PROV_HOME/topology.yaml"
   load_topology "$PROV_HOME/topology.yaml"
-  write_profiles
+  write_profiles || die "writing network.json and the connection profiles failed"
   log "removed $msp from channel $CHANNEL in $((SECONDS - t0)) s (its ledger and identities stay in $(org_home "$i"))"
 }

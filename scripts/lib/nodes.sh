@@ -289,7 +289,7 @@ orderer_has_channel() {
 }
 
 peer_has_channel() {
-  [[ -n "$(metric "$(port $OFF_PEER_OPS "$1")" ledger_blockchain_height "\"$CHANNEL\"")" ]]
+  [[ -n "$(metric "$(port $OFF_PEER_OPS "$1")" ledger_blockchain_height "channel=$CHANNEL")" ]]
 }
 
 join_orderer() {
@@ -316,13 +316,13 @@ join_peer() {
   done
 }
 
-orderer_height() { metric "$(port $OFF_ORD_OPS "$1")" ledger_blockchain_height "\"$CHANNEL\""; }
-peer_height() { metric "$(port $OFF_PEER_OPS "$1")" ledger_blockchain_height "\"$CHANNEL\""; }
+orderer_height() { metric "$(port $OFF_ORD_OPS "$1")" ledger_blockchain_height "channel=$CHANNEL"; }
+peer_height() { metric "$(port $OFF_PEER_OPS "$1")" ledger_blockchain_height "channel=$CHANNEL"; }
 
 # orderer_is_leader ORG: this node leads the channel's consensus.
 orderer_is_leader() {
   local m v
   if [[ $CONSENSUS == bft ]]; then m=consensus_BFT_is_leader; else m=consensus_etcdraft_is_leader; fi
-  v="$(metric "$(port $OFF_ORD_OPS "$1")" "$m" "\"$CHANNEL\"")"
+  v="$(metric "$(port $OFF_ORD_OPS "$1")" "$m" "channel=$CHANNEL")"
   [[ $v == 1 ]]
 }

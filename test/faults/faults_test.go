@@ -12,8 +12,6 @@ package faults
 import (
 	"context"
 	"crypto/sha256"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/asn1"
 	"encoding/json"
 	"fmt"
@@ -29,11 +27,11 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/orderer"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/network/netdesc"
 	"github.com/provledger/provenance/test/harness"
 )
 
@@ -315,15 +313,11 @@ func seekEnvelope(s *harness.Signer, channel string, start, stop uint64, ts time
 
 // dialNode opens a TLS connection to an orderer or peer of the network.
 func dialNode(nd *harness.Node) (*grpc.ClientConn, error) {
-	ca, err := os.ReadFile(nd.TLSCACert)
+	ep, err := nd.Endpoint()
 	if err != nil {
 		return nil, err
 	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(ca)
-	return grpc.NewClient(nd.Address, grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{
-		RootCAs: pool, ServerName: nd.Name, MinVersion: tls.VersionTLS12,
-	})))
+	return netdesc.Dial(ep)
 }
 
 // deliverFromOrderer reads blocks start..stop from one ordering node.

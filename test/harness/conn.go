@@ -1,27 +1,23 @@
 package harness
 
 import (
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
-	"github.com/hyperledger/fabric-gateway/pkg/hash"
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/provledger/provenance/chaincode/domain"
-	"github.com/provledger/provenance/client/gateway"
+	"github.com/provledger/provenance/network/netdesc"
 )
 
 // Signer is an enrolled identity read from its MSP folder.
@@ -30,68 +26,47 @@ type Signer struct {
 	Sign identity.Sign
 }
 
-// loadSigner reads an MSP folder with client/gateway's loader, the one
-// the prov CLI uses.
-func loadSigner(mspID, dir string) (*Signer, error) {
-	id, err := gateway.LoadMSPDir(dir, mspID)
+// loadSigner reads an MSP folder with netdesc's loader, the one the prov
+// CLI uses.
+func loadSigner(mspID, dir string) (*Signer, *netdesc.Identity, error) {
+	id, err := netdesc.LoadMSP(dir, mspID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	xid, err := identity.NewX509Identity(mspID, id.Cert)
+	xid, sign, err := id.Gateway()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	sign, err := identity.NewPrivateKeySign(id.Key)
-	if err != nil {
-		return nil, err
-	}
-	return &Signer{ID: xid, Sign: sign}, nil
+	return &Signer{ID: xid, Sign: sign}, id, nil
 }
 
 // LoadSigner reads PROV_HOME/orgs/<dir>/users/<user>/msp.
 func LoadSigner(home string, org PeerOrg, user string) (*Signer, error) {
-	return loadSigner(org.MSP, filepath.Join(home, "orgs", org.Dir, "users", user, "msp"))
+	s, _, err := loadSigner(org.MSP, filepath.Join(netdesc.OrgHome(home, org.Dir), "users", user, "msp"))
+	return s, err
 }
 
 // Sign returns the signing function of the enrolled identity
 // PROV_HOME/orgs/<org>/users/<user>, for tests that build and sign a
 // proposal themselves (e.g. with a rewritten timestamp).
 func (n *Network) Sign(org, user string) (identity.Sign, error) {
-	o, u, err := n.user(org, user)
+	o, u, err := n.User(org, user)
 	if err != nil {
 		return nil, err
 	}
-	s, err := loadSigner(o.MSP, u.MSPDir)
+	s, _, err := loadSigner(o.MSP, u.MSPDir)
 	if err != nil {
 		return nil, err
 	}
 	return s.Sign, nil
 }
 
-func (n *Network) user(org, user string) (*Org, User, error) {
-	o, err := n.Org(org)
-	if err != nil {
-		return nil, User{}, err
-	}
-	u, ok := o.Users[user]
-	if !ok {
-		return nil, User{}, fmt.Errorf("no user %q in organization %s", user, o.Name)
-	}
-	return o, u, nil
-}
-
-// PeerEndpoint is one peer's gateway address and TLS settings.
-type PeerEndpoint struct {
-	Name, Address, ServerName string
-	TLSCA                     []byte
-}
-
 // PeerOf returns the org's (first) peer from its connection profile
 // PROV_HOME/orgs/<dir>/connection.json.
-func PeerOf(home string, org PeerOrg) (PeerEndpoint, error) {
-	p, err := gateway.LoadProfile(filepath.Join(home, "orgs", org.Dir, "connection.json"))
+func PeerOf(home string, org PeerOrg) (netdesc.Endpoint, error) {
+	p, err := netdesc.LoadProfile(filepath.Join(netdesc.OrgHome(home, org.Dir), "connection.json"))
 	if err != nil {
-		return PeerEndpoint{}, err
+		return netdesc.Endpoint{}, err
 	}
 	var names []string
 	for _, o := range p.Organizations {
@@ -100,35 +75,12 @@ func PeerOf(home string, org PeerOrg) (PeerEndpoint, error) {
 		}
 	}
 	if len(names) == 0 {
-		for n := range p.Peers {
-			names = append(names, n)
-		}
+		names = p.PeerNames()
 	}
 	if len(names) == 0 {
-		return PeerEndpoint{}, fmt.Errorf("connection profile of %s lists no peer", org.Dir)
+		return netdesc.Endpoint{}, fmt.Errorf("connection profile of %s lists no peer", org.Dir)
 	}
-	pe := p.Peers[names[0]]
-	ep := PeerEndpoint{Name: names[0], Address: strings.TrimPrefix(strings.TrimPrefix(pe.URL, "grpcs://"), "grpc://")}
-	if s, ok := pe.GRPCOptions["ssl-target-name-override"].(string); ok {
-		ep.ServerName = s
-	}
-	ep.TLSCA = []byte(pe.TLSCACerts.PEM)
-	if len(ep.TLSCA) == 0 && pe.TLSCACerts.Path != "" {
-		if ep.TLSCA, err = os.ReadFile(pe.TLSCACerts.Path); err != nil {
-			return PeerEndpoint{}, err
-		}
-	}
-	return ep, nil
-}
-
-// Dial opens a gRPC connection to ep (TLS, server name from the profile).
-func Dial(ep PeerEndpoint) (*grpc.ClientConn, error) {
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(ep.TLSCA) {
-		return nil, fmt.Errorf("no TLS CA certificate for peer %s", ep.Name)
-	}
-	creds := credentials.NewClientTLSFromCert(pool, ep.ServerName)
-	return grpc.NewClient(ep.Address, grpc.WithTransportCredentials(creds))
+	return p.Endpoint(names[0])
 }
 
 // Conn is a gateway connection as one org's user, through one peer.
@@ -152,23 +104,18 @@ func (c *Conn) Close() error {
 	return c.GRPC.Close()
 }
 
-// open connects s through ep; opts follow the defaults and override them.
-func open(org PeerOrg, user string, s *Signer, ep PeerEndpoint, sign bool, opts ...client.ConnectOption) (*Conn, error) {
-	cc, err := Dial(ep)
+// open connects id through ep (signing unless sign is false); opts follow
+// the defaults and override them.
+func open(org PeerOrg, user string, s *Signer, id *netdesc.Identity, ep netdesc.Endpoint, sign bool, opts ...client.ConnectOption) (*Conn, error) {
+	if !sign {
+		id = &netdesc.Identity{MSPID: id.MSPID, Dir: id.Dir, CertPEM: id.CertPEM, Cert: id.Cert}
+	}
+	g, err := netdesc.Connect(ep, id, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("dial %s: %w", ep.Address, err)
+		return nil, err
 	}
-	all := []client.ConnectOption{client.WithClientConnection(cc), client.WithHash(hash.SHA256)}
-	if sign {
-		all = append(all, client.WithSign(s.Sign))
-	}
-	gw, err := client.Connect(s.ID, append(all, opts...)...)
-	if err != nil {
-		_ = cc.Close()
-		return nil, fmt.Errorf("gateway connect: %w", err)
-	}
-	nw := gw.GetNetwork(Channel)
-	return &Conn{Org: org, User: user, Signer: s, GRPC: cc, Gateway: gw, Network: nw, contract: nw.GetContract(Chaincode)}, nil
+	nw := g.GetNetwork(Channel)
+	return &Conn{Org: org, User: user, Signer: s, GRPC: g.GRPC, Gateway: g.Gateway, Network: nw, contract: nw.GetContract(Chaincode)}, nil
 }
 
 // Connect opens a fabric-gateway connection to org's peer as the enrolled
@@ -176,24 +123,23 @@ func open(org PeerOrg, user string, s *Signer, ep PeerEndpoint, sign bool, opts 
 // options override the defaults (timeouts: evaluate 10 s, endorse 15 s,
 // submit 10 s, commit 60 s).
 func (n *Network) Connect(org, user string, opts ...client.ConnectOption) (*Conn, error) {
-	o, u, err := n.user(org, user)
+	o, u, err := n.User(org, user)
 	if err != nil {
 		return nil, err
 	}
 	if o.Peer == nil {
 		return nil, fmt.Errorf("organization %s has no peer", o.Name)
 	}
-	s, err := loadSigner(o.MSP, u.MSPDir)
+	s, id, err := loadSigner(o.MSP, u.MSPDir)
 	if err != nil {
 		return nil, err
 	}
-	ca, err := os.ReadFile(o.Peer.TLSCACert)
+	ep, err := o.Peer.Endpoint()
 	if err != nil {
-		return nil, fmt.Errorf("read TLS CA: %w", err)
+		return nil, err
 	}
-	ep := PeerEndpoint{Name: o.Peer.Name, Address: o.Peer.Address, ServerName: o.Peer.Name, TLSCA: ca}
 	po := PeerOrg{Dir: o.Dir, Profile: o.Dir, MSP: o.MSP, Role: domain.Role(o.Role)}
-	return open(po, user, s, ep, true, append([]client.ConnectOption{
+	return open(po, user, s, id, ep, true, append([]client.ConnectOption{
 		client.WithEvaluateTimeout(10 * time.Second),
 		client.WithEndorseTimeout(15 * time.Second),
 		client.WithSubmitTimeout(10 * time.Second),
@@ -203,8 +149,8 @@ func (n *Network) Connect(org, user string, opts ...client.ConnectOption) (*Conn
 
 // ConnectOptions adjust ConnectWith.
 type ConnectOptions struct {
-	Peer     *PeerEndpoint // another org's peer than org's own
-	NoSigner bool          // offline signing: the gateway gets no signer
+	Peer     *netdesc.Endpoint // another org's peer than org's own
+	NoSigner bool              // offline signing: the gateway gets no signer
 	// CommitTimeout bounds the wait for a commit status (default 90 s): a
 	// transaction lost with a killed ordering node never gets one.
 	CommitTimeout time.Duration
@@ -231,7 +177,7 @@ func ConnectOpts(t TB, home string, org PeerOrg, user string, o ConnectOptions) 
 // ConnectWith opens a gateway connection from the PROV_HOME layout; the
 // caller closes it.
 func ConnectWith(home string, org PeerOrg, user string, o ConnectOptions) (*Conn, error) {
-	s, err := LoadSigner(home, org, user)
+	s, id, err := loadSigner(org.MSP, filepath.Join(netdesc.OrgHome(home, org.Dir), "users", user, "msp"))
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +192,7 @@ func ConnectWith(home string, org PeerOrg, user string, o ConnectOptions) (*Conn
 	if o.CommitTimeout == 0 {
 		o.CommitTimeout = 90 * time.Second
 	}
-	return open(org, user, s, *ep, !o.NoSigner,
+	return open(org, user, s, id, *ep, !o.NoSigner,
 		client.WithEvaluateTimeout(20*time.Second),
 		client.WithEndorseTimeout(30*time.Second),
 		client.WithSubmitTimeout(30*time.Second),

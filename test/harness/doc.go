@@ -17,8 +17,9 @@
 // stops it after (PROV_KEEP_NETWORK=1 keeps it). Fresh: true creates the
 // package's network from scratch and removes it after (fault tests).
 //
-//   - Load(home) reads PROV_HOME/network.json into a Network (orgs, nodes,
-//     ports, PID/log files, MSP and TLS paths).
+//   - Load(home) reads PROV_HOME/network.json into a Network, which embeds
+//     the description package network/netdesc's (orgs, nodes, ports, PID/log
+//     files, MSP and TLS paths; Node is netdesc.Node).
 //   - Config{Home, PortBase, Consensus}.Up/Down/Clean/Script run
 //     scripts/network.sh on that PROV_HOME and port base; Start(t, cfg) is a
 //     network for one test (own topologies, membership changes).
@@ -28,9 +29,10 @@
 //     start-node: restart one process and wait for its /healthz).
 //   - Network.Height(ctx, node) reads ledger_blockchain_height from a node's
 //     operations endpoint; WaitHeight waits until nodes reach a height;
-//     Leader(ctx) finds the ordering node that leads (BFT or Raft metrics).
+//     Leader(ctx) finds the ordering node that leads (BFT or Raft metrics):
+//     netdesc's metrics scraper, promoted.
 //   - Network.Connect(org, user) and Connect(t, home, org, user) open a
-//     fabric-gateway Conn (identities read by client/gateway's MSP loader,
+//     fabric-gateway Conn (identities read by netdesc.LoadMSP, the prov CLI's loader,
 //     peers from network.json or the org's connection profile); Conn has
 //     Contract(), Evaluate/Submit with the peers' refusal text, Item,
 //     History, Prefix, Snap/Diff, Height, Block, TxValidation.

@@ -1,12 +1,10 @@
 package harness
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/provledger/provenance/network/netdesc"
 )
 
 // Config names one network: its PROV_HOME, port base and consensus ("bft"
@@ -212,19 +212,6 @@ func (n *Network) config() Config {
 // start-node, down) on its own ports.
 func (n *Network) Config() Config { return n.config() }
 
-// PID reads the node's PID file.
-func (nd *Node) PID() (int, error) {
-	b, err := os.ReadFile(nd.PIDFile)
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", nd.Name, err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		return 0, fmt.Errorf("%s: bad PID file: %w", nd.Name, err)
-	}
-	return pid, nil
-}
-
 // Kill sends SIGKILL to the named node (by its PID file) and waits until the
 // process is gone.
 func (n *Network) Kill(name string) error {
@@ -240,7 +227,7 @@ func (n *Network) Kill(name string) error {
 		return fmt.Errorf("kill %s (pid %d): %w", name, pid, err)
 	}
 	for i := 0; i < 250; i++ {
-		if !running(pid) {
+		if !netdesc.ProcessRunning(pid) {
 			return nil
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -248,109 +235,8 @@ func (n *Network) Kill(name string) error {
 	return fmt.Errorf("%s (pid %d) still alive after SIGKILL", name, pid)
 }
 
-// running reports whether pid is alive and not a zombie (a killed daemon
-// stays a zombie until its adoptive parent reaps it).
-func running(pid int) bool {
-	if syscall.Kill(pid, 0) != nil {
-		return false
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	// The state follows the parenthesised command name.
-	s := string(b)
-	if i := strings.LastIndexByte(s, ')'); i >= 0 && i+2 < len(s) {
-		return s[i+2] != 'Z'
-	}
-	return true
-}
-
-// Running reports whether the node's process (by PID file) is alive.
-func (nd *Node) Running() bool {
-	pid, err := nd.PID()
-	return err == nil && running(pid)
-}
-
 // StartNode (re)starts one stopped or killed node and waits for its health.
 func (n *Network) StartNode(ctx context.Context, name string) error {
 	_, err := n.config().Script(ctx, "start-node", name)
 	return err
-}
-
-// Height returns the channel's block height on an orderer or peer, read from
-// its operations endpoint (ledger_blockchain_height).
-func (n *Network) Height(ctx context.Context, nd *Node) (uint64, error) {
-	v, err := n.metric(ctx, nd, "ledger_blockchain_height")
-	if err != nil {
-		return 0, err
-	}
-	return uint64(v), nil
-}
-
-// WaitHeight waits until every node reports at least height min.
-func (n *Network) WaitHeight(ctx context.Context, min uint64, nodes ...*Node) error {
-	for _, nd := range nodes {
-		for {
-			h, err := n.Height(ctx, nd)
-			if err == nil && h >= min {
-				break
-			}
-			select {
-			case <-ctx.Done():
-				return fmt.Errorf("%s did not reach height %d (at %d, %v): %w", nd.Name, min, h, err, ctx.Err())
-			case <-time.After(100 * time.Millisecond):
-			}
-		}
-	}
-	return nil
-}
-
-// Leader returns the ordering node that currently leads the channel.
-func (n *Network) Leader(ctx context.Context) (*Node, error) {
-	metric := "consensus_BFT_is_leader"
-	if n.Consensus == "raft" {
-		metric = "consensus_etcdraft_is_leader"
-	}
-	for _, nd := range n.Nodes("orderer") {
-		if v, err := n.metric(ctx, nd, metric); err == nil && v == 1 {
-			return nd, nil
-		}
-	}
-	return nil, errors.New("no ordering node reports itself leader")
-}
-
-// metric reads one gauge for the network's channel from a node's
-// operations endpoint.
-func (n *Network) metric(ctx context.Context, nd *Node, name string) (float64, error) {
-	port, ok := nd.Ports["operations"]
-	if !ok {
-		return 0, fmt.Errorf("%s has no operations port", nd.Name)
-	}
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d/metrics", port), nil)
-	if err != nil {
-		return 0, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, fmt.Errorf("%s metrics: %w", nd.Name, err)
-	}
-	defer resp.Body.Close()
-	label := `channel="` + n.Channel + `"`
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.HasPrefix(line, name+"{") || !strings.Contains(line, label) {
-			continue
-		}
-		fields := strings.Fields(line)
-		return strconv.ParseFloat(fields[len(fields)-1], 64)
-	}
-	if err := sc.Err(); err != nil {
-		return 0, fmt.Errorf("%s metrics: %w", nd.Name, err)
-	}
-	return 0, fmt.Errorf("%s: metric %s for channel %s not found", nd.Name, name, n.Channel)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/client/internal/verifier"
+	"github.com/provledger/provenance/network/netdesc"
 )
 
 // Factory hands commands their dependencies. The real one connects lazily
@@ -28,7 +29,7 @@ type Factory struct {
 	Verifier func() (verifier.Verifier, error)
 	// Identity resolves the configuration and loads the signing identity
 	// without dialling.
-	Identity func() (*gateway.Resolved, *gateway.Identity, error)
+	Identity func() (*gateway.Resolved, *netdesc.Identity, error)
 
 	once sync.Once
 	conn *gateway.Conn
@@ -47,12 +48,12 @@ func New(io *IOStreams) *Factory {
 		}
 		return verifier.FromConn(c, f.Config.Timeouts), nil
 	}
-	f.Identity = func() (*gateway.Resolved, *gateway.Identity, error) {
+	f.Identity = func() (*gateway.Resolved, *netdesc.Identity, error) {
 		r, err := f.Config.Resolve()
 		if err != nil {
 			return nil, nil, err
 		}
-		id, err := gateway.LoadMSPDir(r.MSPDir, r.MSPID)
+		id, err := netdesc.LoadMSP(r.MSPDir, r.MSPID)
 		return r, id, err
 	}
 	return f

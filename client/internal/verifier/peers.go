@@ -9,6 +9,7 @@ import (
 
 	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/verify"
+	"github.com/provledger/provenance/network/netdesc"
 )
 
 // AllPeers is the --peers value that asks every organization with a
@@ -48,7 +49,7 @@ func resolvePeers(self *gateway.Resolved, specs []string) ([]peerTarget, error) 
 			if strings.EqualFold(s, AllPeers) {
 				return nil, fmt.Errorf("--peers: %q goes alone", AllPeers)
 			}
-			p, err := gateway.FindProfile(self.Home, s)
+			p, err := netdesc.FindProfile(self.Home, s)
 			if err != nil {
 				return nil, fmt.Errorf("--peers %s: %w", s, err)
 			}
@@ -58,7 +59,7 @@ func resolvePeers(self *gateway.Resolved, specs []string) ([]peerTarget, error) 
 	var out []peerTarget
 	seen := map[string]bool{self.MSPID: true}
 	for _, p := range paths {
-		prof, err := gateway.LoadProfile(p)
+		prof, err := netdesc.LoadProfile(p)
 		if err != nil {
 			return nil, err
 		}
@@ -71,16 +72,12 @@ func resolvePeers(self *gateway.Resolved, specs []string) ([]peerTarget, error) 
 		}
 		seen[org.MSPID] = true
 		name := org.Peers[0]
-		addr, useTLS, err := gateway.ParseURL(prof.Peers[name].URL)
-		if err != nil {
-			return nil, fmt.Errorf("peer %s in %s: %w", name, p, err)
-		}
-		ca, err := prof.TLSCA(name)
+		ep, err := prof.Endpoint(name)
 		if err != nil {
 			return nil, err
 		}
 		r := *self
-		r.PeerName, r.Endpoint, r.TLS, r.TLSCAPEM, r.ServerName = name, addr, useTLS, ca, prof.ServerNameOverride(name)
+		r.PeerName, r.Endpoint, r.TLS, r.TLSCAPEM, r.ServerName = name, ep.Address, ep.TLS, ep.TLSCA, ep.ServerName
 		out = append(out, peerTarget{name: fmt.Sprintf("%s (%s)", org.MSPID, name), resolved: r})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
@@ -89,7 +86,7 @@ func resolvePeers(self *gateway.Resolved, specs []string) ([]peerTarget, error) 
 
 // dialPeers connects to each target; a peer that cannot be dialled is
 // returned with its error (a warning in the report). close closes them all.
-func dialPeers(targets []peerTarget, id *gateway.Identity, t gateway.Timeouts, chaincode string) (peers []verify.Peer, close func()) {
+func dialPeers(targets []peerTarget, id *netdesc.Identity, t gateway.Timeouts, chaincode string) (peers []verify.Peer, close func()) {
 	var conns []*gateway.Conn
 	for _, tg := range targets {
 		r := tg.resolved

@@ -1,13 +1,19 @@
-// Command provnet is the network scripts' Go helper: it waits until every
-// peer organization's gateway can collect an endorsement from the peers of
-// all three peer organizations (discovery knows every other peer and every
-// chaincode server answers) and gets the deployment's role set approved by a
-// majority of the organizations it names (each org admin's InitOrgRoles).
-// A MAJORITY endorsement is not enough: transitions such as accepting an
+// Command provnet is the network scripts' Go helper. It writes the network's
+// description (network.json and the connection profiles, package netdesc),
+// reads a node's metrics, waits until every peer organization's gateway can
+// collect an endorsement from the peers of all peer organizations
+// (discovery knows every other peer and every chaincode server answers) and
+// gets the deployment's role set approved by a majority of the
+// organizations it names (each org admin's InitOrgRoles). A MAJORITY
+// endorsement is not enough for readiness: transitions such as accepting an
 // offer need two named organizations, and right after the channel is joined
 // gossip may know only some of them for several seconds.
 //
+//	provnet profiles -home PROV_HOME -port-base N -consensus bft|raft -org SPEC... [-hosts loopback|netns] [-repo DIR] [-bin DIR]
+//	provnet metric -addr HOST:PORT -name NAME [-label KEY=VALUE]...
+//	provnet settle -home PROV_HOME [-kind peer] [-timeout 10s]
 //	provnet ready -home PROV_HOME [-timeout 60s] [-init-roles]
+//	provnet vote-role ... | config-update ...
 package main
 
 import (
@@ -28,33 +34,59 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/provledger/provenance/chaincode/domain"
-	"github.com/provledger/provenance/test/harness"
+	"github.com/provledger/provenance/network/netdesc"
 )
 
+const usage = `usage: provnet profiles -home PROV_HOME -port-base N -consensus bft|raft -org SPEC... [-hosts loopback|netns] [-repo DIR] [-bin DIR]
+       provnet metric -addr HOST:PORT -name NAME [-label KEY=VALUE]...
+       provnet settle -home PROV_HOME [-kind peer] [-timeout 10s]
+       provnet ready -home PROV_HOME [-timeout 60s] [-init-roles]
+       provnet vote-role -home PROV_HOME -kind add|remove -msp MSPID [-role ROLE] [-handover MSPID]
+       provnet config-update ...`
+
 func main() {
-	if len(os.Args) >= 2 && os.Args[1] == "config-update" {
-		os.Exit(configUpdateMain(os.Args[2:]))
+	cmds := map[string]func([]string) int{
+		"profiles":      profilesMain,
+		"metric":        metricMain,
+		"settle":        settleMain,
+		"ready":         readyMain,
+		"vote-role":     voteRoleMain,
+		"config-update": configUpdateMain,
 	}
-	if len(os.Args) >= 2 && os.Args[1] == "vote-role" {
-		os.Exit(voteRoleMain(os.Args[2:]))
-	}
-	if len(os.Args) < 2 || os.Args[1] != "ready" {
-		fmt.Fprintln(os.Stderr, "usage: provnet ready -home PROV_HOME [-timeout 60s] [-init-roles]")
+	if len(os.Args) < 2 || cmds[os.Args[1]] == nil {
+		fmt.Fprintln(os.Stderr, usage)
 		os.Exit(2)
 	}
-	fs := flag.NewFlagSet("ready", flag.ExitOnError)
+	os.Exit(cmds[os.Args[1]](os.Args[2:]))
+}
+
+func readyMain(args []string) int {
+	fs := flag.NewFlagSet("ready", flag.ContinueOnError)
 	home := fs.String("home", os.Getenv("PROV_HOME"), "network home (PROV_HOME)")
 	timeout := fs.Duration("timeout", 60*time.Second, "how long to wait for the gateways")
 	initRoles := fs.Bool("init-roles", false, "have each named org's admin approve the deployment's role set (InitOrgRoles) until GetOrgRoles returns it")
-	_ = fs.Parse(os.Args[2:])
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
 	if err := run(*home, *timeout, *initRoles); err != nil {
 		fmt.Fprintln(os.Stderr, "provnet:", err)
-		os.Exit(1)
+		return 1
 	}
+	return 0
+}
+
+// connect opens a gateway to org's peer as its admin, with bounded calls.
+func connect(n *netdesc.Network, org string, opts ...client.ConnectOption) (*netdesc.Gateway, error) {
+	return n.Gateway(org, "admin", append([]client.ConnectOption{
+		client.WithEvaluateTimeout(10 * time.Second),
+		client.WithEndorseTimeout(15 * time.Second),
+		client.WithSubmitTimeout(10 * time.Second),
+		client.WithCommitStatusTimeout(60 * time.Second),
+	}, opts...)...)
 }
 
 func run(home string, timeout time.Duration, initRoles bool) error {
-	n, err := harness.Load(home)
+	n, err := netdesc.Load(home)
 	if err != nil {
 		return err
 	}
@@ -105,13 +137,13 @@ func chaincodeAnswered(err error) bool {
 
 // waitEndorse retries an endorsement of GetOrgRoles by the peers of every org
 // in msps through org's gateway until it succeeds.
-func waitEndorse(ctx context.Context, n *harness.Network, org string, msps []string) error {
-	c, err := n.Connect(org, "admin", client.WithEndorseTimeout(5*time.Second))
+func waitEndorse(ctx context.Context, n *netdesc.Network, org string, msps []string) error {
+	c, err := connect(n, org, client.WithEndorseTimeout(5*time.Second))
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	contract := c.Contract()
+	contract := c.GetNetwork(n.Channel).GetContract(n.Chaincode)
 	var last error
 	for {
 		p, err := contract.NewProposal("GetOrgRoles", client.WithEndorsingOrganizations(msps...))
@@ -144,7 +176,7 @@ func errText(err error) string {
 
 // deployRoles is the deployment's role set: every peer organization of
 // network.json with its role, sorted by MSP.
-func deployRoles(n *harness.Network) []domain.OrgRole {
+func deployRoles(n *netdesc.Network) []domain.OrgRole {
 	var want []domain.OrgRole
 	for _, o := range n.Orgs {
 		if o.Peer != nil && o.Role != "" {
@@ -161,7 +193,7 @@ func deployRoles(n *harness.Network) []domain.OrgRole {
 // submits InitOrgRoles (file or approve the set; a no-op for an org that
 // already approved) through its own gateway, until GetOrgRoles returns the
 // set. Idempotent: when the set is in effect nothing is submitted.
-func initOrgRoles(ctx context.Context, n *harness.Network) error {
+func initOrgRoles(ctx context.Context, n *netdesc.Network) error {
 	want := deployRoles(n)
 	arg, _ := json.Marshal(want)
 	var errs []error
@@ -186,13 +218,13 @@ func initOrgRoles(ctx context.Context, n *harness.Network) error {
 
 // approveRoles submits InitOrgRoles as org's admin unless the set is
 // already in effect; it reports whether the set is in effect afterwards.
-func approveRoles(ctx context.Context, n *harness.Network, org string, want []domain.OrgRole, arg string) (bool, error) {
-	c, err := n.Connect(org, "admin")
+func approveRoles(ctx context.Context, n *netdesc.Network, org string, want []domain.OrgRole, arg string) (bool, error) {
+	c, err := connect(n, org)
 	if err != nil {
 		return false, err
 	}
 	defer c.Close()
-	contract := c.Contract()
+	contract := c.GetNetwork(n.Channel).GetContract(n.Chaincode)
 	res, err := contract.EvaluateWithContext(ctx, "GetOrgRoles")
 	if err != nil {
 		if chaincodeAnswered(err) {

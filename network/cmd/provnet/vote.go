@@ -21,7 +21,7 @@ import (
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 
-	"github.com/provledger/provenance/test/harness"
+	"github.com/provledger/provenance/network/netdesc"
 )
 
 // proposal is the part of the chaincode's Proposal record this tool reads.
@@ -59,7 +59,7 @@ func voteRoleMain(args []string) int {
 		fmt.Fprintln(os.Stderr, "usage: provnet vote-role -home PROV_HOME -kind add|remove -msp MSPID [-role ROLE] [-handover MSPID]")
 		return 2
 	}
-	n, err := harness.Load(*home)
+	n, err := netdesc.Load(*home)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "provnet:", err)
 		return 1
@@ -75,7 +75,7 @@ func voteRoleMain(args []string) int {
 
 // voteRole files the proposal as the first voter and approves it with the
 // others, in topology order, until it is decided.
-func voteRole(ctx context.Context, n *harness.Network, kind, msp string, payload any) error {
+func voteRole(ctx context.Context, n *netdesc.Network, kind, msp string, payload any) error {
 	arg, err := json.Marshal(payload)
 	if err != nil {
 		return err
@@ -120,11 +120,11 @@ func voteRole(ctx context.Context, n *harness.Network, kind, msp string, payload
 	return fmt.Errorf("proposal %s is still %s after every organization's approval", p.ID, p.Status)
 }
 
-func submitAs(ctx context.Context, n *harness.Network, org, fn string, args ...string) ([]byte, error) {
-	c, err := n.Connect(org, "admin")
+func submitAs(ctx context.Context, n *netdesc.Network, org, fn string, args ...string) ([]byte, error) {
+	c, err := connect(n, org)
 	if err != nil {
 		return nil, err
 	}
 	defer c.Close()
-	return c.Contract().SubmitWithContext(ctx, fn, client.WithArguments(args...))
+	return c.GetNetwork(n.Channel).GetContract(n.Chaincode).SubmitWithContext(ctx, fn, client.WithArguments(args...))
 }

@@ -14,12 +14,13 @@ import (
 	"github.com/provledger/provenance/chaincode/domain"
 	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdutil"
+	"github.com/provledger/provenance/network/netdesc"
 )
 
 // Options of whoami.
 type Options struct {
 	IO       *cmdutil.IOStreams
-	Identity func() (*gateway.Resolved, *gateway.Identity, error)
+	Identity func() (*gateway.Resolved, *netdesc.Identity, error)
 	Format   string
 	Now      func() time.Time
 }
@@ -69,7 +70,7 @@ type Info struct {
 }
 
 // Describe builds Info from a resolved configuration and identity.
-func Describe(r *gateway.Resolved, id *gateway.Identity, now time.Time) Info {
+func Describe(r *gateway.Resolved, id *netdesc.Identity, now time.Time) Info {
 	attrs := gateway.Attributes(id.Cert)
 	user := r.User
 	if !strings.HasSuffix(r.MSPDir, "/users/"+r.User+"/msp") {

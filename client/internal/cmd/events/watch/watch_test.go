@@ -17,6 +17,7 @@ import (
 	"github.com/provledger/provenance/client/internal/cmdutil"
 	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/client/internal/ledger/ledgertest"
+	"github.com/provledger/provenance/network/netdesc"
 )
 
 func ev(block uint64, tx string, typ domain.EventType, items ...string) ledger.Event {
@@ -230,7 +231,7 @@ func TestWatchFilters(t *testing.T) {
 func TestWatchFilterFlags(t *testing.T) {
 	ios, _, _, _ := cmdutil.Test()
 	f := &cmdutil.Factory{IO: ios, Output: cmdutil.FormatTable, Getenv: func(string) string { return "" }}
-	f.Identity = func() (*gateway.Resolved, *gateway.Identity, error) {
+	f.Identity = func() (*gateway.Resolved, *netdesc.Identity, error) {
 		return &gateway.Resolved{MSPID: "CustomsMSP"}, nil, nil
 	}
 	var got *Options

@@ -1,4 +1,4 @@
-package gateway
+package netdesc
 
 import (
 	"os"
