@@ -14,8 +14,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdutil"
-	"github.com/provledger/provenance/client/internal/ledger"
 )
 
 // Spec describes one custody batch command.
@@ -33,7 +33,7 @@ type Spec struct {
 	// error (exit 2), or a refusal with the chaincode's code (exit 1).
 	Check func(p *Params) error
 	// Prepare completes the parameters from the ledger (e.g. resolves --to).
-	Prepare func(ctx context.Context, l ledger.Ledger, p *Params) error
+	Prepare func(ctx context.Context, l gateway.Ledger, p *Params) error
 	// Call names the chaincode function and its arguments after the IDs.
 	Call func(p *Params) (fn string, extra []string)
 	// Suffix follows the count in the summary, e.g. " to DistributorMSP".
@@ -43,7 +43,7 @@ type Spec struct {
 // Options of a custody batch command.
 type Options struct {
 	IO        *cmdutil.IOStreams
-	Ledger    func() (ledger.Ledger, error)
+	Ledger    func() (gateway.Ledger, error)
 	Format    string
 	Spec      *Spec
 	Args      []string

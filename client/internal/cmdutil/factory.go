@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/provledger/provenance/client/gateway"
-	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/client/internal/verifier"
 )
 
@@ -23,8 +22,8 @@ type Factory struct {
 	// Output is the -o format.
 	Output string
 
-	Ledger   func() (ledger.Ledger, error)
-	Events   func() (ledger.EventSource, error)
+	Ledger   func() (gateway.Ledger, error)
+	Events   func() (gateway.EventSource, error)
 	Verifier func() (verifier.Verifier, error)
 	// Identity resolves the configuration and loads the signing identity
 	// without dialling.
@@ -38,8 +37,8 @@ type Factory struct {
 // New returns the production factory.
 func New(io *IOStreams) *Factory {
 	f := &Factory{IO: io, Getenv: os.Getenv}
-	f.Ledger = func() (ledger.Ledger, error) { return f.connect() }
-	f.Events = func() (ledger.EventSource, error) { return f.connect() }
+	f.Ledger = func() (gateway.Ledger, error) { return f.connect() }
+	f.Events = func() (gateway.EventSource, error) { return f.connect() }
 	f.Verifier = func() (verifier.Verifier, error) {
 		c, err := f.connect()
 		if err != nil {
@@ -61,7 +60,7 @@ func New(io *IOStreams) *Factory {
 func (f *Factory) connect() (*gateway.Conn, error) {
 	f.once.Do(func() {
 		cfg := f.Config
-		cfg.OnRetry = func(e *ledger.Error, attempt int, delay time.Duration) {
+		cfg.OnRetry = func(e *gateway.Error, attempt int, delay time.Duration) {
 			fmt.Fprintf(f.IO.ErrOut, "transaction %s: %s; resubmitting in %s (attempt %d of %d)\n", e.TxID, retryCause(e), delay, attempt, cfg.Retries+1)
 		}
 		f.conn, f.err = gateway.Connect(cfg)
@@ -76,7 +75,7 @@ func (f *Factory) Close() {
 	}
 }
 
-func retryCause(e *ledger.Error) string {
+func retryCause(e *gateway.Error) string {
 	if e.Validation != "" {
 		return e.Validation
 	}

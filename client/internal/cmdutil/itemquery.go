@@ -6,13 +6,13 @@ import (
 	"fmt"
 
 	"github.com/provledger/provenance/chaincode/domain"
-	"github.com/provledger/provenance/client/internal/ledger"
+	"github.com/provledger/provenance/client/gateway"
 )
 
 // CountItems counts the items of a ListItems query (by, value) with
 // CountItems calls of domain.MaxCountPage index entries each, following the
 // bookmarks: the chaincode reads its indexes, never every item.
-func CountItems(ctx context.Context, l ledger.Ledger, by, value string) (int, error) {
+func CountItems(ctx context.Context, l gateway.Ledger, by, value string) (int, error) {
 	total, bookmark := 0, ""
 	for {
 		b, err := l.Evaluate(ctx, "CountItems", by, value, bookmark)

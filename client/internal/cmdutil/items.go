@@ -6,12 +6,12 @@ import (
 	"fmt"
 
 	"github.com/provledger/provenance/chaincode/domain"
-	"github.com/provledger/provenance/client/internal/ledger"
+	"github.com/provledger/provenance/client/gateway"
 )
 
 // GetItems reads items by canonical key, domain.MaxBatch per GetItems
 // query, in order; an item not on the ledger is nil.
-func GetItems(ctx context.Context, l ledger.Ledger, keys []string) ([]*domain.Item, error) {
+func GetItems(ctx context.Context, l gateway.Ledger, keys []string) ([]*domain.Item, error) {
 	out := make([]*domain.Item, 0, len(keys))
 	for _, chunk := range Chunks(keys, domain.MaxBatch) {
 		arg, _ := json.Marshal(chunk)

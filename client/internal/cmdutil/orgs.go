@@ -7,14 +7,14 @@ import (
 	"strings"
 
 	"github.com/provledger/provenance/chaincode/domain"
-	"github.com/provledger/provenance/client/internal/ledger"
+	"github.com/provledger/provenance/client/gateway"
 )
 
 // ResolveMSP turns what a user types for an organization into its MSP ID:
 // an MSP ID as is ("DistributorMSP"), or a short name ("distributor",
 // "Distributor", "DistributorOrg") or role matched against the ledger's
 // GetOrgRoles; without a match, the conventional <Name>MSP.
-func ResolveMSP(ctx context.Context, l ledger.Ledger, name string) (string, error) {
+func ResolveMSP(ctx context.Context, l gateway.Ledger, name string) (string, error) {
 	if name == "" {
 		return "", Usagef("empty organization name")
 	}
@@ -57,6 +57,6 @@ func MatchOrg(roles []domain.OrgRole, short string) (string, bool) {
 }
 
 // Describe is a short human description of a ledger call result's tx.
-func Describe(r *ledger.Result) string {
+func Describe(r *gateway.Result) string {
 	return fmt.Sprintf("transaction %s, block %d", r.TxID, r.Block)
 }

@@ -7,7 +7,6 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/provledger/provenance/client/gateway"
-	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/client/verify"
 )
 
@@ -75,7 +74,7 @@ func (g *gw) options(opts Options) (vo verify.Options, closeAll func(), err erro
 // read like every other command's.
 func (g *gw) translate(err error) error {
 	if _, ok := status.FromError(err); ok && err != nil {
-		return gateway.Translate(ledger.OpEvaluate, "verify", "", g.endpoint, err)
+		return gateway.Translate(gateway.OpEvaluate, "verify", "", g.endpoint, err)
 	}
 	return err
 }

@@ -17,9 +17,9 @@ import (
 
 	"github.com/provledger/provenance/chaincode/domain"
 	"github.com/provledger/provenance/client/audit"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdutil"
 	"github.com/provledger/provenance/client/internal/idfile"
-	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/client/internal/verifier"
 	"github.com/provledger/provenance/client/verify"
 )
@@ -30,7 +30,7 @@ const FormatCSV = "csv"
 // Options of audit.
 type Options struct {
 	IO       *cmdutil.IOStreams
-	Ledger   func() (ledger.Ledger, error)
+	Ledger   func() (gateway.Ledger, error)
 	Verifier func() (verifier.Verifier, error)
 	Format   string
 
@@ -310,7 +310,7 @@ func readEntries(o *Options) ([]audit.Entry, string, error) {
 }
 
 // resolvePresenters turns organization names into MSP IDs, once per name.
-func resolvePresenters(ctx context.Context, l ledger.Ledger, entries []audit.Entry) error {
+func resolvePresenters(ctx context.Context, l gateway.Ledger, entries []audit.Entry) error {
 	seen := map[string]string{}
 	for i := range entries {
 		p := entries[i].Presenter

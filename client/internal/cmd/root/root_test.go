@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdutil"
-	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/client/internal/ledger/ledgertest"
 	"github.com/provledger/provenance/client/internal/verifier"
 )
@@ -53,7 +53,7 @@ func TestExitCodes(t *testing.T) {
 			ios, _, out, errOut := cmdutil.Test()
 			f := cmdutil.New(ios)
 			f.Getenv = func(k string) string { return tt.env[k] }
-			f.Ledger = func() (ledger.Ledger, error) { return l, nil }
+			f.Ledger = func() (gateway.Ledger, error) { return l, nil }
 			f.Verifier = func() (verifier.Verifier, error) { return badVerifier{}, nil }
 			cmd := NewCmd(f)
 			cmd.SetArgs(strings.Fields(tt.argv))

@@ -14,9 +14,9 @@ import (
 
 	"github.com/provledger/provenance/chaincode/domain"
 	"github.com/provledger/provenance/client/audit"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdutil"
 	"github.com/provledger/provenance/client/internal/idfile"
-	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/client/internal/verifier"
 )
 
@@ -25,7 +25,7 @@ type Options struct {
 	IO       *cmdutil.IOStreams
 	Verifier func() (verifier.Verifier, error)
 	// Ledger reads the items' statuses (GetItems); nil skips them.
-	Ledger  func() (ledger.Ledger, error)
+	Ledger  func() (gateway.Ledger, error)
 	Format  string
 	IDs     []string
 	File    string

@@ -11,8 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdutil"
-	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/client/internal/render"
 )
 
@@ -22,7 +22,7 @@ const anyHolder = "*"
 // Options of item list.
 type Options struct {
 	IO        *cmdutil.IOStreams
-	Ledger    func() (ledger.Ledger, error)
+	Ledger    func() (gateway.Ledger, error)
 	Format    string
 	Owner     string
 	GTIN      string
@@ -162,7 +162,7 @@ func (o *Options) query(owner string) (Query, error) {
 }
 
 // resolve turns the org a query names into an MSP ID ("me": the caller's).
-func (q *Query) resolve(ctx context.Context, l ledger.Ledger) error {
+func (q *Query) resolve(ctx context.Context, l gateway.Ledger) error {
 	if q.Value == "" || (q.By != "owner" && q.By != "offered-to" && q.By != "held") {
 		return nil
 	}

@@ -9,15 +9,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmd/org/vote"
 	"github.com/provledger/provenance/client/internal/cmdutil"
-	"github.com/provledger/provenance/client/internal/ledger"
 )
 
 // Options of org propose.
 type Options struct {
 	IO      *cmdutil.IOStreams
-	Ledger  func() (ledger.Ledger, error)
+	Ledger  func() (gateway.Ledger, error)
 	Format  string
 	Kind    string
 	Subject string

@@ -9,8 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdutil"
-	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/client/internal/render"
 )
 
@@ -30,7 +30,7 @@ var (
 // Options of a vote (or show).
 type Options struct {
 	IO     *cmdutil.IOStreams
-	Ledger func() (ledger.Ledger, error)
+	Ledger func() (gateway.Ledger, error)
 	Format string
 	Verb   Verb
 	ID     string
@@ -69,7 +69,7 @@ func Run(ctx context.Context, opts *Options) error {
 }
 
 // Print shows a proposal after a submitted act.
-func Print(io *cmdutil.IOStreams, format, action, past string, res *ledger.Result) error {
+func Print(io *cmdutil.IOStreams, format, action, past string, res *gateway.Result) error {
 	return render.Record(io, format, action, res, "proposal", func(p *domain.Proposal) string {
 		return fmt.Sprintf("%s proposal %s: now %s", past, p.ID, p.Status)
 	}, render.Proposal)

@@ -8,15 +8,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdutil"
-	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/client/internal/render"
 )
 
 // Options of prefix claim.
 type Options struct {
 	IO      *cmdutil.IOStreams
-	Ledger  func() (ledger.Ledger, error)
+	Ledger  func() (gateway.Ledger, error)
 	Format  string
 	Prefix  string
 	Licence string
@@ -72,7 +72,7 @@ func Run(ctx context.Context, opts *Options) error {
 }
 
 // Print shows a governance result: the prefix record after the act.
-func Print(io *cmdutil.IOStreams, format, action, past string, res *ledger.Result) error {
+func Print(io *cmdutil.IOStreams, format, action, past string, res *gateway.Result) error {
 	return render.Record(io, format, action, res, "prefix", func(p *domain.Prefix) string {
 		return fmt.Sprintf("%s prefix %s: now %s", past, p.Prefix, p.Status)
 	}, render.Prefix)

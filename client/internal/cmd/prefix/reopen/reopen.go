@@ -7,15 +7,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmd/prefix/claim"
 	"github.com/provledger/provenance/client/internal/cmdutil"
-	"github.com/provledger/provenance/client/internal/ledger"
 )
 
 // Options of a reopen vote.
 type Options struct {
 	IO     *cmdutil.IOStreams
-	Ledger func() (ledger.Ledger, error)
+	Ledger func() (gateway.Ledger, error)
 	Format string
 	Prefix string
 	MSP    string

@@ -7,9 +7,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmd/prefix/claim"
 	"github.com/provledger/provenance/client/internal/cmdutil"
-	"github.com/provledger/provenance/client/internal/ledger"
 )
 
 // Verb is one governance vote.
@@ -30,7 +30,7 @@ var (
 // Options of a vote.
 type Options struct {
 	IO     *cmdutil.IOStreams
-	Ledger func() (ledger.Ledger, error)
+	Ledger func() (gateway.Ledger, error)
 	Format string
 	Verb   Verb
 	Prefix string
