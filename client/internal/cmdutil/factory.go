@@ -1,13 +1,14 @@
 package cmdutil
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"sync"
 	"time"
 
 	"github.com/provledger/provenance/client/gateway"
-	"github.com/provledger/provenance/client/internal/verifier"
+	"github.com/provledger/provenance/client/verify"
 )
 
 // Factory hands commands their dependencies. The real one connects lazily
@@ -24,7 +25,7 @@ type Factory struct {
 
 	Ledger   func() (gateway.Ledger, error)
 	Events   func() (gateway.EventSource, error)
-	Verifier func() (verifier.Verifier, error)
+	Verifier func() (Verifier, error)
 	// Identity resolves the configuration and loads the signing identity
 	// without dialling.
 	Identity func() (*gateway.Resolved, *gateway.Identity, error)
@@ -34,17 +35,24 @@ type Factory struct {
 	err  error
 }
 
+// Verifier verifies items' custody records against the ledger: the verify,
+// evidence and audit commands depend on it, so they run against a fake in
+// tests; the real one is a *verify.Online.
+type Verifier interface {
+	Verify(ctx context.Context, id string, opts verify.OnlineOptions) (*verify.Report, error)
+}
+
 // New returns the production factory.
 func New(io *IOStreams) *Factory {
 	f := &Factory{IO: io, Getenv: os.Getenv}
 	f.Ledger = func() (gateway.Ledger, error) { return f.connect() }
 	f.Events = func() (gateway.EventSource, error) { return f.connect() }
-	f.Verifier = func() (verifier.Verifier, error) {
+	f.Verifier = func() (Verifier, error) {
 		c, err := f.connect()
 		if err != nil {
 			return nil, err
 		}
-		return verifier.FromConn(c, f.Config.Timeouts), nil
+		return verify.NewOnline(c, f.Config.Timeouts), nil
 	}
 	f.Identity = func() (*gateway.Resolved, *gateway.Identity, error) {
 		r, err := f.Config.Resolve()

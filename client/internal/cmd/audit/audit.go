@@ -20,7 +20,6 @@ import (
 	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdutil"
 	"github.com/provledger/provenance/client/internal/idfile"
-	"github.com/provledger/provenance/client/internal/verifier"
 	"github.com/provledger/provenance/client/verify"
 )
 
@@ -31,7 +30,7 @@ const FormatCSV = "csv"
 type Options struct {
 	IO       *cmdutil.IOStreams
 	Ledger   func() (gateway.Ledger, error)
-	Verifier func() (verifier.Verifier, error)
+	Verifier func() (cmdutil.Verifier, error)
 	Format   string
 
 	IDs       []string
@@ -211,7 +210,7 @@ func Run(ctx context.Context, opts *Options) error {
 		if err != nil {
 			return err
 		}
-		if src, ok := v.(verifier.LedgerSource); ok {
+		if src, ok := v.(interface{ Ledger() verify.Ledger }); ok {
 			vl := src.Ledger()
 			ao.BlockOf = func(ctx context.Context, txID string) (uint64, error) {
 				b, err := vl.BlockByTxID(ctx, txID)
@@ -228,7 +227,7 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 		if opts.Verify {
 			ao.Verify = func(ctx context.Context, key string) (*verify.Report, error) {
-				return v.Verify(ctx, key, verifier.Options{})
+				return v.Verify(ctx, key, verify.OnlineOptions{})
 			}
 		}
 	}
