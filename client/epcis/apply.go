@@ -11,6 +11,7 @@ import (
 	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/bulk"
 	"github.com/provledger/provenance/client/internal/cmdutil"
+	"github.com/provledger/provenance/client/internal/ledger"
 )
 
 // Import is what one run did. A run signs only the events whose signer is
@@ -69,7 +70,7 @@ func Apply(ctx context.Context, l gateway.Ledger, steps []Step, refused []Refusa
 	}
 	blocked := map[string]bool{}
 	for {
-		items, err := cmdutil.GetItems(ctx, l, keys)
+		items, err := ledger.GetItems(ctx, l, keys)
 		if err != nil {
 			return out, err
 		}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/provledger/provenance/chaincode/domain"
 	"github.com/provledger/provenance/client/gateway"
-	"github.com/provledger/provenance/client/internal/cmdutil"
+	"github.com/provledger/provenance/client/internal/ledger"
 )
 
 func history(ctx context.Context, l gateway.Ledger, key string) ([]domain.CustodyEvent, error) {
@@ -77,7 +77,7 @@ func ListKeys(ctx context.Context, l gateway.Ledger, by, value string) ([]string
 // Collect reads the items' records for Export. An ID that is neither
 // registered nor sighted is an error (NOT_FOUND) naming it.
 func Collect(ctx context.Context, l gateway.Ledger, keys []string) ([]ItemRecord, error) {
-	items, err := cmdutil.GetItems(ctx, l, keys)
+	items, err := ledger.GetItems(ctx, l, keys)
 	if err != nil {
 		return nil, err
 	}

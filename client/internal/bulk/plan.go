@@ -7,7 +7,7 @@ import (
 
 	"github.com/provledger/provenance/chaincode/domain"
 	"github.com/provledger/provenance/client/gateway"
-	"github.com/provledger/provenance/client/internal/cmdutil"
+	"github.com/provledger/provenance/client/internal/ledger"
 )
 
 // Params are an act's parameters besides the items.
@@ -43,7 +43,7 @@ func MakePlan(ctx context.Context, l gateway.Ledger, act domain.Act, p Params, i
 			keys = append(keys, x.Key)
 		}
 	}
-	items, err := cmdutil.GetItems(ctx, l, keys)
+	items, err := ledger.GetItems(ctx, l, keys)
 	if err != nil {
 		return nil, err
 	}

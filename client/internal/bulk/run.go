@@ -6,7 +6,7 @@ import (
 	"regexp"
 
 	"github.com/provledger/provenance/client/gateway"
-	"github.com/provledger/provenance/client/internal/cmdutil"
+	"github.com/provledger/provenance/client/internal/ledger"
 )
 
 // Submitter sends one batch: the chaincode function and its arguments
@@ -27,7 +27,7 @@ type Submitter struct {
 // other error (peer down, timeout, failed commit) stops the run and is
 // returned; items not attempted are listed as failed either way.
 func (s *Submitter) Execute(ctx context.Context, todo []Input, res *Result) error {
-	chunks := cmdutil.Chunks(todo, s.Size)
+	chunks := ledger.Chunks(todo, s.Size)
 	for i, c := range chunks {
 		stop, err := s.send(ctx, c, res)
 		if stop || err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdutil"
 	"github.com/provledger/provenance/client/internal/idfile"
+	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/client/verify"
 )
 
@@ -196,7 +197,7 @@ func Run(ctx context.Context, opts *Options) error {
 	ao := audit.Options{Thresholds: th, Now: opts.Now(), Concurrency: opts.Concurrency}
 	if by, value := selection(opts); by != "" {
 		if by == "owner" {
-			if value, err = cmdutil.ResolveMSP(ctx, l, value); err != nil {
+			if value, err = ledger.ResolveMSP(ctx, l, value); err != nil {
 				return err
 			}
 		}
@@ -319,7 +320,7 @@ func resolvePresenters(ctx context.Context, l gateway.Ledger, entries []audit.En
 		msp, ok := seen[p]
 		if !ok {
 			var err error
-			if msp, err = cmdutil.ResolveMSP(ctx, l, p); err != nil {
+			if msp, err = ledger.ResolveMSP(ctx, l, p); err != nil {
 				return fmt.Errorf("line %d: presenter %q: %w", entries[i].Line, p, err)
 			}
 			seen[p] = msp

@@ -17,6 +17,7 @@ import (
 	"github.com/provledger/provenance/client/internal/bulk"
 	"github.com/provledger/provenance/client/internal/cmdutil"
 	"github.com/provledger/provenance/client/internal/idfile"
+	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/client/internal/render"
 )
 
@@ -181,7 +182,7 @@ gateway finds it).
 // submitUnit sends fn(unit, idsJSON) in chunks of size.
 func submitUnit(ctx context.Context, l gateway.Ledger, fn, unit string, ids []string, size int) ([]bulk.Committed, error) {
 	var done []bulk.Committed
-	for _, chunk := range cmdutil.Chunks(ids, size) {
+	for _, chunk := range ledger.Chunks(ids, size) {
 		arg, _ := json.Marshal(chunk)
 		res, err := l.Submit(ctx, fn, unit, string(arg))
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/provledger/provenance/chaincode/domain"
 	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdutil"
+	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/client/internal/render"
 )
 
@@ -170,7 +171,7 @@ func (q *Query) resolve(ctx context.Context, l gateway.Ledger) error {
 		q.Value = l.MSPID()
 		return nil
 	}
-	v, err := cmdutil.ResolveMSP(ctx, l, q.Value)
+	v, err := ledger.ResolveMSP(ctx, l, q.Value)
 	q.Value = v
 	return err
 }
@@ -203,7 +204,7 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if opts.Count {
-		n, err := cmdutil.CountItems(ctx, l, q.By, q.Value)
+		n, err := ledger.CountItems(ctx, l, q.By, q.Value)
 		if err != nil {
 			return err
 		}

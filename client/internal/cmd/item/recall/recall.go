@@ -11,6 +11,7 @@ import (
 	"github.com/provledger/provenance/chaincode/domain"
 	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdutil"
+	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/client/internal/render"
 )
 
@@ -120,7 +121,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if by != "" {
 		// Counted before, not inside, the transaction: a range read there
 		// would make the recall conflict with every registration of the GTIN.
-		if covers, err = cmdutil.CountItems(ctx, l, by, value); err != nil {
+		if covers, err = ledger.CountItems(ctx, l, by, value); err != nil {
 			return err
 		}
 		if covers == 0 && !opts.Force {

@@ -15,6 +15,7 @@ import (
 	"github.com/provledger/provenance/client/internal/bulk"
 	"github.com/provledger/provenance/client/internal/cmdutil"
 	"github.com/provledger/provenance/client/internal/idfile"
+	"github.com/provledger/provenance/client/internal/ledger"
 )
 
 // Options of item register.
@@ -185,7 +186,7 @@ func Register(ctx context.Context, l gateway.Ledger, entries []Entry, batchSize 
 	for start := 0; start < len(valid); start += batchSize {
 		end := min(start+batchSize, len(valid))
 		batch, bkeys := valid[start:end], keys[start:end]
-		existing, err := cmdutil.GetItems(ctx, l, bkeys)
+		existing, err := ledger.GetItems(ctx, l, bkeys)
 		if err != nil {
 			failRest(sum, valid[start:], keys[start:], err)
 			return sum, err

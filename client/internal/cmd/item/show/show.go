@@ -12,6 +12,7 @@ import (
 	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/bulk"
 	"github.com/provledger/provenance/client/internal/cmdutil"
+	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/client/internal/render"
 )
 
@@ -75,7 +76,7 @@ func Run(ctx context.Context, opts *Options) error {
 			valid = append(valid, x)
 		}
 	}
-	items, err := cmdutil.GetItems(ctx, l, keys)
+	items, err := ledger.GetItems(ctx, l, keys)
 	if err != nil {
 		return err
 	}

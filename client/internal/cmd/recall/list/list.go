@@ -13,6 +13,7 @@ import (
 	"github.com/provledger/provenance/chaincode/domain"
 	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdutil"
+	"github.com/provledger/provenance/client/internal/ledger"
 )
 
 // Options of recall list.
@@ -141,10 +142,10 @@ func covered(ctx context.Context, l gateway.Ledger, target, scope string) (int, 
 	rest := strings.TrimPrefix(target, "01/")
 	switch scope {
 	case domain.RecallScopeGTIN:
-		return cmdutil.CountItems(ctx, l, "gtin", rest)
+		return ledger.CountItems(ctx, l, "gtin", rest)
 	case domain.RecallScopeLot:
 		g, lot, _ := strings.Cut(rest, "/10/")
-		return cmdutil.CountItems(ctx, l, "lot", g+"/"+lot)
+		return ledger.CountItems(ctx, l, "lot", g+"/"+lot)
 	}
 	return 1, nil
 }

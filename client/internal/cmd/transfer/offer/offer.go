@@ -10,6 +10,7 @@ import (
 	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/bulk"
 	"github.com/provledger/provenance/client/internal/cmdutil"
+	"github.com/provledger/provenance/client/internal/ledger"
 )
 
 // Spec of transfer offer.
@@ -45,7 +46,7 @@ ORG is an MSP ID (DistributorMSP) or a short name (distributor).`,
 		return nil
 	},
 	Prepare: func(ctx context.Context, l gateway.Ledger, p *bulk.Params) error {
-		to, err := cmdutil.ResolveMSP(ctx, l, p.To)
+		to, err := ledger.ResolveMSP(ctx, l, p.To)
 		p.To = to
 		return err
 	},

@@ -1,4 +1,4 @@
-package cmdutil
+package ledger
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/provledger/provenance/chaincode/domain"
 	"github.com/provledger/provenance/client/gateway"
+	"github.com/provledger/provenance/client/internal/cmdutil"
 )
 
 // ResolveMSP turns what a user types for an organization into its MSP ID:
@@ -16,7 +17,7 @@ import (
 // GetOrgRoles; without a match, the conventional <Name>MSP.
 func ResolveMSP(ctx context.Context, l gateway.Ledger, name string) (string, error) {
 	if name == "" {
-		return "", Usagef("empty organization name")
+		return "", cmdutil.Usagef("empty organization name")
 	}
 	if strings.HasSuffix(name, "MSP") {
 		return name, nil
@@ -31,7 +32,7 @@ func ResolveMSP(ctx context.Context, l gateway.Ledger, name string) (string, err
 		}
 	}
 	if short == "" {
-		return "", Usagef("bad organization name %q", name)
+		return "", cmdutil.Usagef("bad organization name %q", name)
 	}
 	return strings.ToUpper(short[:1]) + short[1:] + "MSP", nil
 }
