@@ -42,6 +42,18 @@ type Verifier interface {
 	Verify(ctx context.Context, id string, opts verify.OnlineOptions) (*verify.Report, error)
 }
 
+// Env is what a ledger command's Options carry from the factory: the
+// streams, the -o format and the lazy connection.
+type Env struct {
+	IO     *IOStreams
+	Ledger func() (gateway.Ledger, error)
+	Format string
+}
+
+// Env is the command environment; call it when the command runs (the -o
+// flag is parsed by then).
+func (f *Factory) Env() Env { return Env{IO: f.IO, Ledger: f.Ledger, Format: f.Output} }
+
 // New returns the production factory.
 func New(io *IOStreams) *Factory {
 	f := &Factory{IO: io, Getenv: os.Getenv}

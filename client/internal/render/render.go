@@ -3,7 +3,6 @@
 package render
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -185,22 +184,4 @@ func Changed(w io.Writer, what string, r *gateway.Result, items []string) error 
 		fmt.Fprintf(w, "  %s\n", id)
 	}
 	return nil
-}
-
-// Record shows the record a governance transaction returns (a prefix, a
-// proposal): decoded from the chaincode's JSON, as a TxResult with it under
-// -o json, else headline(record) and then show(record).
-func Record[T any](streams *cmdutil.IOStreams, format, action string, res *gateway.Result, what string,
-	headline func(*T) string, show func(io.Writer, *T) error) error {
-	var rec T
-	if err := json.Unmarshal(res.Payload, &rec); err != nil {
-		return fmt.Errorf("unreadable %s JSON: %w", what, err)
-	}
-	if format == cmdutil.FormatJSON {
-		out := NewTxResult(action, res, nil)
-		out.Result = rec
-		return cmdutil.PrintJSON(streams.Out, out)
-	}
-	fmt.Fprintf(streams.Out, "%s (transaction %s, block %d)\n", headline(&rec), res.TxID, res.Block)
-	return show(streams.Out, &rec)
 }
