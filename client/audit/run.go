@@ -12,7 +12,7 @@ import (
 	"github.com/provledger/provenance/client/verify"
 )
 
-// Querier evaluates chaincode queries (client/internal/ledger.Ledger is one).
+// Querier evaluates chaincode queries (gateway.Ledger is one).
 type Querier interface {
 	Evaluate(ctx context.Context, fn string, args ...string) ([]byte, error)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/bulk"
 	"github.com/provledger/provenance/client/internal/cmdutil"
 	"github.com/provledger/provenance/client/internal/ledger"
@@ -51,7 +52,7 @@ type Pending struct {
 // batching equal acts into one transaction, until nothing more can go.
 // Refused events are listed; an error other than a refusal (peer down) stops
 // the run and is returned with what was done so far.
-func Apply(ctx context.Context, l ledger.Ledger, steps []Step, refused []Refusal) (*Import, error) {
+func Apply(ctx context.Context, l gateway.Ledger, steps []Step, refused []Refusal) (*Import, error) {
 	me := l.MSPID()
 	out := &Import{MSP: me, Applied: []Done{}, Already: []Done{}, Left: []Pending{}, Refused: append([]Refusal{}, refused...), Transactions: []bulk.Committed{}}
 	byItem := map[string][]Step{}
@@ -69,7 +70,7 @@ func Apply(ctx context.Context, l ledger.Ledger, steps []Step, refused []Refusal
 	}
 	blocked := map[string]bool{}
 	for {
-		items, err := cmdutil.GetItems(ctx, l, keys)
+		items, err := ledger.GetItems(ctx, l, keys)
 		if err != nil {
 			return out, err
 		}
@@ -217,7 +218,7 @@ func call(g []Step) (string, []string) {
 
 // submit sends one group; a refused batch of several is retried item by
 // item so that each refusal names its own event.
-func (o *Import) submit(ctx context.Context, l ledger.Ledger, g []Step, blocked map[string]bool) error {
+func (o *Import) submit(ctx context.Context, l gateway.Ledger, g []Step, blocked map[string]bool) error {
 	fn, args := call(g)
 	res, err := l.Submit(ctx, fn, args...)
 	if err == nil {
@@ -229,7 +230,7 @@ func (o *Import) submit(ctx context.Context, l ledger.Ledger, g []Step, blocked 
 		o.Transactions = append(o.Transactions, bulk.Committed{TxID: res.TxID, Block: res.Block, Items: items})
 		return nil
 	}
-	if ledger.CodeOf(err) == "" {
+	if gateway.CodeOf(err) == "" {
 		return err
 	}
 	if len(g) == 1 {
@@ -253,7 +254,7 @@ func firstLine(err error) string {
 // sightings records the importer's sightings that the ledger does not hold
 // yet: a sighting is the same when reporter, GLN, result and note agree,
 // counted (two equal sightings in the document need two on the ledger).
-func (o *Import) sightings(ctx context.Context, l ledger.Ledger, steps []Step) error {
+func (o *Import) sightings(ctx context.Context, l gateway.Ledger, steps []Step) error {
 	have := map[string]map[string]int{}
 	for _, s := range steps {
 		by := signer(s, o.MSP)
@@ -279,7 +280,7 @@ func (o *Import) sightings(ctx context.Context, l ledger.Ledger, steps []Step) e
 		}
 		res, err := l.Submit(ctx, "RecordSighting", s.Item, s.GLN, s.Result, s.Note)
 		if err != nil {
-			if ledger.CodeOf(err) == "" {
+			if gateway.CodeOf(err) == "" {
 				return err
 			}
 			o.Refused = append(o.Refused, Refusal{s.Index, s.EventID, firstLine(err)})

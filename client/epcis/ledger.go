@@ -7,11 +7,11 @@ import (
 	"strconv"
 
 	"github.com/provledger/provenance/chaincode/domain"
-	"github.com/provledger/provenance/client/internal/cmdutil"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/ledger"
 )
 
-func history(ctx context.Context, l ledger.Ledger, key string) ([]domain.CustodyEvent, error) {
+func history(ctx context.Context, l gateway.Ledger, key string) ([]domain.CustodyEvent, error) {
 	var out []domain.CustodyEvent
 	from := uint64(0)
 	for {
@@ -31,7 +31,7 @@ func history(ctx context.Context, l ledger.Ledger, key string) ([]domain.Custody
 	}
 }
 
-func sightings(ctx context.Context, l ledger.Ledger, key string) ([]domain.Sighting, error) {
+func sightings(ctx context.Context, l gateway.Ledger, key string) ([]domain.Sighting, error) {
 	var out []domain.Sighting
 	bm := ""
 	for {
@@ -52,7 +52,7 @@ func sightings(ctx context.Context, l ledger.Ledger, key string) ([]domain.Sight
 }
 
 // ListKeys pages through ListItems by "gtin" or "lot" ("gtin/lot").
-func ListKeys(ctx context.Context, l ledger.Ledger, by, value string) ([]string, error) {
+func ListKeys(ctx context.Context, l gateway.Ledger, by, value string) ([]string, error) {
 	var out []string
 	bm := ""
 	for {
@@ -76,7 +76,7 @@ func ListKeys(ctx context.Context, l ledger.Ledger, by, value string) ([]string,
 
 // Collect reads the items' records for Export. An ID that is neither
 // registered nor sighted is an error (NOT_FOUND) naming it.
-func Collect(ctx context.Context, l ledger.Ledger, keys []string) ([]ItemRecord, error) {
+func Collect(ctx context.Context, l gateway.Ledger, keys []string) ([]ItemRecord, error) {
 	recs, missing, err := CollectFound(ctx, l, keys)
 	if err != nil {
 		return nil, err
@@ -89,8 +89,8 @@ func Collect(ctx context.Context, l ledger.Ledger, keys []string) ([]ItemRecord,
 
 // CollectFound is Collect that returns the IDs neither registered nor
 // sighted instead of failing on them.
-func CollectFound(ctx context.Context, l ledger.Ledger, keys []string) (recs []ItemRecord, missing []string, err error) {
-	items, err := cmdutil.GetItems(ctx, l, keys)
+func CollectFound(ctx context.Context, l gateway.Ledger, keys []string) (recs []ItemRecord, missing []string, err error) {
+	items, err := ledger.GetItems(ctx, l, keys)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,7 +1,7 @@
 // Package gateway connects prov to a Fabric 2.4+ network through the Fabric
 // Gateway client API (github.com/hyperledger/fabric-gateway/pkg/client):
 // connection profiles, MSP identities, submission with commit wait and
-// MVCC retries, and error translation into ledger.Error.
+// MVCC retries, and error translation into Error.
 package gateway
 
 import (
@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/network/netdesc"
 )
 
@@ -61,7 +60,7 @@ type Config struct {
 	Retries   int           // MVCC_READ_CONFLICT retries
 	Backoff   time.Duration // first retry delay; doubles
 	// OnRetry, if set, hears about each resubmission (prov prints a note).
-	OnRetry func(err *ledger.Error, attempt int, delay time.Duration)
+	OnRetry func(err *Error, attempt int, delay time.Duration)
 }
 
 // Resolved is a Config made concrete.

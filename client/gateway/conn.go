@@ -19,12 +19,11 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/network/netdesc"
 )
 
-// Conn is a live gateway connection; it implements ledger.Ledger and
-// ledger.EventSource.
+// Conn is a live gateway connection; it implements Ledger and
+// EventSource.
 type Conn struct {
 	cfg      *Resolved
 	id       *netdesc.Identity
@@ -37,8 +36,8 @@ type Conn struct {
 	retries  int
 	backoff  time.Duration
 	sleep    func(context.Context, time.Duration) error
-	submitFn func(context.Context, string, []string) (*ledger.Result, error) // one attempt; replaced in tests
-	onRetry  func(*ledger.Error, int, time.Duration)
+	submitFn func(context.Context, string, []string) (*Result, error) // one attempt; replaced in tests
+	onRetry  func(*Error, int, time.Duration)
 }
 
 // Connect resolves cfg, loads the identity and opens the gRPC connection.
@@ -125,7 +124,7 @@ func newConn(r *Resolved, id *netdesc.Identity, t Timeouts, retries int, first t
 	conn := &Conn{
 		cfg: r, id: id, cc: cc, gw: gw, network: network,
 		contract: network.GetContract(r.Chaincode), creator: creator,
-		timeouts: t, retries: retries, backoff: first, sleep: ledger.Sleep,
+		timeouts: t, retries: retries, backoff: first, sleep: Sleep,
 	}
 	conn.submitFn = conn.submitOnce
 	return conn, nil
@@ -165,26 +164,26 @@ func (c *Conn) Config() *Resolved { return c.cfg }
 // Identity is the signing identity.
 func (c *Conn) Identity() *netdesc.Identity { return c.id }
 
-// MSPID implements ledger.Ledger.
+// MSPID implements Ledger.
 func (c *Conn) MSPID() string { return c.cfg.MSPID }
 
-// Evaluate implements ledger.Ledger. It builds the proposal itself so that
+// Evaluate implements Ledger. It builds the proposal itself so that
 // a failure can name the transaction ID.
 func (c *Conn) Evaluate(ctx context.Context, fn string, args ...string) ([]byte, error) {
 	prop, err := c.contract.NewProposal(fn, client.WithArguments(args...))
 	if err != nil {
-		return nil, &ledger.Error{Op: ledger.OpEvaluate, Function: fn, Message: err.Error(), Err: err}
+		return nil, &Error{Op: OpEvaluate, Function: fn, Message: err.Error(), Err: err}
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeouts.Evaluate)
 	defer cancel()
 	out, err := prop.EvaluateWithContext(ctx)
 	if err != nil {
-		return nil, c.translate(ledger.OpEvaluate, fn, prop.TransactionID(), err)
+		return nil, c.translate(OpEvaluate, fn, prop.TransactionID(), err)
 	}
 	return out, nil
 }
 
-// Submit implements ledger.Ledger: endorse, submit, then wait for the commit
+// Submit implements Ledger: endorse, submit, then wait for the commit
 // status. A transaction invalidated by MVCC_READ_CONFLICT or
 // PHANTOM_READ_CONFLICT, or whose endorsements differed between peers at
 // different heights, is submitted again as a new transaction, with
@@ -197,11 +196,11 @@ func (c *Conn) Evaluate(ctx context.Context, fn string, args ...string) ([]byte,
 // most Timeouts.SubmitResolve, whether that transaction committed. One whose
 // fate stays unknown is never resubmitted automatically; one that committed
 // as a read conflict wrote nothing and is retried like any other.
-func (c *Conn) Submit(ctx context.Context, fn string, args ...string) (*ledger.Result, error) {
+func (c *Conn) Submit(ctx context.Context, fn string, args ...string) (*Result, error) {
 	delay := c.backoff
 	for attempt := 0; ; attempt++ {
 		res, err := c.submitFn(ctx, fn, args)
-		var le *ledger.Error
+		var le *Error
 		if err == nil || attempt >= c.retries || !errors.As(err, &le) || !retryable(le) {
 			return res, err
 		}
@@ -219,12 +218,12 @@ func (c *Conn) Submit(ctx context.Context, fn string, args ...string) (*ledger.R
 // because the endorsing peers were at different heights (a block committed
 // on one but not yet on another) - both transient, and both leave nothing
 // written, so a new transaction is safe.
-func retryable(e *ledger.Error) bool {
+func retryable(e *Error) bool {
 	switch e.Op {
-	case ledger.OpCommit:
+	case OpCommit:
 		return e.Validation == peer.TxValidationCode_MVCC_READ_CONFLICT.String() ||
 			e.Validation == peer.TxValidationCode_PHANTOM_READ_CONFLICT.String()
-	case ledger.OpEndorse:
+	case OpEndorse:
 		if e.Code != "" {
 			return false // a refusal stays a refusal
 		}
@@ -241,10 +240,10 @@ func retryable(e *ledger.Error) bool {
 // transaction ID is known before anything is sent, and the endorse and
 // submit steps each run under their own timeout within ctx, so an
 // interrupt needs no goroutine to be honoured.
-func (c *Conn) submitOnce(ctx context.Context, fn string, args []string) (*ledger.Result, error) {
+func (c *Conn) submitOnce(ctx context.Context, fn string, args []string) (*Result, error) {
 	prop, err := c.contract.NewProposal(fn, client.WithArguments(args...))
 	if err != nil {
-		return nil, &ledger.Error{Op: ledger.OpEndorse, Function: fn, Message: err.Error(), Err: err}
+		return nil, &Error{Op: OpEndorse, Function: fn, Message: err.Error(), Err: err}
 	}
 	txID := prop.TransactionID()
 	ectx, cancel := context.WithTimeout(ctx, c.timeouts.Endorse)
@@ -252,10 +251,10 @@ func (c *Conn) submitOnce(ctx context.Context, fn string, args []string) (*ledge
 	cancel()
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, &ledger.Error{Op: ledger.OpEndorse, Function: fn, TxID: txID, Err: ctx.Err(),
+			return nil, &Error{Op: OpEndorse, Function: fn, TxID: txID, Err: ctx.Err(),
 				Message: "interrupted while endorsing (nothing was sent to the orderer)"}
 		}
-		return nil, c.translate(ledger.OpEndorse, fn, txID, err)
+		return nil, c.translate(OpEndorse, fn, txID, err)
 	}
 	result := tx.Result()
 	sctx, cancel := context.WithTimeout(ctx, c.timeouts.Submit)
@@ -269,23 +268,23 @@ func (c *Conn) submitOnce(ctx context.Context, fn string, args []string) (*ledge
 	defer cancel()
 	st, err := commit.StatusWithContext(cctx)
 	if err != nil {
-		return nil, c.translate(ledger.OpStatus, fn, commit.TransactionID(), err)
+		return nil, c.translate(OpStatus, fn, commit.TransactionID(), err)
 	}
 	if !st.Successful {
-		return nil, &ledger.Error{
-			Op: ledger.OpCommit, Function: fn, TxID: st.TransactionID, Block: st.BlockNumber,
+		return nil, &Error{
+			Op: OpCommit, Function: fn, TxID: st.TransactionID, Block: st.BlockNumber,
 			Validation: st.Code.String(), Message: st.Code.String(),
 		}
 	}
-	return &ledger.Result{Payload: result, TxID: st.TransactionID, Block: st.BlockNumber}, nil
+	return &Result{Payload: result, TxID: st.TransactionID, Block: st.BlockNumber}, nil
 }
 
 // resolveSubmit decides the outcome of an endorsed transaction whose submit
 // to the orderer failed: committed (success, with the endorsed result),
 // committed invalid (the usual commit error), or unknown (an error saying
 // it may still commit). serr is the submit error.
-func (c *Conn) resolveSubmit(ctx context.Context, fn, txID string, result []byte, serr error) (*ledger.Result, error) {
-	le := c.translate(ledger.OpSubmit, fn, txID, serr)
+func (c *Conn) resolveSubmit(ctx context.Context, fn, txID string, result []byte, serr error) (*Result, error) {
+	le := c.translate(OpSubmit, fn, txID, serr)
 	le.Code = "" // the orderer's text is no chaincode refusal
 	cause := le.Message
 	wait := c.timeouts.SubmitResolve
@@ -298,10 +297,10 @@ func (c *Conn) resolveSubmit(ctx context.Context, fn, txID string, result []byte
 		st, err := c.commitStatus(ctx, txID, wait)
 		switch {
 		case err == nil && st.Successful:
-			return &ledger.Result{Payload: result, TxID: txID, Block: st.BlockNumber}, nil
+			return &Result{Payload: result, TxID: txID, Block: st.BlockNumber}, nil
 		case err == nil:
-			return nil, &ledger.Error{
-				Op: ledger.OpCommit, Function: fn, TxID: txID, Block: st.BlockNumber,
+			return nil, &Error{
+				Op: OpCommit, Function: fn, TxID: txID, Block: st.BlockNumber,
 				Validation: st.Code.String(), Message: st.Code.String(),
 			}
 		case errors.Is(ctx.Err(), context.Canceled):
@@ -312,7 +311,7 @@ func (c *Conn) resolveSubmit(ctx context.Context, fn, txID string, result []byte
 			after = fmt.Sprintf(", and it did not commit within %s", bound)
 		default:
 			after = fmt.Sprintf(", and its commit status could not be read (%s)",
-				Translate(ledger.OpStatus, fn, txID, c.cfg.Endpoint, err).Message)
+				Translate(OpStatus, fn, txID, c.cfg.Endpoint, err).Message)
 		}
 	}
 	le.Message = fmt.Sprintf("the ordering service refused or did not confirm the transaction (%s)%s; "+

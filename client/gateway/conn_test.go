@@ -25,7 +25,6 @@ import (
 	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/client/internal/testutil"
 	"github.com/provledger/provenance/network/netdesc"
 )
@@ -228,19 +227,19 @@ func TestSubmitRefused(t *testing.T) {
 		resolve   time.Duration
 		retries   int
 		cancel    time.Duration // cancel the caller's context after this long
-		wantOp    ledger.Op
+		wantOp    Op
 		wantText  []string
 		wantCalls int // submits
 		wantAsked int // commit status requests
 	}{
 		{
 			name: "committed invalid", statuses: []string{"ENDORSEMENT_POLICY_FAILURE"}, resolve: time.Second, retries: 3,
-			wantOp: ledger.OpCommit, wantText: []string{"OfferTransfer: transaction failed to commit: ENDORSEMENT_POLICY_FAILURE (transaction "},
+			wantOp: OpCommit, wantText: []string{"OfferTransfer: transaction failed to commit: ENDORSEMENT_POLICY_FAILURE (transaction "},
 			wantCalls: 1, wantAsked: 1,
 		},
 		{
 			name: "never confirmed", statuses: []string{"never"}, resolve: 300 * time.Millisecond, retries: 3,
-			wantOp: ledger.OpSubmit, wantText: []string{
+			wantOp: OpSubmit, wantText: []string{
 				"OfferTransfer: submit failed: the ordering service refused or did not confirm the transaction " +
 					"(insufficient number of orderers could successfully process transaction to satisfy quorum requirement), " +
 					"and it did not commit within 300ms; transaction ",
@@ -251,12 +250,12 @@ func TestSubmitRefused(t *testing.T) {
 		},
 		{
 			name: "interrupted while waiting", statuses: []string{"never"}, resolve: time.Minute, cancel: 200 * time.Millisecond,
-			wantOp: ledger.OpSubmit, wantText: []string{"and the wait for its commit was interrupted; transaction "},
+			wantOp: OpSubmit, wantText: []string{"and the wait for its commit was interrupted; transaction "},
 			wantCalls: 1, wantAsked: 1,
 		},
 		{
 			name: "resolution disabled", resolve: -1, retries: 3,
-			wantOp: ledger.OpSubmit, wantText: []string{"(insufficient number of orderers could successfully process transaction to satisfy quorum requirement); transaction "},
+			wantOp: OpSubmit, wantText: []string{"(insufficient number of orderers could successfully process transaction to satisfy quorum requirement); transaction "},
 			wantCalls: 1, wantAsked: 0,
 		},
 		{
@@ -291,7 +290,7 @@ func TestSubmitRefused(t *testing.T) {
 				}
 				return
 			}
-			var le *ledger.Error
+			var le *Error
 			if !errors.As(err, &le) {
 				t.Fatalf("err = %v", err)
 			}
@@ -304,7 +303,7 @@ func TestSubmitRefused(t *testing.T) {
 					t.Errorf("Error() = %q\nmissing %q", text, w)
 				}
 			}
-			if tt.wantOp == ledger.OpSubmit {
+			if tt.wantOp == OpSubmit {
 				if !strings.Contains(text, "transaction "+le.TxID+" may still commit") {
 					t.Errorf("Error() = %q does not name the transaction that may still commit", text)
 				}

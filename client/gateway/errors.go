@@ -10,20 +10,112 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/provledger/provenance/client/internal/ledger"
+	"github.com/provledger/provenance/chaincode/domain"
 )
 
-// translate turns a gateway/gRPC error into a *ledger.Error: the refusal
+// Op names the step of a call that failed.
+type Op string
+
+// Steps of a call.
+const (
+	OpConnect  Op = "connect"
+	OpEndorse  Op = "endorse"
+	OpSubmit   Op = "submit"
+	OpCommit   Op = "commit"
+	OpStatus   Op = "commit status"
+	OpEvaluate Op = "evaluate"
+	OpEvents   Op = "events"
+)
+
+// PeerMessage is one peer's answer attached to a failed call.
+type PeerMessage struct {
+	Address string `json:"address"`
+	MSPID   string `json:"mspId"`
+	Message string `json:"message"`
+}
+
+// Error is a failed ledger call. It always names the function and, once a
+// proposal exists, its transaction ID.
+type Error struct {
+	Op         Op
+	Function   string
+	TxID       string
+	Code       domain.Code   // refusal code from the chaincode, "" if none
+	Message    string        // the refusal ("CODE: text") or a short cause
+	Validation string        // commit validation code when Op is OpCommit
+	Block      uint64        // block of a failed commit
+	Peers      []PeerMessage // per-peer messages of an endorsement failure
+	Err        error         // underlying error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	switch {
+	case e.Code != "":
+		b.WriteString(e.Message)
+	case e.Op == OpCommit:
+		fmt.Fprintf(&b, "%s: transaction failed to commit: %s", e.Function, e.Validation)
+	default:
+		fmt.Fprintf(&b, "%s: %s failed: %s", e.Function, e.Op, e.Message)
+	}
+	if e.TxID != "" {
+		fmt.Fprintf(&b, " (transaction %s)", e.TxID)
+	}
+	for _, p := range e.Peers {
+		if e.Code != "" && len(e.Peers) == 1 && strings.Contains(p.Message, e.Message) {
+			break // the one peer said exactly what the first line says
+		}
+		fmt.Fprintf(&b, "\n  peer %s (%s): %s", p.Address, p.MSPID, p.Message)
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// CodeOf returns the refusal code carried by err, or "".
+func CodeOf(err error) domain.Code {
+	var le *Error
+	if errors.As(err, &le) && le.Code != "" {
+		return le.Code
+	}
+	return domain.CodeOf(err)
+}
+
+// TxIDOf returns the transaction ID carried by err, or "".
+func TxIDOf(err error) string {
+	var le *Error
+	if errors.As(err, &le) {
+		return le.TxID
+	}
+	return ""
+}
+
+// Refusal extracts "CODE: text" from a longer message (gateway errors wrap
+// the chaincode's message in "chaincode response 500, ..." and similar).
+func Refusal(s string) (domain.Code, string) {
+	code := domain.CodeOf(errors.New(s))
+	if code == "" {
+		return "", ""
+	}
+	i := strings.Index(s, string(code)+": ")
+	msg := s[i:]
+	if j := strings.IndexByte(msg, '\n'); j >= 0 {
+		msg = msg[:j]
+	}
+	return code, strings.TrimSpace(msg)
+}
+
+// translate turns a gateway/gRPC error into an *Error: the refusal
 // code and message of the chaincode when there is one, each peer's message
 // from the gateway's error details, and a one-line cause instead of a gRPC
 // dump for an unreachable peer or a timeout.
-func (c *Conn) translate(op ledger.Op, fn, txID string, err error) *ledger.Error {
+func (c *Conn) translate(op Op, fn, txID string, err error) *Error {
 	return Translate(op, fn, txID, c.cfg.Endpoint, err)
 }
 
 // Translate is translate without a connection (exported for tests).
-func Translate(op ledger.Op, fn, txID, endpoint string, err error) *ledger.Error {
-	le := &ledger.Error{Op: op, Function: fn, TxID: txID, Err: err}
+func Translate(op Op, fn, txID, endpoint string, err error) *Error {
+	le := &Error{Op: op, Function: fn, TxID: txID, Err: err}
 	st, _ := status.FromError(err)
 	var details []*gwproto.ErrorDetail
 	if st != nil {
@@ -34,11 +126,11 @@ func Translate(op ledger.Op, fn, txID, endpoint string, err error) *ledger.Error
 		}
 	}
 	for _, d := range details {
-		le.Peers = append(le.Peers, ledger.PeerMessage{Address: d.GetAddress(), MSPID: d.GetMspId(), Message: trimPeerMessage(d.GetMessage())})
+		le.Peers = append(le.Peers, PeerMessage{Address: d.GetAddress(), MSPID: d.GetMspId(), Message: trimPeerMessage(d.GetMessage())})
 	}
 	// The refusal: first from a peer's message, else from the status text.
 	for _, p := range le.Peers {
-		if code, msg := ledger.Refusal(p.Message); code != "" {
+		if code, msg := Refusal(p.Message); code != "" {
 			le.Code, le.Message = code, msg
 			return le
 		}
@@ -47,7 +139,7 @@ func Translate(op ledger.Op, fn, txID, endpoint string, err error) *ledger.Error
 	if st != nil {
 		msg = st.Message()
 	}
-	if code, m := ledger.Refusal(msg); code != "" {
+	if code, m := Refusal(msg); code != "" {
 		le.Code, le.Message = code, m
 		return le
 	}

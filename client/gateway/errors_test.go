@@ -15,7 +15,6 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/provledger/provenance/chaincode/domain"
-	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/client/internal/testutil"
 )
 
@@ -33,7 +32,7 @@ func withDetails(t *testing.T, code codes.Code, msg string, details ...*gwproto.
 func TestTranslate(t *testing.T) {
 	tests := []struct {
 		name      string
-		op        ledger.Op
+		op        Op
 		fn        string
 		err       error
 		wantCode  domain.Code
@@ -78,7 +77,7 @@ func TestTranslate(t *testing.T) {
 		},
 		{
 			name: "endorsement failure without a code keeps each peer",
-			op:   ledger.OpEndorse, fn: "CancelTransfer",
+			op:   OpEndorse, fn: "CancelTransfer",
 			err: withDetails(t, codes.Unavailable, "failed to collect enough transaction endorsements, see attached details for more info",
 				&gwproto.ErrorDetail{Address: "127.0.0.1:9151", MspId: "DistributorMSP", Message: `rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial tcp 127.0.0.1:9151: connect: connection refused"`}),
 			wantMsg: "failed to collect enough transaction endorsements", wantPeers: 1,
@@ -89,7 +88,7 @@ func TestTranslate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			op, fn := tt.op, tt.fn
 			if op == "" {
-				op, fn = ledger.OpEvaluate, "GetItem"
+				op, fn = OpEvaluate, "GetItem"
 			}
 			le := Translate(op, fn, "tx1", "127.0.0.1:7051", tt.err)
 			if le.Code != tt.wantCode || le.Message != tt.wantMsg || len(le.Peers) != tt.wantPeers {
@@ -123,7 +122,7 @@ func TestEvaluatePeerDown(t *testing.T) {
 	}
 	defer conn.Close()
 	_, err = conn.Evaluate(context.Background(), "GetItem", "01/09506000134352/21/A")
-	var le *ledger.Error
+	var le *Error
 	if !errors.As(err, &le) {
 		t.Fatalf("err = %v", err)
 	}
@@ -157,19 +156,19 @@ func TestSubmitRetriesMVCC(t *testing.T) {
 			var delays []time.Duration
 			c := &Conn{retries: tt.retries, backoff: 10 * time.Millisecond, cfg: &Resolved{}}
 			c.sleep = func(_ context.Context, d time.Duration) error { delays = append(delays, d); return nil }
-			c.submitFn = func(ctx context.Context, fn string, args []string) (*ledger.Result, error) {
+			c.submitFn = func(ctx context.Context, fn string, args []string) (*Result, error) {
 				v := tt.fails[calls]
 				calls++
 				switch v {
 				case "":
-					return &ledger.Result{TxID: fmt.Sprintf("tx%d", calls)}, nil
+					return &Result{TxID: fmt.Sprintf("tx%d", calls)}, nil
 				case "mismatch":
-					return nil, &ledger.Error{Op: ledger.OpEndorse, Function: fn, Message: "failed to collect enough transaction endorsements",
-						Peers: []ledger.PeerMessage{{Address: "a:1", MSPID: "AMSP", Message: "ProposalResponsePayloads do not match"}}}
+					return nil, &Error{Op: OpEndorse, Function: fn, Message: "failed to collect enough transaction endorsements",
+						Peers: []PeerMessage{{Address: "a:1", MSPID: "AMSP", Message: "ProposalResponsePayloads do not match"}}}
 				case "refusal":
-					return nil, &ledger.Error{Op: ledger.OpEndorse, Function: fn, Code: domain.CodeNotOwner, Message: "NOT_OWNER: x"}
+					return nil, &Error{Op: OpEndorse, Function: fn, Code: domain.CodeNotOwner, Message: "NOT_OWNER: x"}
 				}
-				return nil, &ledger.Error{Op: ledger.OpCommit, Function: fn, TxID: fmt.Sprintf("tx%d", calls), Validation: v}
+				return nil, &Error{Op: OpCommit, Function: fn, TxID: fmt.Sprintf("tx%d", calls), Validation: v}
 			}
 			_, err := c.Submit(context.Background(), "OfferTransfer", "[]", "DistributorMSP")
 			if calls != tt.wantCalls {
@@ -184,5 +183,59 @@ func TestSubmitRetriesMVCC(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestRefusal(t *testing.T) {
+	tests := []struct {
+		in   string
+		code domain.Code
+		msg  string
+	}{
+		{"chaincode response 500, NOT_OWNER: item X is held by Y", domain.CodeNotOwner, "NOT_OWNER: item X is held by Y"},
+		{"NOT_FOUND: no item\nmore text", domain.CodeNotFound, "NOT_FOUND: no item"},
+		{"SOMETHING_ELSE: not ours", "", ""},
+		{"plain failure", "", ""},
+	}
+	for _, tt := range tests {
+		code, msg := Refusal(tt.in)
+		if code != tt.code || msg != tt.msg {
+			t.Errorf("Refusal(%q) = %q, %q", tt.in, code, msg)
+		}
+	}
+}
+
+func TestErrorText(t *testing.T) {
+	tests := []struct {
+		name string
+		err  *Error
+		want string
+	}{
+		{"refusal", &Error{Op: OpEndorse, Function: "OfferTransfer", TxID: "t1", Code: domain.CodeNotOwner, Message: "NOT_OWNER: item X"},
+			"NOT_OWNER: item X (transaction t1)"},
+		{"commit", &Error{Op: OpCommit, Function: "OfferTransfer", TxID: "t2", Validation: "MVCC_READ_CONFLICT"},
+			"OfferTransfer: transaction failed to commit: MVCC_READ_CONFLICT (transaction t2)"},
+		{"peers", &Error{Op: OpEndorse, Function: "F", TxID: "t3", Message: "no quorum", Peers: []PeerMessage{{"a:1", "AMSP", "down"}, {"b:2", "BMSP", "bad"}}},
+			"F: endorse failed: no quorum (transaction t3)\n  peer a:1 (AMSP): down\n  peer b:2 (BMSP): bad"},
+		{"single peer echoing the refusal is not repeated", &Error{Op: OpEndorse, Function: "F", TxID: "t4", Code: domain.CodeNotOwner, Message: "NOT_OWNER: x",
+			Peers: []PeerMessage{{"a:1", "AMSP", "NOT_OWNER: x"}}}, "NOT_OWNER: x (transaction t4)"},
+	}
+	for _, tt := range tests {
+		if got := tt.err.Error(); got != tt.want {
+			t.Errorf("%s:\n got %q\nwant %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestCodeAndTxIDOf(t *testing.T) {
+	err := fmt.Errorf("ctx: %w", &Error{TxID: "t9", Code: domain.CodeOnHold, Message: "ON_HOLD: x"})
+	if CodeOf(err) != domain.CodeOnHold || TxIDOf(err) != "t9" {
+		t.Errorf("CodeOf/TxIDOf = %q %q", CodeOf(err), TxIDOf(err))
+	}
+	if CodeOf(errors.New("INVALID_ID: bad")) != domain.CodeInvalidID || TxIDOf(errors.New("x")) != "" {
+		t.Error("plain errors")
+	}
+	if !strings.Contains((&Error{Function: "F", Op: OpEvaluate, Message: "m"}).Error(), "F: evaluate failed: m") {
+		t.Error("no tx")
 	}
 }

@@ -14,8 +14,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdutil"
-	"github.com/provledger/provenance/client/internal/ledger"
 )
 
 // Spec describes one custody batch command.
@@ -33,7 +33,7 @@ type Spec struct {
 	// error (exit 2), or a refusal with the chaincode's code (exit 1).
 	Check func(p *Params) error
 	// Prepare completes the parameters from the ledger (e.g. resolves --to).
-	Prepare func(ctx context.Context, l ledger.Ledger, p *Params) error
+	Prepare func(ctx context.Context, l gateway.Ledger, p *Params) error
 	// Call names the chaincode function and its arguments after the IDs.
 	Call func(p *Params) (fn string, extra []string)
 	// Suffix follows the count in the summary, e.g. " to DistributorMSP".
@@ -43,7 +43,7 @@ type Spec struct {
 // Options of a custody batch command.
 type Options struct {
 	IO        *cmdutil.IOStreams
-	Ledger    func() (ledger.Ledger, error)
+	Ledger    func() (gateway.Ledger, error)
 	Format    string
 	Spec      *Spec
 	Args      []string
@@ -60,20 +60,12 @@ func NewCmd(f *cmdutil.Factory, spec *Spec, runF func(*Options) error) *cobra.Co
 	cmd := &cobra.Command{
 		Use:     spec.Use,
 		Short:   spec.Short,
-		Long:    spec.Long + "\n\n" + semantics,
+		Long:    spec.Long + "\n\n" + Semantics,
 		Example: spec.Example,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args, opts.Format = args, f.Output
-			if len(args) == 0 && opts.File == "" {
-				return cmdutil.Usagef("missing item IDs (arguments, or --file FILE, - for stdin)")
-			}
-			if err := cmdutil.CheckBatchSize(opts.BatchSize); err != nil {
+			if err := opts.Check(); err != nil {
 				return err
-			}
-			if spec.Check != nil {
-				if err := spec.Check(&opts.Params); err != nil {
-					return err
-				}
 			}
 			if runF != nil {
 				return runF(opts)
@@ -84,14 +76,37 @@ func NewCmd(f *cmdutil.Factory, spec *Spec, runF func(*Options) error) *cobra.Co
 	if spec.Flags != nil {
 		spec.Flags(cmd, &opts.Params)
 	}
-	cmd.Flags().StringVarP(&opts.File, "file", "f", "", "read item IDs from `FILE` (one per line, or CSV with an id or gtin,serial column; - for stdin)")
-	cmdutil.BatchSizeFlag(cmd, &opts.BatchSize, spec.Batch)
-	cmd.Flags().BoolVar(&opts.FailFast, "fail-fast", false, "stop at the first refused batch instead of splitting it and going on")
-	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "check and read the items, print the plan, submit nothing")
+	AddFlags(cmd, opts)
 	return cmd
 }
 
-const semantics = `IDs come as arguments, or from --file FILE (--file - reads stdin). Every ID
+// AddFlags adds the flags every custody batch command has (--file,
+// --batch-size, --fail-fast, --dry-run), for a command that runs a Spec
+// next to other modes (item recall: by IDs here, by lot elsewhere).
+func AddFlags(cmd *cobra.Command, o *Options) {
+	cmd.Flags().StringVarP(&o.File, "file", "f", "", "read item IDs from `FILE` (one per line, or CSV with an id or gtin,serial column; - for stdin)")
+	cmdutil.BatchSizeFlag(cmd, &o.BatchSize, o.Spec.Batch)
+	cmd.Flags().BoolVar(&o.FailFast, "fail-fast", false, "stop at the first refused batch instead of splitting it and going on")
+	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "check and read the items, print the plan, submit nothing")
+}
+
+// Check validates the command line before anything is read or sent: IDs
+// given, --batch-size, then the Spec's own flags.
+func (o *Options) Check() error {
+	if len(o.Args) == 0 && o.File == "" {
+		return cmdutil.Usagef("missing item IDs (arguments, or --file FILE, - for stdin)")
+	}
+	if err := cmdutil.CheckBatchSize(o.BatchSize); err != nil {
+		return err
+	}
+	if o.Spec.Check != nil {
+		return o.Spec.Check(&o.Params)
+	}
+	return nil
+}
+
+// Semantics is the help text every custody batch command shares.
+const Semantics = `IDs come as arguments, or from --file FILE (--file - reads stdin). Every ID
 is checked locally, then the items are read from the ledger: items already
 in the target state are skipped (a re-run is safe), items that cannot change
 fail with the reason and cost no transaction. The rest go in batches of

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdutil"
 	"github.com/provledger/provenance/client/internal/ledger"
 )
@@ -11,9 +12,9 @@ import (
 // SubmitChunks sends fn(idsJSON, args...) for each chunk of at most size
 // keys, in order, and returns what committed before any error: for acts
 // without a ledger pre-read (inspections), whose refusals are not split.
-func SubmitChunks(ctx context.Context, l ledger.Ledger, fn string, keys []string, size int, args ...string) ([]Committed, error) {
+func SubmitChunks(ctx context.Context, l gateway.Ledger, fn string, keys []string, size int, args ...string) ([]Committed, error) {
 	var done []Committed
-	for _, chunk := range cmdutil.Chunks(keys, size) {
+	for _, chunk := range ledger.Chunks(keys, size) {
 		arg, _ := json.Marshal(chunk)
 		res, err := l.Submit(ctx, fn, append([]string{string(arg)}, args...)...)
 		if err != nil {

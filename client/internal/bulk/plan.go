@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/provledger/provenance/chaincode/domain"
-	"github.com/provledger/provenance/client/internal/cmdutil"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/ledger"
 )
 
@@ -32,7 +32,7 @@ type Plan struct {
 // (failed with the chaincode's code and message, no transaction spent).
 // The local decision sees what GetItems shows; the chaincode still decides
 // each item for real, so an item the plan lets through may yet be refused.
-func MakePlan(ctx context.Context, l ledger.Ledger, act domain.Act, p Params, in []Input) (*Plan, error) {
+func MakePlan(ctx context.Context, l gateway.Ledger, act domain.Act, p Params, in []Input) (*Plan, error) {
 	pl := &Plan{}
 	var keys []string
 	var valid []Input
@@ -43,7 +43,7 @@ func MakePlan(ctx context.Context, l ledger.Ledger, act domain.Act, p Params, in
 			keys = append(keys, x.Key)
 		}
 	}
-	items, err := cmdutil.GetItems(ctx, l, keys)
+	items, err := ledger.GetItems(ctx, l, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +80,7 @@ func MakePlan(ctx context.Context, l ledger.Ledger, act domain.Act, p Params, in
 // requires the certificate to say the same), admin rights and the brand
 // owner are left to the chaincode (assumed granted), and Now is the local
 // clock. Without the ledger's roles only Settled is consulted.
-func localRequest(ctx context.Context, l ledger.Ledger, act domain.Act, p Params) domain.Request {
+func localRequest(ctx context.Context, l gateway.Ledger, act domain.Act, p Params) domain.Request {
 	me := l.MSPID()
 	r := domain.Request{Act: act, Actor: domain.Actor{MSP: me, Admin: true}, TxID: "plan",
 		Now: domain.FormatTimestamp(time.Now().UnixNano()), To: p.To, Reason: p.Reason, Note: p.Note, OfferTTL: p.OfferTTL}

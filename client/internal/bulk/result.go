@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdutil"
-	"github.com/provledger/provenance/client/internal/ledger"
 )
 
 // Committed is one transaction of a run.
@@ -97,8 +97,8 @@ func failedOf(x Input, err error) Failed {
 	if id == "" {
 		id = x.Raw
 	}
-	f := Failed{Line: x.Line, ID: id, Code: ledger.CodeOf(err), Error: firstLine(err.Error()), TxID: ledger.TxIDOf(err), err: err}
-	var le *ledger.Error
+	f := Failed{Line: x.Line, ID: id, Code: gateway.CodeOf(err), Error: firstLine(err.Error()), TxID: gateway.TxIDOf(err), err: err}
+	var le *gateway.Error
 	var na notAttemptedError
 	switch {
 	case errors.As(err, &na):

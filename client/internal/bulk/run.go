@@ -5,14 +5,14 @@ import (
 	"encoding/json"
 	"regexp"
 
-	"github.com/provledger/provenance/client/internal/cmdutil"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/ledger"
 )
 
 // Submitter sends one batch: the chaincode function and its arguments
 // after the ID list.
 type Submitter struct {
-	L        ledger.Ledger
+	L        gateway.Ledger
 	Fn       string
 	Extra    []string
 	Size     int
@@ -27,7 +27,7 @@ type Submitter struct {
 // other error (peer down, timeout, failed commit) stops the run and is
 // returned; items not attempted are listed as failed either way.
 func (s *Submitter) Execute(ctx context.Context, todo []Input, res *Result) error {
-	chunks := cmdutil.Chunks(todo, s.Size)
+	chunks := ledger.Chunks(todo, s.Size)
 	for i, c := range chunks {
 		stop, err := s.send(ctx, c, res)
 		if stop || err != nil {
@@ -62,7 +62,7 @@ func (s *Submitter) send(ctx context.Context, batch []Input, res *Result) (bool,
 		s.Bar.Add(len(batch))
 		return false, nil
 	}
-	if ledger.CodeOf(err) == "" {
+	if gateway.CodeOf(err) == "" {
 		notAttempted(res, batch, err)
 		return true, err
 	}

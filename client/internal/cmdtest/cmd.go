@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdutil"
-	"github.com/provledger/provenance/client/internal/ledger"
 )
 
 // Exec runs cmd with argv, discarding cobra's own output.
@@ -22,9 +22,9 @@ func Exec(cmd *cobra.Command, argv ...string) error {
 }
 
 // Factory returns a factory whose ledger is l, with test streams.
-func Factory(l ledger.Ledger) (*cmdutil.Factory, *cmdutil.IOStreams) {
+func Factory(l gateway.Ledger) (*cmdutil.Factory, *cmdutil.IOStreams) {
 	ios, _, _, _ := cmdutil.Test()
 	f := &cmdutil.Factory{IO: ios, Output: cmdutil.FormatTable, Getenv: func(string) string { return "" }}
-	f.Ledger = func() (ledger.Ledger, error) { return l, nil }
+	f.Ledger = func() (gateway.Ledger, error) { return l, nil }
 	return f, ios
 }

@@ -1,14 +1,14 @@
 package cmdutil
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"sync"
 	"time"
 
 	"github.com/provledger/provenance/client/gateway"
-	"github.com/provledger/provenance/client/internal/ledger"
-	"github.com/provledger/provenance/client/internal/verifier"
+	"github.com/provledger/provenance/client/verify"
 	"github.com/provledger/provenance/network/netdesc"
 )
 
@@ -24,9 +24,9 @@ type Factory struct {
 	// Output is the -o format.
 	Output string
 
-	Ledger   func() (ledger.Ledger, error)
-	Events   func() (ledger.EventSource, error)
-	Verifier func() (verifier.Verifier, error)
+	Ledger   func() (gateway.Ledger, error)
+	Events   func() (gateway.EventSource, error)
+	Verifier func() (Verifier, error)
 	// Identity resolves the configuration and loads the signing identity
 	// without dialling.
 	Identity func() (*gateway.Resolved, *netdesc.Identity, error)
@@ -36,17 +36,36 @@ type Factory struct {
 	err  error
 }
 
+// Verifier verifies items' custody records against the ledger: the verify,
+// evidence and audit commands depend on it, so they run against a fake in
+// tests; the real one is a *verify.Online.
+type Verifier interface {
+	Verify(ctx context.Context, id string, opts verify.OnlineOptions) (*verify.Report, error)
+}
+
+// Env is what a ledger command's Options carry from the factory: the
+// streams, the -o format and the lazy connection.
+type Env struct {
+	IO     *IOStreams
+	Ledger func() (gateway.Ledger, error)
+	Format string
+}
+
+// Env is the command environment; call it when the command runs (the -o
+// flag is parsed by then).
+func (f *Factory) Env() Env { return Env{IO: f.IO, Ledger: f.Ledger, Format: f.Output} }
+
 // New returns the production factory.
 func New(io *IOStreams) *Factory {
 	f := &Factory{IO: io, Getenv: os.Getenv}
-	f.Ledger = func() (ledger.Ledger, error) { return f.connect() }
-	f.Events = func() (ledger.EventSource, error) { return f.connect() }
-	f.Verifier = func() (verifier.Verifier, error) {
+	f.Ledger = func() (gateway.Ledger, error) { return f.connect() }
+	f.Events = func() (gateway.EventSource, error) { return f.connect() }
+	f.Verifier = func() (Verifier, error) {
 		c, err := f.connect()
 		if err != nil {
 			return nil, err
 		}
-		return verifier.FromConn(c, f.Config.Timeouts), nil
+		return verify.NewOnline(c, f.Config.Timeouts), nil
 	}
 	f.Identity = func() (*gateway.Resolved, *netdesc.Identity, error) {
 		r, err := f.Config.Resolve()
@@ -62,7 +81,7 @@ func New(io *IOStreams) *Factory {
 func (f *Factory) connect() (*gateway.Conn, error) {
 	f.once.Do(func() {
 		cfg := f.Config
-		cfg.OnRetry = func(e *ledger.Error, attempt int, delay time.Duration) {
+		cfg.OnRetry = func(e *gateway.Error, attempt int, delay time.Duration) {
 			fmt.Fprintf(f.IO.ErrOut, "transaction %s: %s; resubmitting in %s (attempt %d of %d)\n", e.TxID, retryCause(e), delay, attempt, cfg.Retries+1)
 		}
 		f.conn, f.err = gateway.Connect(cfg)
@@ -77,7 +96,7 @@ func (f *Factory) Close() {
 	}
 }
 
-func retryCause(e *ledger.Error) string {
+func retryCause(e *gateway.Error) string {
 	if e.Validation != "" {
 		return e.Validation
 	}

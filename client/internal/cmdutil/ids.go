@@ -27,19 +27,3 @@ func CanonicalIDs(args []string) ([]string, error) {
 
 // ParseGTIN validates and normalizes a GTIN to 14 digits.
 func ParseGTIN(s string) (string, error) { return domain.ParseGTIN(s) }
-
-// Chunks splits ids into slices of at most n (domain.MaxBatch when n <= 0).
-func Chunks[T any](ids []T, n int) [][]T {
-	if n <= 0 {
-		n = domain.MaxBatch
-	}
-	var out [][]T
-	for len(ids) > n {
-		out = append(out, ids[:n])
-		ids = ids[n:]
-	}
-	if len(ids) > 0 {
-		out = append(out, ids)
-	}
-	return out
-}

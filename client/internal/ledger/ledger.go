@@ -1,162 +1,96 @@
-// Package ledger is the narrow seam between prov's commands and the network:
-// a command submits or evaluates a chaincode function by name and gets the
-// payload back, or an *Error naming the transaction and the refusal code.
-// The real implementation lives in client/gateway; tests use ledgertest.Fake.
+// Package ledger holds prov's ledger workflows over gateway.Ledger: one
+// call decoded into its record type (Submit, Evaluate), items read in
+// GetItems batches, index counts, organization names resolved against the
+// ledger's roles. The commands' CLI plumbing (streams, arguments, output,
+// exit codes) is cmdutil's; the custody batch commands are bulk's.
 package ledger
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
 	"fmt"
-	"strings"
-	"time"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/gateway"
 )
 
-// Ledger runs chaincode functions.
-type Ledger interface {
-	// Submit endorses, orders and waits for the commit of fn(args...).
-	Submit(ctx context.Context, fn string, args ...string) (*Result, error)
-	// Evaluate runs fn(args...) as a query on one peer.
-	Evaluate(ctx context.Context, fn string, args ...string) ([]byte, error)
-	// MSPID is the MSP ID of the identity transactions are signed with.
-	MSPID() string
-}
-
-// Result is a committed transaction's outcome.
-type Result struct {
-	Payload []byte
-	TxID    string
-	Block   uint64
-}
-
-// Event is one chaincode event as a watcher sees it.
-type Event struct {
-	Block   uint64
-	TxID    string
-	Name    string
-	Payload []byte
-}
-
-// EventSource streams chaincode events. Implementations close the channel
-// when the stream breaks; the caller decides whether to reconnect.
-type EventSource interface {
-	// ChaincodeEvents starts a stream. A non-nil start resumes at that
-	// position (block, and the last transaction already seen in it).
-	ChaincodeEvents(ctx context.Context, start *Position) (<-chan Event, error)
-	// Height is the channel's current block height: where "from now on"
-	// starts, pinned so that a reconnect misses nothing.
-	Height(ctx context.Context) (uint64, error)
-}
-
-// Position is where an event stream (re)starts.
-type Position struct {
-	Block uint64
-	TxID  string // last transaction processed in Block; "" for none
-}
-
-// Op names the step of a call that failed.
-type Op string
-
-// Steps of a call.
-const (
-	OpConnect  Op = "connect"
-	OpEndorse  Op = "endorse"
-	OpSubmit   Op = "submit"
-	OpCommit   Op = "commit"
-	OpStatus   Op = "commit status"
-	OpEvaluate Op = "evaluate"
-	OpEvents   Op = "events"
-)
-
-// PeerMessage is one peer's answer attached to a failed call.
-type PeerMessage struct {
-	Address string `json:"address"`
-	MSPID   string `json:"mspId"`
-	Message string `json:"message"`
-}
-
-// Error is a failed ledger call. It always names the function and, once a
-// proposal exists, its transaction ID.
-type Error struct {
-	Op         Op
-	Function   string
-	TxID       string
-	Code       domain.Code   // refusal code from the chaincode, "" if none
-	Message    string        // the refusal ("CODE: text") or a short cause
-	Validation string        // commit validation code when Op is OpCommit
-	Block      uint64        // block of a failed commit
-	Peers      []PeerMessage // per-peer messages of an endorsement failure
-	Err        error         // underlying error
-}
-
-func (e *Error) Error() string {
-	var b strings.Builder
-	switch {
-	case e.Code != "":
-		b.WriteString(e.Message)
-	case e.Op == OpCommit:
-		fmt.Fprintf(&b, "%s: transaction failed to commit: %s", e.Function, e.Validation)
-	default:
-		fmt.Fprintf(&b, "%s: %s failed: %s", e.Function, e.Op, e.Message)
+// Submit submits fn(args...) as one transaction and decodes the committed
+// payload (the chaincode's JSON answer) as T.
+func Submit[T any](ctx context.Context, l gateway.Ledger, fn string, args ...string) (T, *gateway.Result, error) {
+	var v T
+	res, err := l.Submit(ctx, fn, args...)
+	if err != nil {
+		return v, nil, err
 	}
-	if e.TxID != "" {
-		fmt.Fprintf(&b, " (transaction %s)", e.TxID)
+	return v, res, decode(fn, res.Payload, &v)
+}
+
+// Evaluate runs the query fn(args...) and decodes its answer as T.
+func Evaluate[T any](ctx context.Context, l gateway.Ledger, fn string, args ...string) (T, error) {
+	var v T
+	b, err := l.Evaluate(ctx, fn, args...)
+	if err != nil {
+		return v, err
 	}
-	for _, p := range e.Peers {
-		if e.Code != "" && len(e.Peers) == 1 && strings.Contains(p.Message, e.Message) {
-			break // the one peer said exactly what the first line says
+	return v, decode(fn, b, &v)
+}
+
+func decode(fn string, b []byte, v any) error {
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%s returned unreadable JSON: %w", fn, err)
+	}
+	return nil
+}
+
+// Chunks splits ids into slices of at most n (domain.MaxBatch when n <= 0):
+// the batches of a multi-item transaction or query.
+func Chunks[T any](ids []T, n int) [][]T {
+	if n <= 0 {
+		n = domain.MaxBatch
+	}
+	var out [][]T
+	for len(ids) > n {
+		out = append(out, ids[:n])
+		ids = ids[n:]
+	}
+	if len(ids) > 0 {
+		out = append(out, ids)
+	}
+	return out
+}
+
+// GetItems reads items by canonical key, domain.MaxBatch per GetItems
+// query, in order; an item not on the ledger is nil.
+func GetItems(ctx context.Context, l gateway.Ledger, keys []string) ([]*domain.Item, error) {
+	out := make([]*domain.Item, 0, len(keys))
+	for _, chunk := range Chunks(keys, domain.MaxBatch) {
+		arg, _ := json.Marshal(chunk)
+		items, err := Evaluate[[]*domain.Item](ctx, l, "GetItems", string(arg))
+		if err != nil {
+			return nil, err
 		}
-		fmt.Fprintf(&b, "\n  peer %s (%s): %s", p.Address, p.MSPID, p.Message)
+		if len(items) != len(chunk) {
+			return nil, fmt.Errorf("GetItems returned %d items for %d IDs", len(items), len(chunk))
+		}
+		out = append(out, items...)
 	}
-	return b.String()
+	return out, nil
 }
 
-func (e *Error) Unwrap() error { return e.Err }
-
-// CodeOf returns the refusal code carried by err, or "".
-func CodeOf(err error) domain.Code {
-	var le *Error
-	if errors.As(err, &le) && le.Code != "" {
-		return le.Code
-	}
-	return domain.CodeOf(err)
-}
-
-// TxIDOf returns the transaction ID carried by err, or "".
-func TxIDOf(err error) string {
-	var le *Error
-	if errors.As(err, &le) {
-		return le.TxID
-	}
-	return ""
-}
-
-// Refusal extracts "CODE: text" from a longer message (gateway errors wrap
-// the chaincode's message in "chaincode response 500, ..." and similar).
-func Refusal(s string) (domain.Code, string) {
-	code := domain.CodeOf(errors.New(s))
-	if code == "" {
-		return "", ""
-	}
-	i := strings.Index(s, string(code)+": ")
-	msg := s[i:]
-	if j := strings.IndexByte(msg, '\n'); j >= 0 {
-		msg = msg[:j]
-	}
-	return code, strings.TrimSpace(msg)
-}
-
-// Sleep waits d, or less when ctx ends first (then it returns ctx.Err()):
-// the pause between retries of ledger calls.
-func Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
+// CountItems counts the items of a ListItems query (by, value) with
+// CountItems calls of domain.MaxCountPage index entries each, following the
+// bookmarks: the chaincode reads its indexes, never every item.
+func CountItems(ctx context.Context, l gateway.Ledger, by, value string) (int, error) {
+	total, bookmark := 0, ""
+	for {
+		c, err := Evaluate[domain.ItemCount](ctx, l, "CountItems", by, value, bookmark)
+		if err != nil {
+			return 0, err
+		}
+		total += c.Count
+		if c.Bookmark == "" || c.Bookmark == bookmark {
+			return total, nil
+		}
+		bookmark = c.Bookmark
 	}
 }

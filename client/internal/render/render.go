@@ -3,15 +3,14 @@
 package render
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdutil"
-	"github.com/provledger/provenance/client/internal/ledger"
 )
 
 // Item prints one item as aligned key: value lines.
@@ -174,33 +173,15 @@ type TxResult struct {
 }
 
 // NewTxResult fills a TxResult from a ledger result.
-func NewTxResult(action string, r *ledger.Result, items []string) TxResult {
+func NewTxResult(action string, r *gateway.Result, items []string) TxResult {
 	return TxResult{Action: action, TxID: r.TxID, Block: r.Block, Items: items}
 }
 
 // Changed prints "<What> <n items> (transaction T, block B)" and the items.
-func Changed(w io.Writer, what string, r *ledger.Result, items []string) error {
+func Changed(w io.Writer, what string, r *gateway.Result, items []string) error {
 	fmt.Fprintf(w, "%s %s (transaction %s, block %d)\n", what, cmdutil.Plural(len(items), "item"), r.TxID, r.Block)
 	for _, id := range items {
 		fmt.Fprintf(w, "  %s\n", id)
 	}
 	return nil
-}
-
-// Record shows the record a governance transaction returns (a prefix, a
-// proposal): decoded from the chaincode's JSON, as a TxResult with it under
-// -o json, else headline(record) and then show(record).
-func Record[T any](streams *cmdutil.IOStreams, format, action string, res *ledger.Result, what string,
-	headline func(*T) string, show func(io.Writer, *T) error) error {
-	var rec T
-	if err := json.Unmarshal(res.Payload, &rec); err != nil {
-		return fmt.Errorf("unreadable %s JSON: %w", what, err)
-	}
-	if format == cmdutil.FormatJSON {
-		out := NewTxResult(action, res, nil)
-		out.Result = rec
-		return cmdutil.PrintJSON(streams.Out, out)
-	}
-	fmt.Fprintf(streams.Out, "%s (transaction %s, block %d)\n", headline(&rec), res.TxID, res.Block)
-	return show(streams.Out, &rec)
 }

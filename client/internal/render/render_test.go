@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/provledger/provenance/chaincode/domain"
-	"github.com/provledger/provenance/client/internal/ledger"
+	"github.com/provledger/provenance/client/gateway"
 )
 
 func TestFormatExpiry(t *testing.T) {
@@ -82,7 +82,7 @@ func TestTables(t *testing.T) {
 		t.Errorf("prefixes:\n%s", b.String())
 	}
 	b.Reset()
-	Changed(&b, "Offered", &ledger.Result{TxID: "t", Block: 4}, []string{"a", "b"})
+	Changed(&b, "Offered", &gateway.Result{TxID: "t", Block: 4}, []string{"a", "b"})
 	if b.String() != "Offered 2 items (transaction t, block 4)\n  a\n  b\n" {
 		t.Errorf("changed %q", b.String())
 	}

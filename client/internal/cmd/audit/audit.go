@@ -17,10 +17,10 @@ import (
 
 	"github.com/provledger/provenance/chaincode/domain"
 	"github.com/provledger/provenance/client/audit"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdutil"
 	"github.com/provledger/provenance/client/internal/idfile"
 	"github.com/provledger/provenance/client/internal/ledger"
-	"github.com/provledger/provenance/client/internal/verifier"
 	"github.com/provledger/provenance/client/verify"
 )
 
@@ -30,8 +30,8 @@ const FormatCSV = "csv"
 // Options of audit.
 type Options struct {
 	IO       *cmdutil.IOStreams
-	Ledger   func() (ledger.Ledger, error)
-	Verifier func() (verifier.Verifier, error)
+	Ledger   func() (gateway.Ledger, error)
+	Verifier func() (cmdutil.Verifier, error)
 	Format   string
 
 	IDs       []string
@@ -197,7 +197,7 @@ func Run(ctx context.Context, opts *Options) error {
 	ao := audit.Options{Thresholds: th, Now: opts.Now(), Concurrency: opts.Concurrency}
 	if by, value := selection(opts); by != "" {
 		if by == "owner" {
-			if value, err = cmdutil.ResolveMSP(ctx, l, value); err != nil {
+			if value, err = ledger.ResolveMSP(ctx, l, value); err != nil {
 				return err
 			}
 		}
@@ -211,7 +211,7 @@ func Run(ctx context.Context, opts *Options) error {
 		if err != nil {
 			return err
 		}
-		if src, ok := v.(verifier.LedgerSource); ok {
+		if src, ok := v.(interface{ Ledger() verify.Ledger }); ok {
 			vl := src.Ledger()
 			ao.BlockOf = func(ctx context.Context, txID string) (uint64, error) {
 				b, err := vl.BlockByTxID(ctx, txID)
@@ -231,7 +231,7 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 		if opts.Verify {
 			ao.Verify = func(ctx context.Context, key string) (*verify.Report, error) {
-				return v.Verify(ctx, key, verifier.Options{})
+				return v.Verify(ctx, key, verify.OnlineOptions{})
 			}
 		}
 	}
@@ -313,7 +313,7 @@ func readEntries(o *Options) ([]audit.Entry, string, error) {
 }
 
 // resolvePresenters turns organization names into MSP IDs, once per name.
-func resolvePresenters(ctx context.Context, l ledger.Ledger, entries []audit.Entry) error {
+func resolvePresenters(ctx context.Context, l gateway.Ledger, entries []audit.Entry) error {
 	seen := map[string]string{}
 	for i := range entries {
 		p := entries[i].Presenter
@@ -323,7 +323,7 @@ func resolvePresenters(ctx context.Context, l ledger.Ledger, entries []audit.Ent
 		msp, ok := seen[p]
 		if !ok {
 			var err error
-			if msp, err = cmdutil.ResolveMSP(ctx, l, p); err != nil {
+			if msp, err = ledger.ResolveMSP(ctx, l, p); err != nil {
 				return fmt.Errorf("line %d: presenter %q: %w", entries[i].Line, p, err)
 			}
 			seen[p] = msp

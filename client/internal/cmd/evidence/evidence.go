@@ -19,14 +19,13 @@ import (
 	"github.com/provledger/provenance/client/internal/cmd/verify"
 	"github.com/provledger/provenance/client/internal/cmdutil"
 	"github.com/provledger/provenance/client/internal/idfile"
-	"github.com/provledger/provenance/client/internal/verifier"
 	cverify "github.com/provledger/provenance/client/verify"
 )
 
 // Options of evidence.
 type Options struct {
 	IO       *cmdutil.IOStreams
-	Verifier func() (verifier.Verifier, error)
+	Verifier func() (cmdutil.Verifier, error)
 	IDs      []string
 	File     string // ID list, "-" for stdin
 	Out      string // bundle file, "-" for stdout
@@ -92,6 +91,12 @@ shows the failure to anyone. An unknown item is left out and reported
 	return cmd
 }
 
+// evidenceMaker is a Verifier that records what it reads into an evidence
+// bundle; *verify.Online is one.
+type evidenceMaker interface {
+	Evidence(ctx context.Context, ids []string, opts cverify.OnlineOptions) (*cverify.Bundle, []cverify.ItemEvidence, error)
+}
+
 // Run makes the bundle.
 func Run(ctx context.Context, opts *Options) error {
 	ids, err := readIDs(opts)
@@ -105,12 +110,12 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	em, ok := v.(verifier.EvidenceMaker)
+	em, ok := v.(evidenceMaker)
 	if !ok {
 		return errors.New("this connection cannot record evidence")
 	}
 	start := time.Now()
-	b, results, err := em.Evidence(ctx, ids, verifier.Options{Chain: opts.Chain, Peers: opts.Peers})
+	b, results, err := em.Evidence(ctx, ids, cverify.OnlineOptions{Chain: opts.Chain, Peers: opts.Peers})
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/provledger/provenance/client/internal/cmdtest"
 	"github.com/provledger/provenance/client/internal/cmdutil"
-	"github.com/provledger/provenance/client/internal/verifier"
 	cverify "github.com/provledger/provenance/client/verify"
 )
 
@@ -19,26 +18,26 @@ import (
 type fakeMaker struct {
 	known map[string]bool // id -> verifies
 	asked []string
-	opts  verifier.Options
+	opts  cverify.OnlineOptions
 }
 
-func (f *fakeMaker) Verify(context.Context, string, verifier.Options) (*verifier.Report, error) {
+func (f *fakeMaker) Verify(context.Context, string, cverify.OnlineOptions) (*cverify.Report, error) {
 	return nil, errors.New("not used")
 }
 
-func (f *fakeMaker) Evidence(_ context.Context, ids []string, o verifier.Options) (*cverify.Bundle, []verifier.Evidence, error) {
+func (f *fakeMaker) Evidence(_ context.Context, ids []string, o cverify.OnlineOptions) (*cverify.Bundle, []cverify.ItemEvidence, error) {
 	f.asked, f.opts = ids, o
 	b := &cverify.Bundle{Format: cverify.BundleFormat, Peers: []string{"ManufacturerMSP (peer0)"}, GenesisHash: "ab12"}
-	var out []verifier.Evidence
+	var out []cverify.ItemEvidence
 	for _, id := range ids {
 		ok, known := f.known[id]
 		if !known {
-			out = append(out, verifier.Evidence{ID: id, Err: errors.New("NOT_FOUND: item " + id + " is not registered")})
+			out = append(out, cverify.ItemEvidence{ID: id, Err: errors.New("NOT_FOUND: item " + id + " is not registered")})
 			continue
 		}
 		b.Items = append(b.Items, id)
-		rep := &verifier.Report{Item: id, OK: ok, Steps: []verifier.Step{{Check: "creator-signature", Subject: "seq 1", OK: ok, Detail: "checked"}}}
-		out = append(out, verifier.Evidence{ID: id, Report: rep})
+		rep := &cverify.Report{Item: id, OK: ok, Steps: []cverify.Step{{Check: "creator-signature", Subject: "seq 1", OK: ok, Detail: "checked"}}}
+		out = append(out, cverify.ItemEvidence{ID: id, Report: rep})
 	}
 	if len(b.Items) == 0 {
 		return nil, out, nil
@@ -79,7 +78,7 @@ func TestEvidence(t *testing.T) {
 			fm := &fakeMaker{known: map[string]bool{good: true, bad: false}}
 			f, ios := cmdtest.Factory(nil)
 			ios.In = strings.NewReader(tt.stdin)
-			f.Verifier = func() (verifier.Verifier, error) { return fm, nil }
+			f.Verifier = func() (cmdutil.Verifier, error) { return fm, nil }
 			argv := append([]string{}, tt.argv...)
 			for i, a := range argv {
 				if a == "b.json" {
@@ -120,7 +119,7 @@ func TestEvidence(t *testing.T) {
 func TestEvidenceStdout(t *testing.T) {
 	fm := &fakeMaker{known: map[string]bool{good: true}}
 	f, ios := cmdtest.Factory(nil)
-	f.Verifier = func() (verifier.Verifier, error) { return fm, nil }
+	f.Verifier = func() (cmdutil.Verifier, error) { return fm, nil }
 	if err := cmdtest.Exec(NewCmd(f, nil), good, "-o", "-", "--chain", "--peers", "all"); err != nil {
 		t.Fatal(err)
 	}

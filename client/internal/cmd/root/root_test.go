@@ -7,16 +7,16 @@ import (
 	"testing"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdutil"
-	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/client/internal/ledger/ledgertest"
-	"github.com/provledger/provenance/client/internal/verifier"
+	"github.com/provledger/provenance/client/verify"
 )
 
 type badVerifier struct{}
 
-func (badVerifier) Verify(_ context.Context, id string, _ verifier.Options) (*verifier.Report, error) {
-	return &verifier.Report{Item: id, Steps: []verifier.Step{{Check: "write-set", OK: false}}}, nil
+func (badVerifier) Verify(_ context.Context, id string, _ verify.OnlineOptions) (*verify.Report, error) {
+	return &verify.Report{Item: id, Steps: []verify.Step{{Check: "write-set", OK: false}}}, nil
 }
 
 // The whole tree, as main runs it: exit codes and error text.
@@ -53,8 +53,8 @@ func TestExitCodes(t *testing.T) {
 			ios, _, out, errOut := cmdutil.Test()
 			f := cmdutil.New(ios)
 			f.Getenv = func(k string) string { return tt.env[k] }
-			f.Ledger = func() (ledger.Ledger, error) { return l, nil }
-			f.Verifier = func() (verifier.Verifier, error) { return badVerifier{}, nil }
+			f.Ledger = func() (gateway.Ledger, error) { return l, nil }
+			f.Verifier = func() (cmdutil.Verifier, error) { return badVerifier{}, nil }
 			cmd := NewCmd(f)
 			cmd.SetArgs(strings.Fields(tt.argv))
 			cmd.SetOut(out)

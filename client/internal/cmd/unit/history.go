@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdutil"
-	"github.com/provledger/provenance/client/internal/ledger"
 )
 
 // Step is one event of an item's travel: its own, or one of a unit it was
@@ -54,11 +54,11 @@ ID is an item (any spelling) or an SSCC.`,
 // Travel returns id's history with, inside each of its unit spans, the
 // unit's own travel (recursively) between the events that took id in and
 // let it out.
-func Travel(ctx context.Context, l ledger.Ledger, id string) ([]Step, error) {
+func Travel(ctx context.Context, l gateway.Ledger, id string) ([]Step, error) {
 	return travel(ctx, l, id, 0)
 }
 
-func travel(ctx context.Context, l ledger.Ledger, id string, depth int) ([]Step, error) {
+func travel(ctx context.Context, l gateway.Ledger, id string, depth int) ([]Step, error) {
 	evs, err := History(ctx, l, id)
 	if err != nil {
 		return nil, err
@@ -99,7 +99,7 @@ func travel(ctx context.Context, l ledger.Ledger, id string, depth int) ([]Step,
 }
 
 // History reads all custody events of an item or unit.
-func History(ctx context.Context, l ledger.Ledger, id string) ([]domain.CustodyEvent, error) {
+func History(ctx context.Context, l gateway.Ledger, id string) ([]domain.CustodyEvent, error) {
 	var evs []domain.CustodyEvent
 	from := uint64(1)
 	for {

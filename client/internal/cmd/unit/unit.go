@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/bulk"
 	"github.com/provledger/provenance/client/internal/cmdutil"
 	"github.com/provledger/provenance/client/internal/idfile"
@@ -58,7 +59,7 @@ func ParseSSCCs(args []string) ([]string, error) {
 }
 
 // unitsAndLedger parses the unit arguments, then connects.
-func unitsAndLedger(f *cmdutil.Factory, args []string) ([]string, ledger.Ledger, error) {
+func unitsAndLedger(f *cmdutil.Factory, args []string) ([]string, gateway.Ledger, error) {
 	u, err := ParseSSCCs(args)
 	if err != nil {
 		return nil, nil, err
@@ -179,9 +180,9 @@ gateway finds it).
 }
 
 // submitUnit sends fn(unit, idsJSON) in chunks of size.
-func submitUnit(ctx context.Context, l ledger.Ledger, fn, unit string, ids []string, size int) ([]bulk.Committed, error) {
+func submitUnit(ctx context.Context, l gateway.Ledger, fn, unit string, ids []string, size int) ([]bulk.Committed, error) {
 	var done []bulk.Committed
-	for _, chunk := range cmdutil.Chunks(ids, size) {
+	for _, chunk := range ledger.Chunks(ids, size) {
 		arg, _ := json.Marshal(chunk)
 		res, err := l.Submit(ctx, fn, unit, string(arg))
 		if err != nil {
@@ -192,7 +193,7 @@ func submitUnit(ctx context.Context, l ledger.Ledger, fn, unit string, ids []str
 	return done, nil
 }
 
-func unpackAll(ctx context.Context, l ledger.Ledger, unit string) ([]bulk.Committed, error) {
+func unpackAll(ctx context.Context, l gateway.Ledger, unit string) ([]bulk.Committed, error) {
 	var done []bulk.Committed
 	for {
 		u, err := getItem(ctx, l, unit)
@@ -212,7 +213,7 @@ func unpackAll(ctx context.Context, l ledger.Ledger, unit string) ([]bulk.Commit
 	}
 }
 
-func getItem(ctx context.Context, l ledger.Ledger, id string) (*domain.Item, error) {
+func getItem(ctx context.Context, l gateway.Ledger, id string) (*domain.Item, error) {
 	b, err := l.Evaluate(ctx, "GetItem", id)
 	if err != nil {
 		return nil, err
@@ -291,7 +292,7 @@ func contentsCmd(f *cmdutil.Factory) *cobra.Command {
 }
 
 // Contents lists all direct contents of a unit, page by page.
-func Contents(ctx context.Context, l ledger.Ledger, unit string) ([]string, error) {
+func Contents(ctx context.Context, l gateway.Ledger, unit string) ([]string, error) {
 	ids := []string{}
 	bookmark := ""
 	for {

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/provledger/provenance/client/internal/cmdutil"
-	"github.com/provledger/provenance/client/internal/verifier"
 	cverify "github.com/provledger/provenance/client/verify"
 )
 
@@ -27,9 +26,9 @@ itself. IDs default to the bundle's items.
 
 // BundleOutput is the -o json shape of verify --bundle.
 type BundleOutput struct {
-	OK     bool              `json:"ok"`
-	Bundle BundleInfo        `json:"bundle"`
-	Report []verifier.Report `json:"reports"`
+	OK     bool             `json:"ok"`
+	Bundle BundleInfo       `json:"bundle"`
+	Report []cverify.Report `json:"reports"`
 }
 
 // BundleInfo says what was verified: the maker's claims, and the genesis
@@ -74,7 +73,7 @@ func RunBundle(ctx context.Context, opts *Options) error {
 	}
 	for i := range out.Report {
 		if out.Report[i].Steps == nil {
-			out.Report[i].Steps = []verifier.Step{}
+			out.Report[i].Steps = []cverify.Step{}
 		}
 		out.OK = out.OK && out.Report[i].OK
 	}

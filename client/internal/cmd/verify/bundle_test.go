@@ -9,7 +9,6 @@ import (
 
 	"github.com/provledger/provenance/client/internal/cmdtest"
 	"github.com/provledger/provenance/client/internal/cmdutil"
-	"github.com/provledger/provenance/client/internal/verifier"
 )
 
 // TestVerifyBundleOffline: --bundle never connects; what the bundle lacks
@@ -41,7 +40,7 @@ func TestVerifyBundleOffline(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f, ios := cmdtest.Factory(nil)
 			f.Output = tt.format
-			f.Verifier = func() (verifier.Verifier, error) {
+			f.Verifier = func() (cmdutil.Verifier, error) {
 				t.Fatal("verify --bundle connected")
 				return nil, nil
 			}

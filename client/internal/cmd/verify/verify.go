@@ -14,18 +14,18 @@ import (
 
 	"github.com/provledger/provenance/chaincode/domain"
 	"github.com/provledger/provenance/client/audit"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdutil"
 	"github.com/provledger/provenance/client/internal/idfile"
-	"github.com/provledger/provenance/client/internal/ledger"
-	"github.com/provledger/provenance/client/internal/verifier"
+	cverify "github.com/provledger/provenance/client/verify"
 )
 
 // Options of verify.
 type Options struct {
 	IO       *cmdutil.IOStreams
-	Verifier func() (verifier.Verifier, error)
+	Verifier func() (cmdutil.Verifier, error)
 	// Ledger reads the items' statuses (GetItems); nil skips them.
-	Ledger  func() (ledger.Ledger, error)
+	Ledger  func() (gateway.Ledger, error)
 	Format  string
 	IDs     []string
 	File    string
@@ -157,8 +157,8 @@ func parseGenesisHash(s string, fromFlag bool) ([]byte, error) {
 
 // Output is the -o json shape.
 type Output struct {
-	OK      bool              `json:"ok"`
-	Reports []verifier.Report `json:"reports"`
+	OK      bool             `json:"ok"`
+	Reports []cverify.Report `json:"reports"`
 	// Status is each registered item's status (audit.StatusNote), by key.
 	Status map[string]string `json:"status,omitempty"`
 	// Unverified lists the IDs that could not be verified, with why.
@@ -184,7 +184,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	out := Output{OK: true, Reports: []verifier.Report{}}
+	out := Output{OK: true, Reports: []cverify.Report{}}
 	var keys []string
 	for _, r := range rows {
 		if r.Err == nil {
@@ -216,13 +216,13 @@ func Run(ctx context.Context, opts *Options) error {
 			fail(err)
 			continue
 		}
-		rep, err := v.Verify(ctx, id.Key(), verifier.Options{Chain: opts.Chain, GenesisHash: opts.GenesisHash, Peers: opts.Peers})
+		rep, err := v.Verify(ctx, id.Key(), cverify.OnlineOptions{Chain: opts.Chain, GenesisHash: opts.GenesisHash, Peers: opts.Peers})
 		if err != nil {
 			fail(err)
 			continue
 		}
 		if rep.Steps == nil {
-			rep.Steps = []verifier.Step{}
+			rep.Steps = []cverify.Step{}
 		}
 		out.Reports = append(out.Reports, *rep)
 		out.OK = out.OK && rep.OK
@@ -282,7 +282,7 @@ func statuses(ctx context.Context, opts *Options, keys []string) (map[string]*do
 // PrintReportStatus prints a report with the item's status on the verdict
 // line: "verified (...), but STOLEN since ..." when the status should stop
 // the reader, "verified (...); ACTIVE" otherwise.
-func PrintReportStatus(w io.Writer, r *verifier.Report, it *domain.Item, verbose bool) {
+func PrintReportStatus(w io.Writer, r *cverify.Report, it *domain.Item, verbose bool) {
 	note := ""
 	if it != nil {
 		note = "; " + audit.StatusNote(it)
@@ -295,7 +295,7 @@ func PrintReportStatus(w io.Writer, r *verifier.Report, it *domain.Item, verbose
 
 // printReport prints one report: a verdict line (with the status note),
 // then the failed checks (every check with verbose).
-func printReport(w io.Writer, r *verifier.Report, note string, verbose bool) {
+func printReport(w io.Writer, r *cverify.Report, note string, verbose bool) {
 	failed := 0
 	for _, s := range r.Steps {
 		if !s.OK {

@@ -13,11 +13,11 @@ import (
 	"github.com/provledger/provenance/client/internal/cmdtest"
 	"github.com/provledger/provenance/client/internal/cmdutil"
 	"github.com/provledger/provenance/client/internal/ledger/ledgertest"
-	"github.com/provledger/provenance/client/internal/verifier"
+	cverify "github.com/provledger/provenance/client/verify"
 )
 
 type fakeVerifier struct {
-	reports map[string]*verifier.Report
+	reports map[string]*cverify.Report
 	chain   []bool
 	pins    [][]byte // Options.GenesisHash of each call
 }
@@ -25,7 +25,7 @@ type fakeVerifier struct {
 // servedGenesis is the genesis hash the fake ledger "serves".
 const servedGenesis = "6a1f0c4e8b2d9f3a7c5e1b0d4f8a2c6e9b3d7f1a5c0e4b8d2f6a9c3e7b1d5f0a"
 
-func (f *fakeVerifier) Verify(_ context.Context, id string, o verifier.Options) (*verifier.Report, error) {
+func (f *fakeVerifier) Verify(_ context.Context, id string, o cverify.OnlineOptions) (*cverify.Report, error) {
 	f.chain = append(f.chain, o.Chain)
 	f.pins = append(f.pins, o.GenesisHash)
 	r, ok := f.reports[id]
@@ -37,7 +37,7 @@ func (f *fakeVerifier) Verify(_ context.Context, id string, o verifier.Options) 
 	if o.GenesisHash != nil && hex.EncodeToString(o.GenesisHash) != servedGenesis {
 		bad := *r
 		bad.OK = false
-		bad.Steps = append([]verifier.Step{{Check: "channel-config", Subject: "config block 0",
+		bad.Steps = append([]cverify.Step{{Check: "channel-config", Subject: "config block 0",
 			Detail: "genesis block hash " + servedGenesis + ", pinned " + hex.EncodeToString(o.GenesisHash) + ": not the pinned channel"}}, r.Steps...)
 		return &bad, nil
 	}
@@ -45,12 +45,12 @@ func (f *fakeVerifier) Verify(_ context.Context, id string, o verifier.Options) 
 }
 
 func newFake() *fakeVerifier {
-	return &fakeVerifier{reports: map[string]*verifier.Report{
-		"01/09506000134352/21/GOOD": {Item: "01/09506000134352/21/GOOD", OK: true, GenesisHash: servedGenesis, Steps: []verifier.Step{
+	return &fakeVerifier{reports: map[string]*cverify.Report{
+		"01/09506000134352/21/GOOD": {Item: "01/09506000134352/21/GOOD", OK: true, GenesisHash: servedGenesis, Steps: []cverify.Step{
 			{Check: "validation-code", Subject: "seq 1 REGISTERED", OK: true},
 			{Check: "block-signatures", Subject: "block 5", OK: true, Detail: "3 of 4 consenters"},
 		}},
-		"01/09506000134352/21/BAD": {Item: "01/09506000134352/21/BAD", OK: false, Steps: []verifier.Step{
+		"01/09506000134352/21/BAD": {Item: "01/09506000134352/21/BAD", OK: false, Steps: []cverify.Step{
 			{Check: "validation-code", Subject: "seq 1 REGISTERED", OK: true},
 			{Check: "creator-signature", Subject: "seq 2 OFFERED", OK: false, Detail: "signature does not verify"},
 		}},
@@ -79,7 +79,7 @@ func TestVerify(t *testing.T) {
 			fv := newFake()
 			f, ios := cmdtest.Factory(nil)
 			f.Output = tt.format
-			f.Verifier = func() (verifier.Verifier, error) { return fv, nil }
+			f.Verifier = func() (cmdutil.Verifier, error) { return fv, nil }
 			err := cmdtest.Exec(NewCmd(f, nil), tt.argv...)
 			if code := cmdutil.ExitCode(err); code != tt.wantCode {
 				t.Fatalf("exit %d (%v), want %d", code, err, tt.wantCode)
@@ -142,7 +142,7 @@ func TestVerifyGenesisHash(t *testing.T) {
 				return ""
 			}
 			connected := false
-			f.Verifier = func() (verifier.Verifier, error) { connected = true; return fv, nil }
+			f.Verifier = func() (cmdutil.Verifier, error) { connected = true; return fv, nil }
 			err := cmdtest.Exec(NewCmd(f, nil), tt.argv...)
 			if code := cmdutil.ExitCode(err); code != tt.wantCode {
 				t.Fatalf("exit %d (%v), want %d", code, err, tt.wantCode)
@@ -171,7 +171,7 @@ func TestVerifyGenesisHash(t *testing.T) {
 func TestVerifyPeers(t *testing.T) {
 	fv := &peersFake{fakeVerifier: newFake()}
 	f, ios := cmdtest.Factory(nil)
-	f.Verifier = func() (verifier.Verifier, error) { return fv, nil }
+	f.Verifier = func() (cmdutil.Verifier, error) { return fv, nil }
 	err := cmdtest.Exec(NewCmd(f, nil), "01/09506000134352/21/GOOD", "--peers", "distributor,CustomsMSP")
 	if cmdutil.ExitCode(err) != 0 {
 		t.Fatal(err)
@@ -195,7 +195,7 @@ type peersFake struct {
 	peers []string
 }
 
-func (p *peersFake) Verify(ctx context.Context, id string, o verifier.Options) (*verifier.Report, error) {
+func (p *peersFake) Verify(ctx context.Context, id string, o cverify.OnlineOptions) (*cverify.Report, error) {
 	p.peers = o.Peers
 	r, err := p.fakeVerifier.Verify(ctx, id, o)
 	if err != nil {
@@ -203,7 +203,7 @@ func (p *peersFake) Verify(ctx context.Context, id string, o verifier.Options) (
 	}
 	c := *r
 	c.Trust.Summary = "through 2 peers (ManufacturerMSP, DistributorMSP), 1 unconfirmed (CustomsMSP), genesis not pinned"
-	c.Steps = append(append([]verifier.Step(nil), r.Steps...), verifier.Step{Check: "peer-agreement", Subject: "CustomsMSP", OK: true, Warning: true, Detail: "not confirmed: connection refused"})
+	c.Steps = append(append([]cverify.Step(nil), r.Steps...), cverify.Step{Check: "peer-agreement", Subject: "CustomsMSP", OK: true, Warning: true, Detail: "not confirmed: connection refused"})
 	return &c, nil
 }
 
@@ -223,7 +223,7 @@ func TestVerifyMany(t *testing.T) {
 		return out, nil
 	})
 	f, ios := cmdtest.Factory(l)
-	f.Verifier = func() (verifier.Verifier, error) { return fv, nil }
+	f.Verifier = func() (cmdutil.Verifier, error) { return fv, nil }
 	ios.In = strings.NewReader("id\n01/09506000134353/21/X\n01/09506000134352/21/NONE\n\n01/09506000134352/21/GOOD\n")
 	err := cmdtest.Exec(NewCmd(f, nil), "--file", "-")
 	if code := cmdutil.ExitCode(err); code != 1 {

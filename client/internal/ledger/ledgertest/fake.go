@@ -1,4 +1,4 @@
-// Package ledgertest provides a scriptable in-memory ledger.Ledger for
+// Package ledgertest provides a scriptable in-memory gateway.Ledger for
 // command tests: each chaincode function is answered by a handler.
 package ledgertest
 
@@ -9,7 +9,7 @@ import (
 	"sync"
 
 	"github.com/provledger/provenance/chaincode/domain"
-	"github.com/provledger/provenance/client/internal/ledger"
+	"github.com/provledger/provenance/client/gateway"
 )
 
 // Handler answers one call.
@@ -22,7 +22,7 @@ type Call struct {
 	Args   []string
 }
 
-// Fake is a ledger.Ledger whose functions are answered by handlers. An
+// Fake is a gateway.Ledger whose functions are answered by handlers. An
 // unhandled function fails the call with a NOT_FOUND-free plain error.
 type Fake struct {
 	MSP      string
@@ -52,27 +52,27 @@ func (f *Fake) Refuses(fn string, code domain.Code, msg string) *Fake {
 	return f.On(fn, func([]string) (any, error) { return nil, domain.Errorf(code, "%s", msg) })
 }
 
-// MSPID implements ledger.Ledger.
+// MSPID implements gateway.Ledger.
 func (f *Fake) MSPID() string { return f.MSP }
 
-// Submit implements ledger.Ledger; transaction IDs are tx1, tx2, ...
-func (f *Fake) Submit(_ context.Context, fn string, args ...string) (*ledger.Result, error) {
+// Submit implements gateway.Ledger; transaction IDs are tx1, tx2, ...
+func (f *Fake) Submit(_ context.Context, fn string, args ...string) (*gateway.Result, error) {
 	f.mu.Lock()
 	f.seq++
 	tx := fmt.Sprintf("tx%d", f.seq)
 	f.mu.Unlock()
 	payload, err := f.call(true, fn, args)
 	if err != nil {
-		return nil, wrap(fn, tx, ledger.OpEndorse, err)
+		return nil, wrap(fn, tx, gateway.OpEndorse, err)
 	}
-	return &ledger.Result{Payload: payload, TxID: tx, Block: uint64(f.seq) + 10}, nil
+	return &gateway.Result{Payload: payload, TxID: tx, Block: uint64(f.seq) + 10}, nil
 }
 
-// Evaluate implements ledger.Ledger.
+// Evaluate implements gateway.Ledger.
 func (f *Fake) Evaluate(_ context.Context, fn string, args ...string) ([]byte, error) {
 	payload, err := f.call(false, fn, args)
 	if err != nil {
-		return nil, wrap(fn, "q1", ledger.OpEvaluate, err)
+		return nil, wrap(fn, "q1", gateway.OpEvaluate, err)
 	}
 	return payload, nil
 }
@@ -108,30 +108,30 @@ func (f *Fake) call(submit bool, fn string, args []string) ([]byte, error) {
 	return json.Marshal(v)
 }
 
-func wrap(fn, tx string, op ledger.Op, err error) error {
-	le := &ledger.Error{Op: op, Function: fn, TxID: tx, Message: err.Error(), Err: err}
-	le.Code, _ = ledger.Refusal(err.Error())
+func wrap(fn, tx string, op gateway.Op, err error) error {
+	le := &gateway.Error{Op: op, Function: fn, TxID: tx, Message: err.Error(), Err: err}
+	le.Code, _ = gateway.Refusal(err.Error())
 	if le.Code != "" {
-		_, le.Message = ledger.Refusal(err.Error())
+		_, le.Message = gateway.Refusal(err.Error())
 	}
 	return le
 }
 
-// Events is a fake ledger.EventSource: each stream delivers the events of
+// Events is a fake gateway.EventSource: each stream delivers the events of
 // one batch and then closes, like a peer that goes away.
 type Events struct {
 	mu      sync.Mutex
-	Batches [][]ledger.Event
-	Starts  []*ledger.Position
+	Batches [][]gateway.Event
+	Starts  []*gateway.Position
 	Fail    int    // number of ChaincodeEvents calls to refuse first
 	Tip     uint64 // what Height returns
 }
 
-// Height implements ledger.EventSource.
+// Height implements gateway.EventSource.
 func (e *Events) Height(context.Context) (uint64, error) { return e.Tip, nil }
 
-// ChaincodeEvents implements ledger.EventSource.
-func (e *Events) ChaincodeEvents(ctx context.Context, start *ledger.Position) (<-chan ledger.Event, error) {
+// ChaincodeEvents implements gateway.EventSource.
+func (e *Events) ChaincodeEvents(ctx context.Context, start *gateway.Position) (<-chan gateway.Event, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if start != nil {
@@ -141,10 +141,10 @@ func (e *Events) ChaincodeEvents(ctx context.Context, start *ledger.Position) (<
 	e.Starts = append(e.Starts, start)
 	if e.Fail > 0 {
 		e.Fail--
-		return nil, &ledger.Error{Op: ledger.OpEvents, Function: "ChaincodeEvents", Message: "peer 127.0.0.1:7051 unavailable: connection refused"}
+		return nil, &gateway.Error{Op: gateway.OpEvents, Function: "ChaincodeEvents", Message: "peer 127.0.0.1:7051 unavailable: connection refused"}
 	}
-	ch := make(chan ledger.Event)
-	var batch []ledger.Event
+	ch := make(chan gateway.Event)
+	var batch []gateway.Event
 	if len(e.Batches) > 0 {
 		batch, e.Batches = e.Batches[0], e.Batches[1:]
 	} else {

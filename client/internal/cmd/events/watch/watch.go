@@ -13,14 +13,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdutil"
-	"github.com/provledger/provenance/client/internal/ledger"
 )
 
 // Options of events watch.
 type Options struct {
 	IO         *cmdutil.IOStreams
-	Events     func() (ledger.EventSource, error)
+	Events     func() (gateway.EventSource, error)
 	Format     string
 	FromBlock  uint64
 	HasFrom    bool
@@ -42,7 +42,7 @@ type Filter struct {
 
 // NewCmd builds the command; runF replaces Run in tests.
 func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Events: f.Events, MinBackoff: time.Second, MaxBackoff: 15 * time.Second, Sleep: ledger.Sleep}
+	opts := &Options{IO: f.IO, Events: f.Events, MinBackoff: time.Second, MaxBackoff: 15 * time.Second, Sleep: gateway.Sleep}
 	var types []string
 	var item, gtin, org string
 	cmd := &cobra.Command{
@@ -208,15 +208,15 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 		defer cp.Close()
 	}
-	var pos *ledger.Position
+	var pos *gateway.Position
 	switch {
 	case cp != nil && (cp.BlockNumber() > 0 || cp.TransactionID() != ""):
-		pos = &ledger.Position{Block: cp.BlockNumber(), TxID: cp.TransactionID()}
+		pos = &gateway.Position{Block: cp.BlockNumber(), TxID: cp.TransactionID()}
 	case opts.HasFrom:
-		pos = &ledger.Position{Block: opts.FromBlock}
+		pos = &gateway.Position{Block: opts.FromBlock}
 	}
 	if opts.Sleep == nil {
-		opts.Sleep = ledger.Sleep
+		opts.Sleep = gateway.Sleep
 	}
 	if opts.MinBackoff <= 0 {
 		opts.MinBackoff = time.Second
@@ -227,13 +227,13 @@ func Run(ctx context.Context, opts *Options) error {
 	seen := 0
 	delay := opts.MinBackoff
 	for {
-		var events <-chan ledger.Event
+		var events <-chan gateway.Event
 		if pos == nil {
 			// "from the next commit": pin it to a block number now, so a
 			// reconnect resumes there instead of skipping what it missed
 			var h uint64
 			if h, err = src.Height(ctx); err == nil {
-				pos = &ledger.Position{Block: h}
+				pos = &gateway.Position{Block: h}
 				if cp != nil {
 					if err := cp.CheckpointTransaction(h, ""); err != nil {
 						return fmt.Errorf("checkpoint %s: %w", opts.Checkpoint, err)
@@ -251,7 +251,7 @@ func Run(ctx context.Context, opts *Options) error {
 				if err != nil {
 					return err
 				}
-				pos = &ledger.Position{Block: ev.Block, TxID: ev.TxID}
+				pos = &gateway.Position{Block: ev.Block, TxID: ev.TxID}
 				if cp != nil {
 					if err := cp.CheckpointTransaction(ev.Block, ev.TxID); err != nil {
 						return fmt.Errorf("checkpoint %s: %w", opts.Checkpoint, err)
@@ -281,7 +281,7 @@ func Run(ctx context.Context, opts *Options) error {
 }
 
 // printEvent prints ev if it passes the filter and says whether it did.
-func printEvent(opts *Options, ev ledger.Event) (bool, error) {
+func printEvent(opts *Options, ev gateway.Event) (bool, error) {
 	var payload domain.ChaincodeEvent
 	_ = json.Unmarshal(ev.Payload, &payload) // other event names may carry other payloads
 	if !opts.Filter.Match(payload) {
@@ -301,7 +301,7 @@ func printEvent(opts *Options, ev ledger.Event) (bool, error) {
 }
 
 // FormatLine is the text form of one event.
-func FormatLine(ev ledger.Event, p domain.ChaincodeEvent) string {
+func FormatLine(ev gateway.Event, p domain.ChaincodeEvent) string {
 	what := string(p.Type)
 	if what == "" {
 		what = ev.Name

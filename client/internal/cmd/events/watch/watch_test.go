@@ -15,21 +15,20 @@ import (
 	"github.com/provledger/provenance/chaincode/domain"
 	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdutil"
-	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/client/internal/ledger/ledgertest"
 	"github.com/provledger/provenance/network/netdesc"
 )
 
-func ev(block uint64, tx string, typ domain.EventType, items ...string) ledger.Event {
+func ev(block uint64, tx string, typ domain.EventType, items ...string) gateway.Event {
 	p, _ := json.Marshal(domain.ChaincodeEvent{Type: typ, Items: items, TxID: tx})
-	return ledger.Event{Block: block, TxID: tx, Name: domain.ChaincodeEventName, Payload: p}
+	return gateway.Event{Block: block, TxID: tx, Name: domain.ChaincodeEventName, Payload: p}
 }
 
-func opts(src ledger.EventSource) (*Options, *bytes.Buffer, *bytes.Buffer, *[]time.Duration) {
+func opts(src gateway.EventSource) (*Options, *bytes.Buffer, *bytes.Buffer, *[]time.Duration) {
 	ios, _, out, errOut := cmdutil.Test()
 	var slept []time.Duration
 	return &Options{
-		IO: ios, Events: func() (ledger.EventSource, error) { return src, nil }, Format: cmdutil.FormatTable,
+		IO: ios, Events: func() (gateway.EventSource, error) { return src, nil }, Format: cmdutil.FormatTable,
 		MinBackoff: time.Second, MaxBackoff: 4 * time.Second,
 		Sleep: func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil },
 	}, out, errOut, &slept
@@ -38,7 +37,7 @@ func opts(src ledger.EventSource) (*Options, *bytes.Buffer, *bytes.Buffer, *[]ti
 // The stream breaks twice and the peer refuses twice; the watcher resumes
 // after the last event it printed each time, with capped doubling delays.
 func TestWatchReconnectsAndResumes(t *testing.T) {
-	src := &ledgertest.Events{Batches: [][]ledger.Event{
+	src := &ledgertest.Events{Batches: [][]gateway.Event{
 		{ev(5, "t1", domain.EventRegistered, "01/09506000134352/21/A"), ev(6, "t2", domain.EventOffered, "01/09506000134352/21/A")},
 		{},
 		{ev(7, "t3", domain.EventAccepted, "a", "b", "c", "d")},
@@ -47,7 +46,7 @@ func TestWatchReconnectsAndResumes(t *testing.T) {
 	o.HasFrom, o.FromBlock, o.Limit = true, 5, 3
 	// dials 2 and 3 are refused; dial 4 gets a stream that ends at once
 	dials = 0
-	o.Events = func() (ledger.EventSource, error) { return failing{src, map[int]bool{2: true, 3: true}}, nil }
+	o.Events = func() (gateway.EventSource, error) { return failing{src, map[int]bool{2: true, 3: true}}, nil }
 	if err := Run(context.Background(), o); err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +71,7 @@ func TestWatchReconnectsAndResumes(t *testing.T) {
 	}
 }
 
-func posString(p *ledger.Position) string {
+func posString(p *gateway.Position) string {
 	if p == nil {
 		return "next"
 	}
@@ -89,7 +88,7 @@ type failing struct {
 
 var dials int
 
-func (f failing) ChaincodeEvents(ctx context.Context, p *ledger.Position) (<-chan ledger.Event, error) {
+func (f failing) ChaincodeEvents(ctx context.Context, p *gateway.Position) (<-chan gateway.Event, error) {
 	dials++
 	if f.fail[dials] {
 		f.Events.Fail = 1
@@ -100,7 +99,7 @@ func (f failing) ChaincodeEvents(ctx context.Context, p *ledger.Position) (<-cha
 func TestWatchCheckpointFile(t *testing.T) {
 	dials = 0
 	path := filepath.Join(t.TempDir(), "cp.json")
-	src := &ledgertest.Events{Batches: [][]ledger.Event{{ev(3, "a1", domain.EventHeld, "x"), ev(4, "a2", domain.EventReleased, "x")}}}
+	src := &ledgertest.Events{Batches: [][]gateway.Event{{ev(3, "a1", domain.EventHeld, "x"), ev(4, "a2", domain.EventReleased, "x")}}}
 	o, _, _, _ := opts(src)
 	o.Checkpoint, o.Limit = path, 2
 	if err := Run(context.Background(), o); err != nil {
@@ -111,7 +110,7 @@ func TestWatchCheckpointFile(t *testing.T) {
 		t.Errorf("checkpoint %s", b)
 	}
 	// a new run resumes from the file even with --from-block
-	src2 := &ledgertest.Events{Batches: [][]ledger.Event{{ev(9, "b1", domain.EventHeld, "y")}}}
+	src2 := &ledgertest.Events{Batches: [][]gateway.Event{{ev(9, "b1", domain.EventHeld, "y")}}}
 	o2, out, _, _ := opts(src2)
 	o2.Checkpoint, o2.Limit, o2.HasFrom, o2.FromBlock, o2.Format = path, 1, true, 0, cmdutil.FormatJSON
 	if err := Run(context.Background(), o2); err != nil {
@@ -138,9 +137,9 @@ func TestWatchStopsOnCancel(t *testing.T) {
 	}
 }
 
-func payloadEvent(block uint64, p domain.ChaincodeEvent) ledger.Event {
+func payloadEvent(block uint64, p domain.ChaincodeEvent) gateway.Event {
 	b, _ := json.Marshal(p)
-	return ledger.Event{Block: block, TxID: p.TxID, Name: domain.ChaincodeEventName, Payload: b}
+	return gateway.Event{Block: block, TxID: p.TxID, Name: domain.ChaincodeEventName, Payload: b}
 }
 
 // Issue 16 bug: a lot recall touches no item; its event's scope reached the
@@ -150,7 +149,7 @@ func TestWatchLotRecallScope(t *testing.T) {
 	const scope = "01/09506000134352/10/L42"
 	recall := payloadEvent(9, domain.ChaincodeEvent{Type: domain.EventRecalled, Items: []string{}, TxID: "t9", Scope: scope,
 		Timestamp: "2026-12-02T07:00:00Z", SubmitterMSP: "ManufacturerMSP"})
-	src := &ledgertest.Events{Batches: [][]ledger.Event{{recall}}}
+	src := &ledgertest.Events{Batches: [][]gateway.Event{{recall}}}
 	o, out, _, _ := opts(src)
 	o.HasFrom, o.FromBlock, o.Limit = true, 9, 1
 	if err := Run(context.Background(), o); err != nil {
@@ -159,7 +158,7 @@ func TestWatchLotRecallScope(t *testing.T) {
 	if want := "block 9  tx t9  2026-12-02T07:00:00Z  ManufacturerMSP  RECALLED  scope " + scope + "\n"; out.String() != want {
 		t.Errorf("text %q, want %q", out.String(), want)
 	}
-	src = &ledgertest.Events{Batches: [][]ledger.Event{{recall}}}
+	src = &ledgertest.Events{Batches: [][]gateway.Event{{recall}}}
 	o, out, _, _ = opts(src)
 	o.HasFrom, o.FromBlock, o.Limit, o.Format = true, 9, 1, cmdutil.FormatJSON
 	if err := Run(context.Background(), o); err != nil {
@@ -179,7 +178,7 @@ func TestWatchLotRecallScope(t *testing.T) {
 func TestWatchFilters(t *testing.T) {
 	const g, g2 = "09506000134352", "09506000134369"
 	a, b := "01/"+g+"/21/A", "01/"+g2+"/21/B"
-	evs := []ledger.Event{
+	evs := []gateway.Event{
 		payloadEvent(1, domain.ChaincodeEvent{Type: domain.EventRegistered, Items: []string{a, b}, TxID: "t1", SubmitterMSP: "M"}),
 		payloadEvent(2, domain.ChaincodeEvent{Type: domain.EventOffered, Items: []string{b}, TxID: "t2", SubmitterMSP: "M"}),
 		payloadEvent(3, domain.ChaincodeEvent{Type: domain.EventAccepted, Items: []string{a}, TxID: "t3", SubmitterMSP: "D"}),
@@ -207,7 +206,7 @@ func TestWatchFilters(t *testing.T) {
 		{"item", Filter{Item: id(b)}, 0, "t1 t2 t6"},
 		{"type and org", Filter{Types: []domain.EventType{domain.EventRecalled}, Org: "M"}, 2, "t4 t5"},
 	} {
-		src := &ledgertest.Events{Batches: [][]ledger.Event{evs}}
+		src := &ledgertest.Events{Batches: [][]gateway.Event{evs}}
 		o, out, _, _ := opts(src)
 		o.HasFrom, o.Filter, o.Limit, o.Format = true, tt.filter, tt.limit, cmdutil.FormatJSON
 		o.Sleep = func(context.Context, time.Duration) error { return context.Canceled } // stop when the stream ends

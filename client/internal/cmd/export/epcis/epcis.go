@@ -15,15 +15,15 @@ import (
 	"github.com/provledger/provenance/chaincode/domain"
 	"github.com/provledger/provenance/client/audit"
 	"github.com/provledger/provenance/client/epcis"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdutil"
 	"github.com/provledger/provenance/client/internal/idfile"
-	"github.com/provledger/provenance/client/internal/ledger"
 )
 
 // Options of export epcis.
 type Options struct {
 	IO       *cmdutil.IOStreams
-	Ledger   func() (ledger.Ledger, error)
+	Ledger   func() (gateway.Ledger, error)
 	IDs      []string
 	File     string
 	GTIN     string

@@ -12,15 +12,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provledger/provenance/client/epcis"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdutil"
 	"github.com/provledger/provenance/client/internal/idfile"
-	"github.com/provledger/provenance/client/internal/ledger"
 )
 
 // Options of import epcis.
 type Options struct {
 	IO       *cmdutil.IOStreams
-	Ledger   func() (ledger.Ledger, error)
+	Ledger   func() (gateway.Ledger, error)
 	Format   string
 	File     string
 	PartyMap string

@@ -10,16 +10,16 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/bulk"
 	"github.com/provledger/provenance/client/internal/cmdutil"
-	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/client/internal/render"
 )
 
 // Options of item history.
 type Options struct {
 	IO      *cmdutil.IOStreams
-	Ledger  func() (ledger.Ledger, error)
+	Ledger  func() (gateway.Ledger, error)
 	Format  string
 	IDs     []string
 	File    string
@@ -91,7 +91,7 @@ func Run(ctx context.Context, opts *Options) error {
 		switch {
 		case err != nil && single:
 			return err
-		case err != nil && ledger.CodeOf(err) == "":
+		case err != nil && gateway.CodeOf(err) == "":
 			return err // the peer, not the item: stop
 		case err != nil:
 			failed = append(failed, bulk.FailedOf(x, err))
@@ -131,7 +131,7 @@ func Run(ctx context.Context, opts *Options) error {
 }
 
 // events follows pages until the limit or the end.
-func events(ctx context.Context, l ledger.Ledger, key string, opts *Options) ([]domain.CustodyEvent, error) {
+func events(ctx context.Context, l gateway.Ledger, key string, opts *Options) ([]domain.CustodyEvent, error) {
 	events := []domain.CustodyEvent{}
 	from := opts.FromSeq
 	for {

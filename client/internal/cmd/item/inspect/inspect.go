@@ -10,10 +10,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/bulk"
 	"github.com/provledger/provenance/client/internal/cmdutil"
 	"github.com/provledger/provenance/client/internal/idfile"
-	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/client/internal/render"
 )
 
@@ -23,7 +23,7 @@ var Results = []string{"match", "mismatch", "suspect"}
 // Options of item inspect.
 type Options struct {
 	IO        *cmdutil.IOStreams
-	Ledger    func() (ledger.Ledger, error)
+	Ledger    func() (gateway.Ledger, error)
 	Format    string
 	IDs       []string
 	File      string

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdutil"
 	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/client/internal/render"
@@ -22,7 +23,7 @@ const anyHolder = "*"
 // Options of item list.
 type Options struct {
 	IO        *cmdutil.IOStreams
-	Ledger    func() (ledger.Ledger, error)
+	Ledger    func() (gateway.Ledger, error)
 	Format    string
 	Owner     string
 	GTIN      string
@@ -162,7 +163,7 @@ func (o *Options) query(owner string) (Query, error) {
 }
 
 // resolve turns the org a query names into an MSP ID ("me": the caller's).
-func (q *Query) resolve(ctx context.Context, l ledger.Ledger) error {
+func (q *Query) resolve(ctx context.Context, l gateway.Ledger) error {
 	if q.Value == "" || (q.By != "owner" && q.By != "offered-to" && q.By != "held") {
 		return nil
 	}
@@ -170,7 +171,7 @@ func (q *Query) resolve(ctx context.Context, l ledger.Ledger) error {
 		q.Value = l.MSPID()
 		return nil
 	}
-	v, err := cmdutil.ResolveMSP(ctx, l, q.Value)
+	v, err := ledger.ResolveMSP(ctx, l, q.Value)
 	q.Value = v
 	return err
 }
@@ -203,7 +204,7 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if opts.Count {
-		n, err := cmdutil.CountItems(ctx, l, q.By, q.Value)
+		n, err := ledger.CountItems(ctx, l, q.By, q.Value)
 		if err != nil {
 			return err
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/bulk"
 	"github.com/provledger/provenance/client/internal/cmdutil"
 	"github.com/provledger/provenance/client/internal/idfile"
@@ -20,7 +21,7 @@ import (
 // Options of item register.
 type Options struct {
 	IO          *cmdutil.IOStreams
-	Ledger      func() (ledger.Ledger, error)
+	Ledger      func() (gateway.Ledger, error)
 	Format      string
 	ID          string
 	Lot         string
@@ -155,7 +156,7 @@ func Run(ctx context.Context, opts *Options) error {
 // items another MSP registered fail without a transaction. A refusal fails
 // its batch and the run goes on; any other error (peer down, timeout)
 // stops the run and is returned as fatal, the rest counted as failed.
-func Register(ctx context.Context, l ledger.Ledger, entries []Entry, batchSize int, bar *bulk.Progress) (*Summary, error) {
+func Register(ctx context.Context, l gateway.Ledger, entries []Entry, batchSize int, bar *bulk.Progress) (*Summary, error) {
 	sum := &Summary{Registered: []string{}, Skipped: []string{}, Failed: []Failure{}, Transactions: []Tx{}}
 	me := l.MSPID()
 	seen := map[string]int{}
@@ -185,7 +186,7 @@ func Register(ctx context.Context, l ledger.Ledger, entries []Entry, batchSize i
 	for start := 0; start < len(valid); start += batchSize {
 		end := min(start+batchSize, len(valid))
 		batch, bkeys := valid[start:end], keys[start:end]
-		existing, err := cmdutil.GetItems(ctx, l, bkeys)
+		existing, err := ledger.GetItems(ctx, l, bkeys)
 		if err != nil {
 			failRest(sum, valid[start:], keys[start:], err)
 			return sum, err
@@ -211,7 +212,7 @@ func Register(ctx context.Context, l ledger.Ledger, entries []Entry, batchSize i
 				for _, i := range todo {
 					sum.Failed = append(sum.Failed, failure(batch[i], bkeys[i], err))
 				}
-				if ledger.CodeOf(err) == "" {
+				if gateway.CodeOf(err) == "" {
 					failRest(sum, valid[end:], keys[end:], err)
 					return sum, err
 				}

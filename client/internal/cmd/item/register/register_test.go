@@ -10,9 +10,9 @@ import (
 	"testing"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdtest"
 	"github.com/provledger/provenance/client/internal/cmdutil"
-	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/client/internal/ledger/ledgertest"
 )
 
@@ -162,7 +162,7 @@ func TestRunRefusedBatchContinuesFatalStops(t *testing.T) {
 
 	down := ledgertest.New("ManufacturerMSP").
 		On("GetItems", func(args []string) (any, error) {
-			return nil, &ledger.Error{Op: ledger.OpEvaluate, Function: "GetItems", Message: "peer 127.0.0.1:7051 unavailable: connection refused"}
+			return nil, &gateway.Error{Op: gateway.OpEvaluate, Function: "GetItems", Message: "peer 127.0.0.1:7051 unavailable: connection refused"}
 		})
 	sum, fatal = Register(t.Context(), down, entries, 1, nil)
 	if fatal == nil || len(sum.Failed) != 3 || !strings.Contains(sum.Failed[2].Error, "not attempted") {
@@ -189,10 +189,10 @@ func TestRunSingleID(t *testing.T) {
 		t.Errorf("other org's item: %v", err)
 	}
 	err = cmdtest.Exec(NewCmd(f, nil), "01/4012345000009/21/X")
-	if ledger.CodeOf(err) != domain.CodePrefixNotActive || ledger.TxIDOf(err) == "" {
+	if gateway.CodeOf(err) != domain.CodePrefixNotActive || gateway.TxIDOf(err) == "" {
 		t.Errorf("refusal: %v", err)
 	}
-	var le *ledger.Error
+	var le *gateway.Error
 	if !errors.As(err, &le) {
 		t.Errorf("refusal is not a ledger error: %T", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/bulk"
 	"github.com/provledger/provenance/client/internal/cmdutil"
 	"github.com/provledger/provenance/client/internal/ledger"
@@ -18,7 +19,7 @@ import (
 // Options of item show.
 type Options struct {
 	IO     *cmdutil.IOStreams
-	Ledger func() (ledger.Ledger, error)
+	Ledger func() (gateway.Ledger, error)
 	Format string
 	IDs    []string
 	File   string
@@ -75,7 +76,7 @@ func Run(ctx context.Context, opts *Options) error {
 			valid = append(valid, x)
 		}
 	}
-	items, err := cmdutil.GetItems(ctx, l, keys)
+	items, err := ledger.GetItems(ctx, l, keys)
 	if err != nil {
 		return err
 	}

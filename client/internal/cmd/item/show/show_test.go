@@ -6,9 +6,9 @@ import (
 	"testing"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdtest"
 	"github.com/provledger/provenance/client/internal/cmdutil"
-	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/client/internal/ledger/ledgertest"
 )
 
@@ -50,7 +50,7 @@ func TestShow(t *testing.T) {
 	if n := len(l.CallsTo("GetItem")); n != 3 {
 		t.Errorf("GetItem calls = %d: invalid IDs must not reach the ledger", n)
 	}
-	var _ ledger.Ledger = l
+	var _ gateway.Ledger = l
 }
 
 func TestShowMany(t *testing.T) {

@@ -9,16 +9,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provledger/provenance/chaincode/domain"
-	"github.com/provledger/provenance/client/internal/cmd/org/vote"
+	"github.com/provledger/provenance/client/internal/cmd/org/shared"
 	"github.com/provledger/provenance/client/internal/cmdutil"
-	"github.com/provledger/provenance/client/internal/ledger"
 )
 
 // Options of org propose.
 type Options struct {
-	IO      *cmdutil.IOStreams
-	Ledger  func() (ledger.Ledger, error)
-	Format  string
+	cmdutil.Env
 	Kind    string
 	Subject string
 	Role    string   // add-org, change-role
@@ -30,7 +27,7 @@ type Options struct {
 
 // NewCmd builds the command; runF replaces Run in tests.
 func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Ledger: f.Ledger}
+	opts := &Options{}
 	cmd := &cobra.Command{
 		Use:   "propose KIND [SUBJECT]",
 		Short: "File a majority proposal (org admin)",
@@ -56,7 +53,7 @@ Needs an admin identity: --user admin.`,
   prov org propose role-set --roles ManufacturerMSP=manufacturer,DistributorMSP=distributor,CustomsMSP=customs --user admin`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Format, opts.Kind = f.Output, args[0]
+			opts.Env, opts.Kind = f.Env(), args[0]
 			if len(args) == 2 {
 				opts.Subject = args[1]
 			}
@@ -183,13 +180,5 @@ func (o *Options) needMSP() error {
 
 // Run files the proposal.
 func Run(ctx context.Context, opts *Options) error {
-	l, err := opts.Ledger()
-	if err != nil {
-		return err
-	}
-	res, err := l.Submit(ctx, "Propose", opts.Kind, opts.Subject, opts.Payload)
-	if err != nil {
-		return err
-	}
-	return vote.Print(opts.IO, opts.Format, "propose", "Filed", res)
+	return shared.Act("propose", "Filed").Submit(ctx, opts.Env, "Propose", opts.Kind, opts.Subject, opts.Payload)
 }

@@ -3,14 +3,11 @@ package vote
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
-	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/internal/cmd/org/shared"
 	"github.com/provledger/provenance/client/internal/cmdutil"
-	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/client/internal/render"
 )
 
@@ -29,16 +26,14 @@ var (
 
 // Options of a vote (or show).
 type Options struct {
-	IO     *cmdutil.IOStreams
-	Ledger func() (ledger.Ledger, error)
-	Format string
-	Verb   Verb
-	ID     string
+	cmdutil.Env
+	Verb Verb
+	ID   string
 }
 
 // NewCmd builds the command for verb; runF replaces Run in tests.
 func NewCmd(f *cmdutil.Factory, verb Verb, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Ledger: f.Ledger, Verb: verb}
+	opts := &Options{Verb: verb}
 	return &cobra.Command{
 		Use:     verb.Name + " ID",
 		Short:   verb.Short,
@@ -46,7 +41,7 @@ func NewCmd(f *cmdutil.Factory, verb Verb, runF func(*Options) error) *cobra.Com
 		Example: "  prov org " + verb.Name + " 3f2a...c9 --profile distributor --user admin",
 		Args:    cmdutil.ExactArgs(1, "a proposal ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.ID, opts.Format = args[0], f.Output
+			opts.ID, opts.Env = args[0], f.Env()
 			if runF != nil {
 				return runF(opts)
 			}
@@ -57,34 +52,19 @@ func NewCmd(f *cmdutil.Factory, verb Verb, runF func(*Options) error) *cobra.Com
 
 // Run executes the vote.
 func Run(ctx context.Context, opts *Options) error {
-	l, err := opts.Ledger()
-	if err != nil {
-		return err
-	}
-	res, err := l.Submit(ctx, opts.Verb.Fn, opts.ID)
-	if err != nil {
-		return err
-	}
-	return Print(opts.IO, opts.Format, opts.Verb.Name, opts.Verb.Past, res)
-}
-
-// Print shows a proposal after a submitted act.
-func Print(io *cmdutil.IOStreams, format, action, past string, res *ledger.Result) error {
-	return render.Record(io, format, action, res, "proposal", func(p *domain.Proposal) string {
-		return fmt.Sprintf("%s proposal %s: now %s", past, p.ID, p.Status)
-	}, render.Proposal)
+	return shared.Act(opts.Verb.Name, opts.Verb.Past).Submit(ctx, opts.Env, opts.Verb.Fn, opts.ID)
 }
 
 // NewShowCmd builds `prov org show ID`.
 func NewShowCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Ledger: f.Ledger}
+	opts := &Options{}
 	return &cobra.Command{
 		Use:     "show ID",
 		Short:   "Show a proposal and its votes",
 		Example: "  prov org show 3f2a...c9 -o json",
 		Args:    cmdutil.ExactArgs(1, "a proposal ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.ID, opts.Format = args[0], f.Output
+			opts.ID, opts.Env = args[0], f.Env()
 			if runF != nil {
 				return runF(opts)
 			}
@@ -95,20 +75,5 @@ func NewShowCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 
 // Show executes org show.
 func Show(ctx context.Context, opts *Options) error {
-	l, err := opts.Ledger()
-	if err != nil {
-		return err
-	}
-	b, err := l.Evaluate(ctx, "GetProposal", opts.ID)
-	if err != nil {
-		return err
-	}
-	var p domain.Proposal
-	if err := json.Unmarshal(b, &p); err != nil {
-		return fmt.Errorf("GetProposal returned unreadable JSON: %w", err)
-	}
-	if opts.Format == cmdutil.FormatJSON {
-		return cmdutil.PrintJSON(opts.IO.Out, p)
-	}
-	return render.Proposal(opts.IO.Out, &p)
+	return render.Query(ctx, opts.Env, render.Proposal, "GetProposal", opts.ID)
 }

@@ -3,28 +3,24 @@ package claim
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/internal/cmd/prefix/shared"
 	"github.com/provledger/provenance/client/internal/cmdutil"
-	"github.com/provledger/provenance/client/internal/ledger"
-	"github.com/provledger/provenance/client/internal/render"
 )
 
 // Options of prefix claim.
 type Options struct {
-	IO      *cmdutil.IOStreams
-	Ledger  func() (ledger.Ledger, error)
-	Format  string
+	cmdutil.Env
 	Prefix  string
 	Licence string
 }
 
 // NewCmd builds the command; runF replaces Run in tests.
 func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Ledger: f.Ledger}
+	opts := &Options{}
 	cmd := &cobra.Command{
 		Use:   "claim PREFIX --licence REF",
 		Short: "Claim a GS1 company prefix (manufacturer admin)",
@@ -35,7 +31,7 @@ whose GTINs start with it. Needs an admin identity: --user admin.`,
 		Example: `  prov prefix claim 9506000 --licence GS1-SE-2024-0042 --user admin`,
 		Args:    cmdutil.ExactArgs(1, "a company prefix"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Prefix, opts.Format = args[0], f.Output
+			opts.Prefix, opts.Env = args[0], f.Env()
 			if err := cmdutil.Required("licence", opts.Licence); err != nil {
 				return err
 			}
@@ -60,20 +56,5 @@ func Run(ctx context.Context, opts *Options) error {
 	if err := domain.CheckCompanyPrefixIssuable(opts.Prefix); err != nil {
 		return err
 	}
-	l, err := opts.Ledger()
-	if err != nil {
-		return err
-	}
-	res, err := l.Submit(ctx, "ClaimPrefix", opts.Prefix, opts.Licence)
-	if err != nil {
-		return err
-	}
-	return Print(opts.IO, opts.Format, "claim", "Claimed", res)
-}
-
-// Print shows a governance result: the prefix record after the act.
-func Print(io *cmdutil.IOStreams, format, action, past string, res *ledger.Result) error {
-	return render.Record(io, format, action, res, "prefix", func(p *domain.Prefix) string {
-		return fmt.Sprintf("%s prefix %s: now %s", past, p.Prefix, p.Status)
-	}, render.Prefix)
+	return shared.Act("claim", "Claimed").Submit(ctx, opts.Env, "ClaimPrefix", opts.Prefix, opts.Licence)
 }

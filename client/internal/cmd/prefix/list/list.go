@@ -11,15 +11,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdutil"
-	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/client/internal/render"
 )
 
 // Options of prefix list.
 type Options struct {
 	IO       *cmdutil.IOStreams
-	Ledger   func() (ledger.Ledger, error)
+	Ledger   func() (gateway.Ledger, error)
 	Format   string
 	Status   string
 	Limit    int

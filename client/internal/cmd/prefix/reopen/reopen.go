@@ -7,23 +7,20 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provledger/provenance/chaincode/domain"
-	"github.com/provledger/provenance/client/internal/cmd/prefix/claim"
+	"github.com/provledger/provenance/client/internal/cmd/prefix/shared"
 	"github.com/provledger/provenance/client/internal/cmdutil"
-	"github.com/provledger/provenance/client/internal/ledger"
 )
 
 // Options of a reopen vote.
 type Options struct {
-	IO     *cmdutil.IOStreams
-	Ledger func() (ledger.Ledger, error)
-	Format string
+	cmdutil.Env
 	Prefix string
 	MSP    string
 }
 
 // NewCmd builds `prov prefix reopen`; runF replaces Run in tests.
 func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Ledger: f.Ledger}
+	opts := &Options{}
 	return &cobra.Command{
 		Use:   "reopen PREFIX MSP",
 		Short: "Vote to let an organization claim a prefix again (org admin)",
@@ -35,7 +32,7 @@ Needs an admin identity: --user admin.`,
 		Example: "  prov prefix reopen 9506000 ManufacturerMSP --profile customs --user admin",
 		Args:    cmdutil.ExactArgs(2, "a company prefix and the barred organization's MSP ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Prefix, opts.MSP, opts.Format = args[0], args[1], f.Output
+			opts.Prefix, opts.MSP, opts.Env = args[0], args[1], f.Env()
 			if runF != nil {
 				return runF(opts)
 			}
@@ -49,13 +46,5 @@ func Run(ctx context.Context, opts *Options) error {
 	if err := domain.ValidateCompanyPrefix(opts.Prefix); err != nil {
 		return err
 	}
-	l, err := opts.Ledger()
-	if err != nil {
-		return err
-	}
-	res, err := l.Submit(ctx, "ReopenPrefix", opts.Prefix, opts.MSP)
-	if err != nil {
-		return err
-	}
-	return claim.Print(opts.IO, opts.Format, "reopen", "Voted to reopen", res)
+	return shared.Act("reopen", "Voted to reopen").Submit(ctx, opts.Env, "ReopenPrefix", opts.Prefix, opts.MSP)
 }

@@ -7,9 +7,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provledger/provenance/chaincode/domain"
-	"github.com/provledger/provenance/client/internal/cmd/prefix/claim"
+	"github.com/provledger/provenance/client/internal/cmd/prefix/shared"
 	"github.com/provledger/provenance/client/internal/cmdutil"
-	"github.com/provledger/provenance/client/internal/ledger"
 )
 
 // Verb is one governance vote.
@@ -29,16 +28,14 @@ var (
 
 // Options of a vote.
 type Options struct {
-	IO     *cmdutil.IOStreams
-	Ledger func() (ledger.Ledger, error)
-	Format string
+	cmdutil.Env
 	Verb   Verb
 	Prefix string
 }
 
 // NewCmd builds the command for verb; runF replaces Run in tests.
 func NewCmd(f *cmdutil.Factory, verb Verb, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Ledger: f.Ledger, Verb: verb}
+	opts := &Options{Verb: verb}
 	return &cobra.Command{
 		Use:     verb.Name + " PREFIX",
 		Short:   verb.Short,
@@ -46,7 +43,7 @@ func NewCmd(f *cmdutil.Factory, verb Verb, runF func(*Options) error) *cobra.Com
 		Example: "  prov prefix " + verb.Name + " 9506000 --profile distributor --user admin",
 		Args:    cmdutil.ExactArgs(1, "a company prefix"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Prefix, opts.Format = args[0], f.Output
+			opts.Prefix, opts.Env = args[0], f.Env()
 			if runF != nil {
 				return runF(opts)
 			}
@@ -60,13 +57,5 @@ func Run(ctx context.Context, opts *Options) error {
 	if err := domain.ValidateCompanyPrefix(opts.Prefix); err != nil {
 		return err
 	}
-	l, err := opts.Ledger()
-	if err != nil {
-		return err
-	}
-	res, err := l.Submit(ctx, opts.Verb.Fn, opts.Prefix)
-	if err != nil {
-		return err
-	}
-	return claim.Print(opts.IO, opts.Format, opts.Verb.Name, opts.Verb.Past, res)
+	return shared.Act(opts.Verb.Name, opts.Verb.Past).Submit(ctx, opts.Env, opts.Verb.Fn, opts.Prefix)
 }

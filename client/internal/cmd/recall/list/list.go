@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdutil"
 	"github.com/provledger/provenance/client/internal/ledger"
 )
@@ -18,7 +19,7 @@ import (
 // Options of recall list.
 type Options struct {
 	IO       *cmdutil.IOStreams
-	Ledger   func() (ledger.Ledger, error)
+	Ledger   func() (gateway.Ledger, error)
 	Format   string
 	Limit    int
 	Bookmark string
@@ -137,14 +138,14 @@ func Run(ctx context.Context, opts *Options) error {
 
 // covered counts the registered items a recall's target names: the lot or
 // GTIN index range; an item recall covers its one item.
-func covered(ctx context.Context, l ledger.Ledger, target, scope string) (int, error) {
+func covered(ctx context.Context, l gateway.Ledger, target, scope string) (int, error) {
 	rest := strings.TrimPrefix(target, "01/")
 	switch scope {
 	case domain.RecallScopeGTIN:
-		return cmdutil.CountItems(ctx, l, "gtin", rest)
+		return ledger.CountItems(ctx, l, "gtin", rest)
 	case domain.RecallScopeLot:
 		g, lot, _ := strings.Cut(rest, "/10/")
-		return cmdutil.CountItems(ctx, l, "lot", g+"/"+lot)
+		return ledger.CountItems(ctx, l, "lot", g+"/"+lot)
 	}
 	return 1, nil
 }

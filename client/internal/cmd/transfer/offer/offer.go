@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provledger/provenance/chaincode/domain"
+	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/bulk"
 	"github.com/provledger/provenance/client/internal/cmdutil"
 	"github.com/provledger/provenance/client/internal/ledger"
@@ -44,8 +45,8 @@ ORG is an MSP ID (DistributorMSP) or a short name (distributor).`,
 		}
 		return nil
 	},
-	Prepare: func(ctx context.Context, l ledger.Ledger, p *bulk.Params) error {
-		to, err := cmdutil.ResolveMSP(ctx, l, p.To)
+	Prepare: func(ctx context.Context, l gateway.Ledger, p *bulk.Params) error {
+		to, err := ledger.ResolveMSP(ctx, l, p.To)
 		p.To = to
 		return err
 	},

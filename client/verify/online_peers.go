@@ -1,4 +1,4 @@
-package verifier
+package verify
 
 import (
 	"fmt"
@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/provledger/provenance/client/gateway"
-	"github.com/provledger/provenance/client/verify"
 	"github.com/provledger/provenance/network/netdesc"
 )
 
@@ -86,17 +85,17 @@ func resolvePeers(self *gateway.Resolved, specs []string) ([]peerTarget, error) 
 
 // dialPeers connects to each target; a peer that cannot be dialled is
 // returned with its error (a warning in the report). close closes them all.
-func dialPeers(targets []peerTarget, id *netdesc.Identity, t gateway.Timeouts, chaincode string) (peers []verify.Peer, close func()) {
+func dialPeers(targets []peerTarget, id *netdesc.Identity, t gateway.Timeouts, chaincode string) (peers []Peer, close func()) {
 	var conns []*gateway.Conn
 	for _, tg := range targets {
 		r := tg.resolved
 		c, err := gateway.Dial(&r, id, t, 0, 0)
 		if err != nil {
-			peers = append(peers, verify.Peer{Name: tg.name, Err: err})
+			peers = append(peers, Peer{Name: tg.name, Err: err})
 			continue
 		}
 		conns = append(conns, c)
-		peers = append(peers, verify.Peer{Name: tg.name, Ledger: verify.NewGatewayLedger(c.Network(), chaincode)})
+		peers = append(peers, Peer{Name: tg.name, Ledger: NewGatewayLedger(c.Network(), chaincode)})
 	}
 	return peers, func() {
 		for _, c := range conns {

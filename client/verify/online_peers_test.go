@@ -1,8 +1,9 @@
-package verifier
+package verify
 
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -16,18 +17,10 @@ func writeProfile(t *testing.T, home, dir, msp, peer string, port int) {
 		t.Fatal(err)
 	}
 	js := `{"name":"n","client":{"organization":"` + dir + `Org"},"organizations":{"` + dir + `Org":{"mspid":"` + msp + `","peers":["` + peer + `"]}},` +
-		`"peers":{"` + peer + `":{"url":"grpcs://127.0.0.1:` + itoa(port) + `","tlsCACerts":{"pem":"PEM-` + dir + `"},"grpcOptions":{"ssl-target-name-override":"` + peer + `"}}}}`
+		`"peers":{"` + peer + `":{"url":"grpcs://127.0.0.1:` + strconv.Itoa(port) + `","tlsCACerts":{"pem":"PEM-` + dir + `"},"grpcOptions":{"ssl-target-name-override":"` + peer + `"}}}}`
 	if err := os.WriteFile(filepath.Join(d, "connection.json"), []byte(js), 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func itoa(i int) string {
-	s := ""
-	for ; i > 0; i /= 10 {
-		s = string(rune('0'+i%10)) + s
-	}
-	return s
 }
 
 func TestResolvePeers(t *testing.T) {

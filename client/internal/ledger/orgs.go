@@ -1,4 +1,4 @@
-package cmdutil
+package ledger
 
 import (
 	"context"
@@ -7,16 +7,17 @@ import (
 	"strings"
 
 	"github.com/provledger/provenance/chaincode/domain"
-	"github.com/provledger/provenance/client/internal/ledger"
+	"github.com/provledger/provenance/client/gateway"
+	"github.com/provledger/provenance/client/internal/cmdutil"
 )
 
 // ResolveMSP turns what a user types for an organization into its MSP ID:
 // an MSP ID as is ("DistributorMSP"), or a short name ("distributor",
 // "Distributor", "DistributorOrg") or role matched against the ledger's
 // GetOrgRoles; without a match, the conventional <Name>MSP.
-func ResolveMSP(ctx context.Context, l ledger.Ledger, name string) (string, error) {
+func ResolveMSP(ctx context.Context, l gateway.Ledger, name string) (string, error) {
 	if name == "" {
-		return "", Usagef("empty organization name")
+		return "", cmdutil.Usagef("empty organization name")
 	}
 	if strings.HasSuffix(name, "MSP") {
 		return name, nil
@@ -31,7 +32,7 @@ func ResolveMSP(ctx context.Context, l ledger.Ledger, name string) (string, erro
 		}
 	}
 	if short == "" {
-		return "", Usagef("bad organization name %q", name)
+		return "", cmdutil.Usagef("bad organization name %q", name)
 	}
 	return strings.ToUpper(short[:1]) + short[1:] + "MSP", nil
 }
@@ -57,6 +58,6 @@ func MatchOrg(roles []domain.OrgRole, short string) (string, bool) {
 }
 
 // Describe is a short human description of a ledger call result's tx.
-func Describe(r *ledger.Result) string {
+func Describe(r *gateway.Result) string {
 	return fmt.Sprintf("transaction %s, block %d", r.TxID, r.Block)
 }

@@ -1,23 +1,15 @@
-package verifier
+package verify
 
 import (
 	"context"
 	"sort"
 	"sync"
 	"time"
-
-	"github.com/provledger/provenance/client/verify"
 )
 
-// EvidenceMaker is a Verifier that records what it reads into an evidence
-// bundle (prov evidence); the gateway Verifier is one.
-type EvidenceMaker interface {
-	Evidence(ctx context.Context, ids []string, opts Options) (*verify.Bundle, []Evidence, error)
-}
-
-// Evidence is one item's verification while the bundle was made: Err when
+// ItemEvidence is one item's verification while the bundle was made: Err when
 // it could not run (unknown item), and then the item is not in the bundle.
-type Evidence struct {
+type ItemEvidence struct {
 	ID     string
 	Report *Report
 	Err    error
@@ -30,20 +22,20 @@ const evidenceItems = 4
 // Evidence verifies ids online through a recording ledger and returns the
 // bundle of everything read, made by the connection's identity through the
 // answering peer and the peers that confirmed it.
-func (g *gw) Evidence(ctx context.Context, ids []string, opts Options) (*verify.Bundle, []Evidence, error) {
+func (g *Online) Evidence(ctx context.Context, ids []string, opts OnlineOptions) (*Bundle, []ItemEvidence, error) {
 	vo, closeAll, err := g.options(opts)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer closeAll()
-	rec := verify.NewRecorder(g.l)
+	rec := NewRecorder(g.l)
 	// Items share blocks: each confirming peer is asked for one once too.
 	for i := range vo.Peers {
 		if vo.Peers[i].Ledger != nil {
-			vo.Peers[i].Ledger = verify.NewRecorder(vo.Peers[i].Ledger)
+			vo.Peers[i].Ledger = NewRecorder(vo.Peers[i].Ledger)
 		}
 	}
-	out := make([]Evidence, len(ids))
+	out := make([]ItemEvidence, len(ids))
 	sem := make(chan struct{}, evidenceItems)
 	var wg sync.WaitGroup
 	for i, id := range ids {
@@ -51,14 +43,14 @@ func (g *gw) Evidence(ctx context.Context, ids []string, opts Options) (*verify.
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			rep, err := verify.Item(ctx, rec, id, vo)
-			out[i] = Evidence{ID: id, Report: &rep, Err: g.translate(err)}
+			rep, err := Item(ctx, rec, id, vo)
+			out[i] = ItemEvidence{ID: id, Report: &rep, Err: g.translate(err)}
 		}()
 	}
 	wg.Wait()
-	meta := verify.BundleMeta{CreatedAt: time.Now(), Chain: opts.Chain, Peers: []string{g.self}}
+	meta := BundleMeta{CreatedAt: time.Now(), Chain: opts.Chain, Peers: []string{g.self}}
 	if id := g.conn.Identity(); id != nil {
-		meta.CreatedBy = &verify.BundleMaker{MSPID: id.MSPID, Certificate: string(id.CertPEM)}
+		meta.CreatedBy = &BundleMaker{MSPID: id.MSPID, Certificate: string(id.CertPEM)}
 		if id.Cert != nil {
 			meta.CreatedBy.Subject = id.Cert.Subject.String()
 		}
