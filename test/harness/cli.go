@@ -116,7 +116,35 @@ func (c CLI) RunRaw(t TB, args ...string) Result {
 		r.Code = -1
 		r.Stderr += "\n" + err.Error()
 	}
+	c.settle()
 	return r
+}
+
+// settle waits (at most 10 s, silently) until every running peer has the
+// blocks the highest one has. prov waits for the commit on its own gateway
+// peer only; the next command, by another org, is endorsed or read on that
+// org's peer, which on a busy machine may still be a block behind and would
+// answer from stale state. Run after every prov run: a bulk command that
+// exits 1 may still have committed.
+func (c CLI) settle() {
+	n, err := Load(c.Home)
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var live []*Node
+	var top uint64
+	for _, p := range n.Nodes("peer") {
+		if !p.Running() {
+			continue
+		}
+		if h, err := n.Height(ctx, p); err == nil {
+			live = append(live, p)
+			top = max(top, h)
+		}
+	}
+	_ = n.WaitHeight(ctx, top, live...)
 }
 
 // OK runs prov and fails the test unless it exits 0.
