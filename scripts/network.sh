@@ -154,11 +154,22 @@ lock_home() {
   flock -w 120 9 || die "another scripts/network.sh is working on $PROV_HOME"
 }
 
-# Processes started by this invocation: stopped again if it fails.
+# Processes started by this invocation: stopped again if it fails. Background
+# jobs of 'up' start processes too, so the names also go to a file ($$ is
+# this script's PID in its subshells as well).
 STARTED=()
-start_proc_tracked() { STARTED+=("$1"); }
+started_file() { echo "$PROV_HOME/run/started.$$"; }
+start_proc_tracked() {
+  STARTED+=("$1")
+  echo "$1" >>"$(started_file)"
+}
 cleanup_on_fail() {
-  local rc=$? n
+  local rc=$? n f
+  f="$(started_file)"
+  if [[ -f $f ]]; then
+    mapfile -t STARTED < <(sort -u "$f")
+    rm -f "$f"
+  fi
   if ((rc != 0)) && ((${#STARTED[@]} > 0)); then
     log "failed: stopping the ${#STARTED[@]} processes this run started (logs kept in $PROV_HOME/logs)"
     for n in "${STARTED[@]}"; do stop_proc "$n" & done
@@ -178,26 +189,86 @@ start_proc() {
   start_proc_tracked "$name"
 }
 
+# check_ports: none of the network's ports is taken by something other than
+# the network's own running process. On loopback the listening ports are read
+# once from /proc/net/tcp (a probe per port costs forks: slow on a busy
+# machine); in netns mode each port is probed where it is served.
 check_ports() {
-  local n p busy=()
-  while read -r n; do
-    pid_alive "$n" && continue
-    for p in $(proc_ports "$n"); do
-      port_busy "$p" && busy+=("$p ($n)")
+  local i off p n busy=() listen=" " _sl loc _rem st _rest
+  if netns_mode; then
+    while read -r n; do
+      pid_alive "$n" && continue
+      for p in $(proc_ports "$n"); do
+        port_busy "$p" && busy+=("$p ($n)")
+      done
+    done < <(all_procs)
+  else
+    while read -r _sl loc _rem st _rest; do
+      [[ $st == 0A ]] && listen+="$((16#${loc##*:})) "
+    done < <(cat /proc/net/tcp /proc/net/tcp6 2>/dev/null)
+    for i in "${ALL_ORGS[@]}"; do
+      for off in $OFF_CA $OFF_CA_OPS $OFF_ORD $OFF_ORD_ADMIN $OFF_ORD_OPS $OFF_PEER $OFF_PEER_CC $OFF_PEER_OPS $OFF_CCSERVER; do
+        case $off in
+          "$OFF_CA" | "$OFF_CA_OPS") n="ca.${ORG_DIRS[$i]}.prov" ;;
+          "$OFF_ORD" | "$OFF_ORD_ADMIN" | "$OFF_ORD_OPS") has_orderer "$i" || continue; n="orderer0.${ORG_DIRS[$i]}.prov" ;;
+          "$OFF_CCSERVER") has_peer "$i" || continue; n="cc.${ORG_DIRS[$i]}.prov" ;;
+          *) has_peer "$i" || continue; n="peer0.${ORG_DIRS[$i]}.prov" ;;
+        esac
+        p=$((PROV_PORT_BASE + 20 * i + off))
+        [[ $listen == *" $p "* ]] || continue
+        pid_alive "$n" || busy+=("$p ($n)")
+      done
     done
-  done < <(all_procs)
+  fi
   ((${#busy[@]} == 0)) || die "port(s) already taken: ${busy[*]}; choose another PROV_PORT_BASE or stop what uses them"
 }
 
-wait_health() {
-  local pids=() i p
-  for i in "${ORDERER_ORGS[@]}"; do
-    wait_until 60 "$(orderer_name "$i") /healthz" healthz_ok "$(port $OFF_ORD_OPS "$i")" & pids+=($!)
-  done
-  for i in "${PEER_ORGS[@]}"; do
-    wait_until 60 "$(peer_name "$i") /healthz" healthz_ok "$(port $OFF_PEER_OPS "$i")" & pids+=($!)
-  done
-  for p in "${pids[@]}"; do wait "$p" || die "a node did not become healthy (see $PROV_HOME/logs)"; done
+# wait_all WHAT PID:LABEL...: wait for every background job; when some
+# failed, die naming each failed LABEL (after all have finished, so that no
+# job still runs while the failure is cleaned up).
+wait_all() {
+  local what=$1 j failed=(); shift
+  for j in "$@"; do wait "${j%%:*}" || failed+=("${j#*:}"); done
+  ((${#failed[@]} == 0)) || die "$what failed for ${failed[*]}"
+}
+
+# org_up ORG: the org's CA, its identities (on a new network: wait for the
+# CA, enroll everything at once), then its ordering node and peer, which need
+# nothing of the other orgs. Runs as a background job of 'up', one per org.
+org_up() {
+  local i=$1
+  start_ca "$i"
+  if [[ ! -f $PROV_HOME/crypto.done ]]; then
+    wait_ca "$i" || { log "$(ca_name "$i") did not start (see $(log_file "$(ca_name "$i")"))"; return 1; }
+    enroll_org "$i" || return 1
+  fi
+  has_orderer "$i" && start_orderer "$i"
+  has_peer "$i" && start_peer "$i"
+  return 0
+}
+
+# node_channel KIND ORG: wait for the node's health, join it to the channel
+# and wait until it serves the channel. One background job per node.
+node_channel() {
+  local kind=$1 i=$2 name ops join has
+  if [[ $kind == orderer ]]; then
+    name="$(orderer_name "$i")" ops=$OFF_ORD_OPS join=join_orderer has=orderer_has_channel
+  else
+    name="$(peer_name "$i")" ops=$OFF_PEER_OPS join=join_peer has=peer_has_channel
+  fi
+  wait_until 60 "$name /healthz" healthz_ok "$(port "$ops" "$i")" || { log "$name not healthy (see $(log_file "$name"))"; return 1; }
+  $join "$i" || return 1
+  wait_until 30 "channel on $name" $has "$i"
+}
+
+# early_install ORG BIN: package the chaincode BIN for ORG and install it on
+# ORG's peer as soon as the peer is healthy, while channels are being joined
+# (deploy_chaincode then skips the install).
+early_install() {
+  local i=$1 h=${2##*.} pkg
+  pkg="$(cc_package "$i" "${CC_NAME}_$h")" || return 1
+  wait_until 60 "$(peer_name "$i") /healthz" healthz_ok "$(port $OFF_PEER_OPS "$i")" || return 1
+  install_package "$i" "$pkg"
 }
 
 all_running() {
@@ -236,36 +307,28 @@ cmd_up() {
   (build_chaincode >"$ccbin_file") & bpid=$!
   build_provnet & ppid=$!
 
-  local i p pids=()
-  for i in "${ALL_ORGS[@]}"; do start_ca "$i"; done
-  if [[ ! -f $PROV_HOME/crypto.done ]]; then
-    # Each org enrolls as soon as its own CA answers.
-    for i in "${ALL_ORGS[@]}"; do (wait_ca "$i" && enroll_org "$i") & pids+=($!); done
-    for p in "${pids[@]}"; do wait "$p" || die "CA start or enrollment failed (see $PROV_HOME/logs)"; done
+  # Every org at once: its CA, its identities, its nodes.
+  local i jobs=()
+  local new_crypto=1
+  [[ -f $PROV_HOME/crypto.done ]] && new_crypto=0
+  for i in "${ALL_ORGS[@]}"; do org_up "$i" & jobs+=("$!:${ORG_DIRS[$i]}"); done
+  wait_all "CA start or enrollment (see $PROV_HOME/logs/enroll.log and the org's ca.*.log)" "${jobs[@]}"
+  if ((new_crypto)); then
     touch "$PROV_HOME/crypto.done"
-    log "CAs up, identities enrolled ($((SECONDS - t0)) s)"
+    log "CAs up, identities enrolled, nodes starting ($((SECONDS - t0)) s)"
   else
-    for i in "${ALL_ORGS[@]}"; do wait_ca "$i" & pids+=($!); done
-    for p in "${pids[@]}"; do wait "$p" || die "a CA did not start (see $PROV_HOME/logs)"; done
-    log "CAs up ($((SECONDS - t0)) s)"
+    log "nodes starting ($((SECONDS - t0)) s)"
   fi
   make_genesis
   write_profiles
 
-  for i in "${ORDERER_ORGS[@]}"; do start_orderer "$i"; done
-  for i in "${PEER_ORGS[@]}"; do start_peer "$i"; done
-  wait_health
-  log "orderers and peers healthy ($((SECONDS - t0)) s)"
-
-  pids=()
-  for i in "${ORDERER_ORGS[@]}"; do join_orderer "$i" & pids+=($!); done
-  for i in "${PEER_ORGS[@]}"; do join_peer "$i" & pids+=($!); done
-  for p in "${pids[@]}"; do wait "$p" || die "joining channel $CHANNEL failed"; done
-  pids=()
-  for i in "${ORDERER_ORGS[@]}"; do wait_until 30 "channel on $(orderer_name "$i")" orderer_has_channel "$i" & pids+=($!); done
-  for i in "${PEER_ORGS[@]}"; do wait_until 30 "channel on $(peer_name "$i")" peer_has_channel "$i" & pids+=($!); done
-  for p in "${pids[@]}"; do wait "$p" || die "channel $CHANNEL not available on every node"; done
-  log "channel $CHANNEL on all nodes ($((SECONDS - t0)) s)"
+  jobs=()
+  for i in "${ORDERER_ORGS[@]}"; do node_channel orderer "$i" & jobs+=("$!:$(orderer_name "$i")"); done
+  for i in "${PEER_ORGS[@]}"; do node_channel peer "$i" & jobs+=("$!:$(peer_name "$i")"); done
+  # The CAs of a restarted network are not needed by the nodes: checked here.
+  if ((!new_crypto)); then
+    for i in "${ALL_ORGS[@]}"; do wait_ca "$i" & jobs+=("$!:$(ca_name "$i")"); done
+  fi
 
   if wait "$bpid"; then
     PREBUILT_CC="$(<"$ccbin_file")"
@@ -274,8 +337,14 @@ cmd_up() {
     PREBUILT_CC="$(source "$PROV_HOME/chaincode/deployed.env" && echo "$CC_BIN")"
     log "warning: chaincode build failed (see $PROV_HOME/logs/build.log); keeping the deployed $(basename "$PREBUILT_CC")"
   else
+    wait_all "starting nodes" "${jobs[@]}"
     die "chaincode build failed (see $PROV_HOME/logs/build.log)"
   fi
+  local ijobs=()
+  for i in "${PEER_ORGS[@]}"; do early_install "$i" "$PREBUILT_CC" & ijobs+=("$!:$(peer_name "$i")"); done
+  wait_all "health or channel join" "${jobs[@]}"
+  log "orderers and peers healthy, channel $CHANNEL on all nodes ($((SECONDS - t0)) s)"
+  wait_all "chaincode install" "${ijobs[@]}"
   if ! wait "$ppid"; then
     [[ -x $PROV_HOME/bin/provnet ]] || die "provnet build failed (see $PROV_HOME/logs/build.log)"
     log "warning: provnet build failed (see $PROV_HOME/logs/build.log); using the previous one"
@@ -283,6 +352,7 @@ cmd_up() {
   deploy_chaincode
   ready_and_init || die "gateways not ready to endorse (see output above)"
   touch "$PROV_HOME/state.ready"
+  rm -f "$(started_file)"
   trap - EXIT
   log "network up: $CONSENSUS, channel $CHANNEL, chaincode $CC_NAME, PROV_HOME=$PROV_HOME, port base $PROV_PORT_BASE ($((SECONDS - t0)) s)"
 }

@@ -32,6 +32,12 @@ cc_package() {
   w="$d/$label" cc="$oh/ccclient/tls"
   [[ -s $cc/client.crt && -s $cc/client.key ]] ||
     { log "no chaincode client TLS identity in $cc; run 'scripts/network.sh clean' then 'up'"; return 1; }
+  # A package once made is kept (its bytes, hence its package ID, would
+  # differ when made again): 'up' installs it early, deploy reuses it.
+  if [[ -s $d/$label.tar.gz && $d/$label.tar.gz -nt $cc/client.crt ]]; then
+    echo "$d/$label.tar.gz"
+    return 0
+  fi
   rm -rf "$w" && mkdir -p "$w/src"
   # The peer dials the chaincode server with mutual TLS: root_cert checks the
   # server, client_cert/key is the org's ccclient TLS identity (never the
@@ -50,8 +56,20 @@ cc_package() {
 EOF
   printf '{"type":"ccaas","label":"%s"}\n' "$label" >"$w/metadata.json"
   tar -C "$w/src" -czf "$w/code.tar.gz" connection.json
-  tar -C "$w" -czf "$d/$label.tar.gz" metadata.json code.tar.gz
+  tar -C "$w" -czf "$d/$label.tar.gz.tmp" metadata.json code.tar.gz
+  mv -f "$d/$label.tar.gz.tmp" "$d/$label.tar.gz"
   echo "$d/$label.tar.gz"
+}
+
+# install_package ORG PKG: install PKG on ORG's peer, once (PKG.installed
+# records it).
+install_package() {
+  local i=$1 pkg=$2 out
+  [[ -f $pkg.installed ]] && return 0
+  out="$(peer_cli "$i" lifecycle chaincode install "$pkg" 2>&1)" ||
+    [[ $out == *"already successfully installed"* ]] ||
+    { log "install on $(peer_name "$i") failed: $out"; return 1; }
+  touch "$pkg.installed"
 }
 
 start_ccserver() {
@@ -129,19 +147,10 @@ deploy_chaincode() {
   if ((early)); then
     for i in "${PEER_ORGS[@]}"; do start_ccserver "$i" "$bin" "${ids[i]}"; done
   fi
+  # An approval names the package ID only: installs and approvals run at once.
   for i in "${PEER_ORGS[@]}"; do
-    (
-      out="$(peer_cli "$i" lifecycle chaincode install "${pkgs[i]}" 2>&1)" ||
-        [[ $out == *"already successfully installed"* ]] ||
-        { log "install on $(peer_name "$i") failed: $out"; exit 1; }
-    ) &
-    pids+=($!)
-  done
-  for p in "${pids[@]}"; do wait "$p" || return 1; done
-  pids=()
-  for i in "${PEER_ORGS[@]}"; do
-    approve_definition "$i" "$CC_NAME" "$h" "${ids[i]}" "$seq" &
-    pids+=($!)
+    install_package "$i" "${pkgs[i]}" & pids+=($!)
+    approve_definition "$i" "$CC_NAME" "$h" "${ids[i]}" "$seq" & pids+=($!)
   done
   for p in "${pids[@]}"; do wait "$p" || return 1; done
   commit_definition "$CC_NAME" "$h" "$seq" || return 1
