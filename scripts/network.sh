@@ -12,6 +12,8 @@
 #               commit, restart the chaincode servers
 #   define NAME another chaincode definition NAME of the deployed packages:
 #               same chaincode servers, own empty state (org roles not set)
+#   define NAME --source PKG   an extra chaincode NAME built from the Go
+#               package PKG with its own servers (benchmark reference)
 #   logs [NAME] [-f]   show (or follow) the logs of one process or all
 #   start-node NAME    start one stopped process and wait for its health
 #   stop-node NAME     stop one process (SIGTERM, by PID file)
@@ -45,7 +47,7 @@ source "$REPO/scripts/lib/profiles.sh"
 # shellcheck source=lib/membership.sh
 source "$REPO/scripts/lib/membership.sh"
 
-usage() { sed -n '6,26p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '6,28p' "$0" | sed 's/^# \{0,1\}//'; }
 usage_die() { printf 'network: error: %s\n\n' "$*" >&2; usage >&2; exit 2; }
 
 # ---- argument parsing (before anything touches the machine) ----
@@ -248,9 +250,11 @@ org_up() {
 }
 
 # node_channel KIND ORG: wait for the node's health, join it to the channel
-# and wait until it serves the channel. One background job per node.
+# and wait until it serves the channel; a peer then gets the chaincode
+# package installed when the build is done by then (deploy_chaincode
+# installs it otherwise). One background job per node.
 node_channel() {
-  local kind=$1 i=$2 name ops join has
+  local kind=$1 i=$2 name ops join has bin
   if [[ $kind == orderer ]]; then
     name="$(orderer_name "$i")" ops=$OFF_ORD_OPS join=join_orderer has=orderer_has_channel
   else
@@ -258,25 +262,12 @@ node_channel() {
   fi
   wait_until 60 "$name /healthz" healthz_ok "$(port "$ops" "$i")" || { log "$name not healthy (see $(log_file "$name"))"; return 1; }
   $join "$i" || return 1
-  wait_until 30 "channel on $name" $has "$i"
+  wait_until 30 "channel on $name" $has "$i" || return 1
+  [[ $kind == peer && -s $PROV_HOME/run/ccbin ]] || return 0
+  bin="$(<"$PROV_HOME/run/ccbin")"
+  install_package "$i" "$(cc_package "$i" "${CC_NAME}_${bin##*.}")"
 }
 
-# early_install ORG BIN: package the chaincode BIN for ORG and install it on
-# ORG's peer as soon as the peer is healthy, while channels are being joined
-# (deploy_chaincode then skips the install).
-early_install() {
-  local i=$1 h=${2##*.} pkg
-  pkg="$(cc_package "$i" "${CC_NAME}_$h")" || return 1
-  wait_until 60 "$(peer_name "$i") /healthz" healthz_ok "$(port $OFF_PEER_OPS "$i")" || return 1
-  install_package "$i" "$pkg"
-}
-
-all_running() {
-  local n
-  while read -r n; do pid_alive "$n" || return 1; done < <(all_procs)
-}
-
-# ---- commands ----
 cmd_up() {
   if [[ -n $STATE_CONSENSUS && -n $CONSENSUS_FLAG && $STATE_CONSENSUS != "$CONSENSUS_FLAG" ]]; then
     die "$PROV_HOME holds a $STATE_CONSENSUS network; run 'scripts/network.sh clean' before '--consensus $CONSENSUS_FLAG'"
@@ -304,7 +295,8 @@ cmd_up() {
 
   # Builds run while the CAs start.
   local ccbin_file="$PROV_HOME/run/ccbin" bpid ppid
-  (build_chaincode >"$ccbin_file") & bpid=$!
+  rm -f "$ccbin_file"
+  (build_chaincode >"$ccbin_file.tmp" && mv "$ccbin_file.tmp" "$ccbin_file") & bpid=$!
   build_provnet & ppid=$!
 
   # Every org at once: its CA, its identities, its nodes.
@@ -340,11 +332,8 @@ cmd_up() {
     wait_all "starting nodes" "${jobs[@]}"
     die "chaincode build failed (see $PROV_HOME/logs/build.log)"
   fi
-  local ijobs=()
-  for i in "${PEER_ORGS[@]}"; do early_install "$i" "$PREBUILT_CC" & ijobs+=("$!:$(peer_name "$i")"); done
-  wait_all "health or channel join" "${jobs[@]}"
+  wait_all "health, channel join or chaincode install" "${jobs[@]}"
   log "orderers and peers healthy, channel $CHANNEL on all nodes ($((SECONDS - t0)) s)"
-  wait_all "chaincode install" "${ijobs[@]}"
   if ! wait "$ppid"; then
     [[ -x $PROV_HOME/bin/provnet ]] || die "provnet build failed (see $PROV_HOME/logs/build.log)"
     log "warning: provnet build failed (see $PROV_HOME/logs/build.log); using the previous one"
@@ -378,12 +367,19 @@ cmd_define() {
   need_tools
   local i
   for i in "${PEER_ORGS[@]}"; do pid_alive "$(peer_name "$i")" || die "$(peer_name "$i") is not running; run 'scripts/network.sh up'"; done
+  if [[ ${ARGS[1]:-} == --source ]]; then
+    [[ -n ${ARGS[2]:-} ]] || usage_die "--source needs a Go package path (e.g. ./test/bench/refcc)"
+    define_extra_chaincode "$name" "${ARGS[2]}" || die "define $name --source ${ARGS[2]} failed"
+    return 0
+  fi
+  [[ -z ${ARGS[1]:-} ]] || usage_die "define: unknown argument '${ARGS[1]}'"
   define_chaincode "$name" || die "define $name failed"
 }
 
 cmd_down() {
   [[ -d $PROV_HOME ]] || { log "nothing to stop ($PROV_HOME does not exist)"; return 0; }
   local n stopped=0 groups
+  stop_extra_ccservers
   # Chaincode servers and peers first, then orderers, then CAs.
   for groups in cc. peer0. orderer0. ca.; do
     while read -r n; do
