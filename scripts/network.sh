@@ -268,6 +268,12 @@ node_channel() {
   install_package "$i" "$(cc_package "$i" "${CC_NAME}_${bin##*.}")"
 }
 
+all_running() {
+  local n
+  while read -r n; do pid_alive "$n" || return 1; done < <(all_procs)
+}
+
+# ---- commands ----
 cmd_up() {
   if [[ -n $STATE_CONSENSUS && -n $CONSENSUS_FLAG && $STATE_CONSENSUS != "$CONSENSUS_FLAG" ]]; then
     die "$PROV_HOME holds a $STATE_CONSENSUS network; run 'scripts/network.sh clean' before '--consensus $CONSENSUS_FLAG'"
