@@ -163,7 +163,8 @@ STARTED=()
 started_file() { echo "$PROV_HOME/run/started.$$"; }
 start_proc_tracked() {
   STARTED+=("$1")
-  echo "$1" >>"$(started_file)"
+  [[ $CMD == up ]] && echo "$1" >>"$(started_file)"
+  return 0
 }
 cleanup_on_fail() {
   local rc=$? n f
