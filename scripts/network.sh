@@ -12,6 +12,8 @@
 #               commit, restart the chaincode servers
 #   define NAME another chaincode definition NAME of the deployed packages:
 #               same chaincode servers, own empty state (org roles not set)
+#   define NAME --source PKG   an extra chaincode NAME built from the Go
+#               package PKG with its own servers (benchmark reference)
 #   logs [NAME] [-f]   show (or follow) the logs of one process or all
 #   start-node NAME    start one stopped process and wait for its health
 #   stop-node NAME     stop one process (SIGTERM, by PID file)
@@ -45,7 +47,7 @@ source "$REPO/scripts/lib/profiles.sh"
 # shellcheck source=lib/membership.sh
 source "$REPO/scripts/lib/membership.sh"
 
-usage() { sed -n '6,26p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '6,28p' "$0" | sed 's/^# \{0,1\}//'; }
 usage_die() { printf 'network: error: %s\n\n' "$*" >&2; usage >&2; exit 2; }
 
 # ---- argument parsing (before anything touches the machine) ----
@@ -154,11 +156,23 @@ lock_home() {
   flock -w 120 9 || die "another scripts/network.sh is working on $PROV_HOME"
 }
 
-# Processes started by this invocation: stopped again if it fails.
+# Processes started by this invocation: stopped again if it fails. Background
+# jobs of 'up' start processes too, so the names also go to a file ($$ is
+# this script's PID in its subshells as well).
 STARTED=()
-start_proc_tracked() { STARTED+=("$1"); }
+started_file() { echo "$PROV_HOME/run/started.$$"; }
+start_proc_tracked() {
+  STARTED+=("$1")
+  [[ $CMD == up ]] && echo "$1" >>"$(started_file)"
+  return 0
+}
 cleanup_on_fail() {
-  local rc=$? n
+  local rc=$? n f
+  f="$(started_file)"
+  if [[ -f $f ]]; then
+    mapfile -t STARTED < <(sort -u "$f")
+    rm -f "$f"
+  fi
   if ((rc != 0)) && ((${#STARTED[@]} > 0)); then
     log "failed: stopping the ${#STARTED[@]} processes this run started (logs kept in $PROV_HOME/logs)"
     for n in "${STARTED[@]}"; do stop_proc "$n" & done
@@ -178,26 +192,81 @@ start_proc() {
   start_proc_tracked "$name"
 }
 
+# check_ports: none of the network's ports is taken by something other than
+# the network's own running process. On loopback the listening ports are read
+# once from /proc/net/tcp (a probe per port costs forks: slow on a busy
+# machine); in netns mode each port is probed where it is served.
 check_ports() {
-  local n p busy=()
-  while read -r n; do
-    pid_alive "$n" && continue
-    for p in $(proc_ports "$n"); do
-      port_busy "$p" && busy+=("$p ($n)")
+  local i off p n busy=() listen=" " _sl loc _rem st _rest
+  if netns_mode; then
+    while read -r n; do
+      pid_alive "$n" && continue
+      for p in $(proc_ports "$n"); do
+        port_busy "$p" && busy+=("$p ($n)")
+      done
+    done < <(all_procs)
+  else
+    while read -r _sl loc _rem st _rest; do
+      [[ $st == 0A ]] && listen+="$((16#${loc##*:})) "
+    done < <(cat /proc/net/tcp /proc/net/tcp6 2>/dev/null)
+    for i in "${ALL_ORGS[@]}"; do
+      for off in $OFF_CA $OFF_CA_OPS $OFF_ORD $OFF_ORD_ADMIN $OFF_ORD_OPS $OFF_PEER $OFF_PEER_CC $OFF_PEER_OPS $OFF_CCSERVER; do
+        case $off in
+          "$OFF_CA" | "$OFF_CA_OPS") n="ca.${ORG_DIRS[$i]}.prov" ;;
+          "$OFF_ORD" | "$OFF_ORD_ADMIN" | "$OFF_ORD_OPS") has_orderer "$i" || continue; n="orderer0.${ORG_DIRS[$i]}.prov" ;;
+          "$OFF_CCSERVER") has_peer "$i" || continue; n="cc.${ORG_DIRS[$i]}.prov" ;;
+          *) has_peer "$i" || continue; n="peer0.${ORG_DIRS[$i]}.prov" ;;
+        esac
+        p=$((PROV_PORT_BASE + 20 * i + off))
+        [[ $listen == *" $p "* ]] || continue
+        pid_alive "$n" || busy+=("$p ($n)")
+      done
     done
-  done < <(all_procs)
+  fi
   ((${#busy[@]} == 0)) || die "port(s) already taken: ${busy[*]}; choose another PROV_PORT_BASE or stop what uses them"
 }
 
-wait_health() {
-  local pids=() i p
-  for i in "${ORDERER_ORGS[@]}"; do
-    wait_until 60 "$(orderer_name "$i") /healthz" healthz_ok "$(port $OFF_ORD_OPS "$i")" & pids+=($!)
-  done
-  for i in "${PEER_ORGS[@]}"; do
-    wait_until 60 "$(peer_name "$i") /healthz" healthz_ok "$(port $OFF_PEER_OPS "$i")" & pids+=($!)
-  done
-  for p in "${pids[@]}"; do wait "$p" || die "a node did not become healthy (see $PROV_HOME/logs)"; done
+# wait_all WHAT PID:LABEL...: wait for every background job; when some
+# failed, die naming each failed LABEL (after all have finished, so that no
+# job still runs while the failure is cleaned up).
+wait_all() {
+  local what=$1 j failed=(); shift
+  for j in "$@"; do wait "${j%%:*}" || failed+=("${j#*:}"); done
+  ((${#failed[@]} == 0)) || die "$what failed for ${failed[*]}"
+}
+
+# org_up ORG: the org's CA, its identities (on a new network: wait for the
+# CA, enroll everything at once), then its ordering node and peer, which need
+# nothing of the other orgs. Runs as a background job of 'up', one per org.
+org_up() {
+  local i=$1
+  start_ca "$i"
+  if [[ ! -f $PROV_HOME/crypto.done ]]; then
+    wait_ca "$i" || { log "$(ca_name "$i") did not start (see $(log_file "$(ca_name "$i")"))"; return 1; }
+    enroll_org "$i" || return 1
+  fi
+  has_orderer "$i" && start_orderer "$i"
+  has_peer "$i" && start_peer "$i"
+  return 0
+}
+
+# node_channel KIND ORG: wait for the node's health, join it to the channel
+# and wait until it serves the channel; a peer then gets the chaincode
+# package installed when the build is done by then (deploy_chaincode
+# installs it otherwise). One background job per node.
+node_channel() {
+  local kind=$1 i=$2 name ops join has bin
+  if [[ $kind == orderer ]]; then
+    name="$(orderer_name "$i")" ops=$OFF_ORD_OPS join=join_orderer has=orderer_has_channel
+  else
+    name="$(peer_name "$i")" ops=$OFF_PEER_OPS join=join_peer has=peer_has_channel
+  fi
+  wait_until 60 "$name /healthz" healthz_ok "$(port "$ops" "$i")" || { log "$name not healthy (see $(log_file "$name"))"; return 1; }
+  $join "$i" || return 1
+  wait_until 30 "channel on $name" $has "$i" || return 1
+  [[ $kind == peer && -s $PROV_HOME/run/ccbin ]] || return 0
+  bin="$(<"$PROV_HOME/run/ccbin")"
+  install_package "$i" "$(cc_package "$i" "${CC_NAME}_${bin##*.}")"
 }
 
 all_running() {
@@ -233,21 +302,21 @@ cmd_up() {
 
   # Builds run while the CAs start.
   local ccbin_file="$PROV_HOME/run/ccbin" bpid ppid
-  (build_chaincode >"$ccbin_file") & bpid=$!
+  rm -f "$ccbin_file"
+  (build_chaincode >"$ccbin_file.tmp" && mv "$ccbin_file.tmp" "$ccbin_file") & bpid=$!
   build_provnet & ppid=$!
 
-  local i p pids=()
-  for i in "${ALL_ORGS[@]}"; do start_ca "$i"; done
-  if [[ ! -f $PROV_HOME/crypto.done ]]; then
-    # Each org enrolls as soon as its own CA answers.
-    for i in "${ALL_ORGS[@]}"; do (wait_ca "$i" && enroll_org "$i") & pids+=($!); done
-    for p in "${pids[@]}"; do wait "$p" || die "CA start or enrollment failed (see $PROV_HOME/logs)"; done
+  # Every org at once: its CA, its identities, its nodes.
+  local i jobs=()
+  local new_crypto=1
+  [[ -f $PROV_HOME/crypto.done ]] && new_crypto=0
+  for i in "${ALL_ORGS[@]}"; do org_up "$i" & jobs+=("$!:${ORG_DIRS[$i]}"); done
+  wait_all "CA start or enrollment (see $PROV_HOME/logs/enroll.log and the org's ca.*.log)" "${jobs[@]}"
+  if ((new_crypto)); then
     touch "$PROV_HOME/crypto.done"
-    log "CAs up, identities enrolled ($((SECONDS - t0)) s)"
+    log "CAs up, identities enrolled, nodes starting ($((SECONDS - t0)) s)"
   else
-    for i in "${ALL_ORGS[@]}"; do wait_ca "$i" & pids+=($!); done
-    for p in "${pids[@]}"; do wait "$p" || die "a CA did not start (see $PROV_HOME/logs)"; done
-    log "CAs up ($((SECONDS - t0)) s)"
+    log "nodes starting ($((SECONDS - t0)) s)"
   fi
   make_genesis
   # provnet writes network.json and the profiles, and reads the metrics.
@@ -257,20 +326,13 @@ cmd_up() {
   fi
   write_profiles || die "writing network.json and the connection profiles failed"
 
-  for i in "${ORDERER_ORGS[@]}"; do start_orderer "$i"; done
-  for i in "${PEER_ORGS[@]}"; do start_peer "$i"; done
-  wait_health
-  log "orderers and peers healthy ($((SECONDS - t0)) s)"
-
-  pids=()
-  for i in "${ORDERER_ORGS[@]}"; do join_orderer "$i" & pids+=($!); done
-  for i in "${PEER_ORGS[@]}"; do join_peer "$i" & pids+=($!); done
-  for p in "${pids[@]}"; do wait "$p" || die "joining channel $CHANNEL failed"; done
-  pids=()
-  for i in "${ORDERER_ORGS[@]}"; do wait_until 30 "channel on $(orderer_name "$i")" orderer_has_channel "$i" & pids+=($!); done
-  for i in "${PEER_ORGS[@]}"; do wait_until 30 "channel on $(peer_name "$i")" peer_has_channel "$i" & pids+=($!); done
-  for p in "${pids[@]}"; do wait "$p" || die "channel $CHANNEL not available on every node"; done
-  log "channel $CHANNEL on all nodes ($((SECONDS - t0)) s)"
+  jobs=()
+  for i in "${ORDERER_ORGS[@]}"; do node_channel orderer "$i" & jobs+=("$!:$(orderer_name "$i")"); done
+  for i in "${PEER_ORGS[@]}"; do node_channel peer "$i" & jobs+=("$!:$(peer_name "$i")"); done
+  # The CAs of a restarted network are not needed by the nodes: checked here.
+  if ((!new_crypto)); then
+    for i in "${ALL_ORGS[@]}"; do wait_ca "$i" & jobs+=("$!:$(ca_name "$i")"); done
+  fi
 
   if wait "$bpid"; then
     PREBUILT_CC="$(<"$ccbin_file")"
@@ -279,11 +341,15 @@ cmd_up() {
     PREBUILT_CC="$(source "$PROV_HOME/chaincode/deployed.env" && echo "$CC_BIN")"
     log "warning: chaincode build failed (see $PROV_HOME/logs/build.log); keeping the deployed $(basename "$PREBUILT_CC")"
   else
+    wait_all "starting nodes" "${jobs[@]}"
     die "chaincode build failed (see $PROV_HOME/logs/build.log)"
   fi
+  wait_all "health, channel join or chaincode install" "${jobs[@]}"
+  log "orderers and peers healthy, channel $CHANNEL on all nodes ($((SECONDS - t0)) s)"
   deploy_chaincode
   ready_and_init || die "gateways not ready to endorse (see output above)"
   touch "$PROV_HOME/state.ready"
+  rm -f "$(started_file)"
   trap - EXIT
   log "network up: $CONSENSUS, channel $CHANNEL, chaincode $CC_NAME, PROV_HOME=$PROV_HOME, port base $PROV_PORT_BASE ($((SECONDS - t0)) s)"
 }
@@ -309,12 +375,19 @@ cmd_define() {
   need_tools
   local i
   for i in "${PEER_ORGS[@]}"; do pid_alive "$(peer_name "$i")" || die "$(peer_name "$i") is not running; run 'scripts/network.sh up'"; done
+  if [[ ${ARGS[1]:-} == --source ]]; then
+    [[ -n ${ARGS[2]:-} ]] || usage_die "--source needs a Go package path (e.g. ./test/bench/refcc)"
+    define_extra_chaincode "$name" "${ARGS[2]}" || die "define $name --source ${ARGS[2]} failed"
+    return 0
+  fi
+  [[ -z ${ARGS[1]:-} ]] || usage_die "define: unknown argument '${ARGS[1]}'"
   define_chaincode "$name" || die "define $name failed"
 }
 
 cmd_down() {
   [[ -d $PROV_HOME ]] || { log "nothing to stop ($PROV_HOME does not exist)"; return 0; }
   local n stopped=0 groups
+  stop_extra_ccservers
   # Chaincode servers and peers first, then orderers, then CAs.
   for groups in cc. peer0. orderer0. ca.; do
     while read -r n; do

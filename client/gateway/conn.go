@@ -320,6 +320,14 @@ func (c *Conn) resolveSubmit(ctx context.Context, fn, txID string, result []byte
 	return nil, le
 }
 
+// CommitStatus is the commit status of transaction txID, waiting at most
+// wait for it to commit: how a caller that submitted through Network()
+// itself resolves a submit the ordering service refused but may have
+// ordered (fabric#4415).
+func (c *Conn) CommitStatus(ctx context.Context, txID string, wait time.Duration) (*client.Status, error) {
+	return c.commitStatus(ctx, txID, wait)
+}
+
 // commitStatus asks the gateway for the commit status of txID, waiting at
 // most wait. The request is built here because a failed submit leaves no
 // *client.Commit; the gateway signs it with the connection's signer.

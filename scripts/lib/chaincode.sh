@@ -25,13 +25,21 @@ build_provnet() {
     { log "provnet build failed (see $PROV_HOME/logs/build.log)"; return 1; }
 }
 
-# cc_package ORG LABEL: write the org's ccaas package; prints its path.
+# cc_package ORG LABEL [ADDRESS]: write the org's ccaas package naming the
+# chaincode server at ADDRESS (default: the org's own); prints its path.
 cc_package() {
-  local i=$1 label=$2 oh d w cc
+  local i=$1 label=$2 addr=${3:-} oh d w cc
+  [[ -n $addr ]] || addr="$(ep $OFF_CCSERVER "$i")"
   oh="$(org_home "$i")" d="$(CC_DIR)/pkg/${ORG_DIRS[$i]}"
   w="$d/$label" cc="$oh/ccclient/tls"
   [[ -s $cc/client.crt && -s $cc/client.key ]] ||
     { log "no chaincode client TLS identity in $cc; run 'scripts/network.sh clean' then 'up'"; return 1; }
+  # A package once made is kept (its bytes, hence its package ID, would
+  # differ when made again): 'up' installs it early, deploy reuses it.
+  if [[ -s $d/$label.tar.gz && $d/$label.tar.gz -nt $cc/client.crt ]]; then
+    echo "$d/$label.tar.gz"
+    return 0
+  fi
   rm -rf "$w" && mkdir -p "$w/src"
   # The peer dials the chaincode server with mutual TLS: root_cert checks the
   # server, client_cert/key is the org's ccclient TLS identity (never the
@@ -39,7 +47,7 @@ cc_package() {
   # server checks it against the org's TLS CA (CHAINCODE_TLS_CLIENT_CA_CERT).
   cat >"$w/src/connection.json" <<EOF
 {
-  "address": "$(ep $OFF_CCSERVER "$i")",
+  "address": "$addr",
   "dial_timeout": "10s",
   "tls_required": true,
   "client_auth_required": true,
@@ -50,16 +58,31 @@ cc_package() {
 EOF
   printf '{"type":"ccaas","label":"%s"}\n' "$label" >"$w/metadata.json"
   tar -C "$w/src" -czf "$w/code.tar.gz" connection.json
-  tar -C "$w" -czf "$d/$label.tar.gz" metadata.json code.tar.gz
+  tar -C "$w" -czf "$d/$label.tar.gz.tmp" metadata.json code.tar.gz
+  mv -f "$d/$label.tar.gz.tmp" "$d/$label.tar.gz"
   echo "$d/$label.tar.gz"
 }
 
+# install_package ORG PKG: install PKG on ORG's peer, once (PKG.installed
+# records it).
+install_package() {
+  local i=$1 pkg=$2 out
+  [[ -f $pkg.installed ]] && return 0
+  out="$(peer_cli "$i" lifecycle chaincode install "$pkg" 2>&1)" ||
+    [[ $out == *"already successfully installed"* ]] ||
+    { log "install on $(peer_name "$i") failed: $out"; return 1; }
+  touch "$pkg.installed"
+}
+
+# start_ccserver ORG BIN PACKAGE_ID [NAME PORT_OFFSET]: start the org's
+# chaincode server (or the one of an extra chaincode, see define_chaincode).
 start_ccserver() {
-  local i=$1 bin=$2 pkgid=$3 name oh
-  name="$(cc_name "$i")" oh="$(org_home "$i")"
+  local i=$1 bin=$2 pkgid=$3 name=${4:-} off=${5:-$OFF_CCSERVER} oh
+  [[ -n $name ]] || name="$(cc_name "$i")"
+  oh="$(org_home "$i")"
   pid_alive "$name" && return 0
   start_proc "$name" env CHAINCODE_ID="$pkgid" \
-    CHAINCODE_SERVER_ADDRESS="$(bind_host "$i"):$(port $OFF_CCSERVER "$i")" \
+    CHAINCODE_SERVER_ADDRESS="$(bind_host "$i"):$(port "$off" "$i")" \
     CHAINCODE_TLS_CERT="$oh/ccserver/tls/server.crt" \
     CHAINCODE_TLS_KEY="$oh/ccserver/tls/server.key" \
     CHAINCODE_TLS_CLIENT_CA_CERT="$oh/tlsca.pem" \
@@ -67,10 +90,11 @@ start_ccserver() {
     "$bin"
 }
 
-# committed_version: "VERSION SEQUENCE" of the committed definition, or empty.
+# committed_version [NAME]: "VERSION SEQUENCE" of the committed definition
+# of NAME (default the deployment's chaincode), or empty.
 committed_version() {
   local out
-  out="$(peer_cli "${PEER_ORGS[0]}" lifecycle chaincode querycommitted -C "$CHANNEL" -n "$CC_NAME" 2>/dev/null)" || return 0
+  out="$(peer_cli "${PEER_ORGS[0]}" lifecycle chaincode querycommitted -C "$CHANNEL" -n "${1:-$CC_NAME}" 2>/dev/null)" || return 0
   echo "$out" | sed -n 's/.*Version: \([^,]*\), Sequence: \([0-9]*\),.*/\1 \2/p' | head -1
 }
 
@@ -129,19 +153,10 @@ deploy_chaincode() {
   if ((early)); then
     for i in "${PEER_ORGS[@]}"; do start_ccserver "$i" "$bin" "${ids[i]}"; done
   fi
+  # An approval names the package ID only: installs and approvals run at once.
   for i in "${PEER_ORGS[@]}"; do
-    (
-      out="$(peer_cli "$i" lifecycle chaincode install "${pkgs[i]}" 2>&1)" ||
-        [[ $out == *"already successfully installed"* ]] ||
-        { log "install on $(peer_name "$i") failed: $out"; exit 1; }
-    ) &
-    pids+=($!)
-  done
-  for p in "${pids[@]}"; do wait "$p" || return 1; done
-  pids=()
-  for i in "${PEER_ORGS[@]}"; do
-    approve_definition "$i" "$CC_NAME" "$h" "${ids[i]}" "$seq" &
-    pids+=($!)
+    install_package "$i" "${pkgs[i]}" & pids+=($!)
+    approve_definition "$i" "$CC_NAME" "$h" "${ids[i]}" "$seq" & pids+=($!)
   done
   for p in "${pids[@]}"; do wait "$p" || return 1; done
   commit_definition "$CC_NAME" "$h" "$seq" || return 1
@@ -210,4 +225,71 @@ define_chaincode() {
   for p in "${pids[@]}"; do wait "$p" || return 1; done
   commit_definition "$name" "$CC_VERSION" 1 || return 1
   log "chaincode $name committed (packages of $CC_NAME version $CC_VERSION, empty state)"
+}
+
+# An extra chaincode (define NAME --source PKG) runs its own servers, one per
+# peer org on the org's port OFF_EXTRA_CC, named cc-NAME.<dir>.prov. One extra
+# chaincode per network at a time (one port).
+OFF_EXTRA_CC=9
+xcc_name() { echo "cc-$1.${ORG_DIRS[$2]}.prov"; }
+
+# define_extra_chaincode NAME PKG: build the Go chaincode server in package
+# PKG (a path in the repository), package it per org naming the org's extra
+# server, install, approve (every peer org) and commit it as NAME under the
+# channel's default endorsement policy (the one the deployment's chaincode
+# has), and start the servers. When NAME is committed with this build,
+# only make sure the servers run. For benchmarks (a reference contract).
+define_extra_chaincode() {
+  local name=$1 src=$2 d tmp h bin cur curver curseq seq label i a pids=() p envf v
+  [[ $name =~ ^[a-z][a-z0-9]*$ ]] || { log "extra chaincode name '$name' must be lower-case letters and digits"; return 1; }
+  [[ $name != "$CC_NAME" ]] || { log "'$name' is the deployment's own chaincode"; return 1; }
+  d="$(CC_DIR)" envf="$(CC_DIR)/extra-$name.env"
+  mkdir -p "$d"
+  tmp="$d/$name-cc.build.$$"
+  (cd "$REPO" && go build -o "$tmp" "$src") >>"$PROV_HOME/logs/build.log" 2>&1 ||
+    { rm -f "$tmp"; log "build of $src failed (see $PROV_HOME/logs/build.log)"; return 1; }
+  h="$(sha256sum "$tmp" | cut -c1-12)"
+  bin="$d/$name-cc.$h"
+  mv -f "$tmp" "$bin"
+  cur="$(committed_version "$name")"
+  curver="${cur%% *}" curseq="${cur##* }"
+  [[ -z $cur ]] && curseq=0
+  if [[ $curver == "$h" && -f $envf ]]; then
+    # shellcheck disable=SC1090
+    source "$envf"
+    for i in "${PEER_ORGS[@]}"; do
+      v="XPKGID_$i"
+      start_ccserver "$i" "$bin" "${!v}" "$(xcc_name "$name" "$i")" "$OFF_EXTRA_CC"
+    done
+    log "chaincode $name $h (sequence $curseq) already committed; servers running"
+    return 0
+  fi
+  seq=$((curseq + 1)) label="${name}_$h"
+  local pkgs=() ids=()
+  for i in "${PEER_ORGS[@]}"; do
+    a="$(ep $OFF_CCSERVER "$i")"
+    pkgs[i]="$(cc_package "$i" "$label" "${a%:*}:$(port $OFF_EXTRA_CC "$i")")" || return 1
+    ids[i]="$label:$(sha256sum "${pkgs[i]}" | cut -d' ' -f1)"
+  done
+  for i in "${PEER_ORGS[@]}"; do
+    stop_proc "$(xcc_name "$name" "$i")"
+    start_ccserver "$i" "$bin" "${ids[i]}" "$(xcc_name "$name" "$i")" "$OFF_EXTRA_CC"
+    install_package "$i" "${pkgs[i]}" & pids+=($!)
+    approve_definition "$i" "$name" "$h" "${ids[i]}" "$seq" & pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p" || return 1; done
+  commit_definition "$name" "$h" "$seq" || return 1
+  for i in "${PEER_ORGS[@]}"; do echo "XPKGID_$i=${ids[i]}"; done >"$envf"
+  log "chaincode $name committed: version $h sequence $seq, servers cc-$name.<org>.prov"
+}
+
+# stop_extra_ccservers: stop every extra chaincode's servers (PID files).
+stop_extra_ccservers() {
+  local f n
+  for f in "$PROV_HOME"/run/cc-*.pid; do
+    [[ -e $f ]] || continue
+    n=${f##*/}
+    stop_proc "${n%.pid}" &
+  done
+  wait
 }

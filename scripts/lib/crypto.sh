@@ -1,18 +1,40 @@
 # shellcheck shell=bash
 # Certificate authorities and identities: one fabric-ca-server per org hosting
-# two CAs (the default identity CA "ca" and "tlsca"), NodeOUs, identities
-# pre-registered in the server's registry (with prov.role as an ecert
-# attribute) and enrolled with fabric-ca-client.
+# two CAs (the default identity CA "ca" and "tlsca"), NodeOUs, every identity
+# pre-registered in the server's registry (users with prov.role as an ecert
+# attribute) and enrolled with fabric-ca-client, all of an org's enrollments
+# at once.
 
 CA_ADMIN_PW=caadminpw
+CA_EP=() # host:port of each org's CA (enroll_org fills it)
+
+# user_entry NAME TYPE [ROLE]: a registry entry (YAML) for a user of the
+# identity CA with the ecert attributes that 'fabric-ca-client register'
+# gives an identity (hf.EnrollmentID, hf.Type, hf.Affiliation) and, with a
+# role, prov.role. Preloading users saves the registrar enrollment and one
+# register process per user on the way to the first enrollment.
+user_entry() {
+  cat <<EOF
+     - name: $1
+       pass: ${1}pw
+       type: $2
+       affiliation: ""
+       attrs:
+          hf.EnrollmentID: "$1:ecert"
+          hf.Type: "$2:ecert"
+          hf.Affiliation: ":ecert"
+EOF
+  [[ -n ${3:-} ]] && echo "          prov.role: \"$3:ecert\""
+  return 0
+}
 
 # ca_identities ORG TLS: registry entries (YAML) preloaded into one of the
-# org's CAs: the registrar and the node identities. Users are registered
-# through the API (register_users) so that their certificates carry
-# prov.role and the standard hf.EnrollmentID/hf.Type/hf.Affiliation
-# attributes exactly as fabric-ca-client register makes them.
+# org's CAs: the registrar (kept for identities added later, see
+# ensure_ccclient), the node identities and, in the identity CA, the users:
+# admin (NodeOU admin) and, for peer orgs, user1, badrole (another org's
+# role) and norole.
 ca_identities() {
-  local i=$1 tls=$2
+  local i=$1 tls=$2 role=${ORG_ROLES[$1]} bad=${ORG_BADROLES[$1]}
   cat <<EOF
      - name: caadmin
        pass: $CA_ADMIN_PW
@@ -38,6 +60,8 @@ EOF
        type: admin
        affiliation: ""
 EOF
+  else
+    user_entry admin admin "$role"
   fi
   if has_peer "$i"; then
     cat <<EOF
@@ -57,6 +81,10 @@ EOF
        type: client
        affiliation: ""
 EOF
+    else
+      user_entry user1 client "$role"
+      user_entry badrole client "$bad"
+      user_entry norole client
     fi
   fi
 }
@@ -156,14 +184,16 @@ wait_ca() {
 # enroll ORG USER PW CANAME MSPDIR [extra fabric-ca-client flags]
 enroll() {
   local i=$1 user=$2 pw=$3 caname=$4 msp=$5; shift 5
-  local home n
-  home="$(dirname "$msp")"
+  local home n ca
+  # No command substitutions on this path (each is a fork: slow on a busy
+  # machine, and an org enrolls about ten identities at once).
+  home=${msp%/*} ca="$PROV_HOME/orgs/${ORG_DIRS[$i]}/ca/ca-cert.pem"
   mkdir -p "$home"
   for n in 1 2 3 4 5; do
     if "$BIN/fabric-ca-client" enroll -H "$home" -M "$msp" \
-      -u "https://$user:$pw@$(ep $OFF_CA "$i")" --caname "$caname" \
+      -u "https://$user:$pw@${CA_EP[$i]:-$(ep $OFF_CA "$i")}" --caname "$caname" \
       --csr.names "C=US,O=${ORG_NAMES[$i]}" \
-      --tls.certfiles "$(ca_home "$i")/ca-cert.pem" "$@" >>"$PROV_HOME/logs/enroll.log" 2>&1; then
+      --tls.certfiles "$ca" "$@" >>"$PROV_HOME/logs/enroll.log" 2>&1; then
       return 0
     fi
     sleep 0.2 # sqlite "database is locked" under parallel enrollments: retry
@@ -188,29 +218,6 @@ register() {
   die "registering $name at ${ORG_DIRS[$i]} failed (see $PROV_HOME/logs/enroll.log)"
 }
 
-# enroll_users ORG: register and enroll the org's users: admin (NodeOU admin)
-# and, for peer orgs, user1, badrole (another org's role) and norole.
-enroll_users() {
-  local i=$1 oh role=${ORG_ROLES[$1]} bad=${ORG_BADROLES[$1]} pids=() p u
-  oh="$(org_home "$i")"
-  enroll "$i" caadmin "$CA_ADMIN_PW" ca "$oh/ca-admin/msp"
-  if [[ -n $role ]]; then
-    register "$i" admin admin "prov.role=$role:ecert" & pids+=($!)
-    register "$i" user1 client "prov.role=$role:ecert" & pids+=($!)
-    register "$i" badrole client "prov.role=$bad:ecert" & pids+=($!)
-    register "$i" norole client & pids+=($!)
-  else
-    register "$i" admin admin & pids+=($!)
-  fi
-  for p in "${pids[@]}"; do wait "$p" || return 1; done
-  pids=()
-  for u in admin user1 badrole norole; do
-    [[ $u != admin && -z $role ]] && continue
-    enroll "$i" "$u" "${u}pw" ca "$oh/users/$u/msp" & pids+=($!)
-  done
-  for p in "${pids[@]}"; do wait "$p" || return 1; done
-}
-
 # nodeou_config CACERTFILE: NodeOUs config.yaml content for an MSP.
 nodeou_config() {
   cat <<EOF
@@ -233,9 +240,8 @@ EOF
 
 # finish_msp MSPDIR: NodeOU config next to the enrolled CA cert.
 finish_msp() {
-  local ca
-  ca="$(cd "$1" && ls cacerts/*.pem | head -1)"
-  nodeou_config "$ca" >"$1/config.yaml"
+  local ca=("$1"/cacerts/*.pem)
+  nodeou_config "cacerts/${ca[0]##*/}" >"$1/config.yaml"
 }
 
 # finish_tls DIR PREFIX: stable names for an enrolled TLS identity.
@@ -274,11 +280,14 @@ ensure_ccclient() {
 enroll_org() {
   local i=$1 oh dir=${ORG_DIRS[$1]} pids=() p u
   oh="$(org_home "$i")"
+  CA_EP[i]="$(ep $OFF_CA "$i")"
   local on pn
   on="$(orderer_name "$i")" pn="$(peer_name "$i")"
   local hosts_o="$on,127.0.0.1,localhost" hosts_p="$pn,127.0.0.1,localhost"
-  # The users' chain (registrar enroll, register, enroll) is the longest: first.
-  enroll_users "$i" & pids+=($!)
+  for u in admin user1 badrole norole; do
+    [[ $u != admin ]] && ! has_peer "$i" && continue
+    enroll "$i" "$u" "${u}pw" ca "$oh/users/$u/msp" & pids+=($!)
+  done
   if has_orderer "$i"; then
     enroll "$i" orderer0 orderer0pw ca "$oh/orderers/$on/msp" --csr.cn "$on" & pids+=($!)
     enroll "$i" orderer0 orderer0pw tlsca "$oh/orderers/$on/tls" --enrollment.profile tls --csr.cn "$on" --csr.hosts "$hosts_o" & pids+=($!)

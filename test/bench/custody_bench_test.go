@@ -154,12 +154,7 @@ func phase(b *testing.B, ids []string, fn func(id string) error) result {
 
 func connect(b *testing.B, nw *harness.Network, org string) *gateway.Conn {
 	b.Helper()
-	c, err := gateway.Connect(gateway.Config{Home: nw.Home, Profile: org, User: "user1"})
-	if err != nil {
-		b.Fatalf("connect %s: %v", org, err)
-	}
-	b.Cleanup(func() { _ = c.Close() })
-	return c
+	return connectCC(b, nw, org, "")
 }
 
 // ensurePrefix makes benchPrefix active for ManufacturerMSP: a claim by the
@@ -188,12 +183,21 @@ func ensurePrefix(b *testing.B, nw *harness.Network) {
 		if _, err := m.Submit("ClaimPrefix", client.WithArguments(benchPrefix, "GS1-BENCH")); err != nil {
 			b.Fatalf("claim prefix: %v", err)
 		}
+		// The claim committed on the manufacturer's peer; the approval is
+		// endorsed by the distributor's, which may be a block behind.
+		waitPeers(b, nw)
 	}
 	if _, err := admin("distributor").Submit("ApprovePrefix", client.WithArguments(benchPrefix)); err != nil {
 		b.Fatalf("approve prefix: %v", err)
 	}
 	// The approval committed on the distributor's peer; registrations go
 	// through the manufacturer's, which may be a block behind.
+	waitPeers(b, nw)
+}
+
+// waitPeers waits until every peer has the highest block any peer has.
+func waitPeers(b *testing.B, nw *harness.Network) {
+	b.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	peers := nw.Nodes("peer")
@@ -233,6 +237,12 @@ func peakMB(nd *harness.Node) int {
 	if err != nil {
 		return 0
 	}
+	return pidPeakMB(pid)
+}
+
+// pidPeakMB is a process's peak resident set size (VmHWM) in MB, 0 if
+// unknown.
+func pidPeakMB(pid int) int {
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0

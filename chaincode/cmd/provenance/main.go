@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
+	"github.com/provledger/provenance/chaincode/ccserver"
 	"github.com/provledger/provenance/chaincode/contract"
 )
 
@@ -24,46 +24,5 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("create chaincode: %w", err)
 	}
-	id, addr := os.Getenv("CHAINCODE_ID"), os.Getenv("CHAINCODE_SERVER_ADDRESS")
-	if id == "" || addr == "" {
-		return fmt.Errorf("CHAINCODE_ID and CHAINCODE_SERVER_ADDRESS must be set")
-	}
-	tlsProps, err := tlsFromEnv()
-	if err != nil {
-		return err
-	}
-	server := &shim.ChaincodeServer{CCID: id, Address: addr, CC: cc, TLSProps: tlsProps}
-	return server.Start()
-}
-
-// tlsFromEnv reads the server's TLS key pair and the CA that signs the
-// peer's client certificate. TLS is off only when CHAINCODE_TLS_DISABLED=true.
-func tlsFromEnv() (shim.TLSProperties, error) {
-	if os.Getenv("CHAINCODE_TLS_DISABLED") == "true" {
-		return shim.TLSProperties{Disabled: true}, nil
-	}
-	read := func(name string) ([]byte, error) {
-		path := os.Getenv(name)
-		if path == "" {
-			return nil, fmt.Errorf("%s must name a file (or set CHAINCODE_TLS_DISABLED=true)", name)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", name, err)
-		}
-		return b, nil
-	}
-	cert, err := read("CHAINCODE_TLS_CERT")
-	if err != nil {
-		return shim.TLSProperties{}, err
-	}
-	key, err := read("CHAINCODE_TLS_KEY")
-	if err != nil {
-		return shim.TLSProperties{}, err
-	}
-	ca, err := read("CHAINCODE_TLS_CLIENT_CA_CERT")
-	if err != nil {
-		return shim.TLSProperties{}, err
-	}
-	return shim.TLSProperties{Cert: cert, Key: key, ClientCACerts: ca}, nil
+	return ccserver.Run(cc)
 }
