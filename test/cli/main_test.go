@@ -122,18 +122,7 @@ func settle(t testing.TB) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	var live []*harness.Node
-	var top uint64
-	for _, p := range net.Nodes("peer") {
-		if !p.Running() {
-			continue
-		}
-		if h, err := net.Height(ctx, p); err == nil {
-			live = append(live, p)
-			top = max(top, h)
-		}
-	}
-	if err := net.WaitHeight(ctx, top, live...); err != nil {
+	if err := net.Settle(ctx); err != nil {
 		t.Logf("peers did not settle: %v", err)
 	}
 }

@@ -120,12 +120,12 @@ func (c CLI) RunRaw(t TB, args ...string) Result {
 	return r
 }
 
-// settle waits (at most 10 s, silently) until every running peer has the
-// blocks the highest one has. prov waits for the commit on its own gateway
-// peer only; the next command, by another org, is endorsed or read on that
-// org's peer, which on a busy machine may still be a block behind and would
-// answer from stale state. Run after every prov run: a bulk command that
-// exits 1 may still have committed.
+// settle waits (at most 10 s, silently) for the network's peers to settle
+// (Network.Settle). prov waits for the commit on its own gateway peer only;
+// the next command, by another org, is endorsed or read on that org's peer,
+// which on a busy machine may still be a block behind and would answer from
+// stale state. Run after every prov run: a bulk command that exits 1 may
+// still have committed.
 func (c CLI) settle() {
 	n, err := Load(c.Home)
 	if err != nil {
@@ -133,6 +133,11 @@ func (c CLI) settle() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	_ = n.Settle(ctx)
+}
+
+// Settle waits until every running peer has the blocks the highest one has.
+func (n *Network) Settle(ctx context.Context) error {
 	var live []*Node
 	var top uint64
 	for _, p := range n.Nodes("peer") {
@@ -144,7 +149,7 @@ func (c CLI) settle() {
 			top = max(top, h)
 		}
 	}
-	_ = n.WaitHeight(ctx, top, live...)
+	return n.WaitHeight(ctx, top, live...)
 }
 
 // OK runs prov and fails the test unless it exits 0.
