@@ -22,28 +22,33 @@ type Identity struct {
 	Key     crypto.PrivateKey
 }
 
+// readFirst reads the first file of dir/sub whose name ends in suffix.
+func readFirst(dir, sub, suffix string) (string, []byte, error) {
+	path, err := firstFile(filepath.Join(dir, sub), suffix)
+	if err != nil {
+		return "", nil, fmt.Errorf("identity %s: %w", dir, err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", nil, fmt.Errorf("identity %s: %w", dir, err)
+	}
+	return path, b, nil
+}
+
 // LoadMSP reads signcerts/ and keystore/ of an MSP folder as
 // fabric-ca-client enroll leaves it (cryptogen's *-cert.pem and *_sk too).
 func LoadMSP(dir, mspID string) (*Identity, error) {
-	certPath, err := firstFile(filepath.Join(dir, "signcerts"), ".pem")
+	certPath, certPEM, err := readFirst(dir, "signcerts", ".pem")
 	if err != nil {
-		return nil, fmt.Errorf("identity %s: %w", dir, err)
-	}
-	certPEM, err := os.ReadFile(certPath)
-	if err != nil {
-		return nil, fmt.Errorf("identity %s: %w", dir, err)
+		return nil, err
 	}
 	cert, err := identity.CertificateFromPEM(certPEM)
 	if err != nil {
 		return nil, fmt.Errorf("identity %s: certificate %s: %w", dir, certPath, err)
 	}
-	keyPath, err := firstFile(filepath.Join(dir, "keystore"), "_sk")
+	keyPath, keyPEM, err := readFirst(dir, "keystore", "_sk")
 	if err != nil {
-		return nil, fmt.Errorf("identity %s: %w", dir, err)
-	}
-	keyPEM, err := os.ReadFile(keyPath)
-	if err != nil {
-		return nil, fmt.Errorf("identity %s: %w", dir, err)
+		return nil, err
 	}
 	key, err := identity.PrivateKeyFromPEM(keyPEM)
 	if err != nil {
