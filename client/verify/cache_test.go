@@ -122,3 +122,51 @@ func TestPrefetchHistories(t *testing.T) {
 		t.Errorf("prefetch on an uncached ledger called GetHistories")
 	}
 }
+
+// lyingBatch answers GetHistories with a genuine item's history under
+// another ID, as a peer would to make a counterfeit serial look genuine.
+type lyingBatch struct {
+	*fixture
+	servedAs map[string]string // asked ID -> the item whose history is answered
+}
+
+func (b *lyingBatch) Histories(ctx context.Context, ids []string, limit int) ([]*domain.HistoryPage, error) {
+	out := make([]*domain.HistoryPage, len(ids))
+	for i, id := range ids {
+		if real, ok := b.servedAs[id]; ok {
+			id = real
+		}
+		if p, err := b.fixture.History(ctx, id, 0, limit); err == nil {
+			out[i] = &p
+		}
+	}
+	return out, nil
+}
+
+// TestPrefetchFromLyingPeer: a prefetched page is as untrusted as a History
+// answer: a genuine item's history served under a counterfeit serial fails
+// item-binding, and the genuine item still verifies.
+func TestPrefetchFromLyingPeer(t *testing.T) {
+	f := newFixture(t, consensusBFT)
+	f.tenEvents(nil)
+	fake := "01/09506000134352/21/CLONE"
+	c := Cached(&lyingBatch{fixture: f, servedAs: map[string]string{fake: testItem}})
+	PrefetchHistories(context.Background(), c, []string{fake, testItem}, 2)
+	rep, err := Item(context.Background(), c, fake, Options{})
+	t.Logf("verify of the counterfeit: err %v, failed %+v", err, rep.Failed())
+	if err == nil && rep.OK {
+		t.Fatal("a genuine history served under a counterfeit serial verified")
+	}
+	if err == nil {
+		failed := false
+		for _, s := range rep.Failed() {
+			failed = failed || s.Check == CheckItemBinding
+		}
+		if !failed {
+			t.Errorf("failed checks %+v, want %s among them", rep.Failed(), CheckItemBinding)
+		}
+	}
+	if rep, err := Item(context.Background(), c, testItem, Options{}); err != nil || !rep.OK {
+		t.Fatalf("genuine item after the lie: %v %+v", err, rep.Failed())
+	}
+}
