@@ -102,18 +102,27 @@ for d in test/*/; do
 done
 echo "shared network: ${shared_pkgs[*]}"
 echo "own networks:   ${own_pkgs[*]}"
-own_status=$(mktemp)
+own_status=$(mktemp) own_log=$(mktemp) shared_log=$(mktemp)
 (
   set +e
-  go test -count=1 -p 1 -timeout 25m -v "${own_pkgs[@]}" 2>&1 | sed -u 's/^/[own] /'
+  go test -count=1 -p 1 -timeout 25m -v "${own_pkgs[@]}" 2>&1 | sed -u 's/^/[own] /' | tee "$own_log"
   echo "${PIPESTATUS[0]}" >"$own_status"
 ) &
 own_pid=$!
 set +e
-go test -count=1 -p 1 -timeout 25m -v "${shared_pkgs[@]}"
-shared_rc=$?
+go test -count=1 -p 1 -timeout 25m -v "${shared_pkgs[@]}" 2>&1 | tee "$shared_log"
+shared_rc=${PIPESTATUS[0]}
 wait "$own_pid"
 own_rc=$(cat "$own_status")
 set -e
+# The streams interleave and CI keeps only the tail: end with each package's
+# result and every failed test (with its first lines of output) so a failure
+# is named where it is read.
+step "integration summary"
+grep -hE '^(\[own\] )?(ok  |FAIL|--- FAIL|panic:)' "$shared_log" "$own_log" || true
+if [ "$shared_rc" != 0 ] || [ "${own_rc:-1}" != 0 ]; then
+  echo "first lines before each failure:"
+  grep -hE -B12 '^(\[own\] )?\s*--- FAIL' "$shared_log" "$own_log" | cut -c1-300 | head -150 || true
+fi
 echo "integration: shared-network packages exit $shared_rc, own-network packages exit ${own_rc:-?} ($((SECONDS - t0)) s with the shared network's start)"
 [ "$shared_rc" = 0 ] && [ "$own_rc" = 0 ]
