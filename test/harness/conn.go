@@ -392,30 +392,43 @@ func (a Snapshot) Diff(b Snapshot) string {
 }
 
 // WaitSameHeight waits until every connection's peer reports the same block
-// height (and returns it), or fails after timeout.
+// height (and returns it). It fails when the lowest peer has not moved for
+// timeout (a peer that is stuck), or after 6 x timeout in all: a peer that
+// catches up block by block on a loaded machine is slow, not wrong.
 func WaitSameHeight(t TB, timeout time.Duration, conns ...*Conn) uint64 {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
+	start := time.Now()
+	stallDeadline, hardDeadline := start.Add(timeout), start.Add(6*timeout)
+	var lowest uint64
 	for {
 		var hs []uint64
 		same := true
-		for _, c := range conns {
+		low := uint64(0)
+		for i, c := range conns {
 			h, err := c.Height()
 			if err != nil {
 				same = false
 				hs = append(hs, 0)
+				low = 0
 				continue
 			}
 			if len(hs) > 0 && h != hs[0] {
 				same = false
+			}
+			if i == 0 || h < low {
+				low = h
 			}
 			hs = append(hs, h)
 		}
 		if same && len(hs) > 0 {
 			return hs[0]
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("peers do not reach the same height within %s: %v", timeout, hs)
+		if low > lowest {
+			lowest, stallDeadline = low, time.Now().Add(timeout)
+		}
+		if now := time.Now(); now.After(stallDeadline) || now.After(hardDeadline) {
+			t.Fatalf("peers do not reach the same height (lowest peer still for %s, %s in all): %v",
+				timeout, now.Sub(start).Round(time.Millisecond), hs)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
