@@ -336,6 +336,17 @@ func TestCustody(t *testing.T) {
 	if r := ok(t, "verify", a, "-p", "manufacturer"); !strings.HasPrefix(r.out, a+": verified (") {
 		t.Errorf("verify table: %s", r)
 	}
+	// --file: items are verified several at a time, but every line is
+	// reported in file order with its line number, a bad line in its place.
+	file := filepath.Join(t.TempDir(), "verify.txt")
+	os.WriteFile(file, []byte("# declaration\n"+b+"\nnot-an-id\n"+c+"\n"+a+"\n"), 0o600)
+	r := run(t, "verify", "--file", file, "-p", "customs")
+	lines := strings.Split(strings.TrimSpace(r.out), "\n")
+	if r.code != 1 || len(lines) != 4 || !strings.HasPrefix(lines[0], b+": verified (") ||
+		!strings.HasPrefix(lines[1], "line 3: not-an-id: NOT VERIFIED") ||
+		!strings.HasPrefix(lines[2], c+": verified (") || !strings.HasPrefix(lines[3], a+": verified (") {
+		t.Errorf("verify --file with a bad line: want b, line 3, c, a in order and exit 1: %s", r)
+	}
 }
 
 func TestRegisterFile(t *testing.T) {

@@ -200,35 +200,33 @@ func Run(ctx context.Context, opts *Options) error {
 	if len(items) > 0 {
 		out.Status = map[string]string{}
 	}
-	for _, r := range rows {
-		fail := func(err error) {
-			out.Unverified = append(out.Unverified, Unverified{Line: r.Line, Input: r.ID, Error: err.Error()})
+	if len(keys) > 1 {
+		// Many items: their first history pages in a few GetHistories
+		// calls (a hint only: every event is still checked against its
+		// signed transaction and block).
+		if src, ok := v.(interface{ Ledger() cverify.Ledger }); ok {
+			cverify.PrefetchHistories(ctx, src.Ledger(), keys, verifyConcurrency)
+		}
+	}
+	results := verifyRows(ctx, v, rows, cverify.OnlineOptions{Chain: opts.Chain, GenesisHash: opts.GenesisHash, Peers: opts.Peers})
+	for i, r := range rows {
+		res := <-results[i]
+		if res.err != nil {
+			out.Unverified = append(out.Unverified, Unverified{Line: r.Line, Input: r.ID, Error: res.err.Error()})
 			if opts.Format != cmdutil.FormatJSON {
-				fmt.Fprintf(opts.IO.Out, "%s%s: NOT VERIFIED: %v\n", lineOf(r, opts.File != ""), r.ID, err)
+				fmt.Fprintf(opts.IO.Out, "%s%s: NOT VERIFIED: %v\n", lineOf(r, opts.File != ""), r.ID, res.err)
 			}
-		}
-		if r.Err != nil {
-			fail(r.Err)
 			continue
 		}
-		id, err := cmdutil.ParseID(r.ID)
-		if err != nil {
-			fail(err)
-			continue
-		}
-		rep, err := v.Verify(ctx, id.Key(), cverify.OnlineOptions{Chain: opts.Chain, GenesisHash: opts.GenesisHash, Peers: opts.Peers})
-		if err != nil {
-			fail(err)
-			continue
-		}
+		rep := res.rep
 		if rep.Steps == nil {
 			rep.Steps = []cverify.Step{}
 		}
 		out.Reports = append(out.Reports, *rep)
 		out.OK = out.OK && rep.OK
-		it := items[id.Key()]
+		it := items[res.key]
 		if it != nil {
-			out.Status[id.Key()] = audit.StatusNote(it)
+			out.Status[res.key] = audit.StatusNote(it)
 		}
 		if opts.Format != cmdutil.FormatJSON {
 			PrintReportStatus(opts.IO.Out, rep, it, opts.Verbose)
@@ -246,6 +244,49 @@ func Run(ctx context.Context, opts *Options) error {
 		return &cmdutil.SilentError{Code: cmdutil.ExitFailed}
 	}
 	return nil
+}
+
+// verifyConcurrency is how many items are verified at once: the work is
+// mostly waiting on the peer, and blocks shared by items are fetched once.
+const verifyConcurrency = 4
+
+// rowResult is one input row's verification.
+type rowResult struct {
+	key string
+	rep *cverify.Report
+	err error
+}
+
+// verifyRows verifies every row, verifyConcurrency at a time; result i
+// arrives on channel i, so the caller prints in input order as results come.
+func verifyRows(ctx context.Context, v cmdutil.Verifier, rows []idfile.Row, o cverify.OnlineOptions) []chan rowResult {
+	results := make([]chan rowResult, len(rows))
+	for i := range results {
+		results[i] = make(chan rowResult, 1)
+	}
+	go func() {
+		sem := make(chan struct{}, verifyConcurrency)
+		for i, r := range rows {
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem }()
+				results[i] <- verifyRow(ctx, v, r, o)
+			}()
+		}
+	}()
+	return results
+}
+
+func verifyRow(ctx context.Context, v cmdutil.Verifier, r idfile.Row, o cverify.OnlineOptions) rowResult {
+	if r.Err != nil {
+		return rowResult{err: r.Err}
+	}
+	id, err := cmdutil.ParseID(r.ID)
+	if err != nil {
+		return rowResult{err: err}
+	}
+	rep, err := v.Verify(ctx, id.Key(), o)
+	return rowResult{key: id.Key(), rep: rep, err: err}
 }
 
 func lineOf(r idfile.Row, fromFile bool) string {
