@@ -808,3 +808,29 @@ func TestApplyClassRecall(t *testing.T) {
 		t.Fatalf("refused %+v (%v)", res.Refused, err)
 	}
 }
+
+// The event hash reads an EPC class as its Digital Link: the same recall
+// with an LGTIN class URN or with the lot's Digital Link hashes alike, and
+// another lot does not.
+func TestEventHashOfClasses(t *testing.T) {
+	doc := func(class string) []byte {
+		return []byte(`{"type":"ObjectEvent","eventTime":"2026-12-01T10:00:00Z","eventTimeZoneOffset":"+00:00","quantityList":[{"epcClass":"` + class + `"}],"action":"OBSERVE","bizStep":"holding","disposition":"recalled"}`)
+	}
+	h := func(class string) string {
+		t.Helper()
+		s, err := EventHash(doc(class), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if a, b := h("urn:epc:class:lgtin:9506000.013435.L%2F7"), h("https://id.gs1.org/01/09506000134352/10/L%2F7"); a != b {
+		t.Errorf("LGTIN URN %s, Digital Link %s", a, b)
+	}
+	if a, b := h("urn:epc:idpat:sgtin:9506000.013435.*"), h("https://id.gs1.org/01/09506000134352"); a != b {
+		t.Errorf("SGTIN pattern %s, Digital Link %s", a, b)
+	}
+	if a, b := h("urn:epc:class:lgtin:9506000.013435.L7"), h("https://id.gs1.org/01/09506000134352/10/L8"); a == b {
+		t.Error("two lots hash alike")
+	}
+}
