@@ -57,10 +57,14 @@ func Apply(ctx context.Context, l gateway.Ledger, steps []Step, refused []Refusa
 	out := &Import{MSP: me, Applied: []Done{}, Already: []Done{}, Left: []Pending{}, Refused: append([]Refusal{}, refused...), Transactions: []bulk.Committed{}}
 	byItem := map[string][]Step{}
 	var keys []string
-	var sights []Step
+	var sights, classes []Step
 	for _, s := range steps {
 		if s.Act == ActSighting {
 			sights = append(sights, s)
+			continue
+		}
+		if s.Act == ActRecallLot {
+			classes = append(classes, s)
 			continue
 		}
 		if _, ok := byItem[s.Item]; !ok {
@@ -132,6 +136,9 @@ func Apply(ctx context.Context, l gateway.Ledger, steps []Step, refused []Refusa
 			}
 			out.Left = append(out.Left, p)
 		}
+	}
+	if err := out.classRecalls(ctx, l, classes, steps, byItem, blocked); err != nil {
+		return out, err
 	}
 	if err := out.sightings(ctx, l, sights); err != nil {
 		return out, err
@@ -286,6 +293,94 @@ func (o *Import) sightings(ctx context.Context, l gateway.Ledger, steps []Step) 
 			o.Refused = append(o.Refused, Refusal{s.Index, s.EventID, firstLine(err)})
 			continue
 		}
+		o.Applied = append(o.Applied, done(s, res.TxID))
+		o.Transactions = append(o.Transactions, bulk.Committed{TxID: res.TxID, Block: res.Block, Items: []string{s.Item}})
+	}
+	return nil
+}
+
+// classRecalls applies the lot and GTIN recalls the importer signs, each
+// once every item of its lot or GTIN that the document names has no custody
+// step left (a recall only restricts what may follow, so recalling last
+// reproduces any history the document holds). A recall already in force by
+// the same organization counts as Already, so a re-run submits nothing; in
+// force by another organization, it is refused.
+func (o *Import) classRecalls(ctx context.Context, l gateway.Ledger, classes, steps []Step,
+	byItem map[string][]Step, blocked map[string]bool) error {
+	if len(classes) == 0 {
+		return nil
+	}
+	// The lot of each item that still has steps: the ledger's, else the
+	// document's commissioning.
+	var pending []string
+	for k, st := range byItem {
+		if len(st) > 0 && !blocked[k] {
+			pending = append(pending, k)
+		}
+	}
+	sort.Strings(pending)
+	lots := map[string]string{}
+	for _, s := range steps {
+		if s.Act == ActRegister {
+			lots[s.Item] = s.Lot
+		}
+	}
+	if len(pending) > 0 {
+		items, err := ledger.GetItems(ctx, l, pending)
+		if err != nil {
+			return err
+		}
+		for i, k := range pending {
+			if items[i] != nil {
+				lots[k] = items[i].Lot
+			}
+		}
+	}
+	var inForce map[string]domain.Recall
+	for _, s := range classes {
+		by := signer(s, o.MSP)
+		waiting := 0
+		for _, k := range pending {
+			id, err := domain.ParseCustodyID(k)
+			if err != nil || id.IsUnit() || id.GTIN != s.GTIN || (s.Lot != "" && lots[k] != s.Lot) {
+				continue
+			}
+			waiting = byItem[k][0].Index
+			break
+		}
+		if inForce == nil {
+			all, err := Recalls(ctx, l)
+			if err != nil {
+				return err
+			}
+			inForce = map[string]domain.Recall{}
+			for _, e := range all {
+				if e.Recall.Scope == domain.RecallScopeLot || e.Recall.Scope == domain.RecallScopeGTIN {
+					inForce[e.Target] = e.Recall
+				}
+			}
+		}
+		if rc, ok := inForce[s.Item]; ok {
+			if rc.By != by {
+				o.Refused = append(o.Refused, Refusal{s.Index, s.EventID, fmt.Sprintf("%s is recalled by %s on this ledger, not %s", s.Item, rc.By, by)})
+				continue
+			}
+			o.Already = append(o.Already, done(s, ""))
+			continue
+		}
+		if waiting != 0 || by != o.MSP {
+			o.Left = append(o.Left, Pending{Index: s.Index, EventID: s.EventID, Item: s.Item, Act: s.Act, Signer: by, Waiting: waiting})
+			continue
+		}
+		res, err := l.Submit(ctx, "RecallLot", s.GTIN, s.Lot, s.Reason)
+		if err != nil {
+			if gateway.CodeOf(err) == "" {
+				return err
+			}
+			o.Refused = append(o.Refused, Refusal{s.Index, s.EventID, firstLine(err)})
+			continue
+		}
+		inForce[s.Item] = domain.Recall{By: by}
 		o.Applied = append(o.Applied, done(s, res.TxID))
 		o.Transactions = append(o.Transactions, bulk.Committed{TxID: res.TxID, Block: res.Block, Items: []string{s.Item}})
 	}

@@ -9,10 +9,18 @@ import (
 )
 
 // CanonicalDL converts an EPC pure identity URI (sgtin, sscc, sgln, pgln,
-// gdti, grai, giai) or a GS1 Digital Link on any host into the constrained
+// gdti, grai, giai), an LGTIN class or SGTIN pattern of a whole GTIN, or a GS1 Digital Link on any host into the constrained
 // canonical Digital Link the event hash uses: https://id.gs1.org, no query,
 // only the finest key and qualifier. ok is false for anything else.
 func CanonicalDL(v string) (string, bool) {
+	if strings.HasPrefix(v, "urn:epc:class:lgtin:") || strings.HasPrefix(v, "urn:epc:idpat:sgtin:") {
+		// EPC classes as the event hash spells them: a lot or a GTIN.
+		g, lot, err := ParseEPCClass(v)
+		if err != nil {
+			return "", false
+		}
+		return ClassDL(g, lot), true
+	}
 	if strings.HasPrefix(v, "urn:epc:id:") {
 		return epcToDL(v)
 	}

@@ -62,8 +62,9 @@ type Event struct {
 	EventTime           string        `json:"eventTime"`
 	EventTimeZoneOffset string        `json:"eventTimeZoneOffset"`
 	EPCList             []string      `json:"epcList,omitempty"`
-	ParentID            string        `json:"parentID,omitempty"`  // AggregationEvent: the unit (SSCC Digital Link)
-	ChildEPCs           []string      `json:"childEPCs,omitempty"` // AggregationEvent: what is packed or unpacked
+	ParentID            string        `json:"parentID,omitempty"`     // AggregationEvent: the unit (SSCC Digital Link)
+	ChildEPCs           []string      `json:"childEPCs,omitempty"`    // AggregationEvent: what is packed or unpacked
+	QuantityList        []Quantity    `json:"quantityList,omitempty"` // class-level events: a lot or GTIN recall
 	Action              string        `json:"action"`
 	BizStep             string        `json:"bizStep,omitempty"`
 	Disposition         string        `json:"disposition,omitempty"`
@@ -81,6 +82,14 @@ type Event struct {
 	Details      string `json:"prov:details,omitempty"`
 	Result       string `json:"prov:inspectionResult,omitempty"`
 	Note         string `json:"prov:note,omitempty"`
+}
+
+// Quantity is one quantityList element: a class of items (a lot, or a
+// whole GTIN) and, optionally, how much of it.
+type Quantity struct {
+	EPCClass string   `json:"epcClass"`
+	Quantity *float64 `json:"quantity,omitempty"`
+	UOM      string   `json:"uom,omitempty"`
 }
 
 // Location is a readPoint or bizLocation.
@@ -197,6 +206,14 @@ type ItemRecord struct {
 // custody events and sightings are merged by time (custody events keep
 // their sequence order).
 func Export(recs []ItemRecord, parties Parties, created time.Time) (*Document, error) {
+	return ExportWithRecalls(recs, nil, parties, created)
+}
+
+// ExportWithRecalls is Export that also writes the lot and GTIN recalls in
+// force (ListRecalls' entries) that cover an exported item: one class-level
+// ObjectEvent each (see classRecallEvents), after the items' events, by
+// time then scope.
+func ExportWithRecalls(recs []ItemRecord, recalls []domain.RecallEntry, parties Parties, created time.Time) (*Document, error) {
 	doc := &Document{Context: Context(), Type: "EPCISDocument", SchemaVersion: schemaVer,
 		CreationDate: created.UTC().Format(timeLayout), EPCISBody: Body{EventList: []Event{}}}
 	for _, r := range recs {
@@ -207,6 +224,7 @@ func Export(recs []ItemRecord, parties Parties, created time.Time) (*Document, e
 		doc.EPCISBody.EventList = append(doc.EPCISBody.EventList, evs...)
 	}
 	doc.EPCISBody.EventList = mergeAggregations(doc.EPCISBody.EventList)
+	doc.EPCISBody.EventList = append(doc.EPCISBody.EventList, classRecallEvents(recs, recalls)...)
 	for i := range doc.EPCISBody.EventList {
 		ev := &doc.EPCISBody.EventList[i]
 		h, err := HashOf(ev)

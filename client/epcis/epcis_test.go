@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -283,7 +284,8 @@ func TestPlanForeignDocument(t *testing.T) {
 // fakeLedger is a tiny shared ledger: item sequence, manufacturer, refusals.
 type fakeLedger struct {
 	items   map[string]*domain.Item
-	refuse  map[string]string // item -> refusal message on any custody act
+	recalls []domain.RecallEntry // lot and GTIN recalls in force
+	refuse  map[string]string    // item -> refusal message on any custody act
 	sightgs map[string][]domain.Sighting
 }
 
@@ -331,6 +333,23 @@ func (f *fakeLedger) as(msp string) *ledgertest.Fake {
 	}
 	l.On("GetSightings", func(a []string) (any, error) {
 		return domain.SightingPage{Sightings: f.sightgs[a[0]]}, nil
+	})
+	l.On("ListRecalls", func(a []string) (any, error) {
+		return domain.RecallPage{Recalls: append([]domain.RecallEntry{}, f.recalls...)}, nil
+	})
+	l.On("RecallLot", func(a []string) (any, error) {
+		scope, target := domain.RecallScopeLot, "01/"+a[0]+"/10/"+a[1]
+		if a[1] == "" {
+			scope, target = domain.RecallScopeGTIN, "01/"+a[0]
+		}
+		for _, e := range f.recalls {
+			if e.Target == target {
+				return nil, domain.Errorf(domain.CodeAlreadyExists, "%s is already recalled", target)
+			}
+		}
+		rc := domain.Recall{Scope: scope, By: msp, Reason: a[2]}
+		f.recalls = append(f.recalls, domain.RecallEntry{Target: target, Recall: rc})
+		return rc, nil
 	})
 	l.On("RecordSighting", func(a []string) (any, error) {
 		f.sightgs[a[0]] = append(f.sightgs[a[0]], domain.Sighting{Item: a[0], ReporterMSP: msp, GLN: a[1], Result: a[2], Note: a[3]})
@@ -546,5 +565,272 @@ func TestCollectUnit(t *testing.T) {
 	}
 	if calls := f.CallsTo("GetSightings"); len(calls) != 1 || calls[0].Args[0] != key {
 		t.Errorf("GetSightings calls %+v, want one, of the item", calls)
+	}
+}
+
+const lotTarget = "01/09506000134352/10/L42"
+
+// recallsInForce: a lot recall and a GTIN recall that cover the story's
+// item, another lot's recall and an item recall (neither exported as a
+// class event).
+func recallsInForce() []domain.RecallEntry {
+	rc := func(scope, reason string, sec int) domain.Recall {
+		return domain.Recall{Scope: scope, By: mfr, Reason: reason, TxID: "rc-" + reason, At: at(sec)}
+	}
+	return []domain.RecallEntry{
+		{Target: "01/09506000134352", Recall: rc(domain.RecallScopeGTIN, "label misprint", 90)},
+		{Target: lotTarget, Recall: rc(domain.RecallScopeLot, "seal defect", 80)},
+		{Target: "01/09506000134352/10/L43", Recall: rc(domain.RecallScopeLot, "other lot", 70)},
+		{Target: key, Recall: rc(domain.RecallScopeItem, "item", 60)},
+	}
+}
+
+func exportWithRecalls(t *testing.T) (*Document, []byte) {
+	t.Helper()
+	doc, err := ExportWithRecalls([]ItemRecord{story()}, recallsInForce(), Parties{mfr: party}, time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc, b
+}
+
+// Lot and GTIN recalls in force that cover an exported item follow the
+// items' events as class-level events, by time; the schema accepts them.
+func TestExportClassRecalls(t *testing.T) {
+	doc, b := exportWithRecalls(t)
+	evs := doc.EPCISBody.EventList
+	if len(evs) != 10 {
+		t.Fatalf("%d events, want the story's 8 and 2 class recalls:\n%s", len(evs), b)
+	}
+	for i, w := range []struct{ class, reason, time string }{
+		{"https://id.gs1.org/01/09506000134352/10/L42", "seal defect", "2026-12-02T07:01:20.123Z"},
+		{"https://id.gs1.org/01/09506000134352", "label misprint", "2026-12-02T07:01:30.123Z"},
+	} {
+		e := evs[8+i]
+		if e.Type != "ObjectEvent" || len(e.EPCList) != 0 || len(e.QuantityList) != 1 || e.QuantityList[0].EPCClass != w.class || e.QuantityList[0].Quantity != nil ||
+			e.Action != "OBSERVE" || e.BizStep != "holding" || e.Disposition != "recalled" || e.CustodyEvent != "RECALLED" ||
+			e.Submitter != mfr || e.Details != w.reason || e.TxID != "rc-"+w.reason || e.EventTime != w.time || e.EventTimeZoneOffset != "+00:00" {
+			t.Errorf("class event %d: %+v", i+1, e)
+		}
+		if h, err := HashOf(&e); err != nil || h != e.EventID {
+			t.Errorf("class event %d eventID %s, hash %s (%v)", i+1, e.EventID, h, err)
+		}
+	}
+	if evs[8].EventID == evs[9].EventID {
+		t.Error("the two class events share an eventID")
+	}
+	// A lot with characters a URI path escapes.
+	if got := ClassDL("09506000134352", "A/B%1"); got != "https://id.gs1.org/01/09506000134352/10/A%2FB%251" {
+		t.Errorf("ClassDL %s", got)
+	}
+	if g, l, err := ParseEPCClass(ClassDL("09506000134352", "A/B%1")); err != nil || g != "09506000134352" || l != "A/B%1" {
+		t.Errorf("ParseEPCClass of ClassDL: %s %q %v", g, l, err)
+	}
+	// No item of the GTIN exported: no class event.
+	other := story()
+	other.Item.GTIN, other.Item.Lot = "09506000134369", "L42"
+	d2, err := ExportWithRecalls([]ItemRecord{other}, recallsInForce(), nil, time.Now())
+	if err != nil || len(d2.EPCISBody.EventList) != 8 {
+		t.Fatalf("export of another GTIN's item: %d events (%v)", len(d2.EPCISBody.EventList), err)
+	}
+	if os.Getenv("PROV_OFFLINE") == "1" {
+		t.Skip("PROV_OFFLINE=1: GS1's schema cannot be fetched")
+	}
+	sch, err := epcistest.Validator()
+	if err != nil {
+		t.Fatalf("GS1's EPCIS 2.0 schema: %v (PROV_OFFLINE=1 skips this test)", err)
+	}
+	if err := epcistest.Validate(sch, b); err != nil {
+		t.Fatalf("export with class recalls does not validate: %v\n%s", err, b)
+	}
+	// The schema does check the class event: a quantityList element needs
+	// its epcClass.
+	bad := strings.Replace(string(b), `"epcClass": "https://id.gs1.org/01/09506000134352"`, `"class": "https://id.gs1.org/01/09506000134352"`, 1)
+	if bad == string(b) {
+		t.Fatal("no GTIN class in the document")
+	}
+	if err := epcistest.Validate(sch, []byte(bad)); err == nil {
+		t.Fatal("a quantityList element without epcClass validated")
+	}
+}
+
+// The export's class recalls plan back as ActRecallLot steps, signed by
+// the issuer; a foreign document's class events are read from LGTIN URNs,
+// SGTIN patterns and Digital Links, and anything else class-level is
+// refused by event number, naming what is wrong.
+func TestPlanClassRecalls(t *testing.T) {
+	_, b := exportWithRecalls(t)
+	steps, refused, err := Plan(b, Parties{mfr: party})
+	if err != nil || len(refused) != 0 {
+		t.Fatalf("plan: %v %v", err, refused)
+	}
+	var cls []Step
+	for _, s := range steps {
+		if s.Act == ActRecallLot {
+			cls = append(cls, s)
+		}
+	}
+	if len(cls) != 2 || len(steps) != 10 {
+		t.Fatalf("%d steps, class steps %+v", len(steps), cls)
+	}
+	// sorted by Item: "01/{gtin}" before "01/{gtin}/10/L42"
+	if s := cls[0]; s.Item != "01/09506000134352" || s.GTIN != "09506000134352" || s.Lot != "" || s.Reason != "label misprint" || s.Actor != mfr || s.Index != 10 || s.Seq != 0 {
+		t.Errorf("GTIN recall step %+v", s)
+	}
+	if s := cls[1]; s.Item != lotTarget || s.Lot != "L42" || s.Reason != "seal defect" || s.Actor != mfr || s.Index != 9 {
+		t.Errorf("lot recall step %+v", s)
+	}
+
+	ev := func(fields string) string {
+		return `{"type":"ObjectEvent","eventTime":"2026-12-01T10:00:00Z","eventTimeZoneOffset":"+00:00",` + fields + `}`
+	}
+	doc := `{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],"type":"EPCISDocument","schemaVersion":"2.0","creationDate":"2026-12-01T00:00:00Z",
+	"epcisBody":{"eventList":[` + strings.Join([]string{
+		ev(`"quantityList":[{"epcClass":"urn:epc:class:lgtin:9506000.013435.L%2F7","quantity":200,"uom":"EA"}],"action":"OBSERVE","bizStep":"urn:epcglobal:cbv:bizstep:holding","disposition":"urn:epcglobal:cbv:disp:recalled"`),
+		ev(`"quantityList":[{"epcClass":"urn:epc:idpat:sgtin:9506000.013435.*"},{"epcClass":"https://example.com/01/09506000134352/10/L8?x=1"}],"action":"OBSERVE","bizStep":"holding","disposition":"recalled","prov:details":"contamination"`),
+		ev(`"quantityList":[{"epcClass":"urn:epc:class:lgtin:9506000.013435.L7"}],"action":"OBSERVE","bizStep":"shipping","disposition":"in_transit"`),
+		ev(`"quantityList":[{"epcClass":"https://id.gs1.org/01/09506000134352/21/S1"}],"action":"OBSERVE","bizStep":"holding","disposition":"recalled"`),
+		ev(`"epcList":["https://id.gs1.org/01/09506000134352/21/S1"],"quantityList":[{"epcClass":"https://id.gs1.org/01/09506000134352/10/L7"}],"action":"OBSERVE","bizStep":"holding","disposition":"recalled"`),
+		ev(`"quantityList":[{"epcClass":"https://id.gs1.org/01/09506000134352/10/L7"}],"action":"OBSERVE","bizStep":"holding","disposition":"active","prov:custodyEvent":"RECALL_WITHDRAWN"`),
+		ev(`"quantityList":[{"epcClass":"urn:epc:class:lgtin:950600.013435.L7"}],"action":"OBSERVE","bizStep":"holding","disposition":"recalled"`),
+		ev(`"quantityList":[{"epcClass":"urn:epc:idpat:sgtin:9506000.013435.S1"}],"action":"OBSERVE","bizStep":"holding","disposition":"recalled"`),
+		ev(`"action":"OBSERVE","bizStep":"holding","disposition":"recalled"`),
+	}, ",") + `]}}`
+	steps, refused, err = Plan([]byte(doc), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type want struct {
+		index             int
+		item, lot, reason string
+	}
+	wants := []want{
+		{2, "01/09506000134352", "", "contamination"},
+		{1, "01/09506000134352/10/L/7", "L/7", "EPCIS holding recalled"},
+		{2, "01/09506000134352/10/L8", "L8", "contamination"},
+	}
+	if len(steps) != len(wants) {
+		t.Fatalf("steps %+v", steps)
+	}
+	for i, w := range wants {
+		s := steps[i]
+		if s.Act != ActRecallLot || s.Index != w.index || s.Item != w.item || s.GTIN != "09506000134352" || s.Lot != w.lot || s.Reason != w.reason || s.Actor != "" || s.EventID == "" {
+			t.Errorf("step %d %+v, want %+v", i, s, w)
+		}
+	}
+	wantRefused := map[int]string{
+		3: "act offer: only a recall of a lot or GTIN",
+		4: "names one item (AI 21 serial), not a class: put it in epcList",
+		5: "epcList and quantityList together",
+		6: "withdrawing a lot or GTIN recall is not imported",
+		7: "quantityList element 1: epcClass urn:epc:class:lgtin:950600.013435.L7: company prefix and indicator/item reference must be 13 digits together",
+		8: "only the pattern of every serial of a GTIN",
+		9: "neither epcList nor quantityList",
+	}
+	if len(refused) != len(wantRefused) {
+		t.Fatalf("refused %v", refused)
+	}
+	for _, r := range refused {
+		if !strings.Contains(r.Reason, wantRefused[r.Index]) {
+			t.Errorf("refusal %s, want %q", r, wantRefused[r.Index])
+		}
+	}
+}
+
+// A lot recall waits until every item of the lot that the document names
+// has no step left (whichever organization signs it), is applied once by
+// its issuer, and counts as Already on a re-run.
+func TestApplyClassRecall(t *testing.T) {
+	_, b := exportWithRecalls(t)
+	steps, refused, err := Plan(b, Parties{mfr: party})
+	if err != nil || len(refused) != 0 {
+		t.Fatal(err, refused)
+	}
+	f := &fakeLedger{items: map[string]*domain.Item{}, refuse: map[string]string{}, sightgs: map[string][]domain.Sighting{}}
+	ctx := context.Background()
+	run := func(msp string) *Import {
+		t.Helper()
+		res, err := Apply(ctx, f.as(msp), steps, refused)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Refused) != 0 {
+			t.Fatalf("%s: refused %+v", msp, res.Refused)
+		}
+		return res
+	}
+	classLeft := func(r *Import) (n int, waiting []int) {
+		for _, p := range r.Left {
+			if p.Act == ActRecallLot {
+				n++
+				waiting = append(waiting, p.Waiting)
+			}
+		}
+		return n, waiting
+	}
+	r := run(mfr)
+	if n, w := classLeft(r); n != 2 || w[0] == 0 || w[1] == 0 || len(f.recalls) != 0 {
+		t.Fatalf("manufacturer run 1: class recalls left %d waiting for %v, %d applied; want both waiting for the item's accept", n, w, len(f.recalls))
+	}
+	for _, msp := range []string{dist, cust, mfr, dist} {
+		run(msp)
+	}
+	if f.items[key].Seq != 7 || len(f.recalls) != 0 {
+		t.Fatalf("item at %d, %d class recalls applied before the last manufacturer run", f.items[key].Seq, len(f.recalls))
+	}
+	r = run(mfr)
+	if len(r.Applied) != 2 || r.Applied[0].Act != ActRecallLot || r.Applied[1].Act != ActRecallLot || len(r.Left) != 0 || len(r.Transactions) != 2 {
+		t.Fatalf("manufacturer's last run applied %+v left %+v", r.Applied, r.Left)
+	}
+	got := map[string]string{}
+	for _, e := range f.recalls {
+		got[e.Target] = e.Recall.Scope + " by " + e.Recall.By + ": " + e.Recall.Reason
+	}
+	if want := map[string]string{lotTarget: "lot by " + mfr + ": seal defect", "01/09506000134352": "gtin by " + mfr + ": label misprint"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("recalls on the ledger %v, want %v", got, want)
+	}
+	for _, msp := range []string{mfr, dist, cust} {
+		if r = run(msp); len(r.Applied) != 0 || len(r.Left) != 0 {
+			t.Fatalf("re-run as %s applied %+v left %+v", msp, r.Applied, r.Left)
+		}
+	}
+	if n := len(r.Already); n != 10 {
+		t.Fatalf("customs re-run: %d already, want all 10 steps", n)
+	}
+	// In force by another organization: refused, naming it.
+	f.recalls[0].Recall.By = "RivalMSP"
+	res, err := Apply(ctx, f.as(mfr), steps, refused)
+	if err != nil || len(res.Refused) != 1 || !strings.Contains(res.Refused[0].Reason, "recalled by RivalMSP on this ledger") {
+		t.Fatalf("refused %+v (%v)", res.Refused, err)
+	}
+}
+
+// The event hash reads an EPC class as its Digital Link: the same recall
+// with an LGTIN class URN or with the lot's Digital Link hashes alike, and
+// another lot does not.
+func TestEventHashOfClasses(t *testing.T) {
+	doc := func(class string) []byte {
+		return []byte(`{"type":"ObjectEvent","eventTime":"2026-12-01T10:00:00Z","eventTimeZoneOffset":"+00:00","quantityList":[{"epcClass":"` + class + `"}],"action":"OBSERVE","bizStep":"holding","disposition":"recalled"}`)
+	}
+	h := func(class string) string {
+		t.Helper()
+		s, err := EventHash(doc(class), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if a, b := h("urn:epc:class:lgtin:9506000.013435.L%2F7"), h("https://id.gs1.org/01/09506000134352/10/L%2F7"); a != b {
+		t.Errorf("LGTIN URN %s, Digital Link %s", a, b)
+	}
+	if a, b := h("urn:epc:idpat:sgtin:9506000.013435.*"), h("https://id.gs1.org/01/09506000134352"); a != b {
+		t.Errorf("SGTIN pattern %s, Digital Link %s", a, b)
+	}
+	if a, b := h("urn:epc:class:lgtin:9506000.013435.L7"), h("https://id.gs1.org/01/09506000134352/10/L8"); a == b {
+		t.Error("two lots hash alike")
 	}
 }

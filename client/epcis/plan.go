@@ -26,13 +26,18 @@ const (
 	ActStolen         = Act(domain.ActReportStolen)
 	ActDecommission   = Act(domain.ActDecommission)
 	ActSighting       = Act("sighting")
+	// ActRecallLot is a class-level recall: RecallLot of a lot, or of a
+	// whole GTIN when the step has no Lot (Item names the scope,
+	// "01/{gtin}/10/{lot}" or "01/{gtin}").
+	ActRecallLot = Act("recall-lot")
 )
 
 // Step is one item's part of one imported event.
 type Step struct {
 	Index   int    // 1-based position in eventList
 	EventID string // the event's eventID, else its computed hash
-	Item    string // canonical key
+	Item    string // canonical key; for ActRecallLot the scope 01/{gtin}[/10/{lot}]
+	GTIN    string // ActRecallLot only
 	Seq     uint64 // place in the item's custody record (0: a sighting)
 	Act     Act
 	Actor   string // MSP that must sign; "" = the importer
@@ -107,8 +112,19 @@ func Plan(doc []byte, parties Parties) ([]Step, []Refusal, error) {
 		case ev.Type != objectEvent:
 			refuse("%s: only ObjectEvents are imported", ev.Type)
 			continue
+		case len(ev.QuantityList) > 0:
+			cs, why := classSteps(&ev, parties)
+			if why != "" {
+				refuse("%s", why)
+				continue
+			}
+			for _, s := range cs {
+				s.Index, s.EventID = idx, id
+				steps = append(steps, s)
+			}
+			continue
 		case len(ev.EPCList) == 0:
-			refuse("no epcList: class-level (quantity) events are not imported")
+			refuse("neither epcList nor quantityList: no item or class to apply the event to")
 			continue
 		}
 		proto, why := stepOf(&ev, parties)
@@ -324,4 +340,46 @@ func actOf(ev *Event) (Act, string) {
 func bareWord(v, web, urn string) string {
 	v = strings.TrimPrefix(v, "https://ref.gs1.org/cbv/"+web)
 	return strings.TrimPrefix(v, "urn:epcglobal:cbv:"+urn)
+}
+
+// classSteps maps a class-level event (quantityList): only a recall
+// (holding/recalled, or our prov:custodyEvent RECALLED) of lots or GTINs is
+// imported, one ActRecallLot per quantityList element; why names what
+// else the event is.
+func classSteps(ev *Event, parties Parties) ([]Step, string) {
+	if len(ev.EPCList) > 0 {
+		return nil, fmt.Sprintf("epcList and quantityList together (%d EPCs, %d classes): not imported; give the items and the classes in separate events", len(ev.EPCList), len(ev.QuantityList))
+	}
+	act, why := actOf(ev)
+	if why != "" {
+		return nil, "class-level event (quantityList): " + why
+	}
+	if act != ActRecall {
+		what := string(act)
+		if act == ActWithdrawRecall {
+			what += " (withdrawing a lot or GTIN recall is not imported: prov item recall --withdraw --gtin G [--lot L])"
+		}
+		return nil, fmt.Sprintf("class-level event (quantityList) with act %s: only a recall of a lot or GTIN (bizStep holding, disposition recalled) is imported from class-level events", what)
+	}
+	proto, why := stepOf(ev, parties)
+	if why != "" {
+		return nil, "class-level event (quantityList): " + why
+	}
+	proto.Act = ActRecallLot
+	var out []Step
+	seen := map[string]bool{}
+	for i, q := range ev.QuantityList {
+		g, lot, err := ParseEPCClass(q.EPCClass)
+		if err != nil {
+			return nil, fmt.Sprintf("quantityList element %d: epcClass %v", i+1, err)
+		}
+		s := proto
+		s.GTIN, s.Lot, s.Item = g, lot, scopeTarget(g, lot)
+		if seen[s.Item] {
+			continue
+		}
+		seen[s.Item] = true
+		out = append(out, s)
+	}
+	return out, ""
 }

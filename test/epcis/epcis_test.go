@@ -19,7 +19,7 @@ import (
 func jsonInto(s string, v any) error { return json.Unmarshal([]byte(s), v) }
 
 // TestExportValidatesAndImportReproducesTheStory plays register, ship,
-// receive, hold, inspect, release, recall and decommission (plus a reject,
+// receive, hold, inspect, release, recall and decommission (plus a reject, a lot recall,
 // a theft and a counterfeit sighting), exports the items, validates the
 // document against GS1's schema, imports it into a fresh network one
 // organization at a time and compares the two ledgers.
@@ -60,6 +60,9 @@ func TestExportValidatesAndImportReproducesTheStory(t *testing.T) {
 	a.OK(t, mfr, "admin", "item", "recall", s1, "--reason", "seal defect")
 	a.OK(t, dist, "user1", "item", "decommission", s1, "--reason", "destroyed")
 	a.OK(t, dist, "user1", "item", "report-stolen", s2)
+	// A lot recall is one recall key, no item event: exported as a
+	// class-level event, imported with RecallLot.
+	a.OK(t, mfr, "admin", "item", "recall", "--gtin", gtin, "--lot", lot, "--reason", "lot contamination "+tag)
 	a.OK(t, cus, "user1", "item", "inspect", fake, "--location", gln, "--result", "suspect")
 
 	// Export: by IDs to a file (-o), and by GTIN and lot to stdout.
@@ -79,15 +82,26 @@ func TestExportValidatesAndImportReproducesTheStory(t *testing.T) {
 		t.Fatal(err)
 	}
 	steps := map[string][]string{}
+	var classes []string
 	for _, e := range d.EPCISBody.EventList {
+		if h, err := epcis.HashOf(&e); err != nil || h != e.EventID {
+			t.Errorf("eventID %s is not the event hash %s (%v)", e.EventID, h, err)
+		}
+		if len(e.EPCList) == 0 && len(e.QuantityList) > 0 {
+			for _, q := range e.QuantityList {
+				classes = append(classes, fmt.Sprintf("%s %s %s/%s %s by %s: %s", q.EPCClass, e.Action, e.BizStep, e.Disposition, e.CustodyEvent, e.Submitter, e.Details))
+			}
+			continue
+		}
 		id, err := domain.ParseIdentifier(e.EPCList[0])
 		if err != nil {
 			t.Fatal(err)
 		}
 		steps[id.Key()] = append(steps[id.Key()], e.BizStep+"/"+e.Disposition)
-		if h, err := epcis.HashOf(&e); err != nil || h != e.EventID {
-			t.Errorf("eventID %s is not the event hash %s (%v)", e.EventID, h, err)
-		}
+	}
+	wantClass := epcis.ClassDL(gtin, lot) + " OBSERVE holding/recalled RECALLED by " + mfr.MSP + ": lot contamination " + tag
+	if len(classes) != 1 || classes[0] != wantClass {
+		t.Fatalf("class-level events %q, want the lot recall %q", classes, wantClass)
 	}
 	want := map[string][]string{
 		s1:   {"commissioning/active", "shipping/in_transit", "receiving/active", "holding/sellable_not_accessible", "inspecting/", "holding/active", "holding/recalled", "destroying/destroyed"},
@@ -133,11 +147,16 @@ func TestExportValidatesAndImportReproducesTheStory(t *testing.T) {
 		t.Fatalf("imports did not settle: %d rounds", rounds)
 	}
 
-	// Same items, owners, statuses, holds, recalls and custody records.
+	// Same items, owners, statuses, holds, recalls and custody records;
+	// every item of the lot recalled by lot on the fresh ledger too (the
+	// broadest recall shows: the lot's, over s1's own).
 	for _, k := range []string{s1, s2, s3, s4} {
 		var ia, ib domain.Item
 		a.JSON(t, &ia, cus, "user1", "item", "show", k)
 		b.JSON(t, &ib, cus, "user1", "item", "show", k)
+		if rc := ib.Recall; rc == nil || rc.Scope != domain.RecallScopeLot || rc.By != mfr.MSP || rc.Reason != "lot contamination "+tag {
+			t.Errorf("%s on the fresh ledger: recall %+v, want the lot recall by %s", k, rc, mfr.MSP)
+		}
 		if got, want := itemFacts(ib), itemFacts(ia); got != want {
 			t.Errorf("%s on the fresh ledger:\n got %s\nwant %s", k, got, want)
 		}

@@ -44,7 +44,10 @@ func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 		Long: `Write the custody events and sightings of items as a GS1 EPCIS 2.0 JSON-LD
 document (EPCISDocument, ObjectEvents with CBV 2.0 business steps and
 dispositions, GS1 Digital Link EPCs, eventID = the CBV 2.0 event hash, the
-Fabric transaction in prov:txId). Items come from arguments, --file (one ID
+Fabric transaction in prov:txId). A lot or GTIN recall in force that covers
+an exported item is one class-level ObjectEvent (quantityList epcClass
+https://id.gs1.org/01/GTIN/10/LOT or .../01/GTIN, holding/recalled), after
+the items' events. Items come from arguments, --file (one ID
 per line or CSV with an id or gtin,serial column; - for stdin), --gtin
 [--lot], or --audit: the items of an audit's findings (a prov audit -o json
 report, - for stdin; by default every line whose verdict is not GENUINE,
@@ -184,7 +187,13 @@ func Run(ctx context.Context, opts *Options) error {
 			return domain.Errorf(domain.CodeNotFound, "%s: no item of the selected findings is on the ledger: nothing to export", opts.Audit)
 		}
 	}
-	doc, err := epcis.Export(recs, parties, opts.Now())
+	// Lot and GTIN recalls are recall keys, not item events: the ones in
+	// force that cover an exported item become class-level events.
+	recalls, err := epcis.Recalls(ctx, l)
+	if err != nil {
+		return err
+	}
+	doc, err := epcis.ExportWithRecalls(recs, recalls, parties, opts.Now())
 	if err != nil {
 		return err
 	}

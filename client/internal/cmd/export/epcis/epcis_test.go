@@ -38,6 +38,13 @@ func fake() *ledgertest.Fake {
 				SubmitterMSP: "ManufacturerMSP", TxID: "t1", Timestamp: "2026-12-02T07:00:00.5Z"}}}, nil
 		}).
 		On("GetSightings", func(args []string) (any, error) { return domain.SightingPage{Sightings: []domain.Sighting{}}, nil }).
+		// Recalls that cover no exported item: another lot's, another item's.
+		On("ListRecalls", func(args []string) (any, error) {
+			return domain.RecallPage{Recalls: []domain.RecallEntry{
+				{Target: "01/09506000134352/10/L9", Recall: domain.Recall{Scope: domain.RecallScopeLot, By: "ManufacturerMSP", Reason: "r", TxID: "r9", At: "2026-12-02T08:00:00Z"}},
+				{Target: b, Recall: domain.Recall{Scope: domain.RecallScopeItem, By: "ManufacturerMSP", Reason: "r", TxID: "rb", At: "2026-12-02T08:00:00Z"}},
+			}}, nil
+		}).
 		On("ListItems", func(args []string) (any, error) {
 			if args[0] != "lot" || args[1] != "09506000134352/L1" {
 				return domain.ItemPage{Items: []domain.Item{}}, nil
@@ -159,5 +166,33 @@ func TestExportAuditFindings(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A lot recall in force that covers an exported item is exported as one
+// class-level event after the item's own; an item recall of another item,
+// and another lot's recall, are not.
+func TestExportCommandLotRecall(t *testing.T) {
+	l := fake().On("GetItems", func(args []string) (any, error) {
+		return []*domain.Item{{ID: a, GTIN: "09506000134352", Serial: "A", Lot: "L1", Manufacturer: "ManufacturerMSP", Owner: "ManufacturerMSP", Status: domain.StatusActive, Seq: 1}}, nil
+	}).On("ListRecalls", func(args []string) (any, error) {
+		return domain.RecallPage{Recalls: []domain.RecallEntry{
+			{Target: "01/09506000134352/10/L1", Recall: domain.Recall{Scope: domain.RecallScopeLot, By: "ManufacturerMSP", Reason: "seal defect", TxID: "r1", At: "2026-12-02T08:00:00.25Z"}},
+			{Target: "01/09506000134352/10/L9", Recall: domain.Recall{Scope: domain.RecallScopeLot, By: "ManufacturerMSP", Reason: "r", TxID: "r9", At: "2026-12-02T08:00:00Z"}},
+			{Target: b, Recall: domain.Recall{Scope: domain.RecallScopeItem, By: "ManufacturerMSP", Reason: "r", TxID: "rb", At: "2026-12-02T08:00:00Z"}},
+		}}, nil
+	})
+	f, ios := cmdtest.Factory(l)
+	if err := cmdtest.Exec(NewCmd(f, nil), a); err != nil {
+		t.Fatal(err)
+	}
+	var d epcis.Document
+	if err := json.Unmarshal(ios.Out.(*bytes.Buffer).Bytes(), &d); err != nil || len(d.EPCISBody.EventList) != 2 {
+		t.Fatalf("document %s (%v), want the item's event and the lot recall", ios.Out, err)
+	}
+	e := d.EPCISBody.EventList[1]
+	if len(e.EPCList) != 0 || len(e.QuantityList) != 1 || e.QuantityList[0].EPCClass != "https://id.gs1.org/01/09506000134352/10/L1" ||
+		e.BizStep != "holding" || e.Disposition != "recalled" || e.TxID != "r1" || e.Details != "seal defect" || e.EventTime != "2026-12-02T08:00:00.250Z" {
+		t.Fatalf("lot recall event %+v", e)
 	}
 }

@@ -38,7 +38,10 @@ custody acts, signed by your identity: commissioning (ADD) registers the item
 with the lot and expiry of its ILMD, shipping offers it to the owning_party
 destination, receiving accepts it, holding holds, releases or recalls,
 decommissioning, destroying, dispensing and retail_selling decommission,
-inspecting records a sighting at the readPoint's GLN.
+inspecting records a sighting at the readPoint's GLN. A class-level recall
+(quantityList epcClass a lot or GTIN, holding/recalled) recalls the lot or
+GTIN (RecallLot) once the document's items of that class have no event
+left; other class-level events are refused.
 
 Each event is signed by its own organization: the one prov:submitterMsp
 names (in documents prov export epcis wrote), else the owning_party source
