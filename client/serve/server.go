@@ -335,11 +335,11 @@ func (s *Server) verify(ctx context.Context, it *domain.Item) (verify.Report, ti
 	now := s.cfg.Now()
 	if c, ok := s.reports.get(it.ID); ok && c.version == version && s.cfg.ReportTTL > 0 {
 		if now.Sub(c.at) >= s.cfg.ReportTTL {
-			s.startVerify(it.ID, version)
+			s.startVerify(it.ID, version, false)
 		}
 		return c.rep, c.at, nil
 	}
-	f := s.startVerify(it.ID, version)
+	f := s.startVerify(it.ID, version, true)
 	select {
 	case <-f.done:
 		return f.rep, f.at, f.err
@@ -349,12 +349,20 @@ func (s *Server) verify(ctx context.Context, it *domain.Item) (verify.Report, ti
 }
 
 // startVerify starts a verification of id at version, or joins the one
-// running.
-func (s *Server) startVerify(id, version string) *flight {
+// running. With reuse, a report of that version stored meanwhile is answered
+// as a finished flight: a caller that missed the cache just before a flight
+// ended (it stores its report before it leaves inflight) must not verify
+// again.
+func (s *Server) startVerify(id, version string, reuse bool) *flight {
 	fk := id + "\x00" + version
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if f, ok := s.inflight[fk]; ok {
+		return f
+	}
+	if c, ok := s.reports.get(id); reuse && ok && c.version == version {
+		f := &flight{done: make(chan struct{}), rep: c.rep, at: c.at}
+		close(f.done)
 		return f
 	}
 	f := &flight{done: make(chan struct{})}
