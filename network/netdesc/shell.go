@@ -150,7 +150,7 @@ func Shell(t *Topology, l Layout) string {
 		return "0"
 	}
 	var all, peers, orderers, procs []string
-	procOrg, procPorts, portHost := map[string]string{}, map[string]string{}, map[string]string{}
+	procPorts, portHost := map[string]string{}, map[string]string{}
 	var hosts []string
 	offs := []struct {
 		key string
@@ -197,7 +197,6 @@ func Shell(t *Topology, l Layout) string {
 				ps = append(ps, p)
 				portHost[p] = l.BindHost(i)
 			}
-			procOrg[name] = is
 			procPorts[name] = strings.Join(ps, " ")
 		}
 		ports(CAName(o.Dir), OffCA, OffCAOps)
@@ -235,7 +234,6 @@ func Shell(t *Topology, l Layout) string {
 		}
 	}
 	array("PROCS", procs)
-	assoc("PROC_ORG", procOrg)
 	assoc("PROC_PORTS", procPorts)
 	assoc("PORT_HOST", portHost)
 	scalar("NET_PREFIX", l.NetPrefix())

@@ -178,7 +178,7 @@ func TestShell(t *testing.T) {
 	script := "set -eu\nf() {\n" + Shell(top, l) + "}\nf\n" + `echo "${ORG_DIRS[*]}|${ALL_ORGS[*]}|${PEER_ORGS[*]}|${ORDERER_ORGS[*]}|${ORG_PEER[*]}|${ORG_BADROLES[0]}"
 echo "${P_PEER[0]} ${P_ORD_OPS[2]} ${EP_PEER[0]} ${EP_CA[2]} ${EP_XCC[0]} ${BIND[2]} ${NETNS[2]} ${VETH[2]} $BRIDGE"
 echo "${PROCS[*]}"
-echo "${PROC_ORG[orderer0.orderer.prov]} ${PROC_PORTS[peer0.manufacturer.prov]} ${PORT_HOST[9042]} ${ORG_HOME[0]}"
+echo "${PROC_PORTS[peer0.manufacturer.prov]} ${PORT_HOST[9042]} ${ORG_HOME[0]}"
 echo "$HOSTS_BEGIN|${HOSTS_LINES[1]}|$PORT_SPAN $PROV_PORT_BASE $TOPOLOGY_CONSENSUS $TOPOLOGY_HOSTS $TOPOLOGY_FILE"
 `
 	out, err := exec.Command("bash", "-c", script).CombinedOutput()
@@ -188,7 +188,7 @@ echo "$HOSTS_BEGIN|${HOSTS_LINES[1]}|$PORT_SPAN $PROV_PORT_BASE $TOPOLOGY_CONSEN
 	want := `manufacturer b orderer|0 2|0|0 2|1 0 0|distributor
 9005 9044 peer0.manufacturer.prov:9005 ca.orderer.prov:9040 cc.manufacturer.prov:9009 10.35.40.12 prov9000-orderer pv9000x2 provbr9000
 ca.manufacturer.prov ca.orderer.prov orderer0.manufacturer.prov orderer0.orderer.prov peer0.manufacturer.prov cc.manufacturer.prov
-2 9005 9006 9007 10.35.40.12 /tmp/it's a home/orgs/manufacturer
+9005 9006 9007 10.35.40.12 /tmp/it's a home/orgs/manufacturer
 # BEGIN prov network /tmp/it's a home|10.35.40.12 ca.orderer.prov tlsca.orderer.prov orderer0.orderer.prov peer0.orderer.prov cc.orderer.prov|60 9000 raft netns t.yaml
 `
 	if string(out) != want {
