@@ -49,7 +49,7 @@ EOF
     if has_peer "$i"; then
       cat <<EOF
     AnchorPeers:
-      - Host: $(h=${EP_PEER[$i]}; echo "${h%:*}")
+      - Host: ${EP_PEER[$i]%:*}
         Port: ${P_PEER[$i]}
 EOF
     fi
@@ -126,7 +126,7 @@ EOF
       on="${N_ORD[$i]}"
       cat <<EOF
         - ID: $((i + 1))
-          Host: $(h=${EP_ORD[$i]}; echo "${h%:*}")
+          Host: ${EP_ORD[$i]%:*}
           Port: ${P_ORD[$i]}
           MSPID: ${ORG_MSPS[$i]}
           Identity: $oh/orderers/$on/msp/signcerts/cert.pem
@@ -151,7 +151,7 @@ EOF
       local on
       on="${N_ORD[$i]}"
       cat <<EOF
-          - Host: $(h=${EP_ORD[$i]}; echo "${h%:*}")
+          - Host: ${EP_ORD[$i]%:*}
             Port: ${P_ORD[$i]}
             ClientTLSCert: $oh/orderers/$on/tls/server.crt
             ServerTLSCert: $oh/orderers/$on/tls/server.crt
