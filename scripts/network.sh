@@ -30,8 +30,6 @@ set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PROV_HOME="${PROV_HOME:-$REPO/.prov}"
-PROV_PORT_BASE_SET=${PROV_PORT_BASE:+1}
-PROV_PORT_BASE="${PROV_PORT_BASE:-7000}"
 BIN="${FABRIC_BIN_DIR:-$REPO/bin}"
 
 # shellcheck source=lib/common.sh
@@ -42,8 +40,6 @@ source "$REPO/scripts/lib/crypto.sh"
 source "$REPO/scripts/lib/nodes.sh"
 # shellcheck source=lib/chaincode.sh
 source "$REPO/scripts/lib/chaincode.sh"
-# shellcheck source=lib/profiles.sh
-source "$REPO/scripts/lib/profiles.sh"
 # shellcheck source=lib/membership.sh
 source "$REPO/scripts/lib/membership.sh"
 
@@ -76,26 +72,13 @@ case "$CMD" in
   *) usage_die "unknown command '$CMD'" ;;
 esac
 [[ $PROV_HOME == /* ]] || PROV_HOME="$PWD/$PROV_HOME"
-# An existing network keeps its port base when PROV_PORT_BASE is not given.
-if [[ -z $PROV_PORT_BASE_SET && -f $PROV_HOME/network.json ]]; then
-  PROV_PORT_BASE="$(sed -n 's/^ *"portBase": *\([0-9]*\),*$/\1/p' "$PROV_HOME/network.json" | head -1)"
-  PROV_PORT_BASE=${PROV_PORT_BASE:-7000}
-fi
 
-# Topology: an existing network keeps the one it was created with (its copy in
-# PROV_HOME); a new one takes PROV_TOPOLOGY, else network/topology.yaml.
-TOPOLOGY_FILE="${PROV_TOPOLOGY:-}"
-if [[ -f $PROV_HOME/topology.yaml ]]; then
-  if [[ -n $TOPOLOGY_FILE ]] && ! cmp -s "$TOPOLOGY_FILE" "$PROV_HOME/topology.yaml"; then
-    usage_die "$PROV_HOME holds a network of another topology than PROV_TOPOLOGY=$TOPOLOGY_FILE; run 'scripts/network.sh clean' first"
-  fi
-  TOPOLOGY_FILE="$PROV_HOME/topology.yaml"
-fi
-TOPOLOGY_FILE="${TOPOLOGY_FILE:-$DEFAULT_TOPOLOGY}"
-load_topology "$TOPOLOGY_FILE"
-
-[[ $PROV_PORT_BASE =~ ^[0-9]+$ ]] && ((PROV_PORT_BASE >= 1024 && PROV_PORT_BASE + PORT_SPAN <= 65535)) ||
-  usage_die "PROV_PORT_BASE must be a number between 1024 and $((65535 - PORT_SPAN)) (got '$PROV_PORT_BASE')"
+# The layout (provnet topology): an existing network keeps the topology it was
+# created with (its copy in PROV_HOME) and, unless PROV_PORT_BASE is given,
+# its port base (network.json); a new one takes PROV_TOPOLOGY, else
+# network/topology.yaml, and PROV_PORT_BASE, else 7000.
+ensure_provnet
+load_topology
 
 # Consensus: the flag, else what the existing state was created with, else the
 # topology's, else bft.
@@ -105,26 +88,10 @@ CONSENSUS="${CONSENSUS_FLAG:-${STATE_CONSENSUS:-${TOPOLOGY_CONSENSUS:-bft}}}"
 
 # ---- helpers over all processes ----
 # all_procs: every process name, in start order.
-all_procs() {
-  local i
-  for i in "${ALL_ORGS[@]}"; do ca_name "$i"; done
-  for i in "${ORDERER_ORGS[@]}"; do orderer_name "$i"; done
-  for i in "${PEER_ORGS[@]}"; do peer_name "$i"; done
-  for i in "${PEER_ORGS[@]}"; do cc_name "$i"; done
-}
+all_procs() { printf '%s\n' "${PROCS[@]}"; }
 
-# proc_ports NAME: the ports a process listens on.
-proc_ports() {
-  local kind=${1%%.*} rest=${1#*.} i
-  i="$(org_index "${rest%%.*}")"
-  case "$kind" in
-    ca) echo "$(port $OFF_CA "$i") $(port $OFF_CA_OPS "$i")" ;;
-    orderer0) echo "$(port $OFF_ORD "$i") $(port $OFF_ORD_ADMIN "$i") $(port $OFF_ORD_OPS "$i")" ;;
-    peer0) echo "$(port $OFF_PEER "$i") $(port $OFF_PEER_CC "$i") $(port $OFF_PEER_OPS "$i")" ;;
-    cc) port $OFF_CCSERVER "$i" ;;
-  esac
-}
-
+# proc_org NAME: the org index of a process (also of an extra chaincode's
+# server, cc-NAME.<dir>.prov).
 proc_org() { local rest=${1#*.}; org_index "${rest%%.*}"; }
 
 need_tools() {
@@ -197,27 +164,20 @@ start_proc() {
 # once from /proc/net/tcp (a probe per port costs forks: slow on a busy
 # machine); in netns mode each port is probed where it is served.
 check_ports() {
-  local i off p n busy=() listen=" " _sl loc _rem st _rest
+  local p n busy=() listen=" " _sl loc _rem st _rest
   if netns_mode; then
-    while read -r n; do
+    for n in "${PROCS[@]}"; do
       pid_alive "$n" && continue
-      for p in $(proc_ports "$n"); do
+      for p in ${PROC_PORTS[$n]}; do
         port_busy "$p" && busy+=("$p ($n)")
       done
-    done < <(all_procs)
+    done
   else
     while read -r _sl loc _rem st _rest; do
       [[ $st == 0A ]] && listen+="$((16#${loc##*:})) "
     done < <(cat /proc/net/tcp /proc/net/tcp6 2>/dev/null)
-    for i in "${ALL_ORGS[@]}"; do
-      for off in $OFF_CA $OFF_CA_OPS $OFF_ORD $OFF_ORD_ADMIN $OFF_ORD_OPS $OFF_PEER $OFF_PEER_CC $OFF_PEER_OPS $OFF_CCSERVER; do
-        case $off in
-          "$OFF_CA" | "$OFF_CA_OPS") n="ca.${ORG_DIRS[$i]}.prov" ;;
-          "$OFF_ORD" | "$OFF_ORD_ADMIN" | "$OFF_ORD_OPS") has_orderer "$i" || continue; n="orderer0.${ORG_DIRS[$i]}.prov" ;;
-          "$OFF_CCSERVER") has_peer "$i" || continue; n="cc.${ORG_DIRS[$i]}.prov" ;;
-          *) has_peer "$i" || continue; n="peer0.${ORG_DIRS[$i]}.prov" ;;
-        esac
-        p=$((PROV_PORT_BASE + 20 * i + off))
+    for n in "${PROCS[@]}"; do
+      for p in ${PROC_PORTS[$n]}; do
         [[ $listen == *" $p "* ]] || continue
         pid_alive "$n" || busy+=("$p ($n)")
       done
@@ -242,7 +202,7 @@ org_up() {
   local i=$1
   start_ca "$i"
   if [[ ! -f $PROV_HOME/crypto.done ]]; then
-    wait_ca "$i" || { log "$(ca_name "$i") did not start (see $(log_file "$(ca_name "$i")"))"; return 1; }
+    wait_ca "$i" || { log "${N_CA[$i]} did not start (see $(log_file "${N_CA[$i]}"))"; return 1; }
     enroll_org "$i" || return 1
   fi
   has_orderer "$i" && start_orderer "$i"
@@ -257,11 +217,11 @@ org_up() {
 node_channel() {
   local kind=$1 i=$2 name ops join has bin
   if [[ $kind == orderer ]]; then
-    name="$(orderer_name "$i")" ops=$OFF_ORD_OPS join=join_orderer has=orderer_has_channel
+    name="${N_ORD[$i]}" ops=${P_ORD_OPS[$i]} join=join_orderer has=orderer_has_channel
   else
-    name="$(peer_name "$i")" ops=$OFF_PEER_OPS join=join_peer has=peer_has_channel
+    name="${N_PEER[$i]}" ops=${P_PEER_OPS[$i]} join=join_peer has=peer_has_channel
   fi
-  wait_until 60 "$name /healthz" healthz_ok "$(port "$ops" "$i")" || { log "$name not healthy (see $(log_file "$name"))"; return 1; }
+  wait_until 60 "$name /healthz" healthz_ok "$ops" || { log "$name not healthy (see $(log_file "$name"))"; return 1; }
   $join "$i" || return 1
   wait_until 30 "channel on $name" $has "$i" || return 1
   [[ $kind == peer && -s $PROV_HOME/run/ccbin ]] || return 0
@@ -286,8 +246,8 @@ cmd_up() {
   local t0=$SECONDS
   if all_running && [[ -f $PROV_HOME/chaincode/deployed.env && -f $PROV_HOME/network.json && -f $PROV_HOME/state.ready ]]; then
     local i ok=1
-    for i in "${ORDERER_ORGS[@]}"; do healthz_ok "$(port $OFF_ORD_OPS "$i")" || ok=0; done
-    for i in "${PEER_ORGS[@]}"; do healthz_ok "$(port $OFF_PEER_OPS "$i")" || ok=0; done
+    for i in "${ORDERER_ORGS[@]}"; do healthz_ok "${P_ORD_OPS[$i]}" || ok=0; done
+    for i in "${PEER_ORGS[@]}"; do healthz_ok "${P_PEER_OPS[$i]}" || ok=0; done
     if ((ok)); then
       log "network already up ($CONSENSUS, PROV_HOME=$PROV_HOME, port base $PROV_PORT_BASE)"
       trap - EXIT
@@ -301,10 +261,10 @@ cmd_up() {
   rm -f "$PROV_HOME/state.ready"
 
   # Builds run while the CAs start.
-  local ccbin_file="$PROV_HOME/run/ccbin" bpid ppid
+  local ccbin_file="$PROV_HOME/run/ccbin" bpid
   rm -f "$ccbin_file"
   (build_chaincode >"$ccbin_file.tmp" && mv "$ccbin_file.tmp" "$ccbin_file") & bpid=$!
-  build_provnet & ppid=$!
+  link_provnet
 
   # Every org at once: its CA, its identities, its nodes.
   local i jobs=()
@@ -319,19 +279,14 @@ cmd_up() {
     log "nodes starting ($((SECONDS - t0)) s)"
   fi
   make_genesis
-  # provnet writes network.json and the profiles, and reads the metrics.
-  if ! wait "$ppid"; then
-    [[ -x $PROV_HOME/bin/provnet ]] || die "provnet build failed (see $PROV_HOME/logs/build.log)"
-    log "warning: provnet build failed (see $PROV_HOME/logs/build.log); using the previous one"
-  fi
   write_profiles || die "writing network.json and the connection profiles failed"
 
   jobs=()
-  for i in "${ORDERER_ORGS[@]}"; do node_channel orderer "$i" & jobs+=("$!:$(orderer_name "$i")"); done
-  for i in "${PEER_ORGS[@]}"; do node_channel peer "$i" & jobs+=("$!:$(peer_name "$i")"); done
+  for i in "${ORDERER_ORGS[@]}"; do node_channel orderer "$i" & jobs+=("$!:${N_ORD[$i]}"); done
+  for i in "${PEER_ORGS[@]}"; do node_channel peer "$i" & jobs+=("$!:${N_PEER[$i]}"); done
   # The CAs of a restarted network are not needed by the nodes: checked here.
   if ((!new_crypto)); then
-    for i in "${ALL_ORGS[@]}"; do wait_ca "$i" & jobs+=("$!:$(ca_name "$i")"); done
+    for i in "${ALL_ORGS[@]}"; do wait_ca "$i" & jobs+=("$!:${N_CA[$i]}"); done
   fi
 
   if wait "$bpid"; then
@@ -360,8 +315,8 @@ cmd_deploy() {
   lock_home
   need_tools
   local i
-  for i in "${PEER_ORGS[@]}"; do pid_alive "$(peer_name "$i")" || die "$(peer_name "$i") is not running; run 'scripts/network.sh up'"; done
-  build_provnet || die "provnet build failed"
+  for i in "${PEER_ORGS[@]}"; do pid_alive "${N_PEER[$i]}" || die "${N_PEER[$i]} is not running; run 'scripts/network.sh up'"; done
+  link_provnet
   deploy_chaincode || die "deploy failed"
   ready_and_init || die "gateways not ready to endorse"
 }
@@ -374,7 +329,7 @@ cmd_define() {
   lock_home
   need_tools
   local i
-  for i in "${PEER_ORGS[@]}"; do pid_alive "$(peer_name "$i")" || die "$(peer_name "$i") is not running; run 'scripts/network.sh up'"; done
+  for i in "${PEER_ORGS[@]}"; do pid_alive "${N_PEER[$i]}" || die "${N_PEER[$i]} is not running; run 'scripts/network.sh up'"; done
   if [[ ${ARGS[1]:-} == --source ]]; then
     [[ -n ${ARGS[2]:-} ]] || usage_die "--source needs a Go package path (e.g. ./test/bench/refcc)"
     define_extra_chaincode "$name" "${ARGS[2]}" || die "define $name --source ${ARGS[2]} failed"
@@ -419,18 +374,18 @@ cmd_status() {
   while read -r n; do
     i="$(proc_org "$n")"
     pid=- health=- height=- role=
-    ports="$(proc_ports "$n" | tr ' ' ',')"
+    ports=${PROC_PORTS[$n]// /,}
     if pid_alive "$n"; then pid="$(<"$(pid_file "$n")")"; else down=$((down + 1)); fi
     case "$n" in
-      ca.*) healthz_ok "$(port $OFF_CA_OPS "$i")" && health=ok || health=down ;;
+      ca.*) healthz_ok "${P_CA_OPS[$i]}" && health=ok || health=down ;;
       orderer0.*)
-        healthz_ok "$(port $OFF_ORD_OPS "$i")" && health=ok || health=down
+        healthz_ok "${P_ORD_OPS[$i]}" && health=ok || health=down
         height="$(orderer_height "$i")"; height=${height:--}
         if [[ $health == ok ]] && orderer_is_leader "$i"; then role=leader; leader=$n; fi ;;
       peer0.*)
-        healthz_ok "$(port $OFF_PEER_OPS "$i")" && health=ok || health=down
+        healthz_ok "${P_PEER_OPS[$i]}" && health=ok || health=down
         height="$(peer_height "$i")"; height=${height:--} ;;
-      cc.*) [[ $pid != - ]] && port_busy "$(port $OFF_CCSERVER "$i")" && health=ok || health=down ;;
+      cc.*) [[ $pid != - ]] && port_busy "${P_CC[$i]}" && health=ok || health=down ;;
     esac
     printf '%-26s %-8s %-24s %-8s %-7s %s\n' "$n" "$pid" "$ports" "$health" "$height" "$role"
   done < <(all_procs)
@@ -465,15 +420,15 @@ cmd_start_node() {
   need_home
   case "$n" in
     ca.*) start_ca "$i"; wait_ca "$i" ;;
-    orderer0.*) start_orderer "$i"; wait_until 60 "$n /healthz" healthz_ok "$(port $OFF_ORD_OPS "$i")" ;;
-    peer0.*) start_peer "$i"; wait_until 60 "$n /healthz" healthz_ok "$(port $OFF_PEER_OPS "$i")" ;;
+    orderer0.*) start_orderer "$i"; wait_until 60 "$n /healthz" healthz_ok "${P_ORD_OPS[$i]}" ;;
+    peer0.*) start_peer "$i"; wait_until 60 "$n /healthz" healthz_ok "${P_PEER_OPS[$i]}" ;;
     cc.*)
       [[ -f $PROV_HOME/chaincode/deployed.env ]] || die "chaincode not deployed"
       # shellcheck disable=SC1091
       source "$PROV_HOME/chaincode/deployed.env"
       local v="PKGID_$i"
       start_ccserver "$i" "$CC_BIN" "${!v}"
-      wait_until 30 "$n listening" port_busy "$(port $OFF_CCSERVER "$i")" ;;
+      wait_until 30 "$n listening" port_busy "${P_CC[$i]}" ;;
     *) die "unknown process '$n'" ;;
   esac
 }

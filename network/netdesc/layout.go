@@ -9,8 +9,8 @@ import (
 )
 
 // Port offsets within an organization's block of PortSpan ports: org i's
-// ports are PortBase + PortSpan*i + offset (scripts/lib/common.sh starts the
-// processes on the same ports).
+// ports are PortBase + PortSpan*i + offset. scripts/network.sh gets every
+// port from here (provnet topology, Shell).
 const (
 	PortSpan     = 20
 	OffCA        = 0
@@ -45,55 +45,6 @@ type OrgSpec struct {
 	Index                int
 	Dir, Name, MSP, Role string
 	Peer, Orderer        bool
-}
-
-// ParseOrgSpec reads "index=0,dir=manufacturer,name=ManufacturerOrg,
-// msp=ManufacturerMSP,role=manufacturer,peer=true,orderer=true" (provnet's
-// -org flag).
-func ParseOrgSpec(s string) (OrgSpec, error) {
-	var o OrgSpec
-	seen := map[string]bool{}
-	for _, kv := range strings.Split(s, ",") {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok {
-			return o, fmt.Errorf("org %q: %q is not key=value", s, kv)
-		}
-		var err error
-		switch k {
-		case "index":
-			o.Index, err = strconv.Atoi(v)
-			if err == nil && o.Index < 0 {
-				err = fmt.Errorf("negative")
-			}
-		case "dir":
-			o.Dir = v
-		case "name":
-			o.Name = v
-		case "msp":
-			o.MSP = v
-		case "role":
-			o.Role = v
-		case "peer":
-			o.Peer, err = strconv.ParseBool(v)
-		case "orderer":
-			o.Orderer, err = strconv.ParseBool(v)
-		default:
-			return o, fmt.Errorf("org %q: unknown key %q", s, k)
-		}
-		if err != nil {
-			return o, fmt.Errorf("org %q: %s=%q: %v", s, k, v, err)
-		}
-		seen[k] = true
-	}
-	for _, k := range []string{"index", "dir", "name", "msp"} {
-		if !seen[k] {
-			return o, fmt.Errorf("org %q: no %s", s, k)
-		}
-	}
-	if !o.Peer && !o.Orderer {
-		return o, fmt.Errorf("org %q runs neither a peer nor an ordering node", s)
-	}
-	return o, nil
 }
 
 // Port is org index i's port at offset off.

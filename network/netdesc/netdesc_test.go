@@ -178,20 +178,6 @@ func TestBadDescriptions(t *testing.T) {
 	if _, err := Describe(l); err == nil {
 		t.Error("no port base: want error")
 	}
-	for spec, want := range map[string]string{
-		"index=0,dir=a,name=A,msp=AMSP,peer=true":              "",
-		"index=0,dir=a,name=A,msp=AMSP":                        "neither a peer nor an ordering node",
-		"index=x,dir=a,name=A,msp=AMSP,peer=true":              `index="x"`,
-		"index=0,dir=a,name=A,peer=true":                       "no msp",
-		"index=0,dir=a,name=A,msp=AMSP,peer=yes":               `peer="yes"`,
-		"index=0,dir=a,name=A,msp=AMSP,peer=true,colour=green": `unknown key "colour"`,
-		"index=0,dir=a,name=A,msp=AMSP,peer":                   "not key=value",
-	} {
-		_, err := ParseOrgSpec(spec)
-		if want == "" && err != nil || want != "" && (err == nil || !strings.Contains(err.Error(), want)) {
-			t.Errorf("ParseOrgSpec(%q) = %v, want %q", spec, err, want)
-		}
-	}
 }
 
 func TestProfileRoundTripAndPEMEscaping(t *testing.T) {

@@ -1,11 +1,13 @@
-// Package netdesc owns the description of a local network: the schema of
+// Package netdesc owns the layout and description of a local network: the
+// topology file (ParseTopology), the ports, endpoints and names computed from
+// it (Layout; Shell gives them to scripts/network.sh), the schema of
 // PROV_HOME/network.json (Network, Org, Node; Load, Write, Describe), the
 // organizations' connection profiles (Profile: read, and written as JSON and
 // YAML), the loading of MSP folders (LoadMSP), dialling a node (Endpoint,
 // Dial, Connect) and reading a node's Prometheus metrics (Scrape, Metric).
 //
-// scripts/network.sh writes the files through `provnet profiles` and reads
-// metrics through `provnet metric`; the prov CLI (client/gateway), the test
+// scripts/network.sh reads the layout through `provnet topology`, writes the
+// files through `provnet profiles` and reads metrics through `provnet metric`; the prov CLI (client/gateway), the test
 // harness and provnet read the layout through this package.
 package netdesc
 

@@ -5,8 +5,8 @@
 
 CC_DIR() { echo "$PROV_HOME/chaincode"; }
 
-# build_tools: the chaincode server binary (by content hash) and provnet (the
-# readiness / InitOrgRoles helper). Prints the chaincode binary path.
+# build_chaincode: the chaincode server binary (by content hash). Prints its
+# path.
 build_chaincode() {
   local d tmp h
   d="$(CC_DIR)"
@@ -19,19 +19,18 @@ build_chaincode() {
   echo "$d/provenance-cc.$h"
 }
 
-build_provnet() {
+# link_provnet: PROV_HOME/bin/provnet, the provnet this network was brought
+# up (or deployed) with, for tools outside the scripts (demo, tests).
+link_provnet() {
   mkdir -p "$PROV_HOME/bin"
-  (cd "$REPO" && go build -o "$PROV_HOME/bin/provnet" ./network/cmd/provnet) >>"$PROV_HOME/logs/build.log" 2>&1 ||
-    { log "provnet build failed (see $PROV_HOME/logs/build.log)"; return 1; }
+  ln -f "$PROVNET" "$PROV_HOME/bin/provnet" 2>/dev/null || cp -f "$PROVNET" "$PROV_HOME/bin/provnet"
 }
 
 # cc_package ORG LABEL [ADDRESS]: write the org's ccaas package naming the
 # chaincode server at ADDRESS (default: the org's own); prints its path.
 cc_package() {
-  local i=$1 label=$2 addr=${3:-} oh d w cc
-  [[ -n $addr ]] || addr="$(ep $OFF_CCSERVER "$i")"
-  oh="$(org_home "$i")" d="$(CC_DIR)/pkg/${ORG_DIRS[$i]}"
-  w="$d/$label" cc="$oh/ccclient/tls"
+  local i=$1 label=$2 addr=${3:-${EP_CC[$1]}} oh=${ORG_HOME[$1]} d cc
+  d="$(CC_DIR)/pkg/${ORG_DIRS[$i]}" cc="$oh/ccclient/tls"
   [[ -s $cc/client.crt && -s $cc/client.key ]] ||
     { log "no chaincode client TLS identity in $cc; run 'scripts/network.sh clean' then 'up'"; return 1; }
   # A package once made is kept (its bytes, hence its package ID, would
@@ -40,26 +39,13 @@ cc_package() {
     echo "$d/$label.tar.gz"
     return 0
   fi
-  rm -rf "$w" && mkdir -p "$w/src"
   # The peer dials the chaincode server with mutual TLS: root_cert checks the
   # server, client_cert/key is the org's ccclient TLS identity (never the
   # peer's own TLS key: org admins can download installed packages). The
   # server checks it against the org's TLS CA (CHAINCODE_TLS_CLIENT_CA_CERT).
-  cat >"$w/src/connection.json" <<EOF
-{
-  "address": "$addr",
-  "dial_timeout": "10s",
-  "tls_required": true,
-  "client_auth_required": true,
-  "root_cert": $(pem_json "$oh/tlsca.pem"),
-  "client_cert": $(pem_json "$cc/client.crt"),
-  "client_key": $(pem_json "$cc/client.key")
-}
-EOF
-  printf '{"type":"ccaas","label":"%s"}\n' "$label" >"$w/metadata.json"
-  tar -C "$w/src" -czf "$w/code.tar.gz" connection.json
-  tar -C "$w" -czf "$d/$label.tar.gz.tmp" metadata.json code.tar.gz
-  mv -f "$d/$label.tar.gz.tmp" "$d/$label.tar.gz"
+  mkdir -p "$d"
+  "$PROVNET" ccaas-package -out "$d/$label.tar.gz" -label "$label" -address "$addr" \
+    -root-cert "$oh/tlsca.pem" -client-cert "$cc/client.crt" -client-key "$cc/client.key" || return 1
   echo "$d/$label.tar.gz"
 }
 
@@ -70,19 +56,17 @@ install_package() {
   [[ -f $pkg.installed ]] && return 0
   out="$(peer_cli "$i" lifecycle chaincode install "$pkg" 2>&1)" ||
     [[ $out == *"already successfully installed"* ]] ||
-    { log "install on $(peer_name "$i") failed: $out"; return 1; }
+    { log "install on ${N_PEER[$i]} failed: $out"; return 1; }
   touch "$pkg.installed"
 }
 
-# start_ccserver ORG BIN PACKAGE_ID [NAME PORT_OFFSET]: start the org's
+# start_ccserver ORG BIN PACKAGE_ID [NAME PORT]: start the org's
 # chaincode server (or the one of an extra chaincode, see define_chaincode).
 start_ccserver() {
-  local i=$1 bin=$2 pkgid=$3 name=${4:-} off=${5:-$OFF_CCSERVER} oh
-  [[ -n $name ]] || name="$(cc_name "$i")"
-  oh="$(org_home "$i")"
+  local i=$1 bin=$2 pkgid=$3 name=${4:-${N_CC[$1]}} port=${5:-${P_CC[$1]}} oh=${ORG_HOME[$1]}
   pid_alive "$name" && return 0
   start_proc "$name" env CHAINCODE_ID="$pkgid" \
-    CHAINCODE_SERVER_ADDRESS="$(bind_host "$i"):$(port "$off" "$i")" \
+    CHAINCODE_SERVER_ADDRESS="${BIND[$i]}:$port" \
     CHAINCODE_TLS_CERT="$oh/ccserver/tls/server.crt" \
     CHAINCODE_TLS_KEY="$oh/ccserver/tls/server.key" \
     CHAINCODE_TLS_CLIENT_CA_CERT="$oh/tlsca.pem" \
@@ -114,7 +98,7 @@ start_ccservers() {
 
 stop_ccservers() {
   local i
-  for i in "${PEER_ORGS[@]}"; do stop_proc "$(cc_name "$i")"; done
+  for i in "${PEER_ORGS[@]}"; do stop_proc "${N_CC[$i]}"; done
 }
 
 # deploy: build; when the committed definition already names this binary's
@@ -149,7 +133,7 @@ deploy_chaincode() {
   # warm up while install/approve/commit run. On upgrades the old servers keep
   # serving the committed definition until the new one is committed.
   local early=1
-  for i in "${PEER_ORGS[@]}"; do pid_alive "$(cc_name "$i")" && early=0; done
+  for i in "${PEER_ORGS[@]}"; do pid_alive "${N_CC[$i]}" && early=0; done
   if ((early)); then
     for i in "${PEER_ORGS[@]}"; do start_ccserver "$i" "$bin" "${ids[i]}"; done
   fi
@@ -178,8 +162,8 @@ deploy_chaincode() {
 approve_definition() {
   local i=$1 o out
   o="$(orderer_for "$i")"
-  out="$(peer_cli "$i" lifecycle chaincode approveformyorg -o "$(ep $OFF_ORD "$o")" \
-    --tls --cafile "$(org_home "$o")/tlsca.pem" -C "$CHANNEL" -n "$2" -v "$3" \
+  out="$(peer_cli "$i" lifecycle chaincode approveformyorg -o "${EP_ORD[$o]}" \
+    --tls --cafile "${ORG_HOME[$o]}/tlsca.pem" -C "$CHANNEL" -n "$2" -v "$3" \
     --package-id "$4" --sequence "$5" --waitForEventTimeout 60s 2>&1)" ||
     { log "approve of $2 by ${ORG_MSPS[$i]} failed: $out"; return 1; }
 }
@@ -189,17 +173,17 @@ approve_definition() {
 commit_definition() {
   local i o out peers=()
   for i in "${PEER_ORGS[@]}"; do
-    peers+=(--peerAddresses "$(ep $OFF_PEER "$i")" --tlsRootCertFiles "$(org_home "$i")/tlsca.pem")
+    peers+=(--peerAddresses "${EP_PEER[$i]}" --tlsRootCertFiles "${ORG_HOME[$i]}/tlsca.pem")
   done
   o="$(orderer_for "${PEER_ORGS[0]}")"
-  out="$(peer_cli "${PEER_ORGS[0]}" lifecycle chaincode commit -o "$(ep $OFF_ORD "$o")" --tls \
-    --cafile "$(org_home "$o")/tlsca.pem" -C "$CHANNEL" -n "$1" -v "$2" --sequence "$3" \
+  out="$(peer_cli "${PEER_ORGS[0]}" lifecycle chaincode commit -o "${EP_ORD[$o]}" --tls \
+    --cafile "${ORG_HOME[$o]}/tlsca.pem" -C "$CHANNEL" -n "$1" -v "$2" --sequence "$3" \
     --waitForEventTimeout 60s "${peers[@]}" 2>&1)" || { log "commit of $1 failed: $out"; return 1; }
 }
 
 # ready_and_init: every gateway can endorse; InitOrgRoles once.
 ready_and_init() {
-  "$PROV_HOME/bin/provnet" ready -home "$PROV_HOME" -timeout 60s -init-roles
+  "$PROVNET" ready -home "$PROV_HOME" -timeout 60s -init-roles
 }
 
 # define_chaincode NAME: approve (every peer org) and commit a chaincode
@@ -228,9 +212,8 @@ define_chaincode() {
 }
 
 # An extra chaincode (define NAME --source PKG) runs its own servers, one per
-# peer org on the org's port OFF_EXTRA_CC, named cc-NAME.<dir>.prov. One extra
+# peer org on the org's port P_XCC, named cc-NAME.<dir>.prov. One extra
 # chaincode per network at a time (one port).
-OFF_EXTRA_CC=9
 xcc_name() { echo "cc-$1.${ORG_DIRS[$2]}.prov"; }
 
 # define_extra_chaincode NAME PKG: build the Go chaincode server in package
@@ -240,7 +223,7 @@ xcc_name() { echo "cc-$1.${ORG_DIRS[$2]}.prov"; }
 # has), and start the servers. When NAME is committed with this build,
 # only make sure the servers run. For benchmarks (a reference contract).
 define_extra_chaincode() {
-  local name=$1 src=$2 d tmp h bin cur curver curseq seq label i a pids=() p envf v
+  local name=$1 src=$2 d tmp h bin cur curver curseq seq label i pids=() p envf v
   [[ $name =~ ^[a-z][a-z0-9]*$ ]] || { log "extra chaincode name '$name' must be lower-case letters and digits"; return 1; }
   [[ $name != "$CC_NAME" ]] || { log "'$name' is the deployment's own chaincode"; return 1; }
   d="$(CC_DIR)" envf="$(CC_DIR)/extra-$name.env"
@@ -259,7 +242,7 @@ define_extra_chaincode() {
     source "$envf"
     for i in "${PEER_ORGS[@]}"; do
       v="XPKGID_$i"
-      start_ccserver "$i" "$bin" "${!v}" "$(xcc_name "$name" "$i")" "$OFF_EXTRA_CC"
+      start_ccserver "$i" "$bin" "${!v}" "$(xcc_name "$name" "$i")" "${P_XCC[$i]}"
     done
     log "chaincode $name $h (sequence $curseq) already committed; servers running"
     return 0
@@ -267,13 +250,12 @@ define_extra_chaincode() {
   seq=$((curseq + 1)) label="${name}_$h"
   local pkgs=() ids=()
   for i in "${PEER_ORGS[@]}"; do
-    a="$(ep $OFF_CCSERVER "$i")"
-    pkgs[i]="$(cc_package "$i" "$label" "${a%:*}:$(port $OFF_EXTRA_CC "$i")")" || return 1
+    pkgs[i]="$(cc_package "$i" "$label" "${EP_XCC[$i]}")" || return 1
     ids[i]="$label:$(sha256sum "${pkgs[i]}" | cut -d' ' -f1)"
   done
   for i in "${PEER_ORGS[@]}"; do
     stop_proc "$(xcc_name "$name" "$i")"
-    start_ccserver "$i" "$bin" "${ids[i]}" "$(xcc_name "$name" "$i")" "$OFF_EXTRA_CC"
+    start_ccserver "$i" "$bin" "${ids[i]}" "$(xcc_name "$name" "$i")" "${P_XCC[$i]}"
     install_package "$i" "${pkgs[i]}" & pids+=($!)
     approve_definition "$i" "$name" "$h" "${ids[i]}" "$seq" & pids+=($!)
   done

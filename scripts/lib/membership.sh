@@ -45,8 +45,8 @@ config_update_submit() {
       { log "signature of ${ORG_MSPS[${signers[k]}]} failed: $out"; return 1; }
   done
   i=${signers[need - 1]} o="$(orderer_for "$i")"
-  out="$(peer_cli "$i" channel update -f "$f" -c "$CHANNEL" -o "$(ep $OFF_ORD "$o")" \
-    --tls --cafile "$(org_home "$o")/tlsca.pem" 2>&1)" || { log "channel update failed: $out"; return 1; }
+  out="$(peer_cli "$i" channel update -f "$f" -c "$CHANNEL" -o "${EP_ORD[$o]}" \
+    --tls --cafile "${ORG_HOME[$o]}/tlsca.pem" 2>&1)" || { log "channel update failed: $out"; return 1; }
   log "channel config updated: signed by $need of $n organizations' admins"
 }
 
@@ -54,14 +54,14 @@ config_update_submit() {
 fetch_config() {
   local d=$1 i=${PEER_ORGS[0]} o out
   o="$(orderer_for "$i")"
-  out="$(peer_cli "$i" channel fetch config "$d/config.pb" -c "$CHANNEL" -o "$(ep $OFF_ORD "$o")" \
-    --tls --cafile "$(org_home "$o")/tlsca.pem" 2>&1)" || { log "fetching the config block failed: $out"; return 1; }
+  out="$(peer_cli "$i" channel fetch config "$d/config.pb" -c "$CHANNEL" -o "${EP_ORD[$o]}" \
+    --tls --cafile "${ORG_HOME[$o]}/tlsca.pem" 2>&1)" || { log "fetching the config block failed: $out"; return 1; }
 }
 
 # vote_role KIND MSP ROLE: propose the role change on the ledger as the first
 # other organization's admin and approve it with a majority (provnet).
 vote_role() {
-  "$PROV_HOME/bin/provnet" vote-role -home "$PROV_HOME" -kind "$1" -msp "$2" -role "$3"
+  "$PROVNET" vote-role -home "$PROV_HOME" -kind "$1" -msp "$2" -role "$3"
 }
 
 cmd_add_org() {
@@ -69,26 +69,25 @@ cmd_add_org() {
   case "$M_ROLE" in manufacturer | distributor | customs) ;; "") usage_die "add-org needs --role manufacturer|distributor|customs" ;;
     *) usage_die "role '$M_ROLE' is not manufacturer, distributor or customs" ;; esac
   [[ -f $PROV_HOME/network.json && -f $PROV_HOME/topology.yaml ]] || die "no network in $PROV_HOME; run 'scripts/network.sh up' first"
-  local j
-  for j in "${!ORG_DIRS[@]}"; do
-    [[ ${ORG_DIRS[$j]} != "$M_NAME" ]] || die "organization '$M_NAME' exists already (or existed: a removed organization's name is not reused)"
-  done
   need_tools
   need_home
   lock_home
   all_running || die "not every process of the network runs; run 'scripts/network.sh up' first"
-  local t0=$SECONDS cap org msp i d
-  cap="${M_NAME^}" org="${cap}Org" msp="${cap}MSP"
-  for j in "${!ORG_MSPS[@]}"; do [[ ${ORG_MSPS[$j]} != "$msp" ]] || die "MSP $msp exists already"; done
+  local t0=$SECONDS org msp i d out
+  # provnet appends the org's line (name <Name>Org, MSP <Name>MSP), refusing
+  # a dir, name or MSP the network has or had.
   cp "$PROV_HOME/topology.yaml" "$PROV_HOME/topology.yaml.before-add"
-  echo "  - {dir: $M_NAME, name: $org, msp: $msp, role: $M_ROLE, peer: true, orderer: false}" >>"$PROV_HOME/topology.yaml"
-  load_topology "$PROV_HOME/topology.yaml"
-  ((PROV_PORT_BASE + PORT_SPAN <= 65535)) || { mv "$PROV_HOME/topology.yaml.before-add" "$PROV_HOME/topology.yaml"; die "no ports left above $PROV_PORT_BASE for another organization"; }
+  out="$("$PROVNET" topology-add -file "$PROV_HOME/topology.yaml" -dir "$M_NAME" -role "$M_ROLE" 2>&1)" ||
+    { rm -f "$PROV_HOME/topology.yaml.before-add"; die "$out"; }
+  out="$(topology_sh "$PROV_HOME/topology.yaml" 2>&1)" ||
+    { mv "$PROV_HOME/topology.yaml.before-add" "$PROV_HOME/topology.yaml"; die "no ports left above $PROV_PORT_BASE for another organization ($out)"; }
+  eval "$out"
   i="$(org_index "$M_NAME")"
+  org=${ORG_NAMES[$i]} msp=${ORG_MSPS[$i]}
   ADD_ORG_INDEX=$i
   trap add_org_failed EXIT
   check_ports
-  log "adding $org ($msp, $M_ROLE): CA, identities, peer, chaincode server on ports $(port 0 "$i")-$(port $OFF_CCSERVER "$i")"
+  log "adding $org ($msp, $M_ROLE): CA, identities, peer, chaincode server on ports ${P_CA[$i]}-${P_CC[$i]}"
   start_ca "$i"
   wait_ca "$i" && enroll_org "$i" || die "CA start or enrollment of $M_NAME failed (see $PROV_HOME/logs)"
   log "$M_NAME identities enrolled ($((SECONDS - t0)) s)"
@@ -99,16 +98,16 @@ cmd_add_org() {
   "$BIN/configtxgen" -configPath "$d" -printOrg "$msp" >"$d/org.json" 2>"$d/configtxgen.log" ||
     die "configtxgen -printOrg $msp failed: $(cat "$d/configtxgen.log")"
   fetch_config "$d" || die "cannot read the channel config"
-  "$PROV_HOME/bin/provnet" config-update -configtxlator "$BIN/configtxlator" -channel "$CHANNEL" \
+  "$PROVNET" config-update -configtxlator "$BIN/configtxlator" -channel "$CHANNEL" \
     -block "$d/config.pb" -add-org "$d/org.json" -msp "$msp" -out "$d/update.pb" || die "computing the config update failed"
   config_update_submit "$d/update.pb" "$i" || die "the channel config update adding $msp was not accepted"
   ADD_ORG_ON_CHANNEL=1
   log "$msp is an organization of channel $CHANNEL ($((SECONDS - t0)) s)"
 
   start_peer "$i"
-  wait_until 60 "$(peer_name "$i") /healthz" healthz_ok "$(port $OFF_PEER_OPS "$i")" || die "$(peer_name "$i") did not become healthy"
-  join_peer "$i" || die "joining $(peer_name "$i") to $CHANNEL failed"
-  wait_until 60 "channel on $(peer_name "$i")" peer_has_channel "$i" || die "$(peer_name "$i") has no channel"
+  wait_until 60 "${N_PEER[$i]} /healthz" healthz_ok "${P_PEER_OPS[$i]}" || die "${N_PEER[$i]} did not become healthy"
+  join_peer "$i" || die "joining ${N_PEER[$i]} to $CHANNEL failed"
+  wait_until 60 "channel on ${N_PEER[$i]}" peer_has_channel "$i" || die "${N_PEER[$i]} has no channel"
 
   # The chaincode: the committed definition, approved by the new org for its
   # own package (its connection.json names its own chaincode server).
@@ -120,11 +119,11 @@ cmd_add_org() {
   id="$label:$(sha256sum "$pkg" | cut -d' ' -f1)"
   start_ccserver "$i" "$CC_BIN" "$id"
   out="$(peer_cli "$i" lifecycle chaincode install "$pkg" 2>&1)" || [[ $out == *"already successfully installed"* ]] ||
-    die "install on $(peer_name "$i") failed: $out"
+    die "install on ${N_PEER[$i]} failed: $out"
   approve_definition "$i" "$CC_NAME" "$CC_VERSION" "$id" "$CC_SEQUENCE" || die "approve by $msp failed"
   echo "PKGID_$i=$id" >>"$(CC_DIR)/deployed.env"
   write_profiles || die "writing network.json and the connection profiles failed"
-  "$PROV_HOME/bin/provnet" ready -home "$PROV_HOME" -timeout 90s || die "gateways not ready to endorse with $msp"
+  "$PROVNET" ready -home "$PROV_HOME" -timeout 90s || die "gateways not ready to endorse with $msp"
   log "$msp endorses ($((SECONDS - t0)) s)"
   if ((M_VOTE)); then
     vote_role add "$msp" "$M_ROLE" || die "the role proposal for $msp did not pass"
@@ -145,9 +144,9 @@ add_org_failed() {
   ((rc == 0)) && return 0
   if [[ -z ${ADD_ORG_ON_CHANNEL:-} ]]; then
     local n
-    for n in "$(cc_name "$ADD_ORG_INDEX")" "$(peer_name "$ADD_ORG_INDEX")" "$(ca_name "$ADD_ORG_INDEX")"; do stop_proc "$n"; done
+    for n in "${N_CC[$ADD_ORG_INDEX]}" "${N_PEER[$ADD_ORG_INDEX]}" "${N_CA[$ADD_ORG_INDEX]}"; do stop_proc "$n"; done
     mv -f "$PROV_HOME/topology.yaml.before-add" "$PROV_HOME/topology.yaml"
-    rm -rf "$(org_home "$ADD_ORG_INDEX")" "$PROV_HOME/channel/add-${ORG_DIRS[$ADD_ORG_INDEX]}"
+    rm -rf "${ORG_HOME[$ADD_ORG_INDEX]}" "$PROV_HOME/channel/add-${ORG_DIRS[$ADD_ORG_INDEX]}"
     log "add-org failed before the channel changed: nothing of ${ORG_DIRS[$ADD_ORG_INDEX]} is left"
   else
     rm -f "$PROV_HOME/topology.yaml.before-add"
@@ -175,13 +174,13 @@ cmd_remove_org() {
   d="$PROV_HOME/channel/remove-$M_NAME"
   rm -rf "$d" && mkdir -p "$d"
   fetch_config "$d" || die "cannot read the channel config"
-  "$PROV_HOME/bin/provnet" config-update -configtxlator "$BIN/configtxlator" -channel "$CHANNEL" \
+  "$PROVNET" config-update -configtxlator "$BIN/configtxlator" -channel "$CHANNEL" \
     -block "$d/config.pb" -remove-org "$msp" -out "$d/update.pb" || die "computing the config update failed"
   config_update_submit "$d/update.pb" "$i" || die "the channel config update removing $msp was not accepted"
   local n
-  for n in "$(cc_name "$i")" "$(peer_name "$i")" "$(ca_name "$i")"; do stop_proc "$n"; done
-  sed -i "s/^\(  - {dir: $M_NAME, .*\)}[[:space:]]*$/\1, removed: true}/" "$PROV_HOME/topology.yaml"
+  for n in "${N_CC[$i]}" "${N_PEER[$i]}" "${N_CA[$i]}"; do stop_proc "$n"; done
+  "$PROVNET" topology-remove -file "$PROV_HOME/topology.yaml" -dir "$M_NAME" || die "marking $M_NAME removed in $PROV_HOME/topology.yaml failed"
   load_topology "$PROV_HOME/topology.yaml"
   write_profiles || die "writing network.json and the connection profiles failed"
-  log "removed $msp from channel $CHANNEL in $((SECONDS - t0)) s (its ledger and identities stay in $(org_home "$i"))"
+  log "removed $msp from channel $CHANNEL in $((SECONDS - t0)) s (its ledger and identities stay in ${ORG_HOME[$i]})"
 }

@@ -2,8 +2,7 @@ package main
 
 // provnet profiles: network.json and every peer organization's connection
 // profiles (connection.json, connection.yaml), computed by package netdesc
-// from the topology's organizations (-org, one per organization in port
-// order; scripts/network.sh passes what it read from the topology file).
+// from the network's topology file (the flags of provnet topology).
 //
 // provnet metric: one value from a node's Prometheus operations endpoint;
 // prints it, or exits 1 (the scripts poll with it).
@@ -28,31 +27,19 @@ func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
 
 func profilesMain(args []string) int {
 	fs := flag.NewFlagSet("profiles", flag.ContinueOnError)
-	l := netdesc.Layout{}
-	var orgs multi
-	fs.StringVar(&l.Home, "home", os.Getenv("PROV_HOME"), "network home (PROV_HOME)")
-	fs.StringVar(&l.Repo, "repo", "", "repository root")
-	fs.StringVar(&l.BinDir, "bin", "", "Fabric binaries")
-	fs.StringVar(&l.Consensus, "consensus", "", "bft or raft")
-	fs.StringVar(&l.Channel, "channel", "supplychain", "channel name")
-	fs.StringVar(&l.Chaincode, "chaincode", "provenance", "chaincode name")
-	fs.IntVar(&l.PortBase, "port-base", 0, "port base (PROV_PORT_BASE)")
-	fs.StringVar(&l.Hosts, "hosts", netdesc.HostsDefault, "loopback or netns")
-	fs.Var(&orgs, "org", "an organization: index=I,dir=D,name=N,msp=M,role=R,peer=true|false,orderer=true|false (repeat)")
+	var tf topologyFlags
+	tf.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if l.Consensus != "bft" && l.Consensus != "raft" {
-		fmt.Fprintf(os.Stderr, "provnet profiles: -consensus %q is not bft or raft\n", l.Consensus)
+	if tf.consensus != "bft" && tf.consensus != "raft" {
+		fmt.Fprintf(os.Stderr, "provnet profiles: -consensus %q is not bft or raft\n", tf.consensus)
 		return 2
 	}
-	for _, s := range orgs {
-		o, err := netdesc.ParseOrgSpec(s)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "provnet profiles:", err)
-			return 2
-		}
-		l.Orgs = append(l.Orgs, o)
+	_, l, err := tf.load()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "provnet profiles:", err)
+		return 2
 	}
 	n, err := netdesc.Describe(l)
 	if err == nil {

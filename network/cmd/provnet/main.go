@@ -1,5 +1,8 @@
-// Command provnet is the network scripts' Go helper. It writes the network's
-// description (network.json and the connection profiles, package netdesc),
+// Command provnet is the network scripts' Go helper. It owns the network's
+// layout: it parses the topology file and gives scripts/network.sh every
+// port, endpoint, name and path (provnet topology), writes the network's
+// description (network.json and the connection profiles, package netdesc)
+// and the ccaas packages' connection.json,
 // reads a node's metrics, waits until every peer organization's gateway can
 // collect an endorsement from the peers of all peer organizations
 // (discovery knows every other peer and every chaincode server answers) and
@@ -9,7 +12,10 @@
 // offer need two named organizations, and right after the channel is joined
 // gossip may know only some of them for several seconds.
 //
-//	provnet profiles -home PROV_HOME -port-base N -consensus bft|raft -org SPEC... [-hosts loopback|netns] [-repo DIR] [-bin DIR]
+//	provnet topology -home PROV_HOME [-file F | -topology F -default F] [-port-base N] [-format sh]
+//	provnet profiles -home PROV_HOME -file F -port-base N -consensus bft|raft [-repo DIR] [-bin DIR]
+//	provnet topology-add -file F -dir D -role R | topology-remove -file F -dir D
+//	provnet ccaas-package -out F -label L -address HOST:PORT -root-cert F -client-cert F -client-key F
 //	provnet metric -addr HOST:PORT -name NAME [-label KEY=VALUE]...
 //	provnet settle -home PROV_HOME [-kind peer] [-timeout 10s]
 //	provnet ready -home PROV_HOME [-timeout 60s] [-init-roles]
@@ -37,7 +43,10 @@ import (
 	"github.com/provledger/provenance/network/netdesc"
 )
 
-const usage = `usage: provnet profiles -home PROV_HOME -port-base N -consensus bft|raft -org SPEC... [-hosts loopback|netns] [-repo DIR] [-bin DIR]
+const usage = `usage: provnet topology -home PROV_HOME [-file F | -topology F -default F] [-port-base N] [-format sh]
+       provnet profiles -home PROV_HOME -file F -port-base N -consensus bft|raft [-repo DIR] [-bin DIR]
+       provnet topology-add -file F -dir D -role R | topology-remove -file F -dir D
+       provnet ccaas-package -out F -label L -address HOST:PORT -root-cert F -client-cert F -client-key F
        provnet metric -addr HOST:PORT -name NAME [-label KEY=VALUE]...
        provnet settle -home PROV_HOME [-kind peer] [-timeout 10s]
        provnet ready -home PROV_HOME [-timeout 60s] [-init-roles]
@@ -46,12 +55,16 @@ const usage = `usage: provnet profiles -home PROV_HOME -port-base N -consensus b
 
 func main() {
 	cmds := map[string]func([]string) int{
-		"profiles":      profilesMain,
-		"metric":        metricMain,
-		"settle":        settleMain,
-		"ready":         readyMain,
-		"vote-role":     voteRoleMain,
-		"config-update": configUpdateMain,
+		"topology":        topologyMain,
+		"topology-add":    topologyEditMain(false),
+		"topology-remove": topologyEditMain(true),
+		"ccaas-package":   ccaasPackageMain,
+		"profiles":        profilesMain,
+		"metric":          metricMain,
+		"settle":          settleMain,
+		"ready":           readyMain,
+		"vote-role":       voteRoleMain,
+		"config-update":   configUpdateMain,
 	}
 	if len(os.Args) < 2 || cmds[os.Args[1]] == nil {
 		fmt.Fprintln(os.Stderr, usage)

@@ -97,8 +97,10 @@ func voteRole(ctx context.Context, n *netdesc.Network, kind, msp string, payload
 		}
 		res, err := submitAs(ctx, n, org, fn, fargs...)
 		// The next org's peer may not have committed the proposal's block
-		// yet (each submit waits for its own gateway's peer only).
-		for err != nil && i > 0 && strings.Contains(errText(err), "NOT_FOUND") && ctx.Err() == nil {
+		// yet (each submit waits for its own gateway's peer only): NOT_FOUND
+		// there, or endorsers at different heights answering differently
+		// ("ProposalResponsePayloads do not match"; nothing was submitted).
+		for err != nil && i > 0 && behind(errText(err)) && ctx.Err() == nil {
 			time.Sleep(200 * time.Millisecond)
 			res, err = submitAs(ctx, n, org, fn, fargs...)
 		}
@@ -127,4 +129,10 @@ func submitAs(ctx context.Context, n *netdesc.Network, org, fn string, args ...s
 	}
 	defer c.Close()
 	return c.GetNetwork(n.Channel).GetContract(n.Chaincode).SubmitWithContext(ctx, fn, client.WithArguments(args...))
+}
+
+// behind reports whether an endorsement failed because some peer has not
+// committed the previous vote yet.
+func behind(e string) bool {
+	return strings.Contains(e, "NOT_FOUND") || strings.Contains(e, "ProposalResponsePayloads do not match")
 }
