@@ -43,7 +43,7 @@ if ! $unit_only; then
 fi
 
 step "lint: gofmt, go vet, chaincode determinism"
-unformatted=$(gofmt -l chaincode client test 2>/dev/null || true)
+unformatted=$(gofmt -l chaincode client network test 2>/dev/null || true)
 if [ -n "$unformatted" ]; then
   echo "gofmt would change:" >&2; echo "$unformatted" >&2; exit 1
 fi
@@ -51,7 +51,7 @@ go vet ./...
 go test -count=1 -run 'TestDeterminism' ./chaincode/
 
 step "unit tests"
-go test -count=1 -cover ./chaincode/... ./client/...
+go test -count=1 -cover ./chaincode/... ./client/... ./network/...
 
 $unit_only && exit 0
 

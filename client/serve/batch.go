@@ -3,6 +3,7 @@ package serve
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/provledger/provenance/chaincode/domain"
@@ -19,6 +20,9 @@ type itemBatcher struct {
 	mu       sync.Mutex
 	queue    []*itemReq
 	inFlight int
+	// requests counts reads asked for (with the backend's GetItems calls it
+	// gives the coalescing ratio).
+	requests atomic.Int64
 }
 
 type itemReq struct {
@@ -30,6 +34,7 @@ type itemReq struct {
 
 func (ib *itemBatcher) get(ctx context.Context, key string) (*domain.Item, error) {
 	r := &itemReq{key: key, done: make(chan struct{})}
+	ib.requests.Add(1)
 	ib.mu.Lock()
 	ib.queue = append(ib.queue, r)
 	if ib.inFlight < ib.max {

@@ -31,6 +31,8 @@ type fakeBackend struct {
 	// itemCalls counts GetItems calls; itemsDelay slows each down
 	itemCalls  atomic.Int64
 	itemsDelay time.Duration
+	// itemsGate, when set, holds every GetItems call until it is closed.
+	itemsGate chan struct{}
 }
 
 func key(serial string) string { return "01/" + gtin + "/21/" + serial }
@@ -61,6 +63,9 @@ func newFake() *fakeBackend {
 func (f *fakeBackend) Items(ctx context.Context, keys []string) ([]*domain.Item, error) {
 	f.itemCalls.Add(1)
 	time.Sleep(f.itemsDelay)
+	if f.itemsGate != nil {
+		<-f.itemsGate
+	}
 	if f.itemsErr != nil {
 		return nil, f.itemsErr
 	}
@@ -512,8 +517,14 @@ func TestPrefers(t *testing.T) {
 // calls, and each still gets its own item.
 func TestItemReadsCoalesce(t *testing.T) {
 	f := newFake()
-	f.itemsDelay = 30 * time.Millisecond
-	ts := newTestServer(t, f, nil)
+	// GetItems is held until all 50 requests are queued, so the test does
+	// not depend on how fast the machine starts 50 goroutines: the first
+	// requests take the two calls the batcher allows in flight, every
+	// later one waits in the queue and goes in the next call.
+	f.itemsGate = make(chan struct{})
+	srv := New(f, Config{ResponderGLN: "9506000000015", Responder: "ManufacturerMSP", AnonBurst: 1000, AnonRate: 1000})
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
 	serials := []string{"OK1", "REC1", "STO1", "NOPE", "HLD1"}
 	want := []string{VerdictGenuine, VerdictRecalled, VerdictStolen, VerdictUnknown, VerdictHeld}
 	var wg sync.WaitGroup
@@ -529,13 +540,22 @@ func TestItemReadsCoalesce(t *testing.T) {
 			}
 		}()
 	}
+	for start := time.Now(); srv.items.requests.Load() < 50; time.Sleep(time.Millisecond) {
+		if time.Since(start) > time.Minute {
+			close(f.itemsGate)
+			t.Fatalf("only %d of 50 requests reached the item reads", srv.items.requests.Load())
+		}
+	}
+	close(f.itemsGate)
 	wg.Wait()
 	close(errs)
 	for e := range errs {
 		t.Errorf("wrong answer: %s", e)
 	}
-	if n := f.itemCalls.Load(); n > 10 {
-		t.Errorf("50 concurrent requests made %d GetItems calls; want them coalesced", n)
+	// Two calls in flight when the gate opened, the queued rest in at most
+	// two more (a batch holds up to getItemsBatch).
+	if n := f.itemCalls.Load(); n > 4 {
+		t.Errorf("50 concurrent requests made %d GetItems calls; want them coalesced into at most 4", n)
 	} else {
 		t.Logf("50 concurrent requests: %d GetItems calls", n)
 	}
