@@ -81,6 +81,17 @@ func parseContents(args []string) ([]string, error) {
 	return out, nil
 }
 
+// unitAndContents parses "SSCC [ID...]" and the IDs of --file: the unit's
+// canonical key and the contents' keys.
+func unitAndContents(f *cmdutil.Factory, args []string, file string) (string, []string, error) {
+	u, err := ParseSSCCs(args[:1])
+	if err != nil {
+		return "", nil, err
+	}
+	ids, err := contentArgs(f, args[1:], file)
+	return u[0], ids, err
+}
+
 func contentArgs(f *cmdutil.Factory, args []string, file string) ([]string, error) {
 	if file != "" {
 		rows, err := idfile.ReadFile(file, f.IO.In, idfile.Options{})
@@ -116,11 +127,7 @@ go in one transaction (--batch-size).
 			if err := cmdutil.CheckBatchSize(size); err != nil {
 				return err
 			}
-			u, err := ParseSSCCs(args[:1])
-			if err != nil {
-				return err
-			}
-			ids, err := contentArgs(f, args[1:], file)
+			unit, ids, err := unitAndContents(f, args, file)
 			if err != nil {
 				return err
 			}
@@ -131,8 +138,8 @@ go in one transaction (--batch-size).
 			if err != nil {
 				return err
 			}
-			done, err := bulk.SubmitChunks(cmd.Context(), l, "PackUnit", ids, size, unitArgs(u[0]))
-			return bulk.ReportCommitted(f.IO, f.Output, "pack", bulk.Params{To: u[0]}, done, err, "Packed", " into "+u[0])
+			done, err := bulk.SubmitChunks(cmd.Context(), l, "PackUnit", ids, size, unitArgs(unit))
+			return bulk.ReportCommitted(f.IO, f.Output, "pack", bulk.Params{To: unit}, done, err, "Packed", " into "+unit)
 		},
 	}
 	cmd.Flags().StringVar(&file, "file", "", "read more IDs from `FILE` (one per line or CSV; - for stdin)")
@@ -154,11 +161,7 @@ gateway finds it).
 ` + idHelp,
 		Args: cmdutil.MinArgs(1, "an SSCC"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			u, err := ParseSSCCs(args[:1])
-			if err != nil {
-				return err
-			}
-			ids, err := contentArgs(f, args[1:], file)
+			unit, ids, err := unitAndContents(f, args, file)
 			if err != nil {
 				return err
 			}
@@ -168,11 +171,11 @@ gateway finds it).
 			}
 			var done []bulk.Committed
 			if len(ids) > 0 {
-				done, err = bulk.SubmitChunks(cmd.Context(), l, "UnpackUnit", ids, domain.MaxBatch, unitArgs(u[0]))
+				done, err = bulk.SubmitChunks(cmd.Context(), l, "UnpackUnit", ids, domain.MaxBatch, unitArgs(unit))
 			} else {
-				done, err = unpackAll(cmd.Context(), l, u[0])
+				done, err = unpackAll(cmd.Context(), l, unit)
 			}
-			return bulk.ReportCommitted(f.IO, f.Output, "unpack", bulk.Params{To: u[0]}, done, err, "Unpacked", " from "+u[0])
+			return bulk.ReportCommitted(f.IO, f.Output, "unpack", bulk.Params{To: unit}, done, err, "Unpacked", " from "+unit)
 		},
 	}
 	cmd.Flags().StringVar(&file, "file", "", "read the IDs from `FILE` (one per line or CSV; - for stdin)")
