@@ -130,9 +130,11 @@ func ReadBundle(r io.Reader) (*Bundle, error) {
 // ---------------------------------------------------------------- making
 
 // Recorder is a Ledger that records every answer of the Ledger it wraps,
-// to make a Bundle of what verifications read, and answers a repeated
-// question (a block, a transaction, the roles, a prefix) from its record:
-// items registered or shipped together share blocks.
+// to make a Bundle of what verifications read. It answers nothing itself:
+// it reads through a Cached ledger (the one it is given, or one it puts
+// over it), so a repeated question (a block, a transaction, the roles, a
+// prefix: items registered or shipped together share blocks) is asked once
+// and recorded as answered.
 type Recorder struct {
 	l  Ledger
 	mu sync.Mutex
@@ -143,15 +145,16 @@ type Recorder struct {
 	roleHist  []domain.RoleSetChange
 	prefixes  map[string]*domain.Prefix
 	blocks    map[uint64]*common.Block
-	txBlock   map[string]uint64
-	txs       map[string]*peer.ProcessedTransaction
 	info      *common.BlockchainInfo
 }
 
-// NewRecorder wraps l.
+// NewRecorder wraps l, through Cached(l) unless l is a Cached ledger.
 func NewRecorder(l Ledger) *Recorder {
+	if memoOf(l) == nil {
+		l = Cached(l)
+	}
 	return &Recorder{l: l, histories: map[string][]domain.CustodyEvent{}, prefixes: map[string]*domain.Prefix{},
-		blocks: map[uint64]*common.Block{}, txBlock: map[string]uint64{}, txs: map[string]*peer.ProcessedTransaction{}}
+		blocks: map[uint64]*common.Block{}}
 }
 
 func (r *Recorder) Channel() string       { return r.l.Channel() }
@@ -174,116 +177,62 @@ func (r *Recorder) History(ctx context.Context, id string, fromSeq uint64, limit
 	return p, nil
 }
 
-func (r *Recorder) OrgRoles(ctx context.Context) ([]domain.OrgRole, error) {
-	r.mu.Lock()
-	roles := r.roles
-	r.mu.Unlock()
-	if roles != nil {
-		return roles, nil
-	}
-	roles, err := r.l.OrgRoles(ctx)
+// record keeps an answer with set (under the lock) when there was no error.
+func record[V any](r *Recorder, v V, err error, set func(V)) (V, error) {
 	if err == nil {
 		r.mu.Lock()
-		r.roles = append([]domain.OrgRole{}, roles...)
+		set(v)
 		r.mu.Unlock()
 	}
-	return roles, err
+	return v, err
+}
+
+func (r *Recorder) OrgRoles(ctx context.Context) ([]domain.OrgRole, error) {
+	roles, err := r.l.OrgRoles(ctx)
+	return record(r, roles, err, func(v []domain.OrgRole) { r.roles = append([]domain.OrgRole{}, v...) })
 }
 
 // OrgRolesHistory records the inner Ledger's role history; a Ledger
 // without one answers an error, so that Item and the bundle agree.
 func (r *Recorder) OrgRolesHistory(ctx context.Context) ([]domain.RoleSetChange, error) {
-	r.mu.Lock()
-	out := r.roleHist
-	r.mu.Unlock()
-	if out != nil {
-		return out, nil
-	}
 	h, ok := r.l.(RoleHistorian)
 	if !ok {
 		return nil, errors.New("GetOrgRolesHistory: the ledger answers no role history")
 	}
 	out, err := h.OrgRolesHistory(ctx)
-	if err == nil {
-		r.mu.Lock()
-		r.roleHist = append([]domain.RoleSetChange{}, out...)
-		r.mu.Unlock()
-	}
-	return out, err
+	return record(r, out, err, func(v []domain.RoleSetChange) { r.roleHist = append([]domain.RoleSetChange{}, v...) })
 }
 
 // TransactionByID is not put in the bundle, which answers it from its
 // blocks (Item asks BlockByTxID of every transaction it reads).
 func (r *Recorder) TransactionByID(ctx context.Context, txID string) (*peer.ProcessedTransaction, error) {
-	return recall(&r.mu, r.txs, txID, func() (*peer.ProcessedTransaction, error) { return r.l.TransactionByID(ctx, txID) })
-}
-
-// recall answers k from m, else asks fetch and records its answer.
-func recall[K comparable, V any](mu *sync.Mutex, m map[K]V, k K, fetch func() (V, error)) (V, error) {
-	mu.Lock()
-	v, ok := m[k]
-	mu.Unlock()
-	if ok {
-		return v, nil
-	}
-	v, err := fetch()
-	if err == nil {
-		mu.Lock()
-		m[k] = v
-		mu.Unlock()
-	}
-	return v, err
+	return r.l.TransactionByID(ctx, txID)
 }
 
 func (r *Recorder) BlockByTxID(ctx context.Context, txID string) (*common.Block, error) {
-	r.mu.Lock()
-	n, ok := r.txBlock[txID]
-	b := r.blocks[n]
-	r.mu.Unlock()
-	if ok && b != nil {
-		return b, nil
-	}
-	b, err := r.keep(r.l.BlockByTxID(ctx, txID))
-	if err == nil && b.GetHeader() != nil {
-		r.mu.Lock()
-		r.txBlock[txID] = b.Header.Number
-		r.mu.Unlock()
-	}
-	return b, err
+	return r.keep(r.l.BlockByTxID(ctx, txID))
 }
 
 func (r *Recorder) BlockByNumber(ctx context.Context, number uint64) (*common.Block, error) {
-	r.mu.Lock()
-	b := r.blocks[number]
-	r.mu.Unlock()
-	if b != nil {
-		return b, nil
-	}
 	return r.keep(r.l.BlockByNumber(ctx, number))
 }
 
 func (r *Recorder) keep(b *common.Block, err error) (*common.Block, error) {
-	if err == nil && b.GetHeader() != nil {
-		r.mu.Lock()
-		r.blocks[b.Header.Number] = b
-		r.mu.Unlock()
+	if b.GetHeader() == nil {
+		return b, err
 	}
-	return b, err
+	return record(r, b, err, func(b *common.Block) { r.blocks[b.Header.Number] = b })
 }
 
-// ChainInfo is asked afresh each time: the ledger grows.
+// ChainInfo records the answer (the cache's: one height per command).
 func (r *Recorder) ChainInfo(ctx context.Context) (*common.BlockchainInfo, error) {
 	info, err := r.l.ChainInfo(ctx)
-	if err == nil {
-		r.mu.Lock()
-		r.info = info
-		r.mu.Unlock()
-	}
-	return info, err
+	return record(r, info, err, func(v *common.BlockchainInfo) { r.info = v })
 }
 
 func (r *Recorder) Prefix(ctx context.Context, prefix string) (*domain.Prefix, error) {
-	return recall(&r.mu, r.prefixes, prefix, func() (*domain.Prefix, error) { return r.l.Prefix(ctx, prefix) })
+	p, err := r.l.Prefix(ctx, prefix)
+	return record(r, p, err, func(v *domain.Prefix) { r.prefixes[prefix] = v })
 }
 
 // BundleMeta is what a Bundle says about its making.

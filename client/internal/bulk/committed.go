@@ -9,14 +9,15 @@ import (
 	"github.com/provledger/provenance/client/internal/ledger"
 )
 
-// SubmitChunks sends fn(idsJSON, args...) for each chunk of at most size
+// SubmitChunks sends fn(args(idsJSON)...) for each chunk of at most size
 // keys, in order, and returns what committed before any error: for acts
-// without a ledger pre-read (inspections), whose refusals are not split.
-func SubmitChunks(ctx context.Context, l gateway.Ledger, fn string, keys []string, size int, args ...string) ([]Committed, error) {
+// without a ledger pre-read (inspections, packing), whose refusals are not
+// split. args places the chunk's JSON list among the function's arguments.
+func SubmitChunks(ctx context.Context, l gateway.Ledger, fn string, keys []string, size int, args func(ids string) []string) ([]Committed, error) {
 	var done []Committed
 	for _, chunk := range ledger.Chunks(keys, size) {
 		arg, _ := json.Marshal(chunk)
-		res, err := l.Submit(ctx, fn, append([]string{string(arg)}, args...)...)
+		res, err := l.Submit(ctx, fn, args(string(arg))...)
 		if err != nil {
 			return done, err
 		}

@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"github.com/provledger/provenance/chaincode/domain"
 	"github.com/provledger/provenance/client/gateway"
@@ -81,16 +82,51 @@ func GetItems(ctx context.Context, l gateway.Ledger, keys []string) ([]*domain.I
 // CountItems calls of domain.MaxCountPage index entries each, following the
 // bookmarks: the chaincode reads its indexes, never every item.
 func CountItems(ctx context.Context, l gateway.Ledger, by, value string) (int, error) {
-	total, bookmark := 0, ""
-	for {
+	total := 0
+	_, err := Follow("", true, func(bookmark string) (string, error) {
 		c, err := Evaluate[domain.ItemCount](ctx, l, "CountItems", by, value, bookmark)
-		if err != nil {
-			return 0, err
-		}
 		total += c.Count
-		if c.Bookmark == "" || c.Bookmark == bookmark {
-			return total, nil
+		return c.Bookmark, err
+	})
+	if err != nil {
+		return 0, err
+	}
+	return total, nil
+}
+
+// History reads key's custody events from event fromSeq on, page after
+// page, until the end or limit events (0: all).
+func History(ctx context.Context, l gateway.Ledger, key string, fromSeq uint64, limit int) ([]domain.CustodyEvent, error) {
+	events := []domain.CustodyEvent{}
+	for {
+		page := domain.MaxPageSize
+		if limit > 0 && limit-len(events) < page {
+			page = limit - len(events)
 		}
-		bookmark = c.Bookmark
+		p, err := Evaluate[domain.HistoryPage](ctx, l, "GetHistory", key, strconv.FormatUint(fromSeq, 10), strconv.Itoa(page))
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, p.Events...)
+		if p.NextSeq == 0 || len(p.Events) == 0 || (limit > 0 && len(events) >= limit) {
+			return events, nil
+		}
+		fromSeq = p.NextSeq
+	}
+}
+
+// Follow reads pages from bookmark with page, which returns the next
+// page's bookmark; with all it follows the bookmarks to the end, else it
+// reads one page. It returns the last bookmark ("" at the end).
+func Follow(bookmark string, all bool, page func(bookmark string) (next string, err error)) (string, error) {
+	for {
+		next, err := page(bookmark)
+		if err != nil {
+			return "", err
+		}
+		if !all || next == "" || next == bookmark {
+			return next, nil
+		}
+		bookmark = next
 	}
 }

@@ -13,6 +13,7 @@ import (
 // prefix, a proposal, a recall): how that record shows after the act.
 type Act[T any] struct {
 	Action   string          // the JSON "action"
+	Items    []string        // the JSON "items" (the IDs acted on), if any
 	Headline func(*T) string // the table's first line, before "(transaction T, block B)"
 	Show     func(io.Writer, *T) error
 }
@@ -31,7 +32,7 @@ func (a Act[T]) Submit(ctx context.Context, e cmdutil.Env, fn string, args ...st
 		return err
 	}
 	if e.Format == cmdutil.FormatJSON {
-		out := NewTxResult(a.Action, res, nil)
+		out := NewTxResult(a.Action, res, a.Items)
 		out.Result = rec
 		return cmdutil.PrintJSON(e.IO.Out, out)
 	}

@@ -2,8 +2,6 @@ package unit
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"io"
 	"strconv"
 
@@ -12,6 +10,7 @@ import (
 	"github.com/provledger/provenance/chaincode/domain"
 	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdutil"
+	"github.com/provledger/provenance/client/internal/ledger"
 )
 
 // Step is one event of an item's travel: its own, or one of a unit it was
@@ -100,23 +99,7 @@ func travel(ctx context.Context, l gateway.Ledger, id string, depth int) ([]Step
 
 // History reads all custody events of an item or unit.
 func History(ctx context.Context, l gateway.Ledger, id string) ([]domain.CustodyEvent, error) {
-	var evs []domain.CustodyEvent
-	from := uint64(1)
-	for {
-		b, err := l.Evaluate(ctx, "GetHistory", id, strconv.FormatUint(from, 10), strconv.Itoa(domain.MaxPageSize))
-		if err != nil {
-			return nil, err
-		}
-		var p domain.HistoryPage
-		if err := json.Unmarshal(b, &p); err != nil {
-			return nil, fmt.Errorf("GetHistory returned unreadable JSON: %w", err)
-		}
-		evs = append(evs, p.Events...)
-		if p.NextSeq == 0 || len(p.Events) == 0 {
-			return evs, nil
-		}
-		from = p.NextSeq
-	}
+	return ledger.History(ctx, l, id, 1, 0)
 }
 
 func renderSteps(w io.Writer, steps []Step) error {

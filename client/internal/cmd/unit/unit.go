@@ -81,6 +81,17 @@ func parseContents(args []string) ([]string, error) {
 	return out, nil
 }
 
+// unitAndContents parses "SSCC [ID...]" and the IDs of --file: the unit's
+// canonical key and the contents' keys.
+func unitAndContents(f *cmdutil.Factory, args []string, file string) (string, []string, error) {
+	u, err := ParseSSCCs(args[:1])
+	if err != nil {
+		return "", nil, err
+	}
+	ids, err := contentArgs(f, args[1:], file)
+	return u[0], ids, err
+}
+
 func contentArgs(f *cmdutil.Factory, args []string, file string) ([]string, error) {
 	if file != "" {
 		rows, err := idfile.ReadFile(file, f.IO.In, idfile.Options{})
@@ -116,11 +127,7 @@ go in one transaction (--batch-size).
 			if err := cmdutil.CheckBatchSize(size); err != nil {
 				return err
 			}
-			u, err := ParseSSCCs(args[:1])
-			if err != nil {
-				return err
-			}
-			ids, err := contentArgs(f, args[1:], file)
+			unit, ids, err := unitAndContents(f, args, file)
 			if err != nil {
 				return err
 			}
@@ -131,8 +138,8 @@ go in one transaction (--batch-size).
 			if err != nil {
 				return err
 			}
-			done, err := submitUnit(cmd.Context(), l, "PackUnit", u[0], ids, size)
-			return bulk.ReportCommitted(f.IO, f.Output, "pack", bulk.Params{To: u[0]}, done, err, "Packed", " into "+u[0])
+			done, err := bulk.SubmitChunks(cmd.Context(), l, "PackUnit", ids, size, unitArgs(unit))
+			return bulk.ReportCommitted(f.IO, f.Output, "pack", bulk.Params{To: unit}, done, err, "Packed", " into "+unit)
 		},
 	}
 	cmd.Flags().StringVar(&file, "file", "", "read more IDs from `FILE` (one per line or CSV; - for stdin)")
@@ -154,11 +161,7 @@ gateway finds it).
 ` + idHelp,
 		Args: cmdutil.MinArgs(1, "an SSCC"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			u, err := ParseSSCCs(args[:1])
-			if err != nil {
-				return err
-			}
-			ids, err := contentArgs(f, args[1:], file)
+			unit, ids, err := unitAndContents(f, args, file)
 			if err != nil {
 				return err
 			}
@@ -168,35 +171,27 @@ gateway finds it).
 			}
 			var done []bulk.Committed
 			if len(ids) > 0 {
-				done, err = submitUnit(cmd.Context(), l, "UnpackUnit", u[0], ids, domain.MaxBatch)
+				done, err = bulk.SubmitChunks(cmd.Context(), l, "UnpackUnit", ids, domain.MaxBatch, unitArgs(unit))
 			} else {
-				done, err = unpackAll(cmd.Context(), l, u[0])
+				done, err = unpackAll(cmd.Context(), l, unit)
 			}
-			return bulk.ReportCommitted(f.IO, f.Output, "unpack", bulk.Params{To: u[0]}, done, err, "Unpacked", " from "+u[0])
+			return bulk.ReportCommitted(f.IO, f.Output, "unpack", bulk.Params{To: unit}, done, err, "Unpacked", " from "+unit)
 		},
 	}
 	cmd.Flags().StringVar(&file, "file", "", "read the IDs from `FILE` (one per line or CSV; - for stdin)")
 	return cmd
 }
 
-// submitUnit sends fn(unit, idsJSON) in chunks of size.
-func submitUnit(ctx context.Context, l gateway.Ledger, fn, unit string, ids []string, size int) ([]bulk.Committed, error) {
-	var done []bulk.Committed
-	for _, chunk := range ledger.Chunks(ids, size) {
-		arg, _ := json.Marshal(chunk)
-		res, err := l.Submit(ctx, fn, unit, string(arg))
-		if err != nil {
-			return done, err
-		}
-		done = append(done, bulk.Committed{TxID: res.TxID, Block: res.Block, Items: chunk})
-	}
-	return done, nil
+// unitArgs puts the unit before the chunk's ID list: PackUnit and
+// UnpackUnit take (unit, idsJSON).
+func unitArgs(unit string) func(ids string) []string {
+	return func(ids string) []string { return []string{unit, ids} }
 }
 
 func unpackAll(ctx context.Context, l gateway.Ledger, unit string) ([]bulk.Committed, error) {
 	var done []bulk.Committed
 	for {
-		u, err := getItem(ctx, l, unit)
+		u, err := ledger.Evaluate[domain.Item](ctx, l, "GetItem", unit)
 		if err != nil || u.Contents == 0 {
 			if err == nil && len(done) == 0 {
 				err = domain.Errorf(domain.CodeInvalidArgument, "unit %s is empty", unit)
@@ -213,18 +208,6 @@ func unpackAll(ctx context.Context, l gateway.Ledger, unit string) ([]bulk.Commi
 	}
 }
 
-func getItem(ctx context.Context, l gateway.Ledger, id string) (*domain.Item, error) {
-	b, err := l.Evaluate(ctx, "GetItem", id)
-	if err != nil {
-		return nil, err
-	}
-	var it domain.Item
-	if err := json.Unmarshal(b, &it); err != nil {
-		return nil, fmt.Errorf("GetItem returned unreadable JSON: %w", err)
-	}
-	return &it, nil
-}
-
 func showCmd(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "show SSCC",
@@ -232,18 +215,11 @@ func showCmd(f *cmdutil.Factory) *cobra.Command {
 		Long:  "Show a unit's current state; a lot recall on anything inside shows as its recall.\n\n" + idHelp,
 		Args:  cmdutil.ExactArgs(1, "an SSCC"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			u, l, err := unitsAndLedger(f, args)
+			u, err := ParseSSCCs(args)
 			if err != nil {
 				return err
 			}
-			it, err := getItem(cmd.Context(), l, u[0])
-			if err != nil {
-				return err
-			}
-			if f.Output == cmdutil.FormatJSON {
-				return cmdutil.PrintJSON(f.IO.Out, it)
-			}
-			return Render(f.IO.Out, it)
+			return render.Query(cmd.Context(), f.Env(), Render, "GetItem", u[0])
 		},
 	}
 }
@@ -296,13 +272,9 @@ func Contents(ctx context.Context, l gateway.Ledger, unit string) ([]string, err
 	ids := []string{}
 	bookmark := ""
 	for {
-		b, err := l.Evaluate(ctx, "GetUnitContents", unit, strconv.Itoa(domain.MaxPageSize), bookmark)
+		p, err := ledger.Evaluate[domain.UnitContentsPage](ctx, l, "GetUnitContents", unit, strconv.Itoa(domain.MaxPageSize), bookmark)
 		if err != nil {
 			return nil, err
-		}
-		var p domain.UnitContentsPage
-		if err := json.Unmarshal(b, &p); err != nil {
-			return nil, fmt.Errorf("GetUnitContents returned unreadable JSON: %w", err)
 		}
 		ids = append(ids, p.Contents...)
 		if p.Bookmark == "" || len(p.Contents) == 0 {

@@ -3,9 +3,7 @@ package history
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -13,14 +11,13 @@ import (
 	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/bulk"
 	"github.com/provledger/provenance/client/internal/cmdutil"
+	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/client/internal/render"
 )
 
 // Options of item history.
 type Options struct {
-	IO      *cmdutil.IOStreams
-	Ledger  func() (gateway.Ledger, error)
-	Format  string
+	cmdutil.Env
 	IDs     []string
 	File    string
 	FromSeq uint64
@@ -29,7 +26,7 @@ type Options struct {
 
 // NewCmd builds the command; runF replaces Run in tests.
 func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Ledger: f.Ledger}
+	opts := &Options{}
 	cmd := &cobra.Command{
 		Use:   "history {ID... | --file FILE}",
 		Short: "Show items' custody records",
@@ -42,7 +39,7 @@ not registered are listed at the end and give exit 1.`,
   prov item history 01/09506000134352/21/ABC123 --from-seq 3 --limit 10 -o json
   prov item history --file returns.txt -o json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.IDs, opts.Format = args, f.Output
+			opts.IDs, opts.Env = args, f.Env()
 			if len(args) == 0 && opts.File == "" {
 				return cmdutil.Usagef("missing an item ID")
 			}
@@ -87,7 +84,7 @@ func Run(ctx context.Context, opts *Options) error {
 		if x.Err != nil {
 			continue
 		}
-		events, err := events(ctx, l, x.Key, opts)
+		events, err := ledger.History(ctx, l, x.Key, opts.FromSeq, opts.Limit)
 		switch {
 		case err != nil && single:
 			return err
@@ -128,29 +125,4 @@ func Run(ctx context.Context, opts *Options) error {
 		err = &cmdutil.SilentError{Code: cmdutil.ExitFailed}
 	}
 	return err
-}
-
-// events follows pages until the limit or the end.
-func events(ctx context.Context, l gateway.Ledger, key string, opts *Options) ([]domain.CustodyEvent, error) {
-	events := []domain.CustodyEvent{}
-	from := opts.FromSeq
-	for {
-		page := domain.MaxPageSize
-		if opts.Limit > 0 && opts.Limit-len(events) < page {
-			page = opts.Limit - len(events)
-		}
-		b, err := l.Evaluate(ctx, "GetHistory", key, strconv.FormatUint(from, 10), strconv.Itoa(page))
-		if err != nil {
-			return nil, err
-		}
-		var hp domain.HistoryPage
-		if err := json.Unmarshal(b, &hp); err != nil {
-			return nil, fmt.Errorf("GetHistory returned unreadable JSON: %w", err)
-		}
-		events = append(events, hp.Events...)
-		if hp.NextSeq == 0 || len(hp.Events) == 0 || (opts.Limit > 0 && len(events) >= opts.Limit) {
-			return events, nil
-		}
-		from = hp.NextSeq
-	}
 }

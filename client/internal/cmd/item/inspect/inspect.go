@@ -3,14 +3,12 @@ package inspect
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/provledger/provenance/chaincode/domain"
-	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/bulk"
 	"github.com/provledger/provenance/client/internal/cmdutil"
 	"github.com/provledger/provenance/client/internal/idfile"
@@ -22,9 +20,7 @@ var Results = []string{"match", "mismatch", "suspect"}
 
 // Options of item inspect.
 type Options struct {
-	IO        *cmdutil.IOStreams
-	Ledger    func() (gateway.Ledger, error)
-	Format    string
+	cmdutil.Env
 	IDs       []string
 	File      string
 	BatchSize int
@@ -35,7 +31,7 @@ type Options struct {
 
 // NewCmd builds the command; runF replaces Run in tests.
 func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Ledger: f.Ledger}
+	opts := &Options{}
 	cmd := &cobra.Command{
 		Use:   "inspect ID... | --file FILE|- --location GLN --result RESULT",
 		Short: "Record a physical inspection of items",
@@ -53,7 +49,7 @@ line is reported with its line number and nothing is recorded.`,
 		Example: `  prov item inspect 01/09506000134352/21/ABC123 --location 9506000000015 --result match
   prov item inspect --file seized.txt --location 9506000000015 --result mismatch --note "case 2026-118" -p customs`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.IDs, opts.Format = args, f.Output
+			opts.IDs, opts.Env = args, f.Env()
 			if (len(args) == 0) == (opts.File == "") {
 				return cmdutil.Usagef("give item IDs or --file, one of them")
 			}
@@ -91,30 +87,21 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	l, err := opts.Ledger()
-	if err != nil {
-		return err
-	}
 	if len(keys) > 1 || opts.File != "" {
-		done, err := bulk.SubmitChunks(ctx, l, "RecordSightings", keys, opts.BatchSize, gln, opts.Result, opts.Note)
+		l, err := opts.Ledger()
+		if err != nil {
+			return err
+		}
+		done, err := bulk.SubmitChunks(ctx, l, "RecordSightings", keys, opts.BatchSize, func(ids string) []string {
+			return []string{ids, gln, opts.Result, opts.Note}
+		})
 		return bulk.ReportCommitted(opts.IO, opts.Format, "inspect", bulk.Params{Note: opts.Note}, done, err,
 			"Recorded inspections ("+opts.Result+" at "+gln+") of", "")
 	}
-	res, err := l.Submit(ctx, "RecordSighting", keys[0], gln, opts.Result, opts.Note)
-	if err != nil {
-		return err
-	}
-	var sg domain.Sighting
-	if err := json.Unmarshal(res.Payload, &sg); err != nil {
-		return fmt.Errorf("RecordSighting returned unreadable JSON: %w", err)
-	}
-	if opts.Format == cmdutil.FormatJSON {
-		out := render.NewTxResult("inspect", res, keys)
-		out.Result = sg
-		return cmdutil.PrintJSON(opts.IO.Out, out)
-	}
-	fmt.Fprintf(opts.IO.Out, "Recorded inspection of %s at %s: %s (transaction %s, block %d)\n", keys[0], gln, opts.Result, res.TxID, res.Block)
-	return nil
+	act := render.Act[domain.Sighting]{Action: "inspect", Items: keys, Headline: func(*domain.Sighting) string {
+		return fmt.Sprintf("Recorded inspection of %s at %s: %s", keys[0], gln, opts.Result)
+	}}
+	return act.Submit(ctx, opts.Env, "RecordSighting", keys[0], gln, opts.Result, opts.Note)
 }
 
 // readIDs parses every ID (arguments or --file) before anything is sent:

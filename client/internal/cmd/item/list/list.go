@@ -3,7 +3,6 @@ package list
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -22,9 +21,7 @@ const anyHolder = "*"
 
 // Options of item list.
 type Options struct {
-	IO        *cmdutil.IOStreams
-	Ledger    func() (gateway.Ledger, error)
-	Format    string
+	cmdutil.Env
 	Owner     string
 	GTIN      string
 	Lot       string
@@ -45,7 +42,7 @@ type Query struct {
 
 // NewCmd builds the command; runF replaces Run in tests.
 func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Ledger: f.Ledger}
+	opts := &Options{}
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List items: by owner, GTIN, lot, status, offered to, held or recalled",
@@ -74,7 +71,7 @@ dropped by that check. --count prints how many items match.`, domain.MaxPageSize
   prov item list --status IN_TRANSIT --all -o json`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Format = f.Output
+			opts.Env = f.Env()
 			if _, err := opts.query("me"); err != nil {
 				return err
 			}
@@ -219,22 +216,13 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	page := domain.ItemPage{Items: []domain.Item{}}
-	bookmark := cmdutil.DecodeBookmark(opts.Bookmark)
-	for {
-		b, err := l.Evaluate(ctx, "ListItems", q.By, q.Value, strconv.Itoa(opts.Limit), bookmark)
-		if err != nil {
-			return err
-		}
-		var p domain.ItemPage
-		if err := json.Unmarshal(b, &p); err != nil {
-			return fmt.Errorf("ListItems returned unreadable JSON: %w", err)
-		}
+	page.Bookmark, err = ledger.Follow(cmdutil.DecodeBookmark(opts.Bookmark), opts.All, func(bookmark string) (string, error) {
+		p, err := ledger.Evaluate[domain.ItemPage](ctx, l, "ListItems", q.By, q.Value, strconv.Itoa(opts.Limit), bookmark)
 		page.Items = append(page.Items, p.Items...)
-		page.Bookmark = p.Bookmark
-		if !opts.All || p.Bookmark == "" || p.Bookmark == bookmark {
-			break
-		}
-		bookmark = p.Bookmark
+		return p.Bookmark, err
+	})
+	if err != nil {
+		return err
 	}
 	page.Bookmark = cmdutil.EncodeBookmark(page.Bookmark)
 	if opts.Format == cmdutil.FormatJSON {

@@ -3,13 +3,10 @@ package show
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/provledger/provenance/chaincode/domain"
-	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/bulk"
 	"github.com/provledger/provenance/client/internal/cmdutil"
 	"github.com/provledger/provenance/client/internal/ledger"
@@ -18,16 +15,14 @@ import (
 
 // Options of item show.
 type Options struct {
-	IO     *cmdutil.IOStreams
-	Ledger func() (gateway.Ledger, error)
-	Format string
-	IDs    []string
-	File   string
+	cmdutil.Env
+	IDs  []string
+	File string
 }
 
 // NewCmd builds the command; runF replaces Run in tests.
 func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Ledger: f.Ledger}
+	opts := &Options{}
 	cmd := &cobra.Command{
 		Use:   "show {ID... | --file FILE}",
 		Short: "Show items' current state",
@@ -41,7 +36,7 @@ an EPC URI or the canonical key 01/{gtin}/21/{serial}.`,
   prov item show '(01)09506000134352(21)ABC123' -o json
   prov item show --file shipment.csv`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.IDs, opts.Format = args, f.Output
+			opts.IDs, opts.Env = args, f.Env()
 			if len(args) == 0 && opts.File == "" {
 				return cmdutil.Usagef("missing an item ID")
 			}
@@ -112,20 +107,5 @@ func one(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	l, err := opts.Ledger()
-	if err != nil {
-		return err
-	}
-	b, err := l.Evaluate(ctx, "GetItem", id.Key())
-	if err != nil {
-		return err
-	}
-	var it domain.Item
-	if err := json.Unmarshal(b, &it); err != nil {
-		return fmt.Errorf("GetItem returned unreadable JSON: %w", err)
-	}
-	if opts.Format == cmdutil.FormatJSON {
-		return cmdutil.PrintJSON(opts.IO.Out, it)
-	}
-	return render.Item(opts.IO.Out, &it)
+	return render.Query(ctx, opts.Env, render.Item, "GetItem", id.Key())
 }

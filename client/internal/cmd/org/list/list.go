@@ -3,7 +3,6 @@ package list
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -11,16 +10,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provledger/provenance/chaincode/domain"
-	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdutil"
+	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/client/internal/render"
 )
 
 // Options of org list.
 type Options struct {
-	IO       *cmdutil.IOStreams
-	Ledger   func() (gateway.Ledger, error)
-	Format   string
+	cmdutil.Env
 	Status   string // proposals in this status (default PENDING)
 	Kind     string
 	Limit    int
@@ -36,7 +33,7 @@ type Listing struct {
 
 // NewCmd builds the command; runF replaces Run in tests.
 func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Ledger: f.Ledger}
+	opts := &Options{}
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the organizations, their roles and pending proposals",
@@ -44,7 +41,7 @@ func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
   prov org list --status APPROVED --kind remove-org -o json`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Format = f.Output
+			opts.Env = f.Env()
 			opts.Status = strings.ToUpper(opts.Status)
 			known := false
 			names := []string{}
@@ -78,24 +75,16 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	b, err := l.Evaluate(ctx, "GetOrgRoles")
-	if err != nil {
-		return err
-	}
 	out := Listing{Orgs: []domain.OrgRole{}, Proposals: []domain.Proposal{}}
-	if err := json.Unmarshal(b, &out.Orgs); err != nil {
-		return fmt.Errorf("GetOrgRoles returned unreadable JSON: %w", err)
+	if out.Orgs, err = ledger.Evaluate[[]domain.OrgRole](ctx, l, "GetOrgRoles"); err != nil {
+		return err
 	}
 	if out.Orgs == nil {
 		out.Orgs = []domain.OrgRole{}
 	}
-	b, err = l.Evaluate(ctx, "ListProposals", opts.Status, opts.Kind, strconv.Itoa(opts.Limit), cmdutil.DecodeBookmark(opts.Bookmark))
+	page, err := ledger.Evaluate[domain.ProposalPage](ctx, l, "ListProposals", opts.Status, opts.Kind, strconv.Itoa(opts.Limit), cmdutil.DecodeBookmark(opts.Bookmark))
 	if err != nil {
 		return err
-	}
-	var page domain.ProposalPage
-	if err := json.Unmarshal(b, &page); err != nil {
-		return fmt.Errorf("ListProposals returned unreadable JSON: %w", err)
 	}
 	if page.Proposals != nil {
 		out.Proposals = page.Proposals

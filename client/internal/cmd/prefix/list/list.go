@@ -3,7 +3,6 @@ package list
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -11,16 +10,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/provledger/provenance/chaincode/domain"
-	"github.com/provledger/provenance/client/gateway"
 	"github.com/provledger/provenance/client/internal/cmdutil"
+	"github.com/provledger/provenance/client/internal/ledger"
 	"github.com/provledger/provenance/client/internal/render"
 )
 
 // Options of prefix list.
 type Options struct {
-	IO       *cmdutil.IOStreams
-	Ledger   func() (gateway.Ledger, error)
-	Format   string
+	cmdutil.Env
 	Status   string
 	Limit    int
 	Bookmark string
@@ -28,7 +25,7 @@ type Options struct {
 
 // NewCmd builds the command; runF replaces Run in tests.
 func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Ledger: f.Ledger}
+	opts := &Options{}
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List prefix claims",
@@ -36,7 +33,7 @@ func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
   prov prefix list --status PENDING -o json`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Format = f.Output
+			opts.Env = f.Env()
 			opts.Status = strings.ToUpper(opts.Status)
 			switch domain.PrefixStatus(opts.Status) {
 			case "", domain.PrefixPending, domain.PrefixActive, domain.PrefixRejected, domain.PrefixRevoked:
@@ -65,13 +62,9 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	b, err := l.Evaluate(ctx, "ListPrefixes", opts.Status, strconv.Itoa(opts.Limit), cmdutil.DecodeBookmark(opts.Bookmark))
+	page, err := ledger.Evaluate[domain.PrefixPage](ctx, l, "ListPrefixes", opts.Status, strconv.Itoa(opts.Limit), cmdutil.DecodeBookmark(opts.Bookmark))
 	if err != nil {
 		return err
-	}
-	var page domain.PrefixPage
-	if err := json.Unmarshal(b, &page); err != nil {
-		return fmt.Errorf("ListPrefixes returned unreadable JSON: %w", err)
 	}
 	if page.Prefixes == nil {
 		page.Prefixes = []domain.Prefix{}

@@ -3,7 +3,6 @@ package list
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -18,9 +17,7 @@ import (
 
 // Options of recall list.
 type Options struct {
-	IO       *cmdutil.IOStreams
-	Ledger   func() (gateway.Ledger, error)
-	Format   string
+	cmdutil.Env
 	Limit    int
 	Bookmark string
 	All      bool
@@ -35,7 +32,7 @@ type Entry struct {
 
 // NewCmd builds the command; runF replaces Run in tests.
 func NewCmd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Ledger: f.Ledger}
+	opts := &Options{}
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the recalls in force (item, lot and GTIN)",
@@ -48,7 +45,7 @@ recalls per page (--limit); --all follows the bookmarks.`, domain.MaxPageSize),
   prov recall list --all -o json`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Format = f.Output
+			opts.Env = f.Env()
 			if opts.Limit < 1 || opts.Limit > domain.MaxPageSize {
 				return cmdutil.Usagef("--limit must be 1 to %d (the chaincode's page limit; --all follows the pages)", domain.MaxPageSize)
 			}
@@ -72,25 +69,15 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	var entries []Entry
-	bookmark := cmdutil.DecodeBookmark(opts.Bookmark)
-	next := ""
-	for {
-		b, err := l.Evaluate(ctx, "ListRecalls", strconv.Itoa(opts.Limit), bookmark)
-		if err != nil {
-			return err
-		}
-		var p domain.RecallPage
-		if err := json.Unmarshal(b, &p); err != nil {
-			return fmt.Errorf("ListRecalls returned unreadable JSON: %w", err)
-		}
+	next, err := ledger.Follow(cmdutil.DecodeBookmark(opts.Bookmark), opts.All, func(bookmark string) (string, error) {
+		p, err := ledger.Evaluate[domain.RecallPage](ctx, l, "ListRecalls", strconv.Itoa(opts.Limit), bookmark)
 		for _, r := range p.Recalls {
 			entries = append(entries, Entry{RecallEntry: r})
 		}
-		next = p.Bookmark
-		if !opts.All || next == "" || next == bookmark {
-			break
-		}
-		bookmark = next
+		return p.Bookmark, err
+	})
+	if err != nil {
+		return err
 	}
 	if opts.Count {
 		for i := range entries {
