@@ -112,7 +112,7 @@ func BenchmarkSuite(b *testing.B) {
 				return "Accept", []string{ids[i]}
 			}),
 		)
-		s.pool = ids
+		s.pool, s.poolOwner = ids, "DistributorMSP"
 	}
 	if want["open"] {
 		s.openLoop(peak)
@@ -202,6 +202,7 @@ type suite struct {
 	mfr, dist, refM, refD *gateway.Conn
 	res                   []*phaseResult
 	pool                  []string // items of the custody phases (ACTIVE with the distributor)
+	poolOwner             string   // the pool's owner
 	loose                 []string // items offered loose in batches (IN_TRANSIT to the distributor)
 }
 

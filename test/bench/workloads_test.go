@@ -143,6 +143,7 @@ func (s *suite) units(n int) {
 // (ACTIVE with the distributor), else 600 new ones.
 func (s *suite) items() []string {
 	if len(s.pool) == 0 {
+		s.poolOwner = "ManufacturerMSP"
 		s.pool = s.ids("Q", 600)
 		s.setup(s.mfr, nil, s.pool)
 	}
@@ -245,16 +246,21 @@ func (s *suite) verify() {
 }
 
 // audit runs a status audit (prov audit's client/audit, 4 parallel
-// queries, as customs) of every loose item of the run, presented by the
-// distributor, twice; then an audit --verify of 100 of them, once.
+// queries, as customs) of every loose item of the run, presented by its
+// holder or recipient, twice; then an audit --verify of 100 of them, once.
 func (s *suite) audit() {
-	ids := append(append([]string{}, s.items()...), s.loose...)
+	pool := s.items()
+	ids := append(append([]string{}, pool...), s.loose...)
 	cus := connect(s.b, s.nw, "customs")
 	ctx := context.Background()
 	entries := func(ids []string) []audit.Entry {
 		out := make([]audit.Entry, len(ids))
 		for i, id := range ids {
-			out[i] = audit.Entry{Line: i + 1, Input: id, Presenter: "DistributorMSP"}
+			p := "DistributorMSP" // the loose items' recipient
+			if i < len(pool) {
+				p = s.poolOwner
+			}
+			out[i] = audit.Entry{Line: i + 1, Input: id, Presenter: p}
 		}
 		return out
 	}
