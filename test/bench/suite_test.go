@@ -49,7 +49,7 @@ const refName = "refcc"
 // running; PROV_CONSENSUS=raft creates a Raft one). PROV_BENCH_ITEMS
 // (default 600) is the number of single-item transactions per custody
 // phase, PROV_BENCH_WORKERS (default 32) the closed-loop concurrency,
-// PROV_BENCH_UNITS (default 8) the number of units of each size,
+// PROV_BENCH_UNITS (default 4) the number of units of each size,
 // PROV_BENCH_WORKLOADS a comma-separated subset of register, custody, open,
 // lone, batch, units, history, list, verify, audit (default all; open needs
 // custody's peak). Figures are only comparable within one run.
@@ -124,7 +124,7 @@ func BenchmarkSuite(b *testing.B) {
 		s.batches()
 	}
 	if want["units"] {
-		s.units(envInt(b, "PROV_BENCH_UNITS", 8))
+		s.units(envInt(b, "PROV_BENCH_UNITS", 4))
 	}
 	if want["history"] {
 		s.history()

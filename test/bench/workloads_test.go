@@ -51,7 +51,7 @@ func (s *suite) lone() {
 // batches offers loose items 10, 100 and 1,000 per transaction, ours and
 // the reference's (one read, one write per item).
 func (s *suite) batches() {
-	sizes := []struct{ per, tx, workers int }{{10, 60, 8}, {100, 12, 4}, {1000, 2, 2}}
+	sizes := []struct{ per, tx, workers int }{{10, 30, 4}, {100, 6, 2}, {1000, 1, 1}}
 	total := 0
 	for _, z := range sizes {
 		total += z.per * z.tx
