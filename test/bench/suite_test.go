@@ -827,7 +827,10 @@ func envInt(b *testing.B, name string, def int) int {
 
 func connectCC(b *testing.B, nw *harness.Network, org, cc string) *gateway.Conn {
 	b.Helper()
-	c, err := gateway.Connect(gateway.Config{Home: nw.Home, Profile: org, User: "user1", Chaincode: cc})
+	// Generous timeouts: on a loaded machine a 1,000-item transaction took
+	// over 30 s from submit to commit.
+	t := gateway.Timeouts{Evaluate: 2 * time.Minute, Endorse: 2 * time.Minute, Submit: 2 * time.Minute, CommitStatus: 3 * time.Minute}
+	c, err := gateway.Connect(gateway.Config{Home: nw.Home, Profile: org, User: "user1", Chaincode: cc, Timeouts: t})
 	if err != nil {
 		b.Fatalf("connect %s to %s: %v", org, cc, err)
 	}
