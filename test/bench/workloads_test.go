@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -125,7 +126,18 @@ func (s *suite) units(n int) {
 				mine := contents[per][u*per : (u+1)*per]
 				for lo := 0; lo < per; lo += setupBatch {
 					c := mine[lo:min(per, lo+setupBatch)]
-					if _, err := s.mfr.Submit(context.Background(), "PackUnit", units[per][u], mustJSON(s.b, c)); err != nil {
+					// The unit's previous fill committed on the manufacturer's
+					// peer; the others may be a block behind (endorsements
+					// differ): ask again shortly.
+					var err error
+					for try := 0; try < 20; try++ {
+						if _, err = s.mfr.Submit(context.Background(), "PackUnit", units[per][u], mustJSON(s.b, c)); err == nil ||
+							!strings.Contains(err.Error(), "do not match") {
+							break
+						}
+						time.Sleep(250 * time.Millisecond)
+					}
+					if err != nil {
 						errs <- fmt.Errorf("pack %s: %w", units[per][u], err)
 						return
 					}
