@@ -314,6 +314,13 @@ func (s *suite) audit() {
 		if rep.Suspect {
 			return 0, fmt.Errorf("audit: suspect lines %+v", rep.Counts)
 		}
+		if o.Verify != nil {
+			for _, r := range rep.Results {
+				if !r.Verified {
+					return 0, fmt.Errorf("audit --verify: line %d not verified", r.Line)
+				}
+			}
+		}
 		return len(ids), nil
 	}
 	s.add(s.queries(fmt.Sprintf("audit-%d", len(ids)), 1, 2, func(int) (int, error) { return run(ids, opts) }))
