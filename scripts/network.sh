@@ -25,7 +25,9 @@
 # Environment: PROV_HOME (default <repo>/.prov), PROV_PORT_BASE (default 7000;
 # ports PROV_PORT_BASE .. +20 per organization - 1), PROV_TOPOLOGY (default
 # network/topology.yaml; a network keeps the topology it was created with),
-# FABRIC_BIN_DIR (default <repo>/bin).
+# FABRIC_BIN_DIR (default <repo>/bin), PROV_BFT_BATCH_INTERVAL (SmartBFT
+# RequestBatchMaxInterval written into a new network's genesis block;
+# default 50ms; for tuning sweeps).
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -107,7 +107,7 @@ EOF
       OrdererType: BFT
       SmartBFT:
         RequestBatchMaxCount: 100
-        RequestBatchMaxInterval: 50ms
+        RequestBatchMaxInterval: ${PROV_BFT_BATCH_INTERVAL:-50ms}
         RequestForwardTimeout: 500ms
         RequestComplainTimeout: 1500ms
         RequestAutoRemoveTimeout: 3m0s
@@ -175,6 +175,8 @@ EOF
 make_genesis() {
   local d="$PROV_HOME/channel"
   [[ -s $d/genesis.block ]] && return 0
+  [[ ${PROV_BFT_BATCH_INTERVAL:-50ms} =~ ^[0-9]+(ms|s)$ ]] ||
+    die "PROV_BFT_BATCH_INTERVAL='$PROV_BFT_BATCH_INTERVAL': want a duration such as 50ms or 1s"
   mkdir -p "$d"
   configtx_yaml >"$d/configtx.yaml"
   FABRIC_CFG_PATH="$d" "$BIN/configtxgen" -profile SupplyChain -channelID "$CHANNEL" \

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,28 +28,37 @@ import (
 const refName = "refcc"
 
 // BenchmarkSuite is the benchmark suite: registration at 1, 100 and 1,000
-// items per transaction, then single-item offer and accept of our contract
-// and of the reference contract (test/bench/refcc: one read, one write per
-// transaction) in the same run, on the same channel, under the same
-// endorsement policy, from the same closed-loop load generator. It writes
-// RESULTS.md and results.json (PROV_BENCH_OUT, default this directory):
-// valid committed tx/s and items/s, refusals and validation codes, latency
-// p50/p95/p99/max split into endorse, submit (to ordering) and commit wait,
-// transactions per block, CPU ms per valid transaction of the peers,
-// orderers and chaincode servers (from /proc), peak RSS, and the ratios ours
-// / reference. One command:
+// items per transaction; single-item offer and accept of our contract and of
+// the reference contract (test/bench/refcc: one read, one write per item) in
+// the same run, on the same channel, under the same endorsement policy, from
+// the same load generator; an open loop of offers at 70 % of the closed
+// loop's peak; a lone submit's latency; loose batch offers of 10, 100 and
+// 1,000 items; logistic units with 10 and 1,000 items inside packed,
+// offered and accepted; history and list paging; an item's verification
+// (client/verify, as `prov verify`) and a status audit (client/audit, as
+// `prov audit`). It writes RESULTS.md and results.json (PROV_BENCH_OUT,
+// default this directory): valid committed tx/s and items/s, refusals and
+// validation codes, latency p50/p95/p99/max split into endorse, submit (to
+// ordering) and commit wait, transactions per block, CPU ms per valid
+// transaction of the peers, orderers and chaincode servers (from /proc),
+// peak RSS, and the ratios ours / reference. One command:
 //
 //	PROV_INTEGRATION=1 go test -run '^$' -bench Suite -benchtime 1x -timeout 60m ./test/bench/
 //
 // on the network of PROV_HOME/PROV_PORT_BASE (brought up if needed, left
-// running). PROV_BENCH_ITEMS (default 600) is the number of single-item
-// transactions per custody phase, PROV_BENCH_WORKERS (default 32) the
-// closed-loop concurrency. Figures are only comparable within one run.
+// running; PROV_CONSENSUS=raft creates a Raft one). PROV_BENCH_ITEMS
+// (default 600) is the number of single-item transactions per custody
+// phase, PROV_BENCH_WORKERS (default 32) the closed-loop concurrency,
+// PROV_BENCH_UNITS (default 4) the number of units of each size,
+// PROV_BENCH_WORKLOADS a comma-separated subset of register, custody, open,
+// lone, batch, units, history, list, verify, audit (default all; open needs
+// custody's peak). Figures are only comparable within one run.
 func BenchmarkSuite(b *testing.B) {
 	nw := harness.Shared(b)
 	ctx := context.Background()
 	items := envInt(b, "PROV_BENCH_ITEMS", 600)
 	conc := envInt(b, "PROV_BENCH_WORKERS", workers)
+	want := workloadSet(b)
 	load0 := loadavg()
 	started := time.Now().UTC()
 
@@ -60,49 +70,81 @@ func BenchmarkSuite(b *testing.B) {
 	refM, refD := connectCC(b, nw, "manufacturer", refName), connectCC(b, nw, "distributor", refName)
 	waitRef(b, refM)
 
-	s := &suite{b: b, nw: nw, run: strconv.FormatInt(time.Now().UnixNano()%1e9, 36)}
-	gtin := gtinOf(b, benchPrefix+"00024")
-	var res []*phaseResult
+	s := &suite{b: b, nw: nw, run: strconv.FormatInt(time.Now().UnixNano()%1e9, 36), conc: conc,
+		mfr: mfr, dist: dist, refM: refM, refD: refD}
+	s.gtin = gtinOf(b, benchPrefix+"00024")
+	gtin := s.gtin
 
 	// Registration: items/s at 1, 100 and 1,000 items per transaction.
-	for _, reg := range []struct{ per, tx, workers int }{{1, 8 * conc, conc}, {100, 32, 8}, {1000, 8, 4}} {
-		res = append(res, s.phase(fmt.Sprintf("register-%d", reg.per), "provenance", mfr, reg.workers, reg.tx, reg.per,
-			func(i int) (string, []string) {
-				in := make([]domain.ItemInput, reg.per)
-				for j := range in {
-					in[j] = domain.ItemInput{ID: fmt.Sprintf("01/%s/21/R%s-%d-%d-%d", gtin, s.run, reg.per, i, j)}
-				}
-				return "RegisterItems", []string{mustJSON(b, in)}
-			}))
+	if want["register"] {
+		for _, reg := range []struct{ per, tx, workers int }{{1, 8 * conc, conc}, {100, 32, 8}, {1000, 8, 4}} {
+			s.add(s.phase(fmt.Sprintf("register-%d", reg.per), "provenance", mfr, reg.workers, reg.tx, reg.per,
+				func(i int) (string, []string) {
+					in := make([]domain.ItemInput, reg.per)
+					for j := range in {
+						in[j] = domain.ItemInput{ID: fmt.Sprintf("01/%s/21/R%s-%d-%d-%d", gtin, s.run, reg.per, i, j)}
+					}
+					return "RegisterItems", []string{mustJSON(b, in)}
+				}))
+		}
 	}
 
 	// Custody: the same items offered and accepted, ours and the reference,
 	// alternating so that both see the same machine.
-	ids := make([]string, items)
-	for i := range ids {
-		ids[i] = fmt.Sprintf("01/%s/21/T%s-%06d", gtin, s.run, i)
-	}
-	s.setup(mfr, refM, ids)
-	res = append(res,
-		s.phase("offer", "provenance", mfr, conc, items, 1, func(i int) (string, []string) {
+	var peak float64
+	if want["custody"] {
+		ids := s.ids("T", items)
+		s.setup(mfr, refM, ids)
+		offer := s.phase("offer", "provenance", mfr, conc, items, 1, func(i int) (string, []string) {
 			return "OfferTransfer", []string{mustJSON(b, []string{ids[i]}), "DistributorMSP"}
-		}),
-		s.phase("offer", refName, refM, conc, items, 1, func(i int) (string, []string) {
-			return "Offer", []string{ids[i], "DistributorMSP"}
-		}),
-		s.phase("accept", "provenance", dist, conc, items, 1, func(i int) (string, []string) {
-			return "AcceptTransfer", []string{mustJSON(b, []string{ids[i]})}
-		}),
-		s.phase("accept", refName, refD, conc, items, 1, func(i int) (string, []string) {
-			return "Accept", []string{ids[i]}
-		}),
-	)
+		})
+		peak = offer.TxPerSec
+		s.add(offer,
+			s.phase("offer", refName, refM, conc, items, 1, func(i int) (string, []string) {
+				return "Offer", []string{ids[i], "DistributorMSP"}
+			}))
+		waitPeers(b, nw)
+		s.add(
+			s.phase("accept", "provenance", dist, conc, items, 1, func(i int) (string, []string) {
+				return "AcceptTransfer", []string{mustJSON(b, []string{ids[i]})}
+			}),
+			s.phase("accept", refName, refD, conc, items, 1, func(i int) (string, []string) {
+				return "Accept", []string{ids[i]}
+			}),
+		)
+		s.pool, s.poolOwner = ids, "DistributorMSP"
+	}
+	if want["open"] {
+		s.openLoop(peak)
+	}
+	if want["lone"] {
+		s.lone()
+	}
+	if want["batch"] {
+		s.batches()
+	}
+	if want["units"] {
+		s.units(envInt(b, "PROV_BENCH_UNITS", 4))
+	}
+	if want["history"] {
+		s.history()
+	}
+	if want["list"] {
+		s.list()
+	}
+	if want["verify"] {
+		s.verify()
+	}
+	if want["audit"] {
+		s.audit()
+	}
 	b.StopTimer()
+	res := s.res
 
 	rep := report{
 		Date: started.Format(time.RFC3339), Machine: machine(), LoadBefore: load0, LoadAfter: loadavg(),
-		Go: runtime.Version(), Fabric: fabricVersion(nw), Consensus: nw.Consensus, Workers: conc,
-		Phases: res, Ratios: ratios(res),
+		Go: runtime.Version(), Fabric: fabricVersion(nw), Consensus: nw.Consensus, Ordering: orderingSettings(nw),
+		Workers: conc, Workloads: os.Getenv("PROV_BENCH_WORKLOADS"), Phases: res, Ratios: ratios(res),
 	}
 	for _, p := range res {
 		b.ReportMetric(p.TxPerSec, p.Name+"-"+p.Contract+"-tx/s")
@@ -129,28 +171,93 @@ func BenchmarkSuite(b *testing.B) {
 	b.Log("\n" + md)
 }
 
-type suite struct {
-	b   *testing.B
-	nw  *harness.Network
-	run string
+// allWorkloads are the suite's workloads in run order.
+var allWorkloads = []string{"register", "custody", "open", "lone", "batch", "units", "history", "list", "verify", "audit"}
+
+// workloadSet is PROV_BENCH_WORKLOADS as a set (every workload when unset).
+func workloadSet(b *testing.B) map[string]bool {
+	out := map[string]bool{}
+	v := os.Getenv("PROV_BENCH_WORKLOADS")
+	if v == "" {
+		for _, w := range allWorkloads {
+			out[w] = true
+		}
+		return out
+	}
+	for _, w := range strings.Split(v, ",") {
+		w = strings.TrimSpace(w)
+		if !slices.Contains(allWorkloads, w) {
+			b.Fatalf("PROV_BENCH_WORKLOADS: unknown workload %q (want some of %s)", w, strings.Join(allWorkloads, ","))
+		}
+		out[w] = true
+	}
+	return out
 }
 
-// setup registers ids in both contracts, 1,000 per transaction.
+type suite struct {
+	b                     *testing.B
+	nw                    *harness.Network
+	run, gtin             string
+	conc                  int
+	mfr, dist, refM, refD *gateway.Conn
+	res                   []*phaseResult
+	pool                  []string // items of the custody phases (ACTIVE with the distributor)
+	poolOwner             string   // the pool's owner
+	loose                 []string // items offered loose in batches (IN_TRANSIT to the distributor)
+}
+
+func (s *suite) add(r ...*phaseResult) { s.res = append(s.res, r...) }
+
+// ids are n new item IDs of the run, tagged tag.
+func (s *suite) ids(tag string, n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("01/%s/21/%s%s-%06d", s.gtin, tag, s.run, i)
+	}
+	return ids
+}
+
+// setupBatch is the setup's registration batch: smaller than the contract's
+// 1,000 because, on a heavily loaded machine (load average 40-80 on 2
+// cores), 1,000-item transactions sent two at a time kept the SmartBFT
+// nodes in view changes for minutes (requests not ordered within
+// RequestForwardTimeout + RequestComplainTimeout, 2 s).
+const setupBatch = 200
+
+// setup registers ids in both contracts (ref may be nil), setupBatch per
+// transaction, two transactions at a time.
 func (s *suite) setup(ours, ref *gateway.Conn, ids []string) {
 	ctx := context.Background()
-	for i := 0; i < len(ids); i += domain.MaxBatch {
-		batch := ids[i:min(len(ids), i+domain.MaxBatch)]
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*(len(ids)/setupBatch+1))
+	sem := make(chan struct{}, 2)
+	for i := 0; i < len(ids); i += setupBatch {
+		batch := ids[i:min(len(ids), i+setupBatch)]
 		in := make([]domain.ItemInput, len(batch))
 		for j, id := range batch {
 			in[j] = domain.ItemInput{ID: id}
 		}
-		if _, err := ours.Submit(ctx, "RegisterItems", mustJSON(s.b, in)); err != nil {
-			s.b.Fatalf("register: %v", err)
-		}
-		if _, err := ref.Submit(ctx, "Register", mustJSON(s.b, batch)); err != nil {
-			s.b.Fatalf("register in %s: %v", refName, err)
-		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if _, err := ours.Submit(ctx, "RegisterItems", mustJSON(s.b, in)); err != nil {
+				errs <- fmt.Errorf("register: %w", err)
+			}
+			if ref != nil {
+				if _, err := ref.Submit(ctx, "Register", mustJSON(s.b, batch)); err != nil {
+					errs <- fmt.Errorf("register in %s: %w", refName, err)
+				}
+			}
+		}()
 	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		s.b.Fatal(err)
+	}
+	waitPeers(s.b, s.nw)
 }
 
 // pcts are latency percentiles in milliseconds.
@@ -174,12 +281,19 @@ func percentiles(d []time.Duration) pcts {
 }
 
 type phaseResult struct {
-	Name        string         `json:"workload"`
-	Contract    string         `json:"contract"`
+	Name     string `json:"workload"`
+	Contract string `json:"contract"`
+	// Loop is "closed" (each client sends its next request when the
+	// previous one committed or answered), "open" (transactions started at
+	// TargetRate whatever the answers; latency from the scheduled start) or
+	// "query" (a closed loop of evaluations: nothing is ordered).
+	Loop        string         `json:"loop"`
+	TargetRate  float64        `json:"targetTxPerSec,omitempty"`
 	Workers     int            `json:"workers"`
 	ItemsPerTx  int            `json:"itemsPerTx"`
 	Tx          int            `json:"tx"`
 	Valid       int            `json:"valid"`
+	Items       int            `json:"items"`
 	Seconds     float64        `json:"seconds"`
 	TxPerSec    float64        `json:"validTxPerSec"`
 	ItemsPerSec float64        `json:"itemsPerSec"`
@@ -188,7 +302,10 @@ type phaseResult struct {
 	FirstError  string         `json:"firstError,omitempty"`
 	// Resolved counts submits the ordering service refused whose outcome
 	// was then read from their commit status (counted as valid or invalid).
-	Resolved   int                `json:"refusedSubmitsResolved"`
+	Resolved int `json:"refusedSubmitsResolved"`
+	// Ref names the reference workload (contract refcc) this one is
+	// compared with, when not the one of the same name.
+	Ref        string             `json:"reference,omitempty"`
 	Latency    pcts               `json:"latencyMs"`
 	Endorse    pcts               `json:"endorseMs"`
 	Submit     pcts               `json:"submitMs"`
@@ -199,76 +316,84 @@ type phaseResult struct {
 	PeakRSSMB  map[string]int     `json:"peakRssMB"`
 }
 
-// phase submits n transactions made by mk from `workers` goroutines (closed
-// loop: each submits its next transaction when the previous one committed)
-// through conn's gateway, endorse, submit and commit status timed apart.
-func (s *suite) phase(name, contract string, conn *gateway.Conn, workers, n, perTx int, mk func(i int) (string, []string)) *phaseResult {
-	b := s.b
-	ct := conn.Network().GetContract(conn.Config().Chaincode)
-	r := &phaseResult{Name: name, Contract: contract, Workers: workers, ItemsPerTx: perTx, Tx: n,
-		Refused: map[string]int{}, Invalid: map[string]int{}}
-	var (
-		mu                    sync.Mutex
-		wg                    sync.WaitGroup
-		all, end, sub, commit []time.Duration
-		jobs                  = make(chan int)
-	)
-	fail := func(kind string, err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		r.Refused[kind]++
-		if r.FirstError == "" {
-			r.FirstError = kind + ": " + errText(err)
+// collector gathers one phase's outcomes from concurrent clients.
+type collector struct {
+	r                     *phaseResult
+	mu                    sync.Mutex
+	all, end, sub, commit []time.Duration
+}
+
+func (c *collector) fail(kind string, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.r.Refused[kind]++
+	if c.r.FirstError == "" {
+		c.r.FirstError = kind + ": " + errText(err)
+	}
+}
+
+// tx records a transaction's outcome; total is its latency (the sum of d
+// in a closed loop, from its scheduled start in an open one).
+func (c *collector) tx(d [3]time.Duration, total time.Duration, st *client.Status, stage string, err error) {
+	if err != nil {
+		c.fail(stage+" "+status.Code(err).String(), err)
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if stage == "resolved" {
+		c.r.Resolved++
+	}
+	if st.Successful {
+		c.all, c.end, c.sub, c.commit = append(c.all, total), append(c.end, d[0]), append(c.sub, d[1]), append(c.commit, d[2])
+		c.r.Items += c.r.ItemsPerTx
+	} else {
+		c.r.Invalid[st.Code.String()]++
+		if c.r.FirstError == "" {
+			c.r.FirstError = "invalid: " + st.Code.String() + " (" + st.TransactionID + ")"
 		}
 	}
+}
+
+// query records an evaluation's outcome: its latency and the items (or
+// events) its answer held.
+func (c *collector) query(d time.Duration, items int, err error) {
+	if err != nil {
+		c.fail("evaluate "+status.Code(err).String(), err)
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.all = append(c.all, d)
+	c.r.Items += items
+}
+
+func newResult(name, contract, loop string, workers, n, perTx int) *phaseResult {
+	return &phaseResult{Name: name, Contract: contract, Loop: loop, Workers: workers, ItemsPerTx: perTx, Tx: n,
+		Refused: map[string]int{}, Invalid: map[string]int{}}
+}
+
+// measure runs body (which feeds c) and fills r with the figures: rates,
+// percentiles, blocks cut and CPU used meanwhile, peak RSS.
+func (s *suite) measure(r *phaseResult, body func(c *collector)) *phaseResult {
+	c := &collector{r: r}
 	h0 := s.height()
 	cpu0 := s.cpu()
 	start := time.Now()
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				fn, args := mk(i)
-				d, st, stage, err := transact(conn, ct, fn, args)
-				if err != nil {
-					fail(stage+" "+status.Code(err).String(), err)
-					continue
-				}
-				mu.Lock()
-				if stage == "resolved" {
-					r.Resolved++
-				}
-				if st.Successful {
-					all, end, sub, commit = append(all, d[0]+d[1]+d[2]), append(end, d[0]), append(sub, d[1]), append(commit, d[2])
-				} else {
-					r.Invalid[st.Code.String()]++
-					if r.FirstError == "" {
-						r.FirstError = "invalid: " + st.Code.String() + " (" + st.TransactionID + ")"
-					}
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	for i := 0; i < n; i++ {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
+	body(c)
 	el := time.Since(start)
 	cpu1 := s.cpu()
 	h1 := s.height()
-	r.Valid = len(all)
+	r.Valid = len(c.all)
 	r.Seconds = el.Seconds()
 	r.TxPerSec = float64(r.Valid) / el.Seconds()
-	r.ItemsPerSec = r.TxPerSec * float64(perTx)
-	r.Latency, r.Endorse, r.Submit, r.Commit = percentiles(all), percentiles(end), percentiles(sub), percentiles(commit)
-	if h1 > h0 {
+	r.ItemsPerSec = float64(r.Items) / el.Seconds()
+	r.Latency, r.Endorse, r.Submit, r.Commit = percentiles(c.all), percentiles(c.end), percentiles(c.sub), percentiles(c.commit)
+	if h1 > h0 && r.Loop != "query" {
 		r.Blocks = h1 - h0
 		inv := 0
-		for _, c := range r.Invalid {
-			inv += c
+		for _, n := range r.Invalid {
+			inv += n
 		}
 		r.TxPerBlock = float64(r.Valid+inv) / float64(r.Blocks)
 	}
@@ -279,10 +404,92 @@ func (s *suite) phase(name, contract string, conn *gateway.Conn, workers, n, per
 		}
 	}
 	r.PeakRSSMB = s.peaks()
-	b.Logf("%-13s %-10s %5d tx (%d submits refused, resolved by commit status) %4d valid %7.1f tx/s %8.0f items/s  p50 %6.0f p95 %6.0f p99 %6.0f ms (endorse p50 %.0f, submit %.0f, commit %.0f)  %.1f tx/block  refused %v invalid %v",
-		name, contract, n, r.Resolved, r.Valid, r.TxPerSec, r.ItemsPerSec, r.Latency.P50, r.Latency.P95, r.Latency.P99,
+	loop := r.Loop
+	if r.Loop == "open" {
+		loop = fmt.Sprintf("open at %.1f/s", r.TargetRate)
+	}
+	s.b.Logf("%-16s %-10s %-14s %5d tx (%d submits refused, resolved by commit status) %4d valid %7.1f tx/s %8.0f items/s  p50 %6.0f p95 %6.0f p99 %6.0f ms (endorse p50 %.0f, submit %.0f, commit %.0f)  %.1f tx/block  refused %v invalid %v",
+		r.Name, r.Contract, loop, r.Tx, r.Resolved, r.Valid, r.TxPerSec, r.ItemsPerSec, r.Latency.P50, r.Latency.P95, r.Latency.P99,
 		r.Endorse.P50, r.Submit.P50, r.Commit.P50, r.TxPerBlock, r.Refused, r.Invalid)
 	return r
+}
+
+// phase submits n transactions made by mk from `workers` goroutines (closed
+// loop: each submits its next transaction when the previous one committed)
+// through conn's gateway, endorse, submit and commit status timed apart.
+func (s *suite) phase(name, contract string, conn *gateway.Conn, workers, n, perTx int, mk func(i int) (string, []string)) *phaseResult {
+	ct := conn.Network().GetContract(conn.Config().Chaincode)
+	return s.measure(newResult(name, contract, "closed", workers, n, perTx), func(c *collector) {
+		var wg sync.WaitGroup
+		jobs := make(chan int)
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range jobs {
+					fn, args := mk(i)
+					d, st, stage, err := transact(conn, ct, fn, args)
+					c.tx(d, d[0]+d[1]+d[2], st, stage, err)
+				}
+			}()
+		}
+		for i := 0; i < n; i++ {
+			jobs <- i
+		}
+		close(jobs)
+		wg.Wait()
+	})
+}
+
+// queries runs do for i in [0, n) from `workers` goroutines (closed loop);
+// do returns how many items (or events) the answer held.
+func (s *suite) queries(name string, workers, n int, do func(i int) (int, error)) *phaseResult {
+	return s.measure(newResult(name, "provenance", "query", workers, n, 0), func(c *collector) {
+		var wg sync.WaitGroup
+		jobs := make(chan int)
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range jobs {
+					t := time.Now()
+					items, err := do(i)
+					c.query(time.Since(t), items, err)
+				}
+			}()
+		}
+		for i := 0; i < n; i++ {
+			jobs <- i
+		}
+		close(jobs)
+		wg.Wait()
+	})
+}
+
+// open starts n transactions made by mk at rate per second, each in its
+// own goroutine whatever the earlier ones' fate (open loop); a
+// transaction's latency runs from its scheduled start to its commit status,
+// so a generator that falls behind shows in the figures.
+func (s *suite) open(name string, conn *gateway.Conn, rate float64, n int, mk func(i int) (string, []string)) *phaseResult {
+	ct := conn.Network().GetContract(conn.Config().Chaincode)
+	r := newResult(name, "provenance", "open", 0, n, 1)
+	r.TargetRate = rate
+	return s.measure(r, func(c *collector) {
+		var wg sync.WaitGroup
+		start := time.Now()
+		for i := 0; i < n; i++ {
+			at := start.Add(time.Duration(float64(i) / rate * float64(time.Second)))
+			time.Sleep(time.Until(at))
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				fn, args := mk(i)
+				d, st, stage, err := transact(conn, ct, fn, args)
+				c.tx(d, time.Since(at), st, stage, err)
+			}()
+		}
+		wg.Wait()
+	})
 }
 
 // transact endorses one transaction, submits it and waits for its commit
@@ -390,21 +597,26 @@ func (s *suite) peaks() map[string]int {
 
 // ratio compares one custody workload of ours with the reference.
 type ratio struct {
-	Workload string  `json:"workload"`
-	TxPerSec float64 `json:"txPerSec"`
-	P50      float64 `json:"latencyP50"`
-	CPUPerTx float64 `json:"cpuPerTx"`
+	Workload  string  `json:"workload"`
+	Reference string  `json:"reference"`
+	TxPerSec  float64 `json:"txPerSec"`
+	P50       float64 `json:"latencyP50"`
+	CPUPerTx  float64 `json:"cpuPerTx"`
 }
 
 func ratios(res []*phaseResult) []ratio {
 	var out []ratio
 	for _, ours := range res {
-		if ours.Contract != "provenance" {
+		if ours.Contract != "provenance" || ours.Loop != "closed" {
 			continue
 		}
+		want := ours.Name
+		if ours.Ref != "" {
+			want = ours.Ref
+		}
 		for _, ref := range res {
-			if ref.Contract == refName && ref.Name == ours.Name && ref.TxPerSec > 0 && ref.Latency.P50 > 0 {
-				out = append(out, ratio{ours.Name, ours.TxPerSec / ref.TxPerSec, ours.Latency.P50 / ref.Latency.P50,
+			if ref.Contract == refName && ref.Name == want && ref.TxPerSec > 0 && ref.Latency.P50 > 0 {
+				out = append(out, ratio{ours.Name, ref.Name, ours.TxPerSec / ref.TxPerSec, ours.Latency.P50 / ref.Latency.P50,
 					totalCPU(ours) / totalCPU(ref)})
 			}
 		}
@@ -430,29 +642,74 @@ type report struct {
 	Go         string         `json:"go"`
 	Fabric     string         `json:"fabric"`
 	Consensus  string         `json:"consensus"`
+	Ordering   string         `json:"ordering"`
 	Workers    int            `json:"workers"`
+	Workloads  string         `json:"workloads,omitempty"`
 	Phases     []*phaseResult `json:"phases"`
 	Ratios     []ratio        `json:"ratios"`
+}
+
+// orderingSettings are the batch settings of the network's genesis block
+// (PROV_HOME/channel/configtx.yaml), as "Name value" pairs.
+func orderingSettings(nw *harness.Network) string {
+	raw, err := os.ReadFile(filepath.Join(nw.Home, "channel", "configtx.yaml"))
+	if err != nil {
+		return "unknown"
+	}
+	var out []string
+	for _, l := range strings.Split(string(raw), "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(l), ":")
+		switch k {
+		case "BatchTimeout", "MaxMessageCount", "PreferredMaxBytes", "RequestBatchMaxCount", "RequestBatchMaxInterval":
+			if ok && !slices.Contains(out, k+" "+strings.TrimSpace(v)) {
+				out = append(out, k+" "+strings.TrimSpace(v))
+			}
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 func (r report) markdown() string {
 	var w strings.Builder
 	fmt.Fprintf(&w, "# Benchmark results\n\nWritten by `BenchmarkSuite` (test/bench/suite_test.go):\n\n")
 	fmt.Fprintf(&w, "    PROV_INTEGRATION=1 go test -run '^$' -bench Suite -benchtime 1x -timeout 60m ./test/bench/\n\n")
-	fmt.Fprintf(&w, "- date: %s\n- machine: %s\n- load average before / after: %s / %s\n- Go %s, Fabric %s, consensus %s\n",
-		r.Date, r.Machine, r.LoadBefore, r.LoadAfter, r.Go, r.Fabric, r.Consensus)
-	fmt.Fprintf(&w, "- whole network on this machine; closed loop (each client submits its next transaction when the previous one committed); refcc is the reference contract (test/bench/refcc: one read, one write per transfer) on the same channel under the same endorsement policy\n")
+	fmt.Fprintf(&w, "- date: %s\n- machine: %s\n- load average before / after: %s / %s\n- Go %s, Fabric %s, consensus %s (%s)\n",
+		r.Date, r.Machine, r.LoadBefore, r.LoadAfter, r.Go, r.Fabric, r.Consensus, r.Ordering)
+	if r.Workloads != "" {
+		fmt.Fprintf(&w, "- workloads: %s (PROV_BENCH_WORKLOADS)\n", r.Workloads)
+	}
+	fmt.Fprintf(&w, "- whole network on this machine; closed loop: each client submits its next transaction when the previous one committed; open loop: transactions started at a fixed rate, latency from the scheduled start; refcc is the reference contract (test/bench/refcc: one read, one write per item) on the same channel under the same endorsement policy\n")
 	fmt.Fprintf(&w, "- a shared machine's absolute figures vary from run to run: compare ours with the reference within one run\n\n")
-	fmt.Fprintf(&w, "## Throughput and latency\n\n")
-	fmt.Fprintf(&w, "| workload | contract | clients | items/tx | valid/tx | valid tx/s | items/s | p50 ms | p95 ms | p99 ms | max ms | endorse p50/p95 | submit p50/p95 | commit p50/p95 | tx/block | not valid | submits refused, then committed |\n")
-	fmt.Fprintf(&w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|\n")
+	fmt.Fprintf(&w, "## Transactions: throughput and latency\n\n")
+	fmt.Fprintf(&w, "| workload | contract | loop | clients | items/tx | valid/tx | valid tx/s | items/s | p50 ms | p95 ms | p99 ms | max ms | endorse p50/p95 | submit p50/p95 | commit p50/p95 | tx/block | not valid | submits refused, then committed |\n")
+	fmt.Fprintf(&w, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|\n")
 	for _, p := range r.Phases {
-		fmt.Fprintf(&w, "| %s | %s | %d | %d | %d/%d | %.1f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f/%.0f | %.0f/%.0f | %.0f/%.0f | %.1f | %s | %d |\n",
-			p.Name, p.Contract, p.Workers, p.ItemsPerTx, p.Valid, p.Tx, p.TxPerSec, p.ItemsPerSec,
+		if p.Loop == "query" {
+			continue
+		}
+		loop := p.Loop
+		if p.Loop == "open" {
+			loop = fmt.Sprintf("open, %.1f tx/s", p.TargetRate)
+		}
+		fmt.Fprintf(&w, "| %s | %s | %s | %d | %d | %d/%d | %.1f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f/%.0f | %.0f/%.0f | %.0f/%.0f | %.1f | %s | %d |\n",
+			p.Name, p.Contract, loop, p.Workers, p.ItemsPerTx, p.Valid, p.Tx, p.TxPerSec, p.ItemsPerSec,
 			p.Latency.P50, p.Latency.P95, p.Latency.P99, p.Latency.Max, p.Endorse.P50, p.Endorse.P95,
 			p.Submit.P50, p.Submit.P95, p.Commit.P50, p.Commit.P95, p.TxPerBlock, failures(p), p.Resolved)
 	}
-	fmt.Fprintf(&w, "\n## CPU ms per valid transaction (all processes of a kind, /proc) and peak RSS\n\n")
+	queries := false
+	for _, p := range r.Phases {
+		if p.Loop != "query" {
+			continue
+		}
+		if !queries {
+			queries = true
+			fmt.Fprintf(&w, "\n## Queries (evaluations through the gateway; verify and audit in-process, as `prov verify` and `prov audit` do them)\n\n")
+			fmt.Fprintf(&w, "| workload | clients | answered/asked | answers/s | items/s | p50 ms | p95 ms | p99 ms | max ms | failed |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+		}
+		fmt.Fprintf(&w, "| %s | %d | %d/%d | %.1f | %.0f | %.0f | %.0f | %.0f | %.0f | %s |\n", p.Name, p.Workers, p.Valid, p.Tx,
+			p.TxPerSec, p.ItemsPerSec, p.Latency.P50, p.Latency.P95, p.Latency.P99, p.Latency.Max, failures(p))
+	}
+	fmt.Fprintf(&w, "\n## CPU ms per valid transaction or answer (all processes of a kind, /proc) and peak RSS\n\n")
 	fmt.Fprintf(&w, "| workload | contract | peers | orderers | chaincode servers | total | peak RSS MB peer / orderer / cc |\n|---|---|---:|---:|---:|---:|---|\n")
 	for _, p := range r.Phases {
 		cc := "chaincode"
@@ -463,11 +720,36 @@ func (r report) markdown() string {
 			p.CPUPerTx["peer"], p.CPUPerTx["orderer"], p.CPUPerTx[cc], totalCPU(p),
 			p.PeakRSSMB["peer"], p.PeakRSSMB["orderer"], p.PeakRSSMB[cc])
 	}
-	fmt.Fprintf(&w, "\n## Ours / reference (same run)\n\n| workload | valid tx/s | p50 latency | CPU per tx |\n|---|---:|---:|---:|\n")
+	fmt.Fprintf(&w, "\n## Ours / reference (same run, same clients and transactions)\n\n| workload | reference | valid tx/s | p50 latency | CPU per tx |\n|---|---|---:|---:|---:|\n")
 	for _, x := range r.Ratios {
-		fmt.Fprintf(&w, "| %s | %.2f | %.2f | %.2f |\n", x.Workload, x.TxPerSec, x.P50, x.CPUPerTx)
+		fmt.Fprintf(&w, "| %s | %s | %.2f | %.2f | %.2f |\n", x.Workload, x.Reference, x.TxPerSec, x.P50, x.CPUPerTx)
+	}
+	if u := unitRatios(r.Phases); len(u) > 0 {
+		fmt.Fprintf(&w, "\n## Units: 1,000 items inside / 10 items inside (same run; 1.00 = cost does not grow with the contents)\n\n| act | valid tx/s | p50 latency | CPU per tx |\n|---|---:|---:|---:|\n")
+		for _, x := range u {
+			fmt.Fprintf(&w, "| %s | %.2f | %.2f | %.2f |\n", x.Workload, x.TxPerSec, x.P50, x.CPUPerTx)
+		}
 	}
 	return w.String()
+}
+
+// unitRatios compares each unit act with 1,000 items inside to the same act
+// with 10 inside.
+func unitRatios(res []*phaseResult) []ratio {
+	var out []ratio
+	for _, big := range res {
+		act, ok := strings.CutSuffix(big.Name, "-1000")
+		if !ok || !strings.HasPrefix(act, "unit-") {
+			continue
+		}
+		for _, small := range res {
+			if small.Name == act+"-10" && small.TxPerSec > 0 && small.Latency.P50 > 0 && totalCPU(small) > 0 {
+				out = append(out, ratio{act, small.Name, big.TxPerSec / small.TxPerSec, big.Latency.P50 / small.Latency.P50,
+					totalCPU(big) / totalCPU(small)})
+			}
+		}
+	}
+	return out
 }
 
 func failures(p *phaseResult) string {
@@ -552,7 +834,10 @@ func envInt(b *testing.B, name string, def int) int {
 
 func connectCC(b *testing.B, nw *harness.Network, org, cc string) *gateway.Conn {
 	b.Helper()
-	c, err := gateway.Connect(gateway.Config{Home: nw.Home, Profile: org, User: "user1", Chaincode: cc})
+	// Generous timeouts: on a loaded machine a 1,000-item transaction took
+	// over 30 s from submit to commit.
+	t := gateway.Timeouts{Evaluate: 2 * time.Minute, Endorse: 2 * time.Minute, Submit: 2 * time.Minute, CommitStatus: 3 * time.Minute}
+	c, err := gateway.Connect(gateway.Config{Home: nw.Home, Profile: org, User: "user1", Chaincode: cc, Timeouts: t})
 	if err != nil {
 		b.Fatalf("connect %s to %s: %v", org, cc, err)
 	}

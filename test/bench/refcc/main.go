@@ -77,6 +77,44 @@ func (Ref) Accept(ctx contractapi.TransactionContextInterface, id string) error 
 	return save(ctx, id, it)
 }
 
+// OfferBatch offers the submitter's items (a JSON array of IDs) to MSP to:
+// one read and one write per item, the reference for a loose batch offer.
+func (r Ref) OfferBatch(ctx contractapi.TransactionContextInterface, idsJSON, to string) error {
+	ids, err := idList(idsJSON)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := r.Offer(ctx, id, to); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// AcceptBatch takes the items (a JSON array of IDs) offered to the
+// submitter's MSP: one read and one write per item.
+func (r Ref) AcceptBatch(ctx contractapi.TransactionContextInterface, idsJSON string) error {
+	ids, err := idList(idsJSON)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := r.Accept(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func idList(idsJSON string) ([]string, error) {
+	var ids []string
+	if err := json.Unmarshal([]byte(idsJSON), &ids); err != nil {
+		return nil, fmt.Errorf("ids must be a JSON array of strings: %w", err)
+	}
+	return ids, nil
+}
+
 func load(ctx contractapi.TransactionContextInterface, id string) (Item, string, error) {
 	var it Item
 	msp, err := ctx.GetClientIdentity().GetMSPID()
