@@ -731,9 +731,14 @@ func TestShipmentLatency(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", step.fn, err)
 			}
-			st, err := commit.Status()
+			// The connection's 60 s commit wait is not enough for a
+			// 1,000-item accept beside the other test stream (its
+			// validation is quadratic, see above): this test measures.
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			st, err := commit.StatusWithContext(ctx)
+			cancel()
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("%s of %d, commit status after %s: %v", step.fn, n, time.Since(t1).Round(time.Millisecond), err)
 			}
 			if !st.Successful {
 				t.Fatalf("%s of %d: %s", step.fn, n, st.Code)

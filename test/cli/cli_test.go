@@ -341,7 +341,12 @@ func TestCustody(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "verify.txt")
 	os.WriteFile(file, []byte("# declaration\n"+b+"\nnot-an-id\n"+c+"\n"+a+"\n"), 0o600)
 	r := run(t, "verify", "--file", file, "-p", "customs")
-	lines := strings.Split(strings.TrimSpace(r.out), "\n")
+	var lines []string // verdict lines; a report's detail lines are indented
+	for _, l := range strings.Split(strings.TrimSpace(r.out), "\n") {
+		if !strings.HasPrefix(l, " ") {
+			lines = append(lines, l)
+		}
+	}
 	if r.code != 1 || len(lines) != 4 || !strings.HasPrefix(lines[0], b+": verified (") ||
 		!strings.HasPrefix(lines[1], "line 3: not-an-id: NOT VERIFIED") ||
 		!strings.HasPrefix(lines[2], c+": verified (") || !strings.HasPrefix(lines[3], a+": verified (") {
