@@ -123,6 +123,9 @@ func register(t *testing.T, ref, tag string, n int) []string {
 	if err := conn(t, mfr).SubmitResolved("RegisterItems", js(in)); err != nil {
 		t.Fatalf("register: %v", err)
 	}
+	// The next step may be endorsed by any org's peer: an offer endorsed
+	// by a peer a block behind met NOT_FOUND in the test command.
+	waitPeers(t)
 	return ids
 }
 
