@@ -443,6 +443,17 @@ func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
+// ClassDigitalLink spells a product class as a GS1 Digital Link URI under
+// base: a lot ("/01/{gtin}/10/{lot}", the lot percent-encoded as in an
+// item's link) or, with lot "", the whole GTIN ("/01/{gtin}").
+func ClassDigitalLink(base, gtin, lot string) string {
+	s := strings.TrimRight(base, "/") + "/01/" + gtin
+	if lot != "" {
+		s += "/10/" + pctEncode(lot)
+	}
+	return s
+}
+
 // DigitalLink spells the identifier as a GS1 Digital Link URI under base
 // (scheme and host, optionally a path prefix, e.g. "https://id.gs1.org"),
 // percent-encoding lot and serial and carrying the expiry as ?17=.

@@ -29,30 +29,7 @@ import (
 // is its state).
 
 // ClassDL is the Digital Link of a lot (lot != "") or of a whole GTIN.
-func ClassDL(gtin, lot string) string {
-	if lot == "" {
-		return DLBase + "/01/" + gtin
-	}
-	return DLBase + "/01/" + gtin + "/10/" + pctEncode(lot)
-}
-
-// pctEncode escapes all but unreserved characters, as domain's Digital
-// Links spell a lot or serial.
-func pctEncode(s string) string {
-	const hexDigits = "0123456789ABCDEF"
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hexDigits[c>>4])
-		b.WriteByte(hexDigits[c&15])
-	}
-	return b.String()
-}
+func ClassDL(gtin, lot string) string { return domain.ClassDigitalLink(DLBase, gtin, lot) }
 
 // scopeTarget is the recall scope's name on the ledger: "01/{gtin}" or
 // "01/{gtin}/10/{lot}" (ListRecalls' Target, WithdrawRecall's scope).
