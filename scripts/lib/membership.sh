@@ -94,7 +94,7 @@ cmd_add_org() {
 
   d="$PROV_HOME/channel/add-$M_NAME"
   rm -rf "$d" && mkdir -p "$d"
-  configtx_yaml >"$d/configtx.yaml"
+  out="$(configtx_yaml -out "$d/configtx.yaml" 2>&1)" || die "writing $d/configtx.yaml failed: $out"
   "$BIN/configtxgen" -configPath "$d" -printOrg "$msp" >"$d/org.json" 2>"$d/configtxgen.log" ||
     die "configtxgen -printOrg $msp failed: $(cat "$d/configtxgen.log")"
   fetch_config "$d" || die "cannot read the channel config"

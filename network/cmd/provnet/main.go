@@ -20,6 +20,9 @@
 //	provnet settle -home PROV_HOME [-kind peer] [-timeout 10s]
 //	provnet ready -home PROV_HOME [-timeout 60s] [-init-roles]
 //	provnet vote-role ... | config-update ...
+//	provnet configtx -home PROV_HOME -file F -port-base N -consensus bft|raft [-batch-interval D] [-out F]
+//	provnet ca-config -home PROV_HOME -file F -port-base N -org DIR
+//	provnet nodeou-config [-ca-cert REL] MSPDIR...
 package main
 
 import (
@@ -51,7 +54,10 @@ const usage = `usage: provnet topology -home PROV_HOME [-file F | -topology F -d
        provnet settle -home PROV_HOME [-kind peer] [-timeout 10s]
        provnet ready -home PROV_HOME [-timeout 60s] [-init-roles]
        provnet vote-role -home PROV_HOME -kind add|remove -msp MSPID [-role ROLE] [-handover MSPID]
-       provnet config-update ...`
+       provnet config-update ...
+       provnet configtx -home PROV_HOME -file F -port-base N -consensus bft|raft [-batch-interval D] [-out F]
+       provnet ca-config -home PROV_HOME -file F -port-base N -org DIR
+       provnet nodeou-config [-ca-cert REL] MSPDIR...`
 
 func main() {
 	cmds := map[string]func([]string) int{
@@ -65,6 +71,9 @@ func main() {
 		"ready":           readyMain,
 		"vote-role":       voteRoleMain,
 		"config-update":   configUpdateMain,
+		"configtx":        configtxMain,
+		"ca-config":       caConfigMain,
+		"nodeou-config":   nodeOUConfigMain,
 	}
 	if len(os.Args) < 2 || cmds[os.Args[1]] == nil {
 		fmt.Fprintln(os.Stderr, usage)
