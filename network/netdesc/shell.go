@@ -140,6 +140,7 @@ func Shell(t *Topology, l Layout) string {
 	scalar("PORT_SPAN", strconv.Itoa(t.PortSpan()))
 	scalar("CHANNEL", l.Channel)
 	scalar("CC_NAME", l.Chaincode)
+	scalar("CA_ADMIN_PW", CAAdminPassword) // the registrar provnet ca-config writes
 
 	col := map[string][]string{}
 	add := func(k, v string) { col[k] = append(col[k], v) }

@@ -5,7 +5,7 @@
 # attribute) and enrolled with fabric-ca-client, all of an org's enrollments
 # at once.
 
-CA_ADMIN_PW=caadminpw
+# CA_ADMIN_PW (the registrar caadmin's secret) comes with the layout from provnet.
 
 ca_home() { echo "${ORG_HOME[$1]}/ca"; }
 
