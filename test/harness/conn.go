@@ -462,6 +462,35 @@ func (c *Conn) TxValidation(txID string) (string, error) {
 	return peer.TxValidationCode(pt.GetValidationCode()).String(), nil
 }
 
+// StatusOf waits up to timeout for txID to be on this peer's ledger and
+// returns its commit status as the gateway's commit status would: for a
+// transaction whose submit reported an error but may have been ordered all
+// the same (SmartBFT's "request already processed" when the request reached
+// the leader by another path first).
+func (c *Conn) StatusOf(txID string, timeout time.Duration) (*client.Status, error) {
+	var last error
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
+		code, err := c.TxValidation(txID)
+		if err != nil {
+			last = err
+			continue
+		}
+		b, err := c.Network.GetContract("qscc").EvaluateTransaction("GetBlockByTxID", Channel, txID)
+		if err != nil {
+			last = Detailed(err)
+			continue
+		}
+		blk := &common.Block{}
+		if err := proto.Unmarshal(b, blk); err != nil {
+			return nil, err
+		}
+		v := peer.TxValidationCode(peer.TxValidationCode_value[code])
+		return &client.Status{Code: v, Successful: v == peer.TxValidationCode_VALID,
+			BlockNumber: blk.GetHeader().GetNumber(), TransactionID: txID}, nil
+	}
+	return nil, fmt.Errorf("transaction %s not on the ledger after %s: %v", txID, timeout, last)
+}
+
 // WaitReady waits until every peer org's gateway can get a transaction
 // endorsed by all three organizations' peers, which needs its peer's service
 // discovery to know the other orgs' peers and their chaincode (gossip
