@@ -44,6 +44,10 @@ func TestPalletLifecycle(t *testing.T) {
 		packTimes = append(packTimes, timed(t, m, "PackUnit", caseIDs[k], js(all[k])))
 	}
 	t.Logf("FIGURE pack 1,000 items into a new case, submit to commit (loaded machine, order of magnitude): %v", packTimes)
+	// The pallet's packing is endorsed by the other orgs' peers too: they
+	// must have the cases (NOT_FOUND on a peer a block behind, seen in the
+	// test command).
+	waitPeers(t)
 	t.Logf("FIGURE pack 10 cases into a pallet: %v", timed(t, m, "PackUnit", pallet, js(caseIDs)))
 
 	inside := all[3][17]

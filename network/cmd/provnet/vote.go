@@ -99,7 +99,8 @@ func voteRole(ctx context.Context, n *netdesc.Network, kind, msp string, payload
 		// The next org's peer may not have committed the proposal's block
 		// yet (each submit waits for its own gateway's peer only): NOT_FOUND
 		// there, or endorsers at different heights answering differently
-		// ("ProposalResponsePayloads do not match"; nothing was submitted).
+		// ("ProposalResponsePayloads do not match"; nothing was submitted),
+		// or a vote endorsed on stale state and invalidated (MVCC).
 		for err != nil && i > 0 && behind(errText(err)) && ctx.Err() == nil {
 			time.Sleep(200 * time.Millisecond)
 			res, err = submitAs(ctx, n, org, fn, fargs...)
@@ -132,7 +133,10 @@ func submitAs(ctx context.Context, n *netdesc.Network, org, fn string, args ...s
 }
 
 // behind reports whether an endorsement failed because some peer has not
-// committed the previous vote yet.
+// committed the previous vote yet, or the vote was endorsed on such a
+// peer's stale state and invalidated at commit (MVCC_READ_CONFLICT: nothing
+// of it was applied, so voting again is safe).
 func behind(e string) bool {
-	return strings.Contains(e, "NOT_FOUND") || strings.Contains(e, "ProposalResponsePayloads do not match")
+	return strings.Contains(e, "NOT_FOUND") || strings.Contains(e, "ProposalResponsePayloads do not match") ||
+		strings.Contains(e, "MVCC_READ_CONFLICT")
 }
