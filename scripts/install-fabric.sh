@@ -65,7 +65,7 @@ for c in "${missing[@]}"; do
     *) fabric_pkgs+=("github.com/hyperledger/fabric/cmd/$c") ;;
   esac
 done
-echo "install-fabric: building ${missing[*]} into $BIN (about 2-3 minutes cold)"
+echo "install-fabric: building ${missing[*]} into $BIN (about 3.5 minutes cold on an idle 2-core machine)"
 start=$(date +%s)
 rm -f "$BIN/.fabric-build-stamp"
 # One go build per module: its packages compile in parallel and share the

@@ -420,24 +420,11 @@ func (s *suite) measure(r *phaseResult, body func(c *collector)) *phaseResult {
 func (s *suite) phase(name, contract string, conn *gateway.Conn, workers, n, perTx int, mk func(i int) (string, []string)) *phaseResult {
 	ct := conn.Network().GetContract(conn.Config().Chaincode)
 	return s.measure(newResult(name, contract, "closed", workers, n, perTx), func(c *collector) {
-		var wg sync.WaitGroup
-		jobs := make(chan int)
-		for w := 0; w < workers; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := range jobs {
-					fn, args := mk(i)
-					d, st, stage, err := transact(conn, ct, fn, args)
-					c.tx(d, d[0]+d[1]+d[2], st, stage, err)
-				}
-			}()
-		}
-		for i := 0; i < n; i++ {
-			jobs <- i
-		}
-		close(jobs)
-		wg.Wait()
+		closedLoop(workers, n, func(i int) {
+			fn, args := mk(i)
+			d, st, stage, err := transact(conn, ct, fn, args)
+			c.tx(d, d[0]+d[1]+d[2], st, stage, err)
+		})
 	})
 }
 
@@ -445,25 +432,33 @@ func (s *suite) phase(name, contract string, conn *gateway.Conn, workers, n, per
 // do returns how many items (or events) the answer held.
 func (s *suite) queries(name string, workers, n int, do func(i int) (int, error)) *phaseResult {
 	return s.measure(newResult(name, "provenance", "query", workers, n, 0), func(c *collector) {
-		var wg sync.WaitGroup
-		jobs := make(chan int)
-		for w := 0; w < workers; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := range jobs {
-					t := time.Now()
-					items, err := do(i)
-					c.query(time.Since(t), items, err)
-				}
-			}()
-		}
-		for i := 0; i < n; i++ {
-			jobs <- i
-		}
-		close(jobs)
-		wg.Wait()
+		closedLoop(workers, n, func(i int) {
+			t := time.Now()
+			items, err := do(i)
+			c.query(time.Since(t), items, err)
+		})
 	})
+}
+
+// closedLoop runs fn(0..n-1) from `workers` goroutines, each taking the
+// next i when its previous call returned.
+func closedLoop(workers, n int, fn func(i int)) {
+	var wg sync.WaitGroup
+	jobs := make(chan int)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				fn(i)
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
 }
 
 // open starts n transactions made by mk at rate per second, each in its

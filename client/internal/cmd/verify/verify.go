@@ -185,12 +185,12 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	out := Output{OK: true, Reports: []cverify.Report{}}
+	parsed := make([]rowResult, len(rows)) // each row's key, or why it has none
 	var keys []string
-	for _, r := range rows {
-		if r.Err == nil {
-			if id, err := cmdutil.ParseID(r.ID); err == nil {
-				keys = append(keys, id.Key())
-			}
+	for i, r := range rows {
+		parsed[i] = parseRow(r)
+		if parsed[i].err == nil {
+			keys = append(keys, parsed[i].key)
 		}
 	}
 	items, serr := statuses(ctx, opts, keys)
@@ -208,7 +208,7 @@ func Run(ctx context.Context, opts *Options) error {
 			cverify.PrefetchHistories(ctx, src.Ledger(), keys, verifyConcurrency)
 		}
 	}
-	results := verifyRows(ctx, v, rows, cverify.OnlineOptions{Chain: opts.Chain, GenesisHash: opts.GenesisHash, Peers: opts.Peers})
+	results := verifyRows(ctx, v, parsed, cverify.OnlineOptions{Chain: opts.Chain, GenesisHash: opts.GenesisHash, Peers: opts.Peers})
 	for i, r := range rows {
 		res := <-results[i]
 		if res.err != nil {
@@ -257,9 +257,10 @@ type rowResult struct {
 	err error
 }
 
-// verifyRows verifies every row, verifyConcurrency at a time; result i
-// arrives on channel i, so the caller prints in input order as results come.
-func verifyRows(ctx context.Context, v cmdutil.Verifier, rows []idfile.Row, o cverify.OnlineOptions) []chan rowResult {
+// verifyRows verifies every parsed row, verifyConcurrency at a time;
+// result i arrives on channel i, so the caller prints in input order as
+// results come.
+func verifyRows(ctx context.Context, v cmdutil.Verifier, rows []rowResult, o cverify.OnlineOptions) []chan rowResult {
 	results := make([]chan rowResult, len(rows))
 	for i := range results {
 		results[i] = make(chan rowResult, 1)
@@ -267,17 +268,23 @@ func verifyRows(ctx context.Context, v cmdutil.Verifier, rows []idfile.Row, o cv
 	go func() {
 		sem := make(chan struct{}, verifyConcurrency)
 		for i, r := range rows {
+			if r.err != nil {
+				results[i] <- r
+				continue
+			}
 			sem <- struct{}{}
 			go func() {
 				defer func() { <-sem }()
-				results[i] <- verifyRow(ctx, v, r, o)
+				r.rep, r.err = v.Verify(ctx, r.key, o)
+				results[i] <- r
 			}()
 		}
 	}()
 	return results
 }
 
-func verifyRow(ctx context.Context, v cmdutil.Verifier, r idfile.Row, o cverify.OnlineOptions) rowResult {
+// parseRow gives a row's canonical key, or the error that stops it.
+func parseRow(r idfile.Row) rowResult {
 	if r.Err != nil {
 		return rowResult{err: r.Err}
 	}
@@ -285,8 +292,7 @@ func verifyRow(ctx context.Context, v cmdutil.Verifier, r idfile.Row, o cverify.
 	if err != nil {
 		return rowResult{err: err}
 	}
-	rep, err := v.Verify(ctx, id.Key(), o)
-	return rowResult{key: id.Key(), rep: rep, err: err}
+	return rowResult{key: id.Key()}
 }
 
 func lineOf(r idfile.Row, fromFile bool) string {
