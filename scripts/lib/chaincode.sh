@@ -6,13 +6,19 @@
 CC_DIR() { echo "$PROV_HOME/chaincode"; }
 
 # build_chaincode: the chaincode server binary (by content hash). Prints its
-# path.
+# path. The build goes to one path per checkout (network/bin, gitignored,
+# under a lock: parallel networks share it), where go build finds the binary
+# up to date and skips the link (2.5 s of CPU, on the way to the chaincode
+# install); PROV_HOME gets a copy named by its hash.
 build_chaincode() {
-  local d tmp h
+  local d tmp h out="${PROVNET%/*}/provenance-cc"
   d="$(CC_DIR)"
-  mkdir -p "$d"
+  mkdir -p "$d" "${out%/*}"
   tmp="$d/provenance-cc.build.$$"
-  (cd "$REPO" && go build -o "$tmp" ./chaincode/cmd/provenance) >>"$PROV_HOME/logs/build.log" 2>&1 ||
+  (
+    flock -w 600 8 || exit 1
+    cd "$REPO" && go build -o "$out" ./chaincode/cmd/provenance && cp "$out" "$tmp"
+  ) 8>"${out%/*}/.provenance-cc.lock" >>"$PROV_HOME/logs/build.log" 2>&1 ||
     { rm -f "$tmp"; log "chaincode build failed (see $PROV_HOME/logs/build.log)"; return 1; }
   h="$(sha256sum "$tmp" | cut -c1-12)"
   mv -f "$tmp" "$d/provenance-cc.$h"

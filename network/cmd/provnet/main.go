@@ -23,6 +23,7 @@
 //	provnet configtx -home PROV_HOME -file F -port-base N -consensus bft|raft [-batch-interval D] [-out F]
 //	provnet ca-config -home PROV_HOME -file F -port-base N -org DIR
 //	provnet nodeou-config [-ca-cert REL] MSPDIR...
+//	provnet enroll -url https://HOST:PORT -tls-cert F [-names C=..,O=..] NAME:SECRET:CANAME:MSPDIR[:PROFILE[:HOSTS[:AS]]]...
 package main
 
 import (
@@ -57,7 +58,8 @@ const usage = `usage: provnet topology -home PROV_HOME [-file F | -topology F -d
        provnet config-update ...
        provnet configtx -home PROV_HOME -file F -port-base N -consensus bft|raft [-batch-interval D] [-out F]
        provnet ca-config -home PROV_HOME -file F -port-base N -org DIR
-       provnet nodeou-config [-ca-cert REL] MSPDIR...`
+       provnet nodeou-config [-ca-cert REL] MSPDIR...
+       provnet enroll -url https://HOST:PORT -tls-cert F [-names C=..,O=..] NAME:SECRET:CANAME:MSPDIR[:PROFILE[:HOSTS[:AS]]]...`
 
 func main() {
 	cmds := map[string]func([]string) int{
@@ -74,6 +76,7 @@ func main() {
 		"configtx":        configtxMain,
 		"ca-config":       caConfigMain,
 		"nodeou-config":   nodeOUConfigMain,
+		"enroll":          enrollMain,
 	}
 	if len(os.Args) < 2 || cmds[os.Args[1]] == nil {
 		fmt.Fprintln(os.Stderr, usage)
