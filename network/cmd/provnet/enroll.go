@@ -110,7 +110,8 @@ func enrollMain(args []string) int {
 			defer wg.Done()
 			for try := 1; ; try++ {
 				err := c.enroll(e, subject)
-				if err == nil || try >= *tries {
+				var perm permanentError
+				if err == nil || try >= *tries || errors.As(err, &perm) {
 					if err != nil {
 						errs[k] = fmt.Errorf("enrolling %s at %s/%s failed: %w", e.name, *caURL, e.caName, err)
 					}
@@ -187,24 +188,30 @@ func newCAClient(raw, tlsCert string) (*caClient, error) {
 	return &caClient{base: u, http: &http.Client{Transport: tr, Timeout: 30 * time.Second}, fname: r.Replace(u.Host)}, nil
 }
 
-// caResponse is fabric-ca's (cfssl's) response envelope around an
-// enrollment's result.
+// caResponse is fabric-ca's (cfssl's) response envelope; result is an
+// enrollResult on success.
 type caResponse struct {
-	Success bool `json:"success"`
-	Result  struct {
-		Cert       string
-		ServerInfo struct {
-			CAName                    string
-			CAChain                   string
-			IssuerPublicKey           string
-			IssuerRevocationPublicKey string
-		}
-	} `json:"result"`
-	Errors []struct {
+	Success bool            `json:"success"`
+	Result  json.RawMessage `json:"result"`
+	Errors  []struct {
 		Code    int    `json:"code"`
 		Message string `json:"message"`
 	} `json:"errors"`
 }
+
+type enrollResult struct {
+	Cert       string
+	ServerInfo struct {
+		CAName                    string
+		CAChain                   string
+		IssuerPublicKey           string
+		IssuerRevocationPublicKey string
+	}
+}
+
+// permanentError is a refusal that a retry cannot change (4xx: a wrong
+// secret, an unknown identity, a bad request).
+type permanentError struct{ error }
 
 func (c *caClient) enroll(e enrollSpec, subject pkix.Name) error {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -246,27 +253,37 @@ func (c *caClient) enroll(e enrollSpec, subject pkix.Name) error {
 		return err
 	}
 	var r caResponse
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return fmt.Errorf("HTTP %d: %.200s", resp.StatusCode, raw)
+	var res enrollResult
+	err = json.Unmarshal(raw, &r)
+	if err == nil && r.Success && resp.StatusCode/100 == 2 {
+		if err := json.Unmarshal(r.Result, &res); err != nil {
+			return fmt.Errorf("HTTP %d: unexpected result %.200s", resp.StatusCode, r.Result)
+		}
+		return c.store(e, key, res)
 	}
-	if !r.Success || resp.StatusCode/100 != 2 {
+	msg := fmt.Sprintf("%.200s", raw)
+	if err == nil {
 		var msgs []string
 		for _, m := range r.Errors {
-			msgs = append(msgs, fmt.Sprintf("code %d: %s", m.Code, m.Message))
+			msgs = append(msgs, fmt.Sprintf("%s (code %d)", m.Message, m.Code))
 		}
-		return fmt.Errorf("HTTP %d: %s", resp.StatusCode, strings.Join(msgs, "; "))
+		msg = strings.Join(msgs, "; ")
 	}
-	return c.store(e, key, r)
+	err = fmt.Errorf("HTTP %d: %s", resp.StatusCode, msg)
+	if resp.StatusCode/100 == 4 {
+		return permanentError{err}
+	}
+	return err
 }
 
 // store writes the enrollment as fabric-ca-client does, each file written
 // whole before it is renamed into place.
-func (c *caClient) store(e enrollSpec, key *ecdsa.PrivateKey, r caResponse) error {
-	certPEM, err := base64.StdEncoding.DecodeString(r.Result.Cert)
+func (c *caClient) store(e enrollSpec, key *ecdsa.PrivateKey, r enrollResult) error {
+	certPEM, err := base64.StdEncoding.DecodeString(r.Cert)
 	if err != nil {
 		return fmt.Errorf("certificate: %w", err)
 	}
-	chain, err := base64.StdEncoding.DecodeString(r.Result.ServerInfo.CAChain)
+	chain, err := base64.StdEncoding.DecodeString(r.ServerInfo.CAChain)
 	if err != nil {
 		return fmt.Errorf("CA chain: %w", err)
 	}
@@ -299,8 +316,8 @@ func (c *caClient) store(e enrollSpec, key *ecdsa.PrivateKey, r caResponse) erro
 		files = append(files, outFile{filepath.Join(e.msp, interDir, fname), inters, 0o644})
 	}
 	for _, x := range []struct{ name, b64 string }{
-		{"IssuerPublicKey", r.Result.ServerInfo.IssuerPublicKey},
-		{"IssuerRevocationPublicKey", r.Result.ServerInfo.IssuerRevocationPublicKey},
+		{"IssuerPublicKey", r.ServerInfo.IssuerPublicKey},
+		{"IssuerRevocationPublicKey", r.ServerInfo.IssuerRevocationPublicKey},
 	} {
 		if x.b64 == "" {
 			continue
