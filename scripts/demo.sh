@@ -95,10 +95,24 @@ gs1_check() {
 
 # ---------------------------------------------------------------- setup
 step "Install what is missing"
-scripts/install-fabric.sh
 command -v go >/dev/null || die "Go is required (>= 1.25)"
-echo "building prov into bin/"
-go build -o "$PROV" ./client/cmd/prov
+# Our own binaries build beside Fabric's (on a fresh clone the Fabric build
+# leaves CPU idle while it downloads modules and links): prov, then provnet
+# (any network.sh command builds it) and the chaincode server into the
+# paths network.sh builds them to, where its own builds then find them up
+# to date.
+echo "building prov, provnet and the chaincode beside the Fabric binaries"
+own_log="$(mktemp)"
+(
+  mkdir -p "$(dirname "$PROV")" network/bin &&
+    go build -o "$PROV" ./client/cmd/prov &&
+    { scripts/network.sh status >/dev/null 2>&1 || [[ -x network/bin/provnet ]]; } &&
+    flock -w 600 network/bin/.provenance-cc.lock go build -o network/bin/provenance-cc ./chaincode/cmd/provenance
+) >"$own_log" 2>&1 &
+own_pid=$!
+scripts/install-fabric.sh || { wait "$own_pid" || true; die "installing the Fabric binaries failed"; }
+if ! wait "$own_pid"; then cat "$own_log" >&2; rm -f "$own_log"; die "building prov, provnet or the chaincode failed (see above)"; fi
+rm -f "$own_log"
 
 step "Bring the local network up (4 ordering nodes, 3 peer organisations, chaincode deployed)"
 if scripts/network.sh status >/dev/null 2>&1; then
