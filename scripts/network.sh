@@ -27,7 +27,8 @@
 # network/topology.yaml; a network keeps the topology it was created with),
 # FABRIC_BIN_DIR (default <repo>/bin), PROV_BFT_BATCH_INTERVAL (SmartBFT
 # RequestBatchMaxInterval written into a new network's genesis block;
-# default 50ms; for tuning sweeps).
+# default 50ms; for tuning sweeps), PROV_PPROF=1 (Go pprof on every orderer,
+# base+20i+18, and peer, base+20i+19, started with it; profiling only).
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

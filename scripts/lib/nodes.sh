@@ -33,8 +33,12 @@ start_orderer() {
   # forwarded transaction (default 7 s); keep failures fast.
   local RPC_TIMEOUT=7s
   [[ $CONSENSUS == raft ]] && RPC_TIMEOUT=1s
+  # PROV_PPROF=1: Go's pprof on base+20i+18 (for profiling runs only).
+  local prof=()
+  [[ ${PROV_PPROF:-} == 1 ]] &&
+    prof=(ORDERER_GENERAL_PROFILE_ENABLED=true ORDERER_GENERAL_PROFILE_ADDRESS="${BIND[$i]}:$((P_ORD_OPS[i] + 14))")
   mkdir -p "$data"
-  start_proc "$on" env FABRIC_CFG_PATH="$CFG_DIR" \
+  start_proc "$on" env FABRIC_CFG_PATH="$CFG_DIR" "${prof[@]}" \
     FABRIC_LOGGING_SPEC="${PROV_ORDERER_LOGGING:-info:grpc=warn:comm.grpc.server=warn}" \
     ORDERER_GENERAL_LISTENADDRESS="${BIND[$i]}" \
     ORDERER_GENERAL_LISTENPORT="${P_ORD[$i]}" \
@@ -71,8 +75,12 @@ start_peer() {
   pid_alive "$pn" && return 0
   tls="$oh/peers/$pn/tls"
   addr="${EP_PEER[$i]}"
+  # PROV_PPROF=1: Go's pprof on base+20i+19 (for profiling runs only).
+  local prof=()
+  [[ ${PROV_PPROF:-} == 1 ]] &&
+    prof=(CORE_PEER_PROFILE_ENABLED=true CORE_PEER_PROFILE_LISTENADDRESS="${BIND[$i]}:$((P_PEER_OPS[i] + 12))")
   mkdir -p "$data"
-  start_proc "$pn" env FABRIC_CFG_PATH="$CFG_DIR" \
+  start_proc "$pn" env FABRIC_CFG_PATH="$CFG_DIR" "${prof[@]}" \
     FABRIC_LOGGING_SPEC="${PROV_PEER_LOGGING:-info:grpc=warn:comm.grpc.server=warn}" \
     CORE_PEER_ID="$pn" \
     CORE_PEER_ADDRESS="$addr" \

@@ -50,6 +50,7 @@ const refName = "refcc"
 // (default 600) is the number of single-item transactions per custody
 // phase, PROV_BENCH_WORKERS (default 32) the closed-loop concurrency,
 // PROV_BENCH_UNITS (default 4) the number of units of each size,
+// PROV_BENCH_REGISTER the registration phases (see registerPhases),
 // PROV_BENCH_WORKLOADS a comma-separated subset of register, custody, open,
 // lone, batch, units, history, list, verify, audit (default all; open needs
 // custody's peak). Figures are only comparable within one run.
@@ -77,15 +78,23 @@ func BenchmarkSuite(b *testing.B) {
 
 	// Registration: items/s at 1, 100 and 1,000 items per transaction.
 	if want["register"] {
-		for _, reg := range []struct{ per, tx, workers int }{{1, 8 * conc, conc}, {100, 32, 8}, {1000, 8, 4}} {
-			s.add(s.phase(fmt.Sprintf("register-%d", reg.per), "provenance", mfr, reg.workers, reg.tx, reg.per,
+		var largest *phaseResult
+		for _, reg := range registerPhases(b, conc) {
+			p := s.phase(fmt.Sprintf("register-%d", reg.per), "provenance", mfr, reg.workers, reg.tx, reg.per,
 				func(i int) (string, []string) {
 					in := make([]domain.ItemInput, reg.per)
 					for j := range in {
 						in[j] = domain.ItemInput{ID: fmt.Sprintf("01/%s/21/R%s-%d-%d-%d", gtin, s.run, reg.per, i, j)}
 					}
 					return "RegisterItems", []string{mustJSON(b, in)}
-				}))
+				})
+			s.add(p)
+			if p.Valid > 0 && (largest == nil || p.ItemsPerTx > largest.ItemsPerTx) {
+				largest = p
+			}
+		}
+		if largest != nil {
+			s.anatomy = s.registerAnatomy(largest)
 		}
 	}
 
@@ -145,6 +154,7 @@ func BenchmarkSuite(b *testing.B) {
 		Date: started.Format(time.RFC3339), Machine: machine(), LoadBefore: load0, LoadAfter: loadavg(),
 		Go: runtime.Version(), Fabric: fabricVersion(nw), Consensus: nw.Consensus, Ordering: orderingSettings(nw),
 		Workers: conc, Workloads: os.Getenv("PROV_BENCH_WORKLOADS"), Phases: res, Ratios: ratios(res),
+		Anatomy: s.anatomy,
 	}
 	for _, p := range res {
 		b.ReportMetric(p.TxPerSec, p.Name+"-"+p.Contract+"-tx/s")
@@ -204,6 +214,28 @@ type suite struct {
 	pool                  []string // items of the custody phases (ACTIVE with the distributor)
 	poolOwner             string   // the pool's owner
 	loose                 []string // items offered loose in batches (IN_TRANSIT to the distributor)
+	anatomy               *anatomy // the largest registration transaction's bytes and keys
+}
+
+type registerPhase struct{ per, tx, workers int }
+
+// registerPhases are the registration phases: items per transaction,
+// transactions and clients, from PROV_BENCH_REGISTER ("PERxTXxWORKERS,...",
+// e.g. "100x32x8,1000x8x4") or the defaults.
+func registerPhases(b *testing.B, conc int) []registerPhase {
+	v := os.Getenv("PROV_BENCH_REGISTER")
+	if v == "" {
+		return []registerPhase{{1, 8 * conc, conc}, {100, 32, 8}, {1000, 8, 4}}
+	}
+	var out []registerPhase
+	for _, f := range strings.Split(v, ",") {
+		var r registerPhase
+		if n, err := fmt.Sscanf(strings.TrimSpace(f), "%dx%dx%d", &r.per, &r.tx, &r.workers); err != nil || n != 3 || r.per < 1 || r.tx < 1 || r.workers < 1 {
+			b.Fatalf("PROV_BENCH_REGISTER: %q is not ITEMSxTXxWORKERS", f)
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 func (s *suite) add(r ...*phaseResult) { s.res = append(s.res, r...) }
@@ -314,6 +346,7 @@ type phaseResult struct {
 	TxPerBlock float64            `json:"txPerBlock"`
 	CPUPerTx   map[string]float64 `json:"cpuMsPerValidTx"`
 	PeakRSSMB  map[string]int     `json:"peakRssMB"`
+	heights    [2]uint64          // channel height before and after
 }
 
 // collector gathers one phase's outcomes from concurrent clients.
@@ -389,6 +422,7 @@ func (s *suite) measure(r *phaseResult, body func(c *collector)) *phaseResult {
 	r.TxPerSec = float64(r.Valid) / el.Seconds()
 	r.ItemsPerSec = float64(r.Items) / el.Seconds()
 	r.Latency, r.Endorse, r.Submit, r.Commit = percentiles(c.all), percentiles(c.end), percentiles(c.sub), percentiles(c.commit)
+	r.heights = [2]uint64{h0, h1}
 	if h1 > h0 && r.Loop != "query" {
 		r.Blocks = h1 - h0
 		inv := 0
@@ -642,6 +676,7 @@ type report struct {
 	Workloads  string         `json:"workloads,omitempty"`
 	Phases     []*phaseResult `json:"phases"`
 	Ratios     []ratio        `json:"ratios"`
+	Anatomy    *anatomy       `json:"registerAnatomy,omitempty"`
 }
 
 // orderingSettings are the batch settings of the network's genesis block
@@ -718,6 +753,9 @@ func (r report) markdown() string {
 	fmt.Fprintf(&w, "\n## Ours / reference (same run, same clients and transactions)\n\n| workload | reference | valid tx/s | p50 latency | CPU per tx |\n|---|---|---:|---:|---:|\n")
 	for _, x := range r.Ratios {
 		fmt.Fprintf(&w, "| %s | %s | %.2f | %.2f | %.2f |\n", x.Workload, x.Reference, x.TxPerSec, x.P50, x.CPUPerTx)
+	}
+	if r.Anatomy != nil {
+		w.WriteString(r.Anatomy.markdown())
 	}
 	if u := unitRatios(r.Phases); len(u) > 0 {
 		fmt.Fprintf(&w, "\n## Units: 1,000 items inside / 10 items inside (same run; 1.00 = cost does not grow with the contents)\n\n| act | valid tx/s | p50 latency | CPU per tx |\n|---|---:|---:|---:|\n")

@@ -165,3 +165,35 @@ func TestRegisterTwoThousand(t *testing.T) {
 	}
 	t.Logf("register 2000 items (2 transactions of 1000): %v; re-run (all skipped): %v", r.elapse.Round(time.Millisecond), again.elapse.Round(time.Millisecond))
 }
+
+// TestRegisterParallel registers 600 items in six transactions, four in
+// flight at once: every item registered once, the summary in the file's
+// order whatever order the transactions committed in, a re-run skipping all.
+func TestRegisterParallel(t *testing.T) {
+	integration(t)
+	prefix := prefixFor(1)
+	ensurePrefix(t, prefix)
+	g := gtin(t, prefix, 9)
+	var b strings.Builder
+	b.WriteString("gtin,serial\n")
+	var want []string
+	for i := 0; i < 600; i++ {
+		fmt.Fprintf(&b, "%s,PAR%04d-%s\n", g, i, runID)
+		want = append(want, fmt.Sprintf("01/%s/21/PAR%04d-%s", g, i, runID))
+	}
+	path := filepath.Join(t.TempDir(), "par.csv")
+	os.WriteFile(path, []byte(b.String()), 0o600)
+	r := ok(t, "item", "register", "--file", path, "--batch-size", "100", "--parallel", "4", "-p", "manufacturer", "-o", "json")
+	var s struct {
+		Registered   []string
+		Transactions []struct{ Items int }
+	}
+	json.Unmarshal([]byte(r.out), &s)
+	if strings.Join(s.Registered, ",") != strings.Join(want, ",") || len(s.Transactions) != 6 {
+		t.Errorf("registered %d (in file order: %v) in %d transactions", len(s.Registered), slices.Equal(s.Registered, want), len(s.Transactions))
+	}
+	again := ok(t, "item", "register", "--file", path, "--parallel", "4", "-p", "manufacturer")
+	if !strings.Contains(again.out, "Skipped 600 items") {
+		t.Errorf("re-run: %s", again)
+	}
+}

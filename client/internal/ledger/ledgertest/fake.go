@@ -59,13 +59,14 @@ func (f *Fake) MSPID() string { return f.MSP }
 func (f *Fake) Submit(_ context.Context, fn string, args ...string) (*gateway.Result, error) {
 	f.mu.Lock()
 	f.seq++
-	tx := fmt.Sprintf("tx%d", f.seq)
+	seq := f.seq
 	f.mu.Unlock()
+	tx := fmt.Sprintf("tx%d", seq)
 	payload, err := f.call(true, fn, args)
 	if err != nil {
 		return nil, wrap(fn, tx, gateway.OpEndorse, err)
 	}
-	return &gateway.Result{Payload: payload, TxID: tx, Block: uint64(f.seq) + 10}, nil
+	return &gateway.Result{Payload: payload, TxID: tx, Block: uint64(seq) + 10}, nil
 }
 
 // Evaluate implements gateway.Ledger.

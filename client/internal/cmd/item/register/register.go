@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -29,6 +30,7 @@ type Options struct {
 	Description string
 	File        string // "-" is standard input
 	BatchSize   int
+	Parallel    int // transactions in flight
 }
 
 // NewCmd builds the command; runF replaces Run in tests.
@@ -48,12 +50,13 @@ the lot and expiry). Blank lines and # comments are ignored; --file - reads
 standard input.
 
 Items go to the ledger in batches (--batch-size, at most 1000 per
-transaction). Re-running is safe: items your organization already
+transaction), --parallel of them in flight at once. Re-running is safe: items your organization already
 registered are reported as skipped, not failed. Any failed item makes the
 exit code 1; the summary lists each with its line.`,
 		Example: `  prov item register 01/09506000134352/21/ABC123 --lot L42 --expiry 261231
   prov item register 'https://id.gs1.org/01/09506000134352/10/L42/21/ABC124?17=261231'
   prov item register --file items.csv --batch-size 500
+  prov item register --file items.csv --batch-size 500 --parallel 8
   prov item register --file links.txt -o json`,
 		Args: cmdutil.RangeArgs(0, 1, "one item ID, or --file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -75,6 +78,7 @@ exit code 1; the summary lists each with its line.`,
 	cmd.Flags().StringVar(&opts.Description, "description", "", "free text")
 	cmd.Flags().StringVarP(&opts.File, "file", "f", "", "register the items listed in `FILE` (CSV or one ID per line; - for stdin)")
 	cmdutil.BatchSizeFlag(cmd, &opts.BatchSize, domain.MaxBatch)
+	cmd.Flags().IntVar(&opts.Parallel, "parallel", 1, fmt.Sprintf("transactions in flight at once (1 to %d)", maxParallel))
 	return cmd
 }
 
@@ -87,8 +91,15 @@ func (o *Options) check() error {
 	case o.File != "" && (o.Lot != "" || o.Expiry != "" || o.Description != ""):
 		return cmdutil.Usagef("--lot, --expiry and --description apply to a single ID; put them in the file's columns")
 	}
+	if o.Parallel < 1 || o.Parallel > maxParallel {
+		return cmdutil.Usagef("--parallel must be 1 to %d", maxParallel)
+	}
 	return cmdutil.CheckBatchSize(o.BatchSize)
 }
+
+// maxParallel bounds --parallel: beyond a few transactions in flight the
+// network, not the client, is the limit.
+const maxParallel = 16
 
 // Failure is one item that was not registered.
 type Failure = bulk.Failed
@@ -128,7 +139,7 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	bar := bulk.NewProgress(opts.IO.ErrOut, opts.File != "" && opts.IO.StderrTTY && opts.Format != cmdutil.FormatJSON, len(entries))
-	sum, fatal := Register(ctx, l, entries, opts.BatchSize, bar)
+	sum, fatal := RegisterParallel(ctx, l, entries, opts.BatchSize, opts.Parallel, bar)
 	bar.Done()
 
 	if opts.File == "" && fatal == nil && len(sum.Failed) == 1 {
@@ -151,14 +162,22 @@ func Run(ctx context.Context, opts *Options) error {
 	return nil
 }
 
-// Register sends entries in batches. Each batch is first looked up with
-// GetItems: items this MSP already registered are skipped (safe re-runs),
-// items another MSP registered fail without a transaction. A refusal fails
-// its batch and the run goes on; any other error (peer down, timeout)
-// stops the run and is returned as fatal, the rest counted as failed.
+// Register sends entries in batches, one transaction at a time; see
+// RegisterParallel.
 func Register(ctx context.Context, l gateway.Ledger, entries []Entry, batchSize int, bar *bulk.Progress) (*Summary, error) {
+	return RegisterParallel(ctx, l, entries, batchSize, 1, bar)
+}
+
+// RegisterParallel sends entries in batches, up to parallel transactions in
+// flight. Each batch is first looked up with GetItems: items this MSP
+// already registered are skipped (safe re-runs), items another MSP
+// registered fail without a transaction. A refusal fails its batch and the
+// run goes on; any other error (peer down, timeout) starts no further batch
+// (the ones in flight finish) and is returned as fatal, the batches not
+// started counted as failed. The summary lists batches in input order
+// whatever order they committed in.
+func RegisterParallel(ctx context.Context, l gateway.Ledger, entries []Entry, batchSize, parallel int, bar *bulk.Progress) (*Summary, error) {
 	sum := &Summary{Registered: []string{}, Skipped: []string{}, Failed: []Failure{}, Transactions: []Tx{}}
-	me := l.MSPID()
 	seen := map[string]int{}
 	var valid []Entry
 	var keys []string
@@ -183,48 +202,97 @@ func Register(ctx context.Context, l gateway.Ledger, entries []Entry, batchSize 
 	}
 	bar.Add(len(entries) - len(valid))
 
-	for start := 0; start < len(valid); start += batchSize {
-		end := min(start+batchSize, len(valid))
-		batch, bkeys := valid[start:end], keys[start:end]
-		existing, err := ledger.GetItems(ctx, l, bkeys)
-		if err != nil {
-			failRest(sum, valid[start:], keys[start:], err)
+	batches := (len(valid) + batchSize - 1) / batchSize
+	var (
+		outs  = make([]*Summary, batches) // per batch, merged in input order; nil: not started
+		fatal = make([]error, batches)
+		mu    sync.Mutex // bar, outs, fatal and stop
+		stop  bool
+		wg    sync.WaitGroup
+	)
+	sem := make(chan struct{}, max(parallel, 1))
+	for i := range batches {
+		start, end := i*batchSize, min((i+1)*batchSize, len(valid))
+		sem <- struct{}{}
+		mu.Lock()
+		stopped := stop
+		mu.Unlock()
+		if stopped {
+			<-sem
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			out, err := registerBatch(ctx, l, valid[start:end], keys[start:end])
+			mu.Lock()
+			defer mu.Unlock()
+			outs[i], fatal[i] = out, err
+			stop = stop || err != nil
+			bar.Add(end - start)
+		}()
+	}
+	wg.Wait()
+	var first error
+	for i, out := range outs {
+		if out == nil { // not started after a fatal error
+			start := i * batchSize
+			failRest(sum, valid[start:], keys[start:], first)
+			break
+		}
+		sum.Registered = append(sum.Registered, out.Registered...)
+		sum.Skipped = append(sum.Skipped, out.Skipped...)
+		sum.Failed = append(sum.Failed, out.Failed...)
+		sum.Transactions = append(sum.Transactions, out.Transactions...)
+		if first == nil {
+			first = fatal[i]
+		}
+	}
+	return sum, first
+}
+
+// registerBatch looks one batch up and registers what is new; a fatal error
+// (not a refusal) is returned with the batch's items counted as failed.
+func registerBatch(ctx context.Context, l gateway.Ledger, batch []Entry, bkeys []string) (*Summary, error) {
+	sum := &Summary{}
+	existing, err := ledger.GetItems(ctx, l, bkeys)
+	if err != nil {
+		failRest(sum, batch, bkeys, err)
+		return sum, err
+	}
+	var inputs []domain.ItemInput
+	var todo []int
+	for i, it := range existing {
+		switch {
+		case it == nil:
+			inputs = append(inputs, batch[i].Input)
+			todo = append(todo, i)
+		case it.Manufacturer == l.MSPID():
+			sum.Skipped = append(sum.Skipped, bkeys[i])
+		default:
+			sum.Failed = append(sum.Failed, Failure{Line: batch[i].Line, ID: bkeys[i], Code: domain.CodeAlreadyExists,
+				Error: fmt.Sprintf("ALREADY_EXISTS: item %s is registered by %s", bkeys[i], it.Manufacturer)})
+		}
+	}
+	if len(inputs) == 0 {
+		return sum, nil
+	}
+	arg, _ := json.Marshal(inputs)
+	res, err := l.Submit(ctx, "RegisterItems", string(arg))
+	if err != nil {
+		for _, i := range todo {
+			sum.Failed = append(sum.Failed, failure(batch[i], bkeys[i], err))
+		}
+		if gateway.CodeOf(err) == "" {
 			return sum, err
 		}
-		var inputs []domain.ItemInput
-		var todo []int
-		for i, it := range existing {
-			switch {
-			case it == nil:
-				inputs = append(inputs, batch[i].Input)
-				todo = append(todo, i)
-			case it.Manufacturer == me:
-				sum.Skipped = append(sum.Skipped, bkeys[i])
-			default:
-				sum.Failed = append(sum.Failed, Failure{Line: batch[i].Line, ID: bkeys[i], Code: domain.CodeAlreadyExists,
-					Error: fmt.Sprintf("ALREADY_EXISTS: item %s is registered by %s", bkeys[i], it.Manufacturer)})
-			}
-		}
-		if len(inputs) > 0 {
-			arg, _ := json.Marshal(inputs)
-			res, err := l.Submit(ctx, "RegisterItems", string(arg))
-			if err != nil {
-				for _, i := range todo {
-					sum.Failed = append(sum.Failed, failure(batch[i], bkeys[i], err))
-				}
-				if gateway.CodeOf(err) == "" {
-					failRest(sum, valid[end:], keys[end:], err)
-					return sum, err
-				}
-			} else {
-				for _, i := range todo {
-					sum.Registered = append(sum.Registered, bkeys[i])
-				}
-				sum.Transactions = append(sum.Transactions, Tx{TxID: res.TxID, Block: res.Block, Items: len(todo)})
-			}
-		}
-		bar.Add(len(batch))
+		return sum, nil
 	}
+	for _, i := range todo {
+		sum.Registered = append(sum.Registered, bkeys[i])
+	}
+	sum.Transactions = append(sum.Transactions, Tx{TxID: res.TxID, Block: res.Block, Items: len(todo)})
 	return sum, nil
 }
 

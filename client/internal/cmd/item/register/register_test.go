@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/provledger/provenance/chaincode/domain"
@@ -32,6 +35,9 @@ func TestNewCmdParsing(t *testing.T) {
 		{argv: []string{"--file", "f", "--lot", "L"}, wantErr: "apply to a single ID"},
 		{argv: []string{"--file", "f", "--batch-size", "1001"}, wantErr: "--batch-size must be 1 to 1000"},
 		{argv: []string{"--file", "f", "--batch-size", "0"}, wantErr: "--batch-size"},
+		{argv: []string{"--file", "f", "--parallel", "8"}, want: Options{File: "f", BatchSize: 1000, Parallel: 8}},
+		{argv: []string{"--file", "f", "--parallel", "0"}, wantErr: "--parallel must be 1 to 16"},
+		{argv: []string{"--file", "f", "--parallel", "17"}, wantErr: "--parallel must be 1 to 16"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.argv, " "), func(t *testing.T) {
@@ -48,7 +54,8 @@ func TestNewCmdParsing(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got.ID != tt.want.ID || got.File != tt.want.File || got.Lot != tt.want.Lot || got.Expiry != tt.want.Expiry ||
-				got.Description != tt.want.Description || got.BatchSize != tt.want.BatchSize {
+				got.Description != tt.want.Description || got.BatchSize != tt.want.BatchSize ||
+				(tt.want.Parallel != 0 && got.Parallel != tt.want.Parallel) || got.Parallel < 1 {
 				t.Errorf("options = %+v, want %+v", got, tt.want)
 			}
 		})
@@ -167,6 +174,94 @@ func TestRunRefusedBatchContinuesFatalStops(t *testing.T) {
 	sum, fatal = Register(t.Context(), down, entries, 1, nil)
 	if fatal == nil || len(sum.Failed) != 3 || !strings.Contains(sum.Failed[2].Error, "not attempted") {
 		t.Errorf("sum %+v fatal %v", sum, fatal)
+	}
+}
+
+// TestRegisterParallel: batches in flight together commit in any order;
+// the summary still lists them in input order, and a fatal error starts no
+// further batch while the ones in flight finish.
+func TestRegisterParallel(t *testing.T) {
+	var entries []Entry
+	for i := range 9 {
+		entries = append(entries, Entry{Line: i + 1, Input: domain.ItemInput{ID: fmt.Sprintf("01/09506000134352/21/P%d", i)}})
+	}
+	var mu sync.Mutex
+	release := make(chan struct{})
+	calls := 0
+	l := ledgertest.New("ManufacturerMSP").
+		On("GetItems", func(args []string) (any, error) {
+			var ids []string
+			json.Unmarshal([]byte(args[0]), &ids)
+			return make([]*domain.Item, len(ids)), nil
+		}).
+		On("RegisterItems", func(args []string) (any, error) {
+			var in []domain.ItemInput
+			json.Unmarshal([]byte(args[0]), &in)
+			mu.Lock()
+			calls++
+			if calls == 3 { // the third batch in flight lets the first two go
+				close(release)
+			}
+			mu.Unlock()
+			if in[0].ID != "01/09506000134352/21/P4" && in[0].ID != "01/09506000134352/21/P6" && in[0].ID != "01/09506000134352/21/P8" {
+				<-release // batches 1-2 wait until batch 3 is in flight: three at once
+			}
+			keys := make([]string, len(in))
+			for i := range in {
+				keys[i] = in[i].ID
+			}
+			return keys, nil
+		})
+	sum, fatal := RegisterParallel(t.Context(), l, entries, 2, 3, nil)
+	if fatal != nil || len(sum.Transactions) != 5 || len(sum.Failed) != 0 {
+		t.Fatalf("sum %+v fatal %v", sum, fatal)
+	}
+	for i, k := range sum.Registered {
+		if want := fmt.Sprintf("01/09506000134352/21/P%d", i); k != want {
+			t.Fatalf("registered[%d] = %s, want %s (input order)", i, k, want)
+		}
+	}
+
+	// batch 2 of 5 meets a dead peer: it fails, no batch starts after that
+	// (batches already in flight commit), the rest are not attempted
+	down := ledgertest.New("ManufacturerMSP").
+		On("GetItems", func(args []string) (any, error) {
+			if strings.Contains(args[0], "P2") {
+				return nil, &gateway.Error{Op: gateway.OpEvaluate, Function: "GetItems", Message: "peer 127.0.0.1:7051 unavailable: connection refused"}
+			}
+			var ids []string
+			json.Unmarshal([]byte(args[0]), &ids)
+			return make([]*domain.Item, len(ids)), nil
+		}).
+		On("RegisterItems", func(args []string) (any, error) {
+			var in []domain.ItemInput
+			json.Unmarshal([]byte(args[0]), &in)
+			keys := make([]string, len(in))
+			for i := range in {
+				keys[i] = in[i].ID
+			}
+			return keys, nil
+		})
+	sum, fatal = RegisterParallel(t.Context(), down, entries, 2, 2, nil)
+	if fatal == nil || len(sum.Registered)+len(sum.Failed) != 9 {
+		t.Fatalf("sum %+v fatal %v", sum, fatal)
+	}
+	once := map[string]bool{}
+	for _, k := range sum.Registered {
+		once[k] = true
+	}
+	for _, f := range sum.Failed {
+		if once[f.ID] || !strings.Contains(f.Error, "not attempted") {
+			t.Errorf("failure %+v: registered too, or not 'not attempted'", f)
+		}
+		once[f.ID] = true
+	}
+	if len(once) != 9 || len(sum.Registered) < 2 || sum.Registered[0] != "01/09506000134352/21/P0" ||
+		sum.Failed[0].ID != "01/09506000134352/21/P2" || sum.Failed[1].ID != "01/09506000134352/21/P3" {
+		t.Errorf("registered %v, failed %+v", sum.Registered, sum.Failed)
+	}
+	if !sort.StringsAreSorted(sum.Registered) {
+		t.Errorf("registered %v not in input order", sum.Registered)
 	}
 }
 
