@@ -52,7 +52,8 @@ const refName = "refcc"
 // PROV_BENCH_UNITS (default 4) the number of units of each size,
 // PROV_BENCH_WORKLOADS a comma-separated subset of register, custody, open,
 // lone, batch, units, history, list, verify, audit (default all; open needs
-// custody's peak). Figures are only comparable within one run.
+// custody's peak), PROV_BENCH_REGISTER the registration sizes (a subset of
+// 1,100,1000; default all). Figures are only comparable within one run.
 func BenchmarkSuite(b *testing.B) {
 	nw := harness.Shared(b)
 	ctx := context.Background()
@@ -78,6 +79,9 @@ func BenchmarkSuite(b *testing.B) {
 	// Registration: items/s at 1, 100 and 1,000 items per transaction.
 	if want["register"] {
 		for _, reg := range []struct{ per, tx, workers int }{{1, 8 * conc, conc}, {100, 32, 8}, {1000, 8, 4}} {
+			if !registerSize(b, reg.per) {
+				continue
+			}
 			s.add(s.phase(fmt.Sprintf("register-%d", reg.per), "provenance", mfr, reg.workers, reg.tx, reg.per,
 				func(i int) (string, []string) {
 					in := make([]domain.ItemInput, reg.per)
@@ -169,6 +173,26 @@ func BenchmarkSuite(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Log("\n" + md)
+}
+
+// registerSize reports whether PROV_BENCH_REGISTER (a comma-separated
+// subset of 1, 100, 1000; default all) selects registration at per items a
+// transaction.
+func registerSize(b *testing.B, per int) bool {
+	v := os.Getenv("PROV_BENCH_REGISTER")
+	if v == "" {
+		return true
+	}
+	for _, f := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || (n != 1 && n != 100 && n != 1000) {
+			b.Fatalf("PROV_BENCH_REGISTER: %q is not 1, 100 or 1000", f)
+		}
+		if n == per {
+			return true
+		}
+	}
+	return false
 }
 
 // allWorkloads are the suite's workloads in run order.
