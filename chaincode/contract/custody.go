@@ -10,25 +10,60 @@ import (
 )
 
 // Every custody transaction is an adapter over domain.Decide: parse the
-// arguments, identify the submitter, read every item's state (two
-// GetMultipleStates calls), decide each item (one refusal refuses the whole
-// batch, naming the item; nothing is written), then write exactly the
-// decisions' key writes and emit one custody event.
+// arguments, identify the submitter, read every item's state (readState:
+// one GetMultipleStates with the org roles for the hot acts, a second only
+// when an item's record names more keys), decide each item (one refusal
+// refuses the whole batch, naming the item; nothing is written), then write
+// exactly the decisions' key writes and emit one custody event.
 
 // custody decides the act of req for every item of ids and writes the
 // decisions. perItem, when set, adjusts the request for item i.
 func (c *Contract) custody(ctx contractapi.TransactionContextInterface, s *submitter, ids []domain.ItemID,
 	req func(w *txWriter) domain.Request, perItem ...func(i int, r *domain.Request)) ([]*view, []*domain.Decision, error) {
 	stub := ctx.GetStub()
-	views, err := readViews(stub, ids)
-	if err != nil {
-		return nil, nil, err
-	}
 	w, err := newTxWriter(c, stub, s)
 	if err != nil {
 		return nil, nil, err
 	}
 	r := req(w)
+	// Registration reads no overlay of the items it creates.
+	_, views, err := readState(stub, ids, false, r.Act != domain.ActRegister)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c.decideAll(ctx, w, r, views, perItem...)
+}
+
+// identifiedCustody is custody for an act on registered items whose
+// submitter is not identified yet: the org roles are read with the items
+// (one round trip to the peer fewer), then the submitter is identified and
+// check (when set) may refuse before anything is decided.
+func (c *Contract) identifiedCustody(ctx contractapi.TransactionContextInterface, ids []domain.ItemID,
+	check func(s *submitter) error, req func(w *txWriter) domain.Request) ([]*view, []*domain.Decision, error) {
+	stub := ctx.GetStub()
+	roles, views, err := readState(stub, ids, true, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := identifyWith(ctx, roles)
+	if err != nil {
+		return nil, nil, err
+	}
+	if check != nil {
+		if err := check(s); err != nil {
+			return nil, nil, err
+		}
+	}
+	w, err := newTxWriter(c, stub, s)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c.decideAll(ctx, w, req(w), views)
+}
+
+// decideAll decides r for every view and applies the decisions.
+func (c *Contract) decideAll(ctx contractapi.TransactionContextInterface, w *txWriter, r domain.Request, views []*view,
+	perItem ...func(i int, r *domain.Request)) ([]*view, []*domain.Decision, error) {
 	brands, err := c.brands(ctx, r.Act, views)
 	if err != nil {
 		return nil, nil, err
@@ -50,6 +85,26 @@ func (c *Contract) custody(ctx contractapi.TransactionContextInterface, s *submi
 		return nil, nil, err
 	}
 	return views, decisions, nil
+}
+
+// parseIDsIdentified parses an ID list; when it is malformed, the
+// submitter's identity is checked first, so that an identity refusal comes
+// before an argument refusal whichever path reads the roles.
+func parseIDsIdentified(ctx contractapi.TransactionContextInterface, idsJSON string, check func(s *submitter) error) ([]domain.ItemID, error) {
+	ids, perr := parseIDList(idsJSON)
+	if perr == nil {
+		return ids, nil
+	}
+	s, err := identify(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if check != nil {
+		if err := check(s); err != nil {
+			return nil, err
+		}
+	}
+	return nil, perr
 }
 
 // brands returns the brand owner (active prefix owner) of the items' GTINs
@@ -106,16 +161,11 @@ func (c *Contract) batchOf(ctx contractapi.TransactionContextInterface, s *submi
 // batchAct runs a multi-item custody act and returns the canonical keys.
 func (c *Contract) batchAct(ctx contractapi.TransactionContextInterface, idsJSON string, act domain.Act,
 	check func(s *submitter) error, fill func(r *domain.Request)) ([]string, error) {
-	s, ids, err := identifyWithIDs(ctx, idsJSON)
+	ids, err := parseIDsIdentified(ctx, idsJSON, check)
 	if err != nil {
 		return nil, err
 	}
-	if check != nil {
-		if err := check(s); err != nil {
-			return nil, err
-		}
-	}
-	views, _, err := c.custody(ctx, s, ids, func(w *txWriter) domain.Request {
+	views, _, err := c.identifiedCustody(ctx, ids, check, func(w *txWriter) domain.Request {
 		r := w.request(act)
 		if fill != nil {
 			fill(&r)
@@ -156,18 +206,6 @@ func (c *Contract) singleAct(ctx contractapi.TransactionContextInterface, s *sub
 	return output(views[0].st.After(ds[0])), ds[0], nil
 }
 
-func identifyWithIDs(ctx contractapi.TransactionContextInterface, idsJSON string) (*submitter, []domain.ItemID, error) {
-	s, err := identify(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	ids, err := parseIDList(idsJSON)
-	if err != nil {
-		return nil, nil, err
-	}
-	return s, ids, nil
-}
-
 // OfferTransfer offers items the submitter owns to another organization with
 // a role, for domain.DefaultOfferTTL. See OfferTransferExpiring.
 func (c *Contract) OfferTransfer(ctx contractapi.TransactionContextInterface, idsJSON, toMSP string) ([]string, error) {
@@ -180,25 +218,25 @@ func (c *Contract) OfferTransfer(ctx contractapi.TransactionContextInterface, id
 // policy is the recipient's peers. (contract-api has no optional arguments,
 // so the two-argument OfferTransfer stays for existing callers.)
 func (c *Contract) OfferTransferExpiring(ctx contractapi.TransactionContextInterface, idsJSON, toMSP, expiresIn string) ([]string, error) {
-	s, err := identify(ctx)
+	var ttl int64
+	check := func(s *submitter) error {
+		var err error
+		if ttl, err = domain.ParseOfferTTL(expiresIn); err != nil {
+			return err
+		}
+		if toMSP == s.MSP {
+			return domain.Errorf(domain.CodeSelfTransfer, "%s cannot offer items to itself", s.MSP)
+		}
+		if !s.hasRole(toMSP) {
+			return domain.Errorf(domain.CodeUnknownOrg, "recipient %q has no role on the ledger", toMSP)
+		}
+		return nil
+	}
+	ids, err := parseIDsIdentified(ctx, idsJSON, check)
 	if err != nil {
 		return nil, err
 	}
-	ttl, err := domain.ParseOfferTTL(expiresIn)
-	if err != nil {
-		return nil, err
-	}
-	if toMSP == s.MSP {
-		return nil, domain.Errorf(domain.CodeSelfTransfer, "%s cannot offer items to itself", s.MSP)
-	}
-	if !s.hasRole(toMSP) {
-		return nil, domain.Errorf(domain.CodeUnknownOrg, "recipient %q has no role on the ledger", toMSP)
-	}
-	ids, err := parseIDList(idsJSON)
-	if err != nil {
-		return nil, err
-	}
-	views, _, err := c.custody(ctx, s, ids, func(w *txWriter) domain.Request {
+	views, _, err := c.identifiedCustody(ctx, ids, check, func(w *txWriter) domain.Request {
 		r := w.request(domain.ActOffer)
 		r.To, r.OfferTTL = toMSP, ttl
 		return r

@@ -64,6 +64,12 @@ func identify(ctx contractapi.TransactionContextInterface) (*submitter, error) {
 	if err != nil {
 		return nil, err
 	}
+	return identifyWith(ctx, roles)
+}
+
+// identifyWith is identify with the org roles already read (readState reads
+// them with the items, saving a round trip to the peer).
+func identifyWith(ctx contractapi.TransactionContextInterface, roles []domain.OrgRole) (*submitter, error) {
 	if len(roles) == 0 {
 		return nil, domain.Errorf(domain.CodeNotInitialized, "org roles are not initialized; an org admin must call InitOrgRoles first")
 	}
@@ -157,6 +163,11 @@ func readRoles(stub shim.ChaincodeStubInterface) ([]domain.OrgRole, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read org roles: %w", err)
 	}
+	return decodeRoles(b)
+}
+
+// decodeRoles reads the org roles key's value (nil when it is empty).
+func decodeRoles(b []byte) ([]domain.OrgRole, error) {
 	if len(b) == 0 {
 		return nil, nil
 	}

@@ -3,7 +3,6 @@ package contract
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
@@ -157,7 +156,7 @@ func (c *Contract) GetHistory(ctx contractapi.TransactionContextInterface, id, f
 		}
 		page.Events = append(page.Events, ev)
 	}
-	last, err := strconv.ParseUint(string(vals[0]), 10, 64)
+	last, _, err := domain.ParseCounter(vals[0])
 	if err != nil {
 		return nil, fmt.Errorf("decode event counter of %s: %w", ident.Key(), err)
 	}
@@ -202,7 +201,7 @@ func (c *Contract) GetHistories(ctx contractapi.TransactionContextInterface, ids
 		if len(v) == 0 {
 			continue
 		}
-		last, err := strconv.ParseUint(string(v), 10, 64)
+		last, _, err := domain.ParseCounter(v)
 		if err != nil {
 			return nil, fmt.Errorf("decode event counter of %s: %w", ids[i].Key(), err)
 		}

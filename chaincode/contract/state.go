@@ -3,7 +3,6 @@ package contract
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/pkg/statebased"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
@@ -23,35 +22,77 @@ type view struct {
 
 func (v *view) key() string { return v.st.ID.Key() }
 
-// readViews reads items with two GetMultipleStates calls whatever the batch
-// size: first the item and counter keys, then, for every registered item,
-// its hold key, its three possible recall keys (GTIN, lot, item), its open
-// offer's key and its last event's key (for the event's time).
+// readViews reads items: readState without the org roles, reading the
+// overlay keys eagerly (see readState).
 func readViews(stub shim.ChaincodeStubInterface, ids []domain.ItemID) ([]*view, error) {
+	_, views, err := readState(stub, ids, false, true)
+	return views, err
+}
+
+// readState reads items, and the org roles when withRoles, in as few
+// GetMultipleStates calls as it can: a custody act on one item is one read
+// and one write batch, like the reference transfer. The first call reads
+// the roles and, per item, its item and counter keys and, when eager, every
+// overlay key its ID names (hold, packing, GTIN recall, item recall); a
+// second call, only when needed, reads what the item record names: the lot
+// recall, the open offer's key, and the last event's key when the counter
+// predates its time field (domain.ParseCounter). Without eager (registration,
+// where the items do not exist yet) the overlays are all read in the second
+// call, for registered items only.
+func readState(stub shim.ChaincodeStubInterface, ids []domain.ItemID, withRoles, eager bool) ([]domain.OrgRole, []*view, error) {
+	var keys []string
+	index := make(map[string]int) // key -> position in keys: GTIN recall keys repeat
+	add := func(k string) {
+		if _, ok := index[k]; !ok {
+			index[k] = len(keys)
+			keys = append(keys, k)
+		}
+	}
+	if withRoles {
+		add(rolesKey)
+	}
 	views := make([]*view, len(ids))
-	keys := make([]string, 0, 2*len(ids))
 	for i, id := range ids {
 		views[i] = &view{st: domain.CustodyState{ID: id}}
-		keys = append(keys, domain.ItemKey(id), domain.CounterKey(id))
+		add(domain.ItemKey(id))
+		add(domain.CounterKey(id))
+		if eager {
+			add(domain.HoldKey(id))
+			add(domain.PackedKey(id))
+			if !id.IsUnit() { // a unit's recall keys come from its lots
+				add(domain.RecallGTINKey(id.GTIN))
+				add(domain.RecallItemKey(id))
+			}
+		}
 	}
 	vals, err := getMultiple(stub, keys)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	for i, v := range views {
-		if b := vals[2*i]; len(b) > 0 {
+	got := make(map[string][]byte, len(keys))
+	for i, k := range keys {
+		got[k] = vals[i]
+	}
+	var roles []domain.OrgRole
+	if withRoles {
+		if roles, err = decodeRoles(got[rolesKey]); err != nil {
+			return nil, nil, err
+		}
+	}
+	for _, v := range views {
+		if b := got[domain.ItemKey(v.st.ID)]; len(b) > 0 {
 			v.st.Item = &domain.Item{}
 			if err := json.Unmarshal(b, v.st.Item); err != nil {
-				return nil, fmt.Errorf("decode item %s: %w", v.key(), err)
+				return nil, nil, fmt.Errorf("decode item %s: %w", v.key(), err)
 			}
 		}
-		if b := vals[2*i+1]; len(b) > 0 {
-			if v.st.Seq, err = strconv.ParseUint(string(b), 10, 64); err != nil {
-				return nil, fmt.Errorf("decode event counter of %s: %w", v.key(), err)
+		if b := got[domain.CounterKey(v.st.ID)]; len(b) > 0 {
+			if v.st.Seq, v.st.LastEventAt, err = domain.ParseCounter(b); err != nil {
+				return nil, nil, fmt.Errorf("decode event counter of %s: %w", v.key(), err)
 			}
 		}
 	}
-	return views, readOverlays(stub, views)
+	return roles, views, readOverlays(stub, views, got)
 }
 
 // recallKeys lists the recall keys of an item, broadest first.
@@ -77,12 +118,13 @@ func recallKeys(it *domain.Item, id domain.ItemID) []string {
 	return append(keys, domain.RecallItemKey(id))
 }
 
-func readOverlays(stub shim.ChaincodeStubInterface, views []*view) error {
+// readOverlays fills the registered items' overlays from got (the keys
+// already read) and reads the keys got lacks in one GetMultipleStates.
+func readOverlays(stub shim.ChaincodeStubInterface, views []*view, got map[string][]byte) error {
 	var keys []string
-	index := make(map[string]int) // key -> position in keys: GTIN recall keys repeat
-	add := func(k string) {
-		if _, ok := index[k]; !ok {
-			index[k] = len(keys)
+	need := func(k string) {
+		if _, ok := got[k]; !ok {
+			got[k] = nil // asked once even when it repeats
 			keys = append(keys, k)
 		}
 	}
@@ -90,43 +132,45 @@ func readOverlays(stub shim.ChaincodeStubInterface, views []*view) error {
 		if v.st.Item == nil {
 			continue
 		}
-		add(domain.HoldKey(v.st.ID))
-		add(domain.PackedKey(v.st.ID))
+		need(domain.HoldKey(v.st.ID))
+		need(domain.PackedKey(v.st.ID))
 		for _, k := range recallKeys(v.st.Item, v.st.ID) {
-			add(k)
+			need(k)
 		}
 		if v.st.Item.OfferSeq > 0 {
-			add(domain.OfferKey(v.st.ID, v.st.Item.OfferSeq))
+			need(domain.OfferKey(v.st.ID, v.st.Item.OfferSeq))
 		}
-		if v.st.Seq > 0 {
-			add(domain.EventKey(v.st.ID, v.st.Seq))
+		if v.st.Seq > 0 && v.st.LastEventAt == "" {
+			need(domain.EventKey(v.st.ID, v.st.Seq))
 		}
 	}
-	if len(keys) == 0 {
-		return nil
-	}
-	vals, err := getMultiple(stub, keys)
-	if err != nil {
-		return err
+	if len(keys) > 0 {
+		vals, err := getMultiple(stub, keys)
+		if err != nil {
+			return err
+		}
+		for i, k := range keys {
+			got[k] = vals[i]
+		}
 	}
 	for _, v := range views {
 		if v.st.Item == nil {
 			continue
 		}
-		if b := vals[index[domain.HoldKey(v.st.ID)]]; len(b) > 0 {
+		if b := got[domain.HoldKey(v.st.ID)]; len(b) > 0 {
 			v.st.Hold = &domain.Hold{}
 			if err := json.Unmarshal(b, v.st.Hold); err != nil {
 				return fmt.Errorf("decode hold of %s: %w", v.key(), err)
 			}
 		}
-		if b := vals[index[domain.PackedKey(v.st.ID)]]; len(b) > 0 {
+		if b := got[domain.PackedKey(v.st.ID)]; len(b) > 0 {
 			v.st.Packed = &domain.Packing{}
 			if err := json.Unmarshal(b, v.st.Packed); err != nil {
 				return fmt.Errorf("decode packing of %s: %w", v.key(), err)
 			}
 		}
 		for _, k := range recallKeys(v.st.Item, v.st.ID) {
-			if b := vals[index[k]]; len(b) > 0 {
+			if b := got[k]; len(b) > 0 {
 				var r domain.Recall
 				if err := json.Unmarshal(b, &r); err != nil {
 					return fmt.Errorf("decode recall of %s: %w", v.key(), err)
@@ -135,15 +179,15 @@ func readOverlays(stub shim.ChaincodeStubInterface, views []*view) error {
 			}
 		}
 		if v.st.Item.OfferSeq > 0 {
-			if b := vals[index[domain.OfferKey(v.st.ID, v.st.Item.OfferSeq)]]; len(b) > 0 {
+			if b := got[domain.OfferKey(v.st.ID, v.st.Item.OfferSeq)]; len(b) > 0 {
 				v.st.Offer = &domain.Offer{}
 				if err := json.Unmarshal(b, v.st.Offer); err != nil {
 					return fmt.Errorf("decode offer of %s: %w", v.key(), err)
 				}
 			}
 		}
-		if v.st.Seq > 0 {
-			if b := vals[index[domain.EventKey(v.st.ID, v.st.Seq)]]; len(b) > 0 {
+		if v.st.Seq > 0 && v.st.LastEventAt == "" {
+			if b := got[domain.EventKey(v.st.ID, v.st.Seq)]; len(b) > 0 {
 				var ev domain.CustodyEvent
 				if err := json.Unmarshal(b, &ev); err != nil {
 					return fmt.Errorf("decode event %d of %s: %w", v.st.Seq, v.key(), err)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 )
 
@@ -827,7 +826,7 @@ func (b *builder) finish() *Decision {
 	ep := EventPolicy(ev, ownerBefore, ownerAfter, b.r.Roles)
 	b.d.Writes = append(b.d.Writes,
 		KeyWrite{Kind: KeyEvent, Key: EventKey(b.s.ID, ev.Seq), Value: mustMarshal(ev), Policy: &ep, SetPolicy: true},
-		KeyWrite{Kind: KeyCounter, Key: CounterKey(b.s.ID), Value: []byte(strconv.FormatUint(ev.Seq, 10))})
+		KeyWrite{Kind: KeyCounter, Key: CounterKey(b.s.ID), Value: EncodeCounter(ev.Seq, ev.Timestamp)})
 	// Existing keys with an AND policy (item: owner; open offer: recipient)
 	// need those orgs; hold and recall policies (issuer OR majority) and
 	// every new key or key without a policy are met by the MAJORITY.

@@ -15,7 +15,7 @@ const (
 	RolesKey = "orgroles" // simple key: the []OrgRole set
 
 	ObjItem     = "item"     // [gtin, serial] -> Item
-	ObjCounter  = "seq"      // [gtin, serial] -> last event sequence, decimal
+	ObjCounter  = "seq"      // [gtin, serial] -> last event sequence and time (counter.go)
 	ObjEvent    = "event"    // [gtin, serial, seq %010d] -> CustodyEvent, written once
 	ObjHold     = "hold"     // [gtin, serial] -> Hold
 	ObjRecall   = "recall"   // [gtin] | [gtin, "10", lot] | [gtin, "21", serial] -> Recall
@@ -103,7 +103,7 @@ func SeqAttr(seq uint64) string { return fmt.Sprintf("%010d", seq) }
 // ItemKey is the item record's key.
 func ItemKey(id ItemID) string { return mustKey(ObjItem, id.GTIN, id.Serial) }
 
-// CounterKey holds the item's last event sequence.
+// CounterKey holds the item's last event sequence and time (EncodeCounter).
 func CounterKey(id ItemID) string { return mustKey(ObjCounter, id.GTIN, id.Serial) }
 
 // EventKey is the key of the item's custody event seq (1-based).

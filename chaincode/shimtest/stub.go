@@ -97,6 +97,7 @@ type Stub struct {
 	paginatedQuery bool
 	openIters      int
 	reads          []string // point reads of the last transaction, in order
+	readCalls      int      // GetState and GetMultipleStates calls of the last transaction
 }
 
 var _ shim.ChaincodeStubInterface = (*Stub)(nil)
@@ -138,12 +139,16 @@ func (s *Stub) BeginTx(txID string, ts time.Time) {
 	s.endTx()
 	s.inTx, s.txID, s.ts, s.event = true, txID, ts, nil
 	s.writes = newWriteSet()
-	s.reads = nil
+	s.reads, s.readCalls = nil, 0
 }
 
 // Reads returns the keys the last (or open) transaction read with GetState
 // or GetMultipleStates, in order: its point-read set (range reads excluded).
 func (s *Stub) Reads() []string { return append([]string(nil), s.reads...) }
+
+// ReadCalls returns how many GetState and GetMultipleStates calls the last
+// (or open) transaction made: each is a round trip to a real peer.
+func (s *Stub) ReadCalls() int { return s.readCalls }
 
 // SetArgs sets the invocation arguments: function name first, then its
 // parameters.
@@ -404,12 +409,14 @@ func (s *Stub) InvokeChaincode(name string, args [][]byte, channel string) *peer
 
 // GetState returns the committed value of key (nil if absent).
 func (s *Stub) GetState(key string) ([]byte, error) {
+	s.readCalls++
 	s.reads = append(s.reads, key)
 	return s.State(key), nil
 }
 
 // GetMultipleStates returns the committed values of keys, nil where absent.
 func (s *Stub) GetMultipleStates(keys ...string) ([][]byte, error) {
+	s.readCalls++
 	out := make([][]byte, len(keys))
 	for i, k := range keys {
 		s.reads = append(s.reads, k)
