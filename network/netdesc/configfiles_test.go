@@ -101,8 +101,8 @@ func TestConfigtxBFT(t *testing.T) {
 	expect(t, c, p+".Orderer.Policies.BlockValidation.Rule", "ANY Writers")
 	expect(t, c, p+".Orderer.Capabilities.V2_0", true)
 	expect(t, c, p+".Orderer.SmartBFT.RequestBatchMaxInterval", "200ms")
-	expect(t, c, p+".Orderer.SmartBFT.RequestComplainTimeout", "1500ms")
-	expect(t, c, p+".Orderer.SmartBFT.ViewChangeTimeout", "3s")
+	expect(t, c, p+".Orderer.SmartBFT.RequestComplainTimeout", "4s")
+	expect(t, c, p+".Orderer.SmartBFT.ViewChangeTimeout", "8s")
 	cons := at(t, c, p+".Orderer.ConsenterMapping").([]any)
 	if len(cons) != 2 {
 		t.Fatalf("%d consenters, want 2", len(cons))

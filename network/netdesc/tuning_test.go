@@ -10,8 +10,8 @@ func env(m map[string]string) func(string) string { return func(k string) string
 
 func TestOrderingDefaults(t *testing.T) {
 	o := DefaultOrdering()
-	want := Ordering{BatchInterval: DefaultBatchInterval, BFTBatchMaxCount: 100, ForwardTimeout: "500ms", ComplainTimeout: "1500ms",
-		ViewChangeTimeout: "3s", BatchTimeout: "250ms", MaxMessageCount: 500, PreferredMaxBytes: "2 MB"}
+	want := Ordering{BatchInterval: DefaultBatchInterval, BFTBatchMaxCount: 100, ForwardTimeout: "1s", ComplainTimeout: "4s",
+		ViewChangeTimeout: "8s", BatchTimeout: "250ms", MaxMessageCount: 500, PreferredMaxBytes: "2 MB"}
 	if o != want {
 		t.Errorf("defaults %+v, want %+v", o, want)
 	}
