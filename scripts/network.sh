@@ -25,10 +25,15 @@
 # Environment: PROV_HOME (default <repo>/.prov), PROV_PORT_BASE (default 7000;
 # ports PROV_PORT_BASE .. +20 per organization - 1), PROV_TOPOLOGY (default
 # network/topology.yaml; a network keeps the topology it was created with),
-# FABRIC_BIN_DIR (default <repo>/bin), PROV_BFT_BATCH_INTERVAL (SmartBFT
-# RequestBatchMaxInterval written into a new network's genesis block;
-# default 50ms; for tuning sweeps), PROV_PPROF=1 (Go pprof on every orderer,
-# base+20i+18, and peer, base+20i+19, started with it; profiling only).
+# FABRIC_BIN_DIR (default <repo>/bin); tuning knobs (`provnet tuning -h`;
+# network/README.md): PROV_BFT_BATCH_INTERVAL, PROV_BFT_BATCH_MAX_COUNT,
+# PROV_BFT_FORWARD_TIMEOUT, PROV_BFT_COMPLAIN_TIMEOUT,
+# PROV_BFT_VIEW_CHANGE_TIMEOUT, PROV_BATCH_TIMEOUT, PROV_MAX_MESSAGE_COUNT,
+# PROV_PREFERRED_MAX_BYTES (a new network's genesis block),
+# PROV_PEER_CENSORSHIP_TIMEOUT, PROV_PEER_LOGGING, PROV_ORDERER_LOGGING
+# (each node start); PROV_PPROF=1 (Go pprof on every orderer, base+20i+18,
+# and peer, base+20i+19, started with it; profiling only), PROV_PEER_WRITEBATCH,
+# PROV_PEER_MULTIKEYS (peer start; network/README.md).
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -46,7 +51,7 @@ source "$REPO/scripts/lib/chaincode.sh"
 # shellcheck source=lib/membership.sh
 source "$REPO/scripts/lib/membership.sh"
 
-usage() { sed -n '6,28p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '6,36p' "$0" | sed 's/^# \{0,1\}//'; }
 usage_die() { printf 'network: error: %s\n\n' "$*" >&2; usage >&2; exit 2; }
 
 # ---- argument parsing (before anything touches the machine) ----
@@ -82,6 +87,7 @@ esac
 # network/topology.yaml, and PROV_PORT_BASE, else 7000.
 ensure_provnet
 load_topology
+case "$CMD" in up|start-node|add-org) load_tuning ;; esac
 
 # Consensus: the flag, else what the existing state was created with, else the
 # topology's, else bft.

@@ -11,7 +11,6 @@ import (
 	"bytes"
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"strconv"
 
 	"go.yaml.in/yaml/v3"
@@ -23,17 +22,6 @@ const DefaultBatchInterval = "50ms"
 
 // ProfileName is the configtx profile of the channel's genesis block.
 const ProfileName = "SupplyChain"
-
-var reBatchInterval = regexp.MustCompile(`^[0-9]+(ms|s)$`)
-
-// CheckBatchInterval refuses a RequestBatchMaxInterval other than a number
-// of ms or s.
-func CheckBatchInterval(s string) error {
-	if !reBatchInterval.MatchString(s) {
-		return fmt.Errorf("PROV_BFT_BATCH_INTERVAL='%s': want a duration such as 50ms or 1s", s)
-	}
-	return nil
-}
 
 // Policy is a configtx policy.
 type Policy struct {
@@ -199,13 +187,10 @@ func ordererPaths(home, dir string) (signCert, tlsCert string) {
 }
 
 // BuildConfigtx is the channel's configtx.yaml for the layout's
-// organizations with consensus bft or raft; batchInterval is SmartBFT's
-// RequestBatchMaxInterval ("" for the default).
-func BuildConfigtx(l Layout, consensus, batchInterval string) (*Configtx, error) {
-	if batchInterval == "" {
-		batchInterval = DefaultBatchInterval
-	}
-	if err := CheckBatchInterval(batchInterval); err != nil {
+// organizations with consensus bft or raft and the ordering settings o
+// (DefaultOrdering, or OrderingFromEnv for the tuning knobs).
+func BuildConfigtx(l Layout, consensus string, o Ordering) (*Configtx, error) {
+	if err := o.check(); err != nil {
 		return nil, err
 	}
 	if consensus != "bft" && consensus != "raft" {
@@ -241,8 +226,8 @@ func BuildConfigtx(l Layout, consensus, batchInterval string) (*Configtx, error)
 	c.Application = CtxApplication{
 		Policies:     metaPolicies(map[string]Policy{"LifecycleEndorsement": endorse, "Endorsement": endorse}),
 		Capabilities: c.Capabilities["Application"]}
-	c.Orderer = CtxOrderer{BatchTimeout: "250ms",
-		BatchSize: BatchSize{MaxMessageCount: 500, AbsoluteMaxBytes: "10 MB", PreferredMaxBytes: "2 MB"},
+	c.Orderer = CtxOrderer{BatchTimeout: o.BatchTimeout,
+		BatchSize: BatchSize{MaxMessageCount: o.MaxMessageCount, AbsoluteMaxBytes: AbsoluteMaxBytes, PreferredMaxBytes: o.PreferredMaxBytes},
 		Policies:  metaPolicies(map[string]Policy{"BlockValidation": {"ImplicitMeta", "ANY Writers"}})}
 	c.Channel = CtxChannel{Policies: metaPolicies(nil), Capabilities: c.Capabilities["Channel"]}
 
@@ -251,9 +236,9 @@ func BuildConfigtx(l Layout, consensus, batchInterval string) (*Configtx, error)
 	ord.Capabilities = c.Capabilities["Orderer"]
 	if consensus == "bft" {
 		ord.OrdererType = "BFT"
-		ord.SmartBFT = &SmartBFT{RequestBatchMaxCount: 100, RequestBatchMaxInterval: batchInterval,
-			RequestForwardTimeout: "500ms", RequestComplainTimeout: "1500ms", RequestAutoRemoveTimeout: "3m0s",
-			ViewChangeResendInterval: "1s", ViewChangeTimeout: "3s", LeaderHeartbeatTimeout: "20s",
+		ord.SmartBFT = &SmartBFT{RequestBatchMaxCount: o.BFTBatchMaxCount, RequestBatchMaxInterval: o.BatchInterval,
+			RequestForwardTimeout: o.ForwardTimeout, RequestComplainTimeout: o.ComplainTimeout, RequestAutoRemoveTimeout: "3m0s",
+			ViewChangeResendInterval: "1s", ViewChangeTimeout: o.ViewChangeTimeout, LeaderHeartbeatTimeout: "20s",
 			LeaderHeartbeatCount: 10, CollectTimeout: "1s", IncomingMessageBufferSize: 200, RequestPoolSize: 100000}
 		ord.ConsenterMapping = bft
 	} else {
@@ -274,8 +259,8 @@ func BuildConfigtx(l Layout, consensus, batchInterval string) (*Configtx, error)
 }
 
 // ConfigtxYAML is configtx.yaml's content.
-func ConfigtxYAML(l Layout, consensus, batchInterval string) ([]byte, error) {
-	c, err := BuildConfigtx(l, consensus, batchInterval)
+func ConfigtxYAML(l Layout, consensus string, o Ordering) ([]byte, error) {
+	c, err := BuildConfigtx(l, consensus, o)
 	if err != nil {
 		return nil, err
 	}

@@ -66,7 +66,9 @@ const removedBody = "consensus: bft\norgs:\n" + mLine +
 
 func TestConfigtxBFT(t *testing.T) {
 	l := configLayout(t, removedBody)
-	b, err := ConfigtxYAML(l, "bft", "200ms")
+	o := DefaultOrdering()
+	o.BatchInterval = "200ms"
+	b, err := ConfigtxYAML(l, "bft", o)
 	c := parsed(t, b, err)
 	// Organizations for -printOrg: the removed org is left out, the others
 	// keep their indexes' ports.
@@ -99,8 +101,8 @@ func TestConfigtxBFT(t *testing.T) {
 	expect(t, c, p+".Orderer.Policies.BlockValidation.Rule", "ANY Writers")
 	expect(t, c, p+".Orderer.Capabilities.V2_0", true)
 	expect(t, c, p+".Orderer.SmartBFT.RequestBatchMaxInterval", "200ms")
-	expect(t, c, p+".Orderer.SmartBFT.RequestComplainTimeout", "1500ms")
-	expect(t, c, p+".Orderer.SmartBFT.ViewChangeTimeout", "3s")
+	expect(t, c, p+".Orderer.SmartBFT.RequestComplainTimeout", "4s")
+	expect(t, c, p+".Orderer.SmartBFT.ViewChangeTimeout", "8s")
 	cons := at(t, c, p+".Orderer.ConsenterMapping").([]any)
 	if len(cons) != 2 {
 		t.Fatalf("%d consenters, want 2", len(cons))
@@ -125,22 +127,23 @@ func TestConfigtxBFT(t *testing.T) {
 	expect(t, c, p+".Application.Policies.LifecycleEndorsement.Rule", "MAJORITY Endorsement")
 	expect(t, c, p+".Application.Capabilities.V2_5", true)
 
-	if b2, _ := ConfigtxYAML(l, "bft", ""); at(t, parsed(t, b2, nil), p+".Orderer.SmartBFT.RequestBatchMaxInterval") != DefaultBatchInterval {
+	if b2, _ := ConfigtxYAML(l, "bft", DefaultOrdering()); at(t, parsed(t, b2, nil), p+".Orderer.SmartBFT.RequestBatchMaxInterval") != DefaultBatchInterval {
 		t.Errorf("the default batch interval is not %s", DefaultBatchInterval)
 	}
 	for _, bad := range []string{"5m", "1.5s", "50", "ms", "50ms "} {
-		if _, err := ConfigtxYAML(l, "bft", bad); err == nil || !strings.Contains(err.Error(), "want a duration such as 50ms or 1s") {
+		o.BatchInterval = bad
+		if _, err := ConfigtxYAML(l, "bft", o); err == nil || !strings.Contains(err.Error(), "want a duration such as 50ms or 1s") {
 			t.Errorf("batch interval %q: err %v", bad, err)
 		}
 	}
-	if _, err := ConfigtxYAML(l, "paxos", ""); err == nil {
+	if _, err := ConfigtxYAML(l, "paxos", DefaultOrdering()); err == nil {
 		t.Error("consensus paxos accepted")
 	}
 }
 
 func TestConfigtxRaftNetns(t *testing.T) {
 	l := configLayout(t, "hosts: netns\norgs:\n"+mLine+oLine)
-	b, err := ConfigtxYAML(l, "raft", "")
+	b, err := ConfigtxYAML(l, "raft", DefaultOrdering())
 	c := parsed(t, b, err)
 	p := "Profiles." + ProfileName + ".Orderer"
 	expect(t, c, p+".OrdererType", "etcdraft")

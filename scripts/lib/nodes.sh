@@ -6,10 +6,19 @@ CFG_DIR="$REPO/network/config"
 
 # configtx_yaml [-out FILE]: the channel's configtx.yaml (the SupplyChain
 # profile for CONSENSUS, every organization for -printOrg), written by
-# provnet from the layout (package network/netdesc, configfiles.go).
+# provnet from the layout and the ordering knobs PROV_BFT_*, PROV_BATCH_*,
+# ... (package network/netdesc, configfiles.go and tuning.go).
 configtx_yaml() {
   "$PROVNET" configtx -home "$PROV_HOME" -file "$TOPOLOGY_FILE" -port-base "$PROV_PORT_BASE" \
-    -consensus "$CONSENSUS" -batch-interval "${PROV_BFT_BATCH_INTERVAL:-50ms}" "$@"
+    -consensus "$CONSENSUS" "$@"
+}
+
+# load_tuning: the node settings of the tuning knobs (provnet tuning checks
+# every knob, also the genesis ones, before anything starts).
+load_tuning() {
+  local out
+  out="$("$PROVNET" tuning 2>&1)" || usage_die "$out"
+  eval "$out"
 }
 
 make_genesis() {
@@ -90,6 +99,7 @@ start_peer() {
     CORE_PEER_GOSSIP_BOOTSTRAP="$addr" \
     CORE_PEER_GOSSIP_EXTERNALENDPOINT="$addr" \
     CORE_PEER_GOSSIP_RECONNECTINTERVAL=2s \
+    CORE_PEER_DELIVERYCLIENT_BLOCKCENSORSHIPTIMEOUTKEY="${PEER_CENSORSHIP_TIMEOUT:?load_tuning first}" \
     CORE_PEER_LOCALMSPID="${ORG_MSPS[$i]}" \
     CORE_PEER_MSPCONFIGPATH="$oh/peers/$pn/msp" \
     CORE_PEER_TLS_ENABLED=true \

@@ -75,6 +75,9 @@ func TestBadUsage(t *testing.T) {
 		{name: "topology unknown role", args: []string{"up"}, env: []string{"PROV_TOPOLOGY=" + badRole}, want: "line 2: role 'smuggler'"},
 		{name: "topology without ordering node", args: []string{"up"}, env: []string{"PROV_TOPOLOGY=" + noOrderer}, want: "no organization runs an ordering node"},
 		{name: "topology MSP twice", args: []string{"up"}, env: []string{"PROV_TOPOLOGY=" + twice}, want: "line 3: dir, name or msp repeats"},
+		{name: "genesis knob misspelled", args: []string{"up"}, env: []string{"PROV_BATCH_TIMEOUT=250"}, want: "PROV_BATCH_TIMEOUT='250': want a duration such as 50ms or 1s"},
+		{name: "count knob out of range", args: []string{"up"}, env: []string{"PROV_MAX_MESSAGE_COUNT=0"}, want: "PROV_MAX_MESSAGE_COUNT='0': want a whole number from 1 to 100000"},
+		{name: "peer knob misspelled", args: []string{"start-node", "peer0.manufacturer.prov"}, env: []string{"PROV_PEER_CENSORSHIP_TIMEOUT=5"}, want: "PROV_PEER_CENSORSHIP_TIMEOUT='5': want a duration"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

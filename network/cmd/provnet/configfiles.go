@@ -5,6 +5,7 @@ package main
 // marshals them with yaml.v3).
 //
 //	provnet configtx -home H -file F -port-base N -consensus bft|raft [-batch-interval 50ms] [-out F]
+//	provnet tuning
 //	provnet ca-config -home H -file F -port-base N -org DIR
 //	provnet nodeou-config [-ca-cert cacerts/ca.pem] MSPDIR...
 
@@ -22,7 +23,7 @@ func configtxMain(args []string) int {
 	fs := flag.NewFlagSet("configtx", flag.ContinueOnError)
 	var tf topologyFlags
 	tf.register(fs)
-	batch := fs.String("batch-interval", netdesc.DefaultBatchInterval, "SmartBFT RequestBatchMaxInterval (PROV_BFT_BATCH_INTERVAL)")
+	batch := fs.String("batch-interval", "", "SmartBFT RequestBatchMaxInterval (default: PROV_BFT_BATCH_INTERVAL, else "+netdesc.DefaultBatchInterval+")")
 	out := fs.String("out", "", "the file to write (default: standard output)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -32,12 +33,41 @@ func configtxMain(args []string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	b, err := netdesc.ConfigtxYAML(l, tf.consensus, *batch)
+	// The ordering settings come from the tuning knobs (netdesc.Knobs).
+	ord, err := netdesc.OrderingFromEnv(os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	if *batch != "" {
+		ord.BatchInterval = *batch
+	}
+	b, err := netdesc.ConfigtxYAML(l, tf.consensus, ord)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
 	return emit(*out, b)
+}
+
+// tuningMain checks every tuning knob of the environment (netdesc.Knobs)
+// and prints the node settings they give as shell assignments for
+// scripts/network.sh; a badly spelled knob exits 2 naming it.
+func tuningMain(args []string) int {
+	if len(args) > 0 {
+		fmt.Fprintln(os.Stderr, "provnet tuning takes no arguments; it reads the knobs:")
+		for _, k := range netdesc.Knobs {
+			fmt.Fprintf(os.Stderr, "  %s (%s, default %s)\n", k.Env, k.Setting, k.Default)
+		}
+		return 2
+	}
+	s, err := netdesc.NodeTuning(os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	fmt.Print(s)
+	return 0
 }
 
 // emit writes b to path, or to standard output when path is "".

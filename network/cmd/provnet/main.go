@@ -21,6 +21,7 @@
 //	provnet ready -home PROV_HOME [-timeout 60s] [-init-roles]
 //	provnet vote-role ... | config-update ...
 //	provnet configtx -home PROV_HOME -file F -port-base N -consensus bft|raft [-batch-interval D] [-out F]
+//	provnet tuning
 //	provnet ca-config -home PROV_HOME -file F -port-base N -org DIR
 //	provnet nodeou-config [-ca-cert REL] MSPDIR...
 //	provnet enroll -url https://HOST:PORT -tls-cert F [-names C=..,O=..] NAME:SECRET:CANAME:MSPDIR[:PROFILE[:HOSTS[:AS]]]...
@@ -57,6 +58,7 @@ const usage = `usage: provnet topology -home PROV_HOME [-file F | -topology F -d
        provnet vote-role -home PROV_HOME -kind add|remove -msp MSPID [-role ROLE] [-handover MSPID]
        provnet config-update ...
        provnet configtx -home PROV_HOME -file F -port-base N -consensus bft|raft [-batch-interval D] [-out F]
+       provnet tuning
        provnet ca-config -home PROV_HOME -file F -port-base N -org DIR
        provnet nodeou-config [-ca-cert REL] MSPDIR...
        provnet enroll -url https://HOST:PORT -tls-cert F [-names C=..,O=..] NAME:SECRET:CANAME:MSPDIR[:PROFILE[:HOSTS[:AS]]]...`
@@ -74,6 +76,7 @@ func main() {
 		"vote-role":       voteRoleMain,
 		"config-update":   configUpdateMain,
 		"configtx":        configtxMain,
+		"tuning":          tuningMain,
 		"ca-config":       caConfigMain,
 		"nodeou-config":   nodeOUConfigMain,
 		"enroll":          enrollMain,
