@@ -253,7 +253,8 @@ func (s *suite) ids(tag string, n int) []string {
 // 1,000 because, on a heavily loaded machine (load average 40-80 on 2
 // cores), 1,000-item transactions sent two at a time kept the SmartBFT
 // nodes in view changes for minutes (requests not ordered within
-// RequestForwardTimeout + RequestComplainTimeout, 2 s).
+// RequestForwardTimeout + RequestComplainTimeout, then 2 s; 5 s since the
+// tuning sweep).
 const setupBatch = 200
 
 // setup registers ids in both contracts (ref may be nil), setupBatch per
