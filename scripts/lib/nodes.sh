@@ -152,10 +152,19 @@ peer_has_channel() {
 }
 
 join_orderer() {
-  local i=$1 out
+  local i=$1 out tries=0
   orderer_has_channel "$i" && return 0
-  out="$(osnadmin_cli "$i" channel join -c "$CHANNEL" -b "$PROV_HOME/channel/genesis.block" 2>&1)" ||
-    { log "osnadmin join on ${N_ORD[$i]} failed: $out"; return 1; }
+  # The orderer opens its admin endpoint only after it has loaded the channels
+  # it already holds (a restarted Raft node replays its WAL first), seconds
+  # after /healthz answers: retry a refused connection (bounded, 60 s),
+  # nothing else. A join of a channel the node holds answers 405.
+  until out="$(osnadmin_cli "$i" channel join -c "$CHANNEL" -b "$PROV_HOME/channel/genesis.block" 2>&1)"; do
+    if [[ $out != *"connection refused"* ]] || ((++tries > 300)); then
+      log "osnadmin join on ${N_ORD[$i]} failed: $out"
+      return 1
+    fi
+    sleep 0.2
+  done
   [[ $out == *"201"* || $out == *"already exists"* || $out == *"405"* ]] ||
     { log "osnadmin join on ${N_ORD[$i]}: $out"; return 1; }
 }
