@@ -96,7 +96,7 @@ func TestConfigtxBFT(t *testing.T) {
 	expect(t, c, p+".Capabilities.V3_0", true)
 	expect(t, c, p+".Policies.Admins.Rule", "MAJORITY Admins")
 	expect(t, c, p+".Orderer.OrdererType", "BFT")
-	expect(t, c, p+".Orderer.BatchTimeout", "250ms")
+	expect(t, c, p+".Orderer.BatchTimeout", "100ms")
 	expect(t, c, p+".Orderer.BatchSize.MaxMessageCount", 500)
 	expect(t, c, p+".Orderer.Policies.BlockValidation.Rule", "ANY Writers")
 	expect(t, c, p+".Orderer.Capabilities.V2_0", true)

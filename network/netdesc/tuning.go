@@ -39,7 +39,7 @@ var (
 	KnobForwardTimeout  = Knob{"PROV_BFT_FORWARD_TIMEOUT", "SmartBFT RequestForwardTimeout", "1s", kindDuration}
 	KnobComplainTimeout = Knob{"PROV_BFT_COMPLAIN_TIMEOUT", "SmartBFT RequestComplainTimeout", "4s", kindDuration}
 	KnobViewChange      = Knob{"PROV_BFT_VIEW_CHANGE_TIMEOUT", "SmartBFT ViewChangeTimeout", "8s", kindDuration}
-	KnobBatchTimeout    = Knob{"PROV_BATCH_TIMEOUT", "Orderer BatchTimeout", "250ms", kindDuration}
+	KnobBatchTimeout    = Knob{"PROV_BATCH_TIMEOUT", "Orderer BatchTimeout", "100ms", kindDuration}
 	KnobMaxMessageCount = Knob{"PROV_MAX_MESSAGE_COUNT", "Orderer BatchSize.MaxMessageCount", "500", kindCount}
 	KnobPreferredBytes  = Knob{"PROV_PREFERRED_MAX_BYTES", "Orderer BatchSize.PreferredMaxBytes", "2 MB", kindBytes}
 	KnobCensorship      = Knob{"PROV_PEER_CENSORSHIP_TIMEOUT", "peer.deliveryclient.blockCensorshipTimeoutKey", "5s", kindDuration}

@@ -11,7 +11,7 @@ func env(m map[string]string) func(string) string { return func(k string) string
 func TestOrderingDefaults(t *testing.T) {
 	o := DefaultOrdering()
 	want := Ordering{BatchInterval: DefaultBatchInterval, BFTBatchMaxCount: 100, ForwardTimeout: "1s", ComplainTimeout: "4s",
-		ViewChangeTimeout: "8s", BatchTimeout: "250ms", MaxMessageCount: 500, PreferredMaxBytes: "2 MB"}
+		ViewChangeTimeout: "8s", BatchTimeout: "100ms", MaxMessageCount: 500, PreferredMaxBytes: "2 MB"}
 	if o != want {
 		t.Errorf("defaults %+v, want %+v", o, want)
 	}
