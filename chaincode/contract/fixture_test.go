@@ -306,6 +306,9 @@ func (f *fixture) keyPolicy(key string) domain.KeyPolicy {
 		return out
 	}
 	top := env.Rule.GetNOutOf()
+	if len(top.GetRules()) == 0 && top.GetN() > 0 {
+		return domain.SealedPolicy()
+	}
 	if len(top.GetRules()) == 2 && top.GetRules()[0].GetNOutOf() != nil {
 		all, maj := top.GetRules()[0], top.GetRules()[1]
 		if int(all.GetNOutOf().GetN()) != len(all.GetNOutOf().GetRules()) {

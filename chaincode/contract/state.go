@@ -346,8 +346,19 @@ func (w *txWriter) emit(ev domain.ChaincodeEvent) error {
 // shim's statebased encoding (every named org's peer); with a majority it is
 // OutOf(1, AND(AllOf peers), OutOf(Threshold, Orgs' peers)) (alternative) or
 // OutOf(2, ...) (AndMajority), which statebased (AND only) cannot express.
+// A sealed policy is OutOf(1) of no rule.
 func policyBytes(p domain.KeyPolicy) ([]byte, error) {
 	p = p.Encoded()
+	if p.Sealed {
+		// OutOf(1) of no rule: no set of signatures satisfies it.
+		env := &common.SignaturePolicyEnvelope{Version: 0,
+			Rule: &common.SignaturePolicy{Type: &common.SignaturePolicy_NOutOf_{NOutOf: &common.SignaturePolicy_NOutOf{N: 1}}}}
+		b, err := proto.MarshalOptions{Deterministic: true}.Marshal(env)
+		if err != nil {
+			return nil, fmt.Errorf("state endorsement policy: %w", err)
+		}
+		return b, nil
+	}
 	if len(p.Orgs) == 0 {
 		ep, err := statebased.NewStateEP(nil)
 		if err != nil {

@@ -175,7 +175,14 @@ type KeyPolicy struct {
 	// AndMajority makes the majority of Orgs required as well as AllOf
 	// (AND(AND(AllOf), OutOf(Threshold, Orgs))) instead of an alternative.
 	AndMajority bool `json:"andMajority,omitempty"`
+	// Sealed is a policy no endorsement satisfies (OutOf(1) of no
+	// principal): the key, once written, can never be written, deleted or
+	// given another policy again. The other fields are empty.
+	Sealed bool `json:"sealed,omitempty"`
 }
+
+// SealedPolicy is the policy of a key written once (KeyPolicy.Sealed).
+func SealedPolicy() KeyPolicy { return KeyPolicy{Sealed: true} }
 
 // Encoded returns the form in which an AndMajority policy is written as a
 // signature policy. Fabric's evaluation consumes each signature once, so
@@ -185,7 +192,7 @@ type KeyPolicy struct {
 // just AND(AllOf) when they already make the majority. Other policies are
 // returned as they are.
 func (p KeyPolicy) Encoded() KeyPolicy {
-	if !p.AndMajority {
+	if !p.AndMajority || p.Sealed {
 		return p
 	}
 	all := uniqueSorted(p.AllOf)
@@ -206,6 +213,9 @@ func (p KeyPolicy) Encoded() KeyPolicy {
 
 // SatisfiedBy reports whether endorsements by these orgs' peers satisfy p.
 func (p KeyPolicy) SatisfiedBy(endorsers []string) bool {
+	if p.Sealed {
+		return false
+	}
 	have := uniqueSorted(endorsers)
 	all := len(p.AllOf) > 0
 	for _, o := range p.AllOf {
@@ -226,6 +236,9 @@ func (p KeyPolicy) SatisfiedBy(endorsers []string) bool {
 
 // String renders the policy, e.g. "AND(CustomsMSP.peer) OR 2 of 3".
 func (p KeyPolicy) String() string {
+	if p.Sealed {
+		return "sealed (written once)"
+	}
 	s := Policy{AllOf: p.AllOf}.String()
 	if len(p.Orgs) > 0 {
 		op := " OR "
@@ -249,6 +262,10 @@ type KeyWrite struct {
 	// otherwise the committed policy is kept.
 	Policy    *KeyPolicy
 	SetPolicy bool
+	// Earlier is the policy chaincode before the current custody rules set
+	// with this write (nil: the same as Policy); prov verify accepts it in
+	// transactions of that chaincode. The chaincode never writes it.
+	Earlier *KeyPolicy
 }
 
 // Decision is what an allowed act does to an item.
@@ -692,13 +709,19 @@ func recallPolicy(issuer string, maj Policy) KeyPolicy {
 	return KeyPolicy{AllOf: []string{issuer}, Orgs: maj.Orgs, Threshold: maj.Threshold}
 }
 
-// EventPolicy is an event key's policy, set when the event is created: the
-// writer's org and the item's owner before and after the event, AND a
-// majority of the role orgs. Rewriting history then needs them whatever a
-// majority endorses, and needs a majority whatever they endorse (Fabric
-// checks a key with a key-level policy against that policy only, never the
-// chaincode-level one, so the majority is part of it).
-func EventPolicy(ev CustodyEvent, ownerBefore, ownerAfter string, roles []OrgRole) KeyPolicy {
+// An event key is sealed when it is created (SealedPolicy): custody events
+// are written once, and no endorsement, not even of every org, can rewrite
+// or delete one. The peers enforce it at validation, whatever chaincode the
+// endorsers run. Chaincode before this rule gave event keys EarlierEventPolicy:
+// the writer's org and the item's owner before and after the event, AND a
+// majority of the role orgs. That let a colluding majority that had set an
+// item's counter back (the counter has no key-level policy) trick the owner's
+// next act into overwriting the last event with the parties' own
+// endorsements (test/trust TestColludingMajority/CounterSetBack).
+
+// EarlierEventPolicy is the policy chaincode before sealed events gave an
+// event key; prov verify still accepts it for the transactions it wrote.
+func EarlierEventPolicy(ev CustodyEvent, ownerBefore, ownerAfter string, roles []OrgRole) KeyPolicy {
 	maj := majorityOf(roles)
 	return KeyPolicy{AllOf: uniqueSorted([]string{ev.SubmitterMSP, ownerBefore, ownerAfter}),
 		Orgs: maj.Orgs, Threshold: maj.Threshold, AndMajority: true}
@@ -823,9 +846,9 @@ func (b *builder) finish() *Decision {
 	if b.d.ItemWritten {
 		ownerAfter = b.d.Item.Owner
 	}
-	ep := EventPolicy(ev, ownerBefore, ownerAfter, b.r.Roles)
+	sealed, earlier := SealedPolicy(), EarlierEventPolicy(ev, ownerBefore, ownerAfter, b.r.Roles)
 	b.d.Writes = append(b.d.Writes,
-		KeyWrite{Kind: KeyEvent, Key: EventKey(b.s.ID, ev.Seq), Value: mustMarshal(ev), Policy: &ep, SetPolicy: true},
+		KeyWrite{Kind: KeyEvent, Key: EventKey(b.s.ID, ev.Seq), Value: mustMarshal(ev), Policy: &sealed, SetPolicy: true, Earlier: &earlier},
 		KeyWrite{Kind: KeyCounter, Key: CounterKey(b.s.ID), Value: EncodeCounter(ev.Seq, ev.Timestamp)})
 	// Existing keys with an AND policy (item: owner; open offer: recipient)
 	// need those orgs; hold and recall policies (issuer OR majority) and

@@ -210,8 +210,12 @@ func TestDecideOfferLifecycle(t *testing.T) {
 		if w.Kind == KeyItem && (!w.SetPolicy || strings.Join(w.Policy.AllOf, ",") != tD) {
 			t.Errorf("accept item policy %+v", w.Policy)
 		}
-		if w.Kind == KeyEvent && (strings.Join(w.Policy.AllOf, ",") != tD+","+tM || !w.Policy.AndMajority || w.Policy.SatisfiedBy([]string{tD, tC}) || !w.Policy.SatisfiedBy([]string{tD, tM})) {
-			t.Errorf("accepted event policy %s, want both parties and a majority", w.Policy)
+		if w.Kind == KeyEvent && (!w.SetPolicy || !w.Policy.Sealed || w.Policy.SatisfiedBy([]string{tD, tM, tC})) {
+			t.Errorf("accepted event policy %s, want sealed (no endorsement rewrites it)", w.Policy)
+		}
+		// What chaincode before sealed events set, still accepted by verify.
+		if w.Kind == KeyEvent && (w.Earlier == nil || strings.Join(w.Earlier.AllOf, ",") != tD+","+tM || !w.Earlier.AndMajority || w.Earlier.SatisfiedBy([]string{tD, tC}) || !w.Earlier.SatisfiedBy([]string{tD, tM})) {
+			t.Errorf("accepted event's earlier policy %v, want both parties and a majority", w.Earlier)
 		}
 	}
 	s = s.After(d)

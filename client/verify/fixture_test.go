@@ -352,8 +352,9 @@ type txOpts struct {
 	reason          string // the act's reason (event details)
 	authority       domain.Authority
 	vote            string
-	dropWrite       domain.KeyKind // leave this kind of the decision's writes out
-	noPolicy        bool           // write no key-level policies
+	dropWrite       domain.KeyKind                         // leave this kind of the decision's writes out
+	noPolicy        bool                                   // write no key-level policies
+	eventPolicy     func(domain.KeyWrite) domain.KeyPolicy // the event key's policy instead of the decision's
 	extraMeta       []*kvrwset.KVMetadataWrite
 	blockOpts       blockOpts
 }
@@ -481,8 +482,12 @@ func (f *fixture) add(typ domain.EventType, from, to string, o txOpts) domain.Cu
 		}
 		writes = append(writes, &kvrwset.KVWrite{Key: kw.Key, Value: val, IsDelete: kw.Delete})
 		if kw.SetPolicy && kw.Policy != nil && !o.noPolicy {
+			pol := *kw.Policy
+			if kw.Kind == domain.KeyEvent && o.eventPolicy != nil {
+				pol = o.eventPolicy(kw)
+			}
 			metas = append(metas, &kvrwset.KVMetadataWrite{Key: kw.Key, Entries: []*kvrwset.KVMetadataEntry{
-				{Name: validationParameter, Value: policyEnvelope(*kw.Policy)}}})
+				{Name: validationParameter, Value: policyEnvelope(pol)}}})
 		}
 	}
 	writes = append(writes, &kvrwset.KVWrite{Key: testItem, Value: []byte(`{"id":"` + testItem + `"}`)}) // not a key of the item
@@ -578,8 +583,11 @@ func (f *fixture) addRoleChange(roles []domain.OrgRole, o txOpts) domain.RoleSet
 
 // policyEnvelope spells a key-level policy as the chaincode would:
 // AND(AllOf), or OutOf(1 or 2 with AndMajority, AND(AllOf), OutOf(Threshold,
-// Orgs)), peer roles.
+// Orgs)), peer roles; OutOf(1) of no rule when sealed.
 func policyEnvelope(p domain.KeyPolicy) []byte {
+	if p.Sealed {
+		return mustMarshal(&common.SignaturePolicyEnvelope{Rule: &common.SignaturePolicy{Type: &common.SignaturePolicy_NOutOf_{NOutOf: &common.SignaturePolicy_NOutOf{N: 1}}}})
+	}
 	var ids []*msp.MSPPrincipal
 	index := map[string]int32{}
 	signed := func(org string) *common.SignaturePolicy {

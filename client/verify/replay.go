@@ -382,7 +382,9 @@ func (t *endorserTx) checkDecisionWrites(id domain.ItemID, d *domain.Decision, n
 			env, ok := meta[kw.Key]
 			if !ok {
 				problems = append(problems, fmt.Sprintf("%s: no key-level policy written, the decision sets %s", name, kw.Policy))
-			} else if err := samePolicy(env, *kw.Policy, orgs); err != nil {
+			} else if err := samePolicy(env, *kw.Policy, orgs); err != nil && (kw.Earlier == nil || samePolicy(env, *kw.Earlier, orgs) != nil) {
+				// (Earlier: what chaincode before the current rules set, e.g.
+				// event keys before they were sealed.)
 				problems = append(problems, fmt.Sprintf("%s: key-level policy %v, the decision sets %s", name, err, kw.Policy))
 			}
 		}

@@ -740,6 +740,23 @@ func TestItemTransition(t *testing.T) {
 			want: map[string]string{CheckWriteSet: "no key-level policy written"},
 		},
 		{
+			// chaincode before sealed event keys gave them the parties' AND a majority
+			name: "offer whose event key has the earlier event policy",
+			build: func(t *testing.T, f *fixture) {
+				reg(f)
+				f.add(domain.EventOffered, mspMan, mspDist, txOpts{eventPolicy: func(kw domain.KeyWrite) domain.KeyPolicy { return *kw.Earlier }})
+			},
+			want: map[string]string{},
+		},
+		{
+			name: "offer whose event key its owner alone may rewrite",
+			build: func(t *testing.T, f *fixture) {
+				reg(f)
+				f.add(domain.EventOffered, mspMan, mspDist, txOpts{eventPolicy: func(domain.KeyWrite) domain.KeyPolicy { return domain.KeyPolicy{AllOf: []string{mspMan}} }})
+			},
+			want: map[string]string{CheckWriteSet: "key-level policy"},
+		},
+		{
 			name: "registration with another key-level policy on the item",
 			build: func(t *testing.T, f *fixture) {
 				id := domain.ItemID{GTIN: testGTIN, Serial: testSerial}

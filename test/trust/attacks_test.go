@@ -87,16 +87,16 @@ func TestLyingGatewayCounterfeit(t *testing.T) {
 // the three peer orgs, both run evilcc and endorse each other's forgeries.
 func TestColludingMajority(t *testing.T) {
 	integration(t)
-	ids := register(t, "00002", "MAJ", 4)
-	tailItem, moved, untouched, appendItem := ids[0], ids[1], ids[2], ids[3]
+	ids := register(t, "00002", "MAJ", 5)
+	tailItem, moved, untouched, appendItem, rewound := ids[0], ids[1], ids[2], ids[3], ids[4]
 	brandSerial := harness.Key(gtin("00002"), "FORGED-"+runTag)
 	// A genuine tail on the manufacturer's item: offered to customs, which
 	// rejects it (the last event is customs', the owner the manufacturer).
-	if err := conn(t, mfr).SubmitResolved("OfferTransfer", js([]string{tailItem}), cus.MSP); err != nil {
+	if err := conn(t, mfr).SubmitResolved("OfferTransfer", js([]string{tailItem, rewound}), cus.MSP); err != nil {
 		t.Fatal(err)
 	}
 	waitPeers(t)
-	if err := conn(t, cus).SubmitResolved("RejectTransfer", js([]string{tailItem})); err != nil {
+	if err := conn(t, cus).SubmitResolved("RejectTransfer", js([]string{tailItem, rewound})); err != nil {
 		t.Fatal(err)
 	}
 	waitPeers(t)
@@ -134,13 +134,9 @@ func TestColludingMajority(t *testing.T) {
 
 	t.Run("OverwriteLastEvent", func(t *testing.T) {
 		// Rewrite customs' REJECTED (the last event) as a decommission
-		// naming no owner (so that the event alone asks only MAJORITY).
-		code := mustForge(t, d, validOrEPF, "overwrite of the last event", forgedEvent(t, tailItem, last.Seq, domain.EventDecommissioned, "", "", "destroyed"), pair...)
+		// naming no owner. Event keys are sealed: no endorsement rewrites one.
+		mustForge(t, d, epf, "overwrite of the last event", forgedEvent(t, tailItem, last.Seq, domain.EventDecommissioned, "", "", "destroyed"), pair...)
 		waitPeers(t)
-		if code == peer.TxValidationCode_VALID {
-			wantVerifyFails(t, provVerify(t, mfr, tailItem), "overwritten tail", replayChecks...)
-			t.Errorf("two orgs overwrote %s's last event (seq %d) VALID: event keys carry no key-level policy (custody branch: the writer's and owner's)", tailItem, last.Seq)
-		}
 	})
 
 	t.Run("AppendEvents", func(t *testing.T) {
@@ -160,6 +156,49 @@ func TestColludingMajority(t *testing.T) {
 		g, s := splitID(t, moved)
 		mustForge(t, d, epf, "item key's policy removed", []op{{Op: "ep", Key: &ckey{"item", []string{g, s}}}}, pair...)
 		mustForge(t, d, epf, "item key deleted", []op{{Op: "del", Key: &ckey{"item", []string{g, s}}}}, pair...)
+	})
+
+	t.Run("CounterSetBack", func(t *testing.T) {
+		// The counter key has no key-level policy (every custody act, by
+		// whichever org, advances it), so the two can set it back one event:
+		// the owner's next act is then decided as if customs' REJECTED (seq 3)
+		// were not there, and its event is written under seq 3. Event keys are
+		// sealed, so that write can never commit: the owner's act is refused
+		// and the history stays the genuine one (before sealing, the owner's
+		// own offer, endorsed by the owner and customs, overwrote it VALID).
+		hist, err := honest.History(rewound)
+		if err != nil || len(hist) != 3 {
+			t.Fatalf("history of %s: %d events, %v; want 3", rewound, len(hist), err)
+		}
+		prev, tail := hist[1], hist[2]
+		g, s := splitID(t, rewound)
+		mustForge(t, d, valid, "counter set back one event", []op{{Op: "put", Key: &ckey{"seq", []string{g, s}},
+			Value: string(domain.EncodeCounter(prev.Seq, prev.Timestamp))}}, pair...)
+		waitPeers(t)
+		st, err := submitWith(conn(t, mfr), "OfferTransfer", []string{js([]string{rewound}), dist.MSP})
+		switch {
+		case err != nil:
+			t.Logf("the owner's offer after the rewrite is refused: %v", err)
+		case st.Code != peer.TxValidationCode_VALID:
+			t.Logf("the owner's offer after the rewrite committed %s", st.Code)
+		}
+		waitPeers(t)
+		now, herr := honest.History(rewound)
+		if herr != nil || len(now) != 3 {
+			t.Fatalf("history of %s after the owner's offer: %d events, %v; want the 3 genuine ones", rewound, len(now), herr)
+		}
+		if now[2].TxID != tail.TxID {
+			t.Errorf("the owner's offer after the counter was set back overwrote seq %d (%s by %s, tx %.12s) with %s (tx %.12s)",
+				tail.Seq, tail.Type, tail.SubmitterMSP, tail.TxID, now[2].Type, now[2].TxID)
+			wantVerifyFails(t, provVerify(t, mfr, rewound), "an overwritten event", verify.CheckEventOrder, verify.CheckTransition)
+			return
+		}
+		if err == nil && st.Code == peer.TxValidationCode_VALID {
+			t.Errorf("the owner's offer after the counter was set back committed VALID without overwriting seq %d", tail.Seq)
+		}
+		if v := provVerify(t, mfr, rewound); v.Code != 0 {
+			t.Errorf("the genuine history under a rewritten counter: %s; want exit 0", v)
+		}
 	})
 
 	waitPeers(t)
