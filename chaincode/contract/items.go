@@ -115,8 +115,13 @@ func (c *Contract) GetItems(ctx contractapi.TransactionContextInterface, idsJSON
 	return outputs(ctx.GetStub(), views)
 }
 
-// GetHistory returns up to limit custody events of an item from sequence
-// fromSeq (default 1), read by key from the event keys in one call.
+// GetHistory returns the custody events of an item with sequences from
+// fromSeq (default 1) to fromSeq+limit-1, read by key from the event keys
+// in one call. Missing sequences are skipped, not an end: the counter,
+// which says where the history ends, has no key-level policy, so an event
+// written after a counter set ahead must still show (behind a gap, which
+// verify refuses). NextSeq follows the counter, or the event after the
+// window when it exists (a counter set back).
 func (c *Contract) GetHistory(ctx contractapi.TransactionContextInterface, id, fromSeq, limit string) (*domain.HistoryPage, error) {
 	ident, err := parseCustodyID(id)
 	if err != nil {
@@ -135,7 +140,7 @@ func (c *Contract) GetHistory(ctx contractapi.TransactionContextInterface, id, f
 	}
 	stub := ctx.GetStub()
 	keys := []string{domain.CounterKey(ident.ItemID)}
-	for seq := from; seq < from+uint64(n); seq++ {
+	for seq := from; seq <= from+uint64(n); seq++ { // the window and one more
 		keys = append(keys, domain.EventKey(ident.ItemID, seq))
 	}
 	vals, err := getMultiple(stub, keys)
@@ -145,34 +150,45 @@ func (c *Contract) GetHistory(ctx contractapi.TransactionContextInterface, id, f
 	if len(vals[0]) == 0 {
 		return nil, domain.Errorf(domain.CodeNotFound, "item %s is not registered", ident.Key())
 	}
-	page := &domain.HistoryPage{Events: []domain.CustodyEvent{}}
-	for i, b := range vals[1:] {
-		if len(b) == 0 {
-			break
-		}
-		var ev domain.CustodyEvent
-		if err := json.Unmarshal(b, &ev); err != nil {
-			return nil, fmt.Errorf("decode event %d of %s: %w", from+uint64(i), ident.Key(), err)
-		}
-		page.Events = append(page.Events, ev)
-	}
 	last, _, err := domain.ParseCounter(vals[0])
 	if err != nil {
 		return nil, fmt.Errorf("decode event counter of %s: %w", ident.Key(), err)
 	}
-	if next := from + uint64(n); next <= last {
+	page := &domain.HistoryPage{Events: []domain.CustodyEvent{}, LastSeq: last}
+	if err := appendEvents(page, vals[1:n+1], from, ident.Key()); err != nil {
+		return nil, err
+	}
+	if next := from + uint64(n); next <= last || len(vals[n+1]) > 0 {
 		page.NextSeq = next
 	}
 	return page, nil
 }
 
+// appendEvents decodes the existing event keys among vals (sequences from
+// first on) into the page, skipping missing ones.
+func appendEvents(page *domain.HistoryPage, vals [][]byte, first uint64, item string) error {
+	for i, b := range vals {
+		if len(b) == 0 {
+			continue
+		}
+		var ev domain.CustodyEvent
+		if err := json.Unmarshal(b, &ev); err != nil {
+			return fmt.Errorf("decode event %d of %s: %w", first+uint64(i), item, err)
+		}
+		page.Events = append(page.Events, ev)
+	}
+	return nil
+}
+
 // GetHistories returns, for each item in input order, what GetHistory(id,
 // "1", limit) returns: its first page of custody events, read for all the
-// items with two multi-key reads (their event counters, then their events),
-// so that a whole audit's histories cost a few calls. An entry is null when
-// the item is not registered, or when the answer already holds
-// domain.MaxHistoriesEvents events or domain.MaxHistoriesBytes of them:
-// GetHistory reads those.
+// items with two multi-key reads (their event counters, then their events
+// up to the counter's and one more), so that a whole audit's histories
+// cost a few calls. An entry is null when the item is not registered, when
+// the event after the counter's last exists (the counter was set back; only
+// GetHistory's window shows how far the history goes), or when the answer
+// already holds domain.MaxHistoriesEvents events or domain.MaxHistoriesBytes
+// of them: GetHistory reads those.
 func (c *Contract) GetHistories(ctx contractapi.TransactionContextInterface, idsJSON, limit string) ([]*domain.HistoryPage, error) {
 	ids, err := parseIDList(idsJSON)
 	if err != nil {
@@ -192,7 +208,7 @@ func (c *Contract) GetHistories(ctx contractapi.TransactionContextInterface, ids
 		return nil, err
 	}
 	type span struct {
-		first, count int // of the item's events in keys
+		first, count int // of the item's events in keys: sequences 1..count, then count+1
 		last         uint64
 	}
 	spans := make([]*span, len(ids))
@@ -206,11 +222,15 @@ func (c *Contract) GetHistories(ctx contractapi.TransactionContextInterface, ids
 			return nil, fmt.Errorf("decode event counter of %s: %w", ids[i].Key(), err)
 		}
 		m := int(min(last, uint64(n)))
-		if len(keys)+m > domain.MaxHistoriesEvents {
+		// The key after the counter's last (or the page's last, when the
+		// counter names more than a page) tells whether the counter is behind.
+		sp := &span{first: len(keys), count: m, last: last}
+		want := m + 1
+		if len(keys)+want > domain.MaxHistoriesEvents {
 			break
 		}
-		spans[i] = &span{first: len(keys), count: m, last: last}
-		for seq := 1; seq <= m; seq++ {
+		spans[i] = sp
+		for seq := 1; seq <= want; seq++ {
 			keys = append(keys, domain.EventKey(ids[i], uint64(seq)))
 		}
 	}
@@ -224,22 +244,22 @@ func (c *Contract) GetHistories(ctx contractapi.TransactionContextInterface, ids
 		if sp == nil {
 			continue
 		}
-		page := &domain.HistoryPage{Events: make([]domain.CustodyEvent, 0, sp.count)}
-		for j, b := range evs[sp.first : sp.first+sp.count] {
-			if len(b) == 0 {
-				break
-			}
+		after := len(evs[sp.first+sp.count]) > 0 // the event after the counter's last (or the page)
+		if after && sp.count < int(n) {
+			continue // the counter is behind: GetHistory's window reads on
+		}
+		window := evs[sp.first : sp.first+sp.count]
+		page := &domain.HistoryPage{Events: make([]domain.CustodyEvent, 0, sp.count), LastSeq: sp.last}
+		for _, b := range window {
 			size += len(b)
-			var ev domain.CustodyEvent
-			if err := json.Unmarshal(b, &ev); err != nil {
-				return nil, fmt.Errorf("decode event %d of %s: %w", j+1, ids[i].Key(), err)
-			}
-			page.Events = append(page.Events, ev)
 		}
 		if size > domain.MaxHistoriesBytes {
 			break
 		}
-		if next := uint64(n) + 1; next <= sp.last {
+		if err := appendEvents(page, window, 1, ids[i].Key()); err != nil {
+			return nil, err
+		}
+		if next := uint64(n) + 1; next <= sp.last || after {
 			page.NextSeq = next
 		}
 		out[i] = page

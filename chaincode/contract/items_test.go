@@ -258,6 +258,63 @@ func TestHistoryPaging(t *testing.T) {
 	}
 }
 
+// TestHistoryUnderRewrittenCounter: the counter key has no key-level
+// policy, so a colluding majority can rewrite it; the history readers do
+// not take its word for where the history ends. Set back, every event still
+// shows (GetHistories leaves the item to GetHistory); set ahead, an event
+// written after the gap shows behind it. LastSeq reports the counter.
+func TestHistoryUnderRewrittenCounter(t *testing.T) {
+	f := ready(t)
+	g := gtin(t, prefix, "00001")
+	id := itemID(g, "CTR")
+	f.register(id)
+	f.ok(f.h.Submit(f.user(mfr), "OfferTransfer", id, dist))
+	f.ok(f.h.Submit(f.user(mfr), "CancelTransfer", id)) // 3 events
+	key := compositeKey(t, "seq", g, "CTR")
+	read := func(limit string) (domain.HistoryPage, *domain.HistoryPage) {
+		var one domain.HistoryPage
+		f.decode(f.h.Evaluate(nil, "GetHistory", id, "", limit), &one)
+		var pages []*domain.HistoryPage
+		f.decode(f.h.Evaluate(nil, "GetHistories", mustJSON(t, []string{id}), limit), &pages)
+		return one, pages[0]
+	}
+	if one, many := read(""); len(one.Events) != 3 || one.LastSeq != 3 || one.NextSeq != 0 || many == nil || mustJSON(t, *many) != mustJSON(t, one) {
+		t.Fatalf("genuine counter: %+v / %+v", one, many)
+	}
+
+	f.h.Stub.SetCommitted(key, domain.EncodeCounter(1, ""))
+	for _, limit := range []string{"", "2", "3"} {
+		one, many := read(limit)
+		switch limit {
+		case "":
+			if len(one.Events) != 3 || one.LastSeq != 1 || one.NextSeq != 0 || many != nil {
+				t.Errorf("counter set back, limit %q: %d events, last %d, next %d; GetHistories %+v (want null: GetHistory reads on)", limit, len(one.Events), one.LastSeq, one.NextSeq, many)
+			}
+		case "2": // a full page, and the event after it exists
+			if len(one.Events) != 2 || one.NextSeq != 3 || many != nil {
+				t.Errorf("counter set back, limit %q: %+v; GetHistories %+v", limit, one, many)
+			}
+		case "3":
+			if len(one.Events) != 3 || one.NextSeq != 0 {
+				t.Errorf("counter set back, limit %q: %+v", limit, one)
+			}
+		}
+	}
+
+	f.h.Stub.SetCommitted(key, domain.EncodeCounter(6, ""))
+	f.ok(f.h.Submit(f.user(mfr), "ReportStolen", id)) // written under seq 7
+	one, many := read("")
+	seqs := func(p domain.HistoryPage) (out []uint64) {
+		for _, ev := range p.Events {
+			out = append(out, ev.Seq)
+		}
+		return out
+	}
+	if got := fmt.Sprint(seqs(one)); got != "[1 2 3 7]" || one.LastSeq != 7 || many == nil || fmt.Sprint(seqs(*many)) != got {
+		t.Errorf("counter set ahead, then an act: GetHistory %s (last %d), GetHistories %+v; want [1 2 3 7]", got, one.LastSeq, many)
+	}
+}
+
 // TestGetHistories: each item's first page as GetHistory gives it, in input
 // order, null for an unregistered item.
 func TestGetHistories(t *testing.T) {

@@ -288,9 +288,19 @@ type UnitContentsPage struct {
 }
 
 // HistoryPage is one page of an item's custody history, by sequence.
+//
+// The item's counter key, which names its last event, has no key-level
+// policy (every custody act advances it), so a colluding majority can
+// rewrite it. Readers therefore do not take its word for where the history
+// ends: a page holds every event key that exists in its window, gaps
+// included, and LastSeq reports the counter, which a verifier compares with
+// the events it read.
 type HistoryPage struct {
 	Events  []CustodyEvent `json:"events"`
 	NextSeq uint64         `json:"nextSeq"` // 0 when there are no more events
+	// LastSeq is the sequence the item's counter names as its last event
+	// (0 from chaincode before it was reported).
+	LastSeq uint64 `json:"lastSeq,omitempty"`
 }
 
 // PrefixPage is one page of a ListPrefixes query.
