@@ -183,10 +183,13 @@ type fixture struct {
 	roles      []domain.OrgRole
 	clock      time.Time
 	historyErr error
-	hidden     map[uint64]bool   // blocks BlockByNumber says it lacks
-	crls       map[string][]byte // revocation list per MSP, in later config blocks
-	state      domain.CustodyState
-	prefixes   map[string]*domain.Prefix
+	// counter is the sequence History reports as the counter's (LastSeq);
+	// 0: the last event's, as the chaincode reports an untouched counter.
+	counter  uint64
+	hidden   map[uint64]bool   // blocks BlockByNumber says it lacks
+	crls     map[string][]byte // revocation list per MSP, in later config blocks
+	state    domain.CustodyState
+	prefixes map[string]*domain.Prefix
 	// roleHistory is what OrgRolesHistory answers (addRoleChange).
 	roleHistory []domain.RoleSetChange
 	mu          sync.Mutex
@@ -683,6 +686,12 @@ func (f *fixture) History(_ context.Context, id string, fromSeq uint64, limit in
 			break
 		}
 		page.Events = append(page.Events, ev)
+	}
+	if n := len(events); n > 0 {
+		page.LastSeq = events[n-1].Seq
+	}
+	if f.counter != 0 && id == testItem {
+		page.LastSeq = f.counter
 	}
 	return page, nil
 }

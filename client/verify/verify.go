@@ -257,6 +257,9 @@ type run struct {
 	blocks      map[uint64]*common.Block
 	configs     map[uint64]*configEntry
 	steps       []Step
+	// lastSeq is the sequence the item's counter names as its last event,
+	// as the history's last page reported it (0: not reported).
+	lastSeq uint64
 
 	genesisHash string // hex header hash of block 0 as served, once fetched
 	trust       Trust
@@ -292,23 +295,37 @@ type configEntry struct {
 
 func (r *run) add(s Step) { r.steps = append(r.steps, s) }
 
-func (r *run) history(id string) ([]domain.CustodyEvent, error) { return ReadHistory(r.ctx, r.l, id) }
+func (r *run) history(id string) ([]domain.CustodyEvent, error) {
+	events, last, err := readHistory(r.ctx, r.l, id)
+	r.lastSeq = last
+	return events, err
+}
 
 // ReadHistory reads an item's whole custody history, page by page.
 func ReadHistory(ctx context.Context, l Ledger, id string) ([]domain.CustodyEvent, error) {
+	events, _, err := readHistory(ctx, l, id)
+	return events, err
+}
+
+// readHistory is ReadHistory that also returns the sequence the item's
+// counter names as its last event (HistoryPage.LastSeq of the last page; 0
+// when the ledger does not report it). An empty page ends the read even
+// when the counter promises more: a counter set far ahead must not make a
+// reader page forever (checkOrder then compares the two).
+func readHistory(ctx context.Context, l Ledger, id string) ([]domain.CustodyEvent, uint64, error) {
 	var out []domain.CustodyEvent
 	from := uint64(0)
 	for {
 		page, err := l.History(ctx, id, from, historyPageSize)
 		if err != nil {
-			return nil, fmt.Errorf("history of %s: %w", id, err)
+			return nil, 0, fmt.Errorf("history of %s: %w", id, err)
 		}
 		out = append(out, page.Events...)
 		if page.NextSeq == 0 || len(page.Events) == 0 {
-			return out, nil
+			return out, page.LastSeq, nil
 		}
 		if page.NextSeq <= from {
-			return nil, fmt.Errorf("history of %s: page from %d points back to %d", id, from, page.NextSeq)
+			return nil, 0, fmt.Errorf("history of %s: page from %d points back to %d", id, from, page.NextSeq)
 		}
 		from = page.NextSeq
 	}
@@ -877,6 +894,14 @@ func (r *run) checkOrder(events []domain.CustodyEvent) {
 		} else if ev.Seq != uint64(i+1) {
 			seqErr = fmt.Errorf("history position %d holds seq %d: events are missing or repeated", i+1, ev.Seq)
 		}
+	}
+	// The counter, which the next custody act numbers from, must name the
+	// history's last event. It has no key-level policy: a colluding
+	// majority that set it back made the owner's next act collide with an
+	// existing event (refused: events are sealed); set ahead, the next act
+	// lands behind a gap. Either is a write outside the custody rules.
+	if n := len(events); seqErr == nil && r.lastSeq != 0 && n > 0 && events[n-1].Seq != r.lastSeq {
+		seqErr = fmt.Errorf("the item's event counter names seq %d as its last event, its history ends at seq %d: the counter was written outside the custody rules", r.lastSeq, events[n-1].Seq)
 	}
 	span := ""
 	if len(os) > 0 {

@@ -740,6 +740,23 @@ func TestItemTransition(t *testing.T) {
 			want: map[string]string{CheckWriteSet: "no key-level policy written"},
 		},
 		{
+			name: "counter set back behind the history",
+			build: func(t *testing.T, f *fixture) {
+				reg(f)
+				f.add(domain.EventOffered, mspMan, mspDist, txOpts{})
+				f.counter = 1
+			},
+			want: map[string]string{CheckEventOrder: "counter names seq 1 as its last event, its history ends at seq 2"},
+		},
+		{
+			name: "counter set ahead of the history",
+			build: func(t *testing.T, f *fixture) {
+				reg(f)
+				f.counter = 6
+			},
+			want: map[string]string{CheckEventOrder: "counter names seq 6"},
+		},
+		{
 			// chaincode before sealed event keys gave them the parties' AND a majority
 			name: "offer whose event key has the earlier event policy",
 			build: func(t *testing.T, f *fixture) {

@@ -87,8 +87,8 @@ func TestLyingGatewayCounterfeit(t *testing.T) {
 // the three peer orgs, both run evilcc and endorse each other's forgeries.
 func TestColludingMajority(t *testing.T) {
 	integration(t)
-	ids := register(t, "00002", "MAJ", 5)
-	tailItem, moved, untouched, appendItem, rewound := ids[0], ids[1], ids[2], ids[3], ids[4]
+	ids := register(t, "00002", "MAJ", 6)
+	tailItem, moved, untouched, appendItem, rewound, ahead := ids[0], ids[1], ids[2], ids[3], ids[4], ids[5]
 	brandSerial := harness.Key(gtin("00002"), "FORGED-"+runTag)
 	// A genuine tail on the manufacturer's item: offered to customs, which
 	// rejects it (the last event is customs', the owner the manufacturer).
@@ -175,6 +175,12 @@ func TestColludingMajority(t *testing.T) {
 		mustForge(t, d, valid, "counter set back one event", []op{{Op: "put", Key: &ckey{"seq", []string{g, s}},
 			Value: string(domain.EncodeCounter(prev.Seq, prev.Timestamp))}}, pair...)
 		waitPeers(t)
+		// Readers do not take the counter's word for where the history ends:
+		// GetHistories (audits, verify's prefetch) still returns customs'
+		// REJECTED, and verify fails the item, whose counter disagrees.
+		wantHistories(t, rewound, 3)
+		wantVerifyFails(t, provVerify(t, mfr, rewound), "counter set back", verify.CheckEventOrder)
+		wantAuditVerifyFailed(t, rewound, verify.CheckEventOrder)
 		st, err := submitWith(conn(t, mfr), "OfferTransfer", []string{js([]string{rewound}), dist.MSP})
 		switch {
 		case err != nil:
@@ -196,9 +202,33 @@ func TestColludingMajority(t *testing.T) {
 		if err == nil && st.Code == peer.TxValidationCode_VALID {
 			t.Errorf("the owner's offer after the counter was set back committed VALID without overwriting seq %d", tail.Seq)
 		}
-		if v := provVerify(t, mfr, rewound); v.Code != 0 {
-			t.Errorf("the genuine history under a rewritten counter: %s; want exit 0", v)
+	})
+
+	t.Run("CounterSetAhead", func(t *testing.T) {
+		// Set the counter five events ahead: the owner's next act is written
+		// under seq 7 while seq 2..6 do not exist. A reader that stops at
+		// the first missing event would never show it (nor would verify):
+		// the history must show the gap, and verify must fail the item.
+		g, s := splitID(t, ahead)
+		hist, err := honest.History(ahead)
+		if err != nil || len(hist) != 1 {
+			t.Fatalf("history of %s: %d events, %v; want 1", ahead, len(hist), err)
 		}
+		mustForge(t, d, valid, "counter set five events ahead", []op{{Op: "put", Key: &ckey{"seq", []string{g, s}},
+			Value: string(domain.EncodeCounter(6, hist[0].Timestamp))}}, pair...)
+		waitPeers(t)
+		wantVerifyFails(t, provVerify(t, mfr, ahead), "counter set ahead", verify.CheckEventOrder)
+		if err := conn(t, mfr).SubmitResolved("ReportStolenItems", js([]string{ahead}), "lorry broken into"); err != nil {
+			t.Fatalf("the owner's theft report after the counter was set ahead: %v", err)
+		}
+		waitPeers(t)
+		now, err := honest.History(ahead)
+		if err != nil || len(now) != 2 || now[1].Seq != 7 || now[1].Type != domain.EventStolen {
+			t.Errorf("history of %s after the theft report: %v %v; want REGISTERED and STOLEN at seq 7", ahead, now, err)
+		}
+		wantHistories(t, ahead, 2)
+		wantVerifyFails(t, provVerify(t, mfr, ahead), "an event after a gap", verify.CheckEventOrder)
+		wantAuditVerifyFailed(t, ahead, verify.CheckEventOrder, verify.CheckTransition)
 	})
 
 	waitPeers(t)
@@ -213,6 +243,23 @@ func TestColludingMajority(t *testing.T) {
 	}
 	if v := provVerify(t, mfr, untouched); v.Code != 0 {
 		t.Errorf("an item whose keys were not touched: %s; want exit 0", v)
+	}
+}
+
+// wantHistories asserts that GetHistories through the honest manufacturer's
+// peer answers id with n events (or null: the reader then pages GetHistory).
+func wantHistories(t *testing.T, id string, n int) {
+	t.Helper()
+	b, err := conn(t, mfr).Evaluate("GetHistories", js([]string{id}), "")
+	if err != nil {
+		t.Fatalf("GetHistories %s: %v", id, err)
+	}
+	var pages []*domain.HistoryPage
+	if err := json.Unmarshal(b, &pages); err != nil || len(pages) != 1 {
+		t.Fatalf("GetHistories %s: %s %v", id, b, err)
+	}
+	if pages[0] != nil && len(pages[0].Events) != n {
+		t.Errorf("GetHistories %s: %d events (next %d); want %d", id, len(pages[0].Events), pages[0].NextSeq, n)
 	}
 }
 
