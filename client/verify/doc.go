@@ -10,7 +10,9 @@
 // exactly this event under its key; that the block holds the transaction, its
 // data hash matches its header and a BFT quorum of the consenters (or, for
 // Raft, an orderer) signed the header; and, over the whole record, that the
-// sequence is gapless and timestamps never run backwards in block order.
+// sequence is gapless, ends at the event the item's counter names (the
+// counter has no key-level policy: a colluding majority can rewrite it), and
+// timestamps never run backwards in block order.
 // Options.Chain adds the previous-hash chain from genesis to the item's last
 // block.
 //
