@@ -301,6 +301,24 @@ func TestHistoryUnderRewrittenCounter(t *testing.T) {
 		}
 	}
 
+	// Set back, the owner's next act would land on seq 2 (sealed on a real
+	// peer); RepairCounter sets the counter to the last event key that
+	// exists, by anyone with a role, once.
+	var rep domain.CounterRepair
+	f.decode(f.h.Submit(f.user(cust), "RepairCounter", id), &rep)
+	if rep.Was != "1" || rep.Seq != 3 || rep.ByMSP != cust || string(f.h.Stub.State(key)) != string(domain.EncodeCounter(3, rep.At)) || rep.At == "" {
+		t.Errorf("repair: %+v, counter %q", rep, f.h.Stub.State(key))
+	}
+	if err := f.h.Submit(f.user(dist), "RepairCounter", id).Err(); domain.CodeOf(err) != domain.CodeInvalidArgument || !strings.Contains(err.Error(), "already names its last event (seq 3") {
+		t.Errorf("repair of a right counter: %v", err)
+	}
+	if err := f.h.Submit(f.user(mfr), "RepairCounter", itemID(g, "none")).Err(); domain.CodeOf(err) != domain.CodeNotFound {
+		t.Errorf("repair of an unregistered item: %v", err)
+	}
+	if one, _ := read(""); one.LastSeq != 3 {
+		t.Errorf("after the repair: last %d", one.LastSeq)
+	}
+
 	f.h.Stub.SetCommitted(key, domain.EncodeCounter(6, ""))
 	f.ok(f.h.Submit(f.user(mfr), "ReportStolen", id)) // written under seq 7
 	one, many := read("")

@@ -169,7 +169,7 @@ func TestMetadata(t *testing.T) {
 		"Propose": 3, "ApproveProposal": 1, "RejectProposal": 1, "GetProposal": 1, "ListProposals": 4,
 		"GetOrgExit": 1, "TakeOverItems": 2, "ConsentToHandOver": 0, "GetOrgRolesHistory": 0,
 		"RejectTransferWithNote": 2, "CancelTransferWithNote": 2, "ReportStolenItems": 2, "DecommissionItems": 3, "RecallItems": 2,
-		"PackUnit": 2, "UnpackUnit": 2, "GetUnitContents": 3,
+		"PackUnit": 2, "UnpackUnit": 2, "GetUnitContents": 3, "RepairCounter": 1,
 	}
 	evaluate := map[string]bool{"Ping": true, "GetOrgRoles": true, "GetPrefix": true, "ListPrefixes": true,
 		"GetItem": true, "GetItems": true, "GetHistory": true, "GetHistories": true, "ListItems": true, "CountItems": true, "ListRecalls": true, "GetSightings": true, "ListSightings": true,

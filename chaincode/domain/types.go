@@ -134,6 +134,17 @@ type Offer struct {
 	EndTx   string    `json:"endTx,omitempty" metadata:",optional"`
 }
 
+// CounterRepair is what RepairCounter did: the item's event counter before
+// and after, set to the last event key that exists.
+type CounterRepair struct {
+	Item  string `json:"item"`
+	Was   string `json:"was"`   // the counter's value before ("{seq} {timestamp}" or "{seq}")
+	Seq   uint64 `json:"seq"`   // the last event's sequence, now the counter's
+	At    string `json:"at"`    // that event's timestamp, now the counter's
+	TxID  string `json:"txId"`  // the repair's transaction
+	ByMSP string `json:"byMsp"` // the submitter's organization
+}
+
 // Sighting is one inspection of an item or of an unregistered but
 // well-formed ID (how counterfeit serials become ledger facts), stored on a
 // key of its own that no custody transaction reads or writes.
