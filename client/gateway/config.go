@@ -57,7 +57,7 @@ type Config struct {
 	Channel   string
 	Chaincode string
 	Timeouts  Timeouts
-	Retries   int           // MVCC_READ_CONFLICT retries
+	Retries   int           // resubmissions after a read conflict or policy failure at commit
 	Backoff   time.Duration // first retry delay; doubles
 	// OnRetry, if set, hears about each resubmission (prov prints a note).
 	OnRetry func(err *Error, attempt int, delay time.Duration)

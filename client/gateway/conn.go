@@ -184,9 +184,10 @@ func (c *Conn) Evaluate(ctx context.Context, fn string, args ...string) ([]byte,
 }
 
 // Submit implements Ledger: endorse, submit, then wait for the commit
-// status. A transaction invalidated by MVCC_READ_CONFLICT or
-// PHANTOM_READ_CONFLICT, or whose endorsements differed between peers at
-// different heights, is submitted again as a new transaction, with
+// status. A transaction invalidated by MVCC_READ_CONFLICT,
+// PHANTOM_READ_CONFLICT or ENDORSEMENT_POLICY_FAILURE, or whose
+// endorsements differed between peers at different heights, is submitted
+// again as a new transaction, with
 // doubling delays, at most Retries times: the chaincode itself refuses a
 // business operation that already happened, so a retry cannot apply twice.
 //
@@ -214,15 +215,22 @@ func (c *Conn) Submit(ctx context.Context, fn string, args ...string) (*Result, 
 	}
 }
 
-// retryable: read conflicts at commit, and endorsements that differ
-// because the endorsing peers were at different heights (a block committed
-// on one but not yet on another) - both transient, and both leave nothing
-// written, so a new transaction is safe.
+// retryable: read conflicts at commit; an endorsement policy failure at
+// commit, which for the gateway's own choice of endorsers (planned from the
+// key-level policies of the keys as they were at endorsement) means that a
+// key's policy changed after endorsement: another transaction created the
+// same event key (event keys are sealed, so a custody act that lost a race
+// for an item's next event fails here before its read conflict is
+// checked); and endorsements that differ because the endorsing peers were
+// at different heights (a block committed on one but not yet on another).
+// All are transient and leave nothing written, so a new transaction,
+// endorsed against the new state, is safe.
 func retryable(e *Error) bool {
 	switch e.Op {
 	case OpCommit:
 		return e.Validation == peer.TxValidationCode_MVCC_READ_CONFLICT.String() ||
-			e.Validation == peer.TxValidationCode_PHANTOM_READ_CONFLICT.String()
+			e.Validation == peer.TxValidationCode_PHANTOM_READ_CONFLICT.String() ||
+			e.Validation == peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE.String()
 	case OpEndorse:
 		if e.Code != "" {
 			return false // a refusal stays a refusal

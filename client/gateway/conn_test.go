@@ -233,8 +233,8 @@ func TestSubmitRefused(t *testing.T) {
 		wantAsked int // commit status requests
 	}{
 		{
-			name: "committed invalid", statuses: []string{"ENDORSEMENT_POLICY_FAILURE"}, resolve: time.Second, retries: 3,
-			wantOp: OpCommit, wantText: []string{"OfferTransfer: transaction failed to commit: ENDORSEMENT_POLICY_FAILURE (transaction "},
+			name: "committed invalid", statuses: []string{"BAD_RWSET"}, resolve: time.Second, retries: 3,
+			wantOp: OpCommit, wantText: []string{"OfferTransfer: transaction failed to commit: BAD_RWSET (transaction "},
 			wantCalls: 1, wantAsked: 1,
 		},
 		{

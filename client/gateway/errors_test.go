@@ -146,7 +146,8 @@ func TestSubmitRetriesMVCC(t *testing.T) {
 		{"success first time", []string{""}, 3, 1, ""},
 		{"mvcc then success", []string{"MVCC_READ_CONFLICT", "PHANTOM_READ_CONFLICT", ""}, 3, 3, ""},
 		{"mvcc exhausted", []string{"MVCC_READ_CONFLICT", "MVCC_READ_CONFLICT", "MVCC_READ_CONFLICT"}, 2, 3, "MVCC_READ_CONFLICT"},
-		{"other validation code not retried", []string{"ENDORSEMENT_POLICY_FAILURE", ""}, 3, 1, "ENDORSEMENT_POLICY_FAILURE"},
+		{"policy failure at commit (a lost race for a sealed key) then success", []string{"ENDORSEMENT_POLICY_FAILURE", ""}, 3, 2, ""},
+		{"other validation code not retried", []string{"BAD_RWSET", ""}, 3, 1, "BAD_RWSET"},
 		{"endorsement mismatch then success", []string{"mismatch", ""}, 3, 2, ""},
 		{"refusal not retried", []string{"refusal", ""}, 3, 1, "NOT_OWNER"},
 	}

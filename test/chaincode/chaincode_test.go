@@ -3,7 +3,8 @@
 // PROV_HOME=<repo>/.prov-cc, port base 8000): state-based endorsement
 // (a change endorsed only by non-owner orgs' peers is invalidated with
 // ENDORSEMENT_POLICY_FAILURE), two concurrent transfers of one item (one
-// VALID, one MVCC_READ_CONFLICT), a resubmitted operation that does not
+// VALID, one ENDORSEMENT_POLICY_FAILURE: the item's next event key is
+// sealed by the winner), a resubmitted operation that does not
 // transfer twice, and prefix governance; it also measures a 1000-item
 // registration, shipments of up to 1000 items and transfer throughput.
 //
@@ -300,14 +301,13 @@ func TestStateBasedEndorsement(t *testing.T) {
 // endorsed before either is ordered, read the same item key version; exactly
 // one is VALID.
 //
-// When they land in different blocks the loser is MVCC_READ_CONFLICT (each is
-// endorsed by all three orgs' peers, so the loser's endorsements also satisfy
-// the key-level policy the winner left behind and validation gets to the
-// read-set check). When they land in the same block Fabric invalidates the
-// loser earlier, with ENDORSEMENT_POLICY_FAILURE: an offer changes the item
-// key's validation parameter (owner -> owner AND recipient), and the
-// committer rejects any later transaction of the block that touches a key
-// whose validation parameter an earlier valid transaction changed.
+// The loser is ENDORSEMENT_POLICY_FAILURE, in the same block or a later one:
+// both write the item's next event key, which the winner created sealed (no
+// endorsement satisfies its policy), and Fabric checks key-level policies
+// before read conflicts. (Before event keys were sealed the loser of
+// different blocks was MVCC_READ_CONFLICT: its endorsements by all three
+// orgs satisfied the policy the winner left behind.) prov resubmits both
+// codes (client/gateway retryable).
 func TestConcurrentTransfers(t *testing.T) {
 	integration(t)
 	c, err := contract(mfr, "user1")
@@ -359,13 +359,14 @@ func TestConcurrentTransfers(t *testing.T) {
 		t.Logf("winner: offered to %s", it.OfferedTo)
 	}
 
-	// Both endorsed, then ordered one after the other: MVCC_READ_CONFLICT.
+	// Both endorsed, then ordered one after the other: the second's event
+	// key is sealed by then.
 	x := "01/" + gtin(t, "00002") + "/21/MVCC-" + runTag
 	register(t, x)
 	txs := endorseOffers(x, mfrMSP, distMSP, custMSP)
 	first, second := status(txs[0]), status(txs[1])
-	if first.Code != peer.TxValidationCode_VALID || second.Code != peer.TxValidationCode_MVCC_READ_CONFLICT {
-		t.Fatalf("codes %s, %s; want VALID, MVCC_READ_CONFLICT", first.Code, second.Code)
+	if first.Code != peer.TxValidationCode_VALID || second.Code != peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE {
+		t.Fatalf("codes %s, %s; want VALID, ENDORSEMENT_POLICY_FAILURE", first.Code, second.Code)
 	}
 	check(x, second.BlockNumber)
 
@@ -403,11 +404,7 @@ func TestConcurrentTransfers(t *testing.T) {
 		switch st.Code {
 		case peer.TxValidationCode_VALID:
 			valid++
-		case peer.TxValidationCode_MVCC_READ_CONFLICT:
 		case peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE:
-			if statuses[0].BlockNumber != statuses[1].BlockNumber {
-				t.Errorf("ENDORSEMENT_POLICY_FAILURE across blocks: %s", st.TransactionID)
-			}
 		default:
 			t.Errorf("unexpected code %s", st.Code)
 		}
@@ -437,7 +434,8 @@ func TestResubmittedTransfer(t *testing.T) {
 	refusedCode(t, domain.CodeInvalidTransition, dist, "user1", "AcceptTransfer", x)
 	refusedCode(t, domain.CodeNotOwner, mfr, "user1", "OfferTransfer", x, distMSP)
 
-	// Two accepts endorsed before either commits: one VALID, one MVCC conflict.
+	// Two accepts endorsed before either commits: one VALID, the other
+	// ENDORSEMENT_POLICY_FAILURE (its event key sealed by the first).
 	y := "01/" + gtin(t, "00003") + "/21/DUP2-" + runTag
 	register(t, y)
 	if _, err := submit(mfr, "user1", "OfferTransfer", y, distMSP); err != nil {
@@ -476,7 +474,7 @@ func TestResubmittedTransfer(t *testing.T) {
 		}
 	}
 	sort.Strings(codes)
-	if fmt.Sprint(codes) != "[MVCC_READ_CONFLICT VALID]" {
+	if fmt.Sprint(codes) != "[ENDORSEMENT_POLICY_FAILURE VALID]" {
 		t.Fatalf("duplicate accepts: %v", codes)
 	}
 	if err := waitPeers(top + 1); err != nil {

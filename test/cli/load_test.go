@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -54,6 +55,57 @@ func TestConcurrentSubmitsRetry(t *testing.T) {
 		}
 	}
 	t.Logf("%d concurrent inspections of one item: all committed, %d resubmissions", n, retried)
+}
+
+// Concurrent custody acts on one item by different orgs (a customs hold and
+// the brand's recall) race for the item's next event key: the winner
+// creates it sealed, so the loser commits ENDORSEMENT_POLICY_FAILURE and prov
+// resubmits it against the new state, where it lands as the next event.
+func TestConcurrentCustodyActsRetry(t *testing.T) {
+	integration(t)
+	prefix := prefixFor(1)
+	ensurePrefix(t, prefix)
+	g := gtin(t, prefix, 6)
+	const n = 4
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = item(t, g, fmt.Sprintf("RACE%d", i))
+		ok(t, "item", "register", ids[i], "-p", "manufacturer")
+	}
+	results := make([]result, 2*n)
+	var wg sync.WaitGroup
+	for i, x := range ids {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			results[2*i] = run(t, "customs", "hold", x, "--reason", "papers", "-p", "customs", "--retries", "8")
+		}()
+		go func() {
+			defer wg.Done()
+			results[2*i+1] = run(t, "item", "recall", x, "--reason", "defect", "-p", "manufacturer", "-u", "admin", "--retries", "8")
+		}()
+	}
+	wg.Wait()
+	retried := 0
+	for _, r := range results {
+		if r.code != 0 {
+			t.Errorf("concurrent custody act: %s", r)
+		}
+		retried += strings.Count(r.err, "ENDORSEMENT_POLICY_FAILURE; resubmitting")
+	}
+	for _, x := range ids {
+		var h struct{ Events []domain.CustodyEvent }
+		okJSON(t, &h, "item", "history", x, "-p", "customs")
+		var types []string
+		for _, e := range h.Events {
+			types = append(types, string(e.Type))
+		}
+		sort.Strings(types[1:])
+		if got := strings.Join(types, " "); got != "REGISTERED HELD RECALLED" {
+			t.Errorf("history of %s: %s; want REGISTERED then HELD and RECALLED", x, got)
+		}
+	}
+	t.Logf("%d items held and recalled at once: all committed, %d resubmissions after ENDORSEMENT_POLICY_FAILURE", n, retried)
 }
 
 // An item with 10 custody events verifies (exit 0); the wall time of the

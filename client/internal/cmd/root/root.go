@@ -112,7 +112,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	pf.DurationVar(&c.Timeouts.Endorse, "endorse-timeout", envDur("PROV_ENDORSE_TIMEOUT", gateway.DefaultTimeouts.Endorse), "timeout of an endorsement")
 	pf.DurationVar(&c.Timeouts.Submit, "submit-timeout", envDur("PROV_SUBMIT_TIMEOUT", gateway.DefaultTimeouts.Submit), "timeout of handing a transaction to the orderer")
 	pf.DurationVar(&c.Timeouts.CommitStatus, "commit-timeout", envDur("PROV_COMMIT_TIMEOUT", gateway.DefaultTimeouts.CommitStatus), "timeout of waiting for a commit")
-	pf.IntVar(&c.Retries, "retries", envInt("PROV_RETRIES", 4), "resubmissions after an MVCC read conflict")
+	pf.IntVar(&c.Retries, "retries", envInt("PROV_RETRIES", 4), "resubmissions after a read conflict or endorsement policy failure at commit")
 	_ = cmd.RegisterFlagCompletionFunc("output", cmdutil.FixedCompletion(cmdutil.FormatTable, cmdutil.FormatJSON))
 	_ = cmd.RegisterFlagCompletionFunc("profile", cmdutil.FixedCompletion("manufacturer", "distributor", "customs"))
 	_ = cmd.RegisterFlagCompletionFunc("user", cmdutil.FixedCompletion("user1", "admin"))
