@@ -10,6 +10,7 @@ import (
 	"github.com/provledger/provenance/client/internal/cmd/item/list"
 	"github.com/provledger/provenance/client/internal/cmd/item/recall"
 	"github.com/provledger/provenance/client/internal/cmd/item/register"
+	"github.com/provledger/provenance/client/internal/cmd/item/repair"
 	"github.com/provledger/provenance/client/internal/cmd/item/show"
 	"github.com/provledger/provenance/client/internal/cmd/item/stolen"
 	"github.com/provledger/provenance/client/internal/cmdutil"
@@ -41,6 +42,7 @@ canonical key 01/09506000134352/21/ABC123.`,
 		stolen.NewCmd(f, nil),
 		decommission.NewCmd(f, nil),
 		inspect.NewCmd(f, nil),
+		repair.NewCmd(f, nil),
 	)
 	return cmd
 }
