@@ -202,6 +202,28 @@ func TestColludingMajority(t *testing.T) {
 		if err == nil && st.Code == peer.TxValidationCode_VALID {
 			t.Errorf("the owner's offer after the counter was set back committed VALID without overwriting seq %d", tail.Seq)
 		}
+		// The repair: the owner asks for the counter to be set from the
+		// sealed event keys (a majority endorses it: here the colluders'
+		// peers, whose chaincode runs the genuine functions); the item then
+		// verifies and moves again.
+		r := cli(t).Run(t, mfr, "user1", "item", "repair-counter", rewound)
+		if r.Code != 0 || !strings.Contains(r.Stdout, "set to seq 3") {
+			t.Fatalf("prov item repair-counter %s: %s", rewound, r)
+		}
+		waitPeers(t)
+		if again := cli(t).Run(t, mfr, "user1", "item", "repair-counter", rewound); again.Code != 1 || !strings.Contains(again.Stderr, "already names its last event") {
+			t.Errorf("a second repair: %s; want exit 1, nothing to repair", again)
+		}
+		if v := provVerify(t, mfr, rewound); v.Code != 0 {
+			t.Errorf("after the repair: %s; want exit 0", v)
+		}
+		if err := conn(t, mfr).SubmitResolved("OfferTransfer", js([]string{rewound}), dist.MSP); err != nil {
+			t.Fatalf("the owner's offer after the repair: %v", err)
+		}
+		waitPeers(t)
+		if v := provVerify(t, mfr, rewound); v.Code != 0 {
+			t.Errorf("after the repair and an offer: %s; want exit 0", v)
+		}
 	})
 
 	t.Run("CounterSetAhead", func(t *testing.T) {
