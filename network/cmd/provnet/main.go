@@ -220,7 +220,14 @@ func deployRoles(n *netdesc.Network) []domain.OrgRole {
 // have approved it, each in its own transaction, so each named org's admin
 // submits InitOrgRoles (file or approve the set; a no-op for an org that
 // already approved) through its own gateway, until GetOrgRoles returns the
-// set. Idempotent: when the set is in effect nothing is submitted.
+// set; then it waits until every org's peer answers the set. Idempotent:
+// when the set is in effect nothing is submitted.
+//
+// An approval refused by the ordering service as "request already
+// processed" (SmartBFT, hyperledger/fabric#4415) may still commit, and the
+// next org's approval, endorsed before it, then commits as
+// MVCC_READ_CONFLICT: such transient failures are retried (the chaincode
+// counts an org's approval once).
 func initOrgRoles(ctx context.Context, n *netdesc.Network) error {
 	want := deployRoles(n)
 	arg, _ := json.Marshal(want)
@@ -229,19 +236,71 @@ func initOrgRoles(ctx context.Context, n *netdesc.Network) error {
 		if o.Peer == nil || o.Role == "" {
 			continue
 		}
-		done, err := approveRoles(ctx, n, o.Dir, want, string(arg))
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", o.MSP, err))
-			continue
-		}
-		if done {
-			return nil
+		for attempt := 1; ; attempt++ {
+			done, err := approveRoles(ctx, n, o.Dir, want, string(arg))
+			if err == nil && done {
+				return waitRoles(ctx, n, want)
+			}
+			if err == nil {
+				break
+			}
+			if attempt == 5 || !transientSubmit(err) {
+				errs = append(errs, fmt.Errorf("%s: %w", o.MSP, err))
+				break
+			}
+			fmt.Fprintf(os.Stderr, "provnet: %s: %v; trying again\n", o.MSP, err)
+			select {
+			case <-ctx.Done():
+				return errors.Join(append(errs, ctx.Err())...)
+			case <-time.After(time.Duration(attempt) * time.Second):
+			}
 		}
 	}
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
 	return fmt.Errorf("the role set is not in effect after every named org's admin approved it")
+}
+
+// transientSubmit: a submit whose outcome a new attempt settles (a read
+// conflict, or an ordering-service refusal of a transaction it may still
+// order).
+func transientSubmit(err error) bool {
+	s := errText(err)
+	return strings.Contains(s, "MVCC_READ_CONFLICT") || strings.Contains(s, "PHANTOM_READ_CONFLICT") ||
+		strings.Contains(s, "request already processed") || strings.Contains(s, "code = Unavailable")
+}
+
+// waitRoles waits until every org's peer answers GetOrgRoles with the set:
+// the approval that completed it committed on its submitter's peer, and the
+// first act after `up` may go through another org's peer.
+func waitRoles(ctx context.Context, n *netdesc.Network, want []domain.OrgRole) error {
+	for _, o := range n.Orgs {
+		if o.Peer == nil {
+			continue
+		}
+		c, err := connect(n, o.Dir)
+		if err != nil {
+			return err
+		}
+		contract := c.GetNetwork(n.Channel).GetContract(n.Chaincode)
+		for {
+			res, err := contract.EvaluateWithContext(ctx, "GetOrgRoles")
+			if err == nil {
+				if have, derr := decodeRoles(res); derr == nil && reflect.DeepEqual(have, want) {
+					break
+				}
+			}
+			select {
+			case <-ctx.Done():
+				c.Close()
+				return fmt.Errorf("%s's peer does not answer the role set in time: %v", o.MSP, err)
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+		c.Close()
+	}
+	return nil
 }
 
 // approveRoles submits InitOrgRoles as org's admin unless the set is
