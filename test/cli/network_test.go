@@ -179,15 +179,21 @@ func TestPeerDown(t *testing.T) {
 		time.Sleep(2 * time.Second)
 	}
 	t.Logf("endorsement with the restarted customs peer possible after %v", time.Since(start).Round(time.Second))
-	// The next package on this shared network must find it whole: every
-	// org's gateway (the restarted peer's own too, whose gossip rejoins a
-	// few seconds later) plans cross-org endorsements again. CI once failed
-	// the next package's first act on customs' gateway ("no peer combination").
-	if took, err := harness.WaitReady(net.Home, 90*time.Second); err != nil {
-		t.Fatalf("network not whole again after the customs peer's restart: %v", err)
-	} else {
-		t.Logf("every gateway plans cross-org endorsements again after %v", took.Round(time.Millisecond))
+	waitWhole(t)
+}
+
+// waitWhole waits, after a test restarted a peer of the shared network,
+// until every org's gateway (the restarted peer's own too, whose gossip
+// rejoins a few seconds later) plans cross-org endorsements again, so that
+// the next test or package finds the network whole. CI once failed the next
+// package's first act on customs' gateway ("no peer combination").
+func waitWhole(t *testing.T) {
+	t.Helper()
+	took, err := harness.WaitReady(net.Home, 90*time.Second)
+	if err != nil {
+		t.Fatalf("network not whole again after the peer's restart: %v", err)
 	}
+	t.Logf("every gateway plans cross-org endorsements again after %v", took.Round(time.Millisecond))
 }
 
 // events watch from a block, and resuming from a checkpoint file.

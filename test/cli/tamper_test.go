@@ -146,6 +146,7 @@ func TestVerifyForgedSignatureExit3(t *testing.T) {
 	}
 	var it domain.Item
 	okJSON(t, &it, "item", "show", x, "-p", "customs")
+	waitWhole(t)
 }
 
 // findBytes finds needle in one of the peer's block files.
