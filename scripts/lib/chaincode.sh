@@ -165,13 +165,27 @@ deploy_chaincode() {
 
 # approve_definition ORG NAME VERSION PACKAGE_ID SEQUENCE: ORG's admin approves
 # the chaincode definition for its own package.
+#
+# A SmartBFT ordering node that has just caught up with the others can
+# accept a transaction and never order it (seen in CI: the approval's
+# broadcast answered SUCCESS, its event never came, the other nodes never
+# saw the request). An approval whose event does not come is sent again
+# through the next ordering node (approving the same definition twice is
+# harmless), at most three times in all.
 approve_definition() {
-  local i=$1 o out
-  o="$(orderer_for "$i")"
-  out="$(peer_cli "$i" lifecycle chaincode approveformyorg -o "${EP_ORD[$o]}" \
-    --tls --cafile "${ORG_HOME[$o]}/tlsca.pem" -C "$CHANNEL" -n "$2" -v "$3" \
-    --package-id "$4" --sequence "$5" --waitForEventTimeout 60s 2>&1)" ||
-    { log "approve of $2 by ${ORG_MSPS[$i]} failed: $out"; return 1; }
+  local i=$1 o out try n=${#ORDERER_ORGS[@]} first k
+  first="$(orderer_for "$i")"
+  for k in "${!ORDERER_ORGS[@]}"; do [[ ${ORDERER_ORGS[$k]} == "$first" ]] && break; done
+  for try in 0 1 2; do
+    o="${ORDERER_ORGS[$(((k + try) % n))]}"
+    out="$(peer_cli "$i" lifecycle chaincode approveformyorg -o "${EP_ORD[$o]}" \
+      --tls --cafile "${ORG_HOME[$o]}/tlsca.pem" -C "$CHANNEL" -n "$2" -v "$3" \
+      --package-id "$4" --sequence "$5" --waitForEventTimeout 30s 2>&1)" && return 0
+    [[ $out == *"timed out waiting for txid"* ]] || break
+    log "approve of $2 by ${ORG_MSPS[$i]}: no commit event through ${N_ORD[$o]} in 30 s; sending it again"
+  done
+  log "approve of $2 by ${ORG_MSPS[$i]} failed: $out"
+  return 1
 }
 
 # commit_definition NAME VERSION SEQUENCE: commit an approved definition,
