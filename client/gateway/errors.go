@@ -152,9 +152,22 @@ func Translate(op Op, fn, txID, endpoint string, err error) *Error {
 		le.Message = fmt.Sprintf("peer %s unavailable: %s", endpoint, dialCause(st.Message()))
 	default:
 		le.Message = trimPeerMessage(msg)
+		if strings.Contains(msg, sealedKeyMessage) {
+			le.Message += sealedKeyHint
+		}
 	}
 	return le
 }
+
+// The gateway's refusal of a proposal that writes a key whose key-level
+// policy no endorsement satisfies. Our only such keys are custody events,
+// sealed when written: a custody act meets one when the item's event counter
+// no longer names its last event (a colluding majority rewrote it).
+const (
+	sealedKeyMessage = "state based endorsement policy cannot be satisfied"
+	sealedKeyHint    = " (the transaction would rewrite a sealed custody event: the item's event counter no longer names its last event; " +
+		"prov verify shows it, prov item repair-counter sets it right)"
+)
 
 // dialCause reduces gRPC's connection error text, e.g.
 // `connection error: desc = "transport: Error while dialing: dial tcp

@@ -55,6 +55,12 @@ func TestTranslate(t *testing.T) {
 			wantText: []string{"NOT_FOUND: no item 01/09506000134352/21/Z (transaction tx1)"},
 		},
 		{
+			name:    "custody act onto a sealed event key",
+			op:      OpEndorse,
+			err:     status.Error(codes.FailedPrecondition, "no combination of peers can be derived which satisfy the endorsement policy: state based endorsement policy cannot be satisfied"),
+			wantMsg: "no combination of peers can be derived which satisfy the endorsement policy: state based endorsement policy cannot be satisfied (the transaction would rewrite a sealed custody event: the item's event counter no longer names its last event; prov verify shows it, prov item repair-counter sets it right)",
+		},
+		{
 			name:     "peer down",
 			err:      status.Error(codes.Unavailable, `connection error: desc = "transport: Error while dialing: dial tcp 127.0.0.1:7051: connect: connection refused"`),
 			wantMsg:  "peer 127.0.0.1:7051 unavailable: connection refused",
