@@ -202,6 +202,10 @@ func TestColludingMajority(t *testing.T) {
 		if err == nil && st.Code == peer.TxValidationCode_VALID {
 			t.Errorf("the owner's offer after the counter was set back committed VALID without overwriting seq %d", tail.Seq)
 		}
+		// Through prov the refusal says what happened and what to do.
+		if r := cli(t).Run(t, mfr, "user1", "transfer", "offer", rewound, "--to", "distributor"); r.Code != 1 || !strings.Contains(r.Stderr, "prov item repair-counter sets it right") {
+			t.Errorf("prov transfer offer after the counter was set back: %s; want exit 1 naming the repair", r)
+		}
 		// The repair: the owner asks for the counter to be set from the
 		// sealed event keys (a majority endorses it: here the colluders'
 		// peers, whose chaincode runs the genuine functions); the item then
