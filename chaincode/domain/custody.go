@@ -712,16 +712,16 @@ func recallPolicy(issuer string, maj Policy) KeyPolicy {
 // An event key is sealed when it is created (SealedPolicy): custody events
 // are written once, and no endorsement, not even of every org, can rewrite
 // or delete one. The peers enforce it at validation, whatever chaincode the
-// endorsers run. Chaincode before this rule gave event keys EarlierEventPolicy:
+// endorsers run. Chaincode before this rule gave event keys earlierEventPolicy:
 // the writer's org and the item's owner before and after the event, AND a
 // majority of the role orgs. That let a colluding majority that had set an
 // item's counter back (the counter has no key-level policy) trick the owner's
 // next act into overwriting the last event with the parties' own
 // endorsements (test/trust TestColludingMajority/CounterSetBack).
 
-// EarlierEventPolicy is the policy chaincode before sealed events gave an
+// earlierEventPolicy is the policy chaincode before sealed events gave an
 // event key; prov verify still accepts it for the transactions it wrote.
-func EarlierEventPolicy(ev CustodyEvent, ownerBefore, ownerAfter string, roles []OrgRole) KeyPolicy {
+func earlierEventPolicy(ev CustodyEvent, ownerBefore, ownerAfter string, roles []OrgRole) KeyPolicy {
 	maj := majorityOf(roles)
 	return KeyPolicy{AllOf: uniqueSorted([]string{ev.SubmitterMSP, ownerBefore, ownerAfter}),
 		Orgs: maj.Orgs, Threshold: maj.Threshold, AndMajority: true}
@@ -846,7 +846,7 @@ func (b *builder) finish() *Decision {
 	if b.d.ItemWritten {
 		ownerAfter = b.d.Item.Owner
 	}
-	sealed, earlier := SealedPolicy(), EarlierEventPolicy(ev, ownerBefore, ownerAfter, b.r.Roles)
+	sealed, earlier := SealedPolicy(), earlierEventPolicy(ev, ownerBefore, ownerAfter, b.r.Roles)
 	b.d.Writes = append(b.d.Writes,
 		KeyWrite{Kind: KeyEvent, Key: EventKey(b.s.ID, ev.Seq), Value: mustMarshal(ev), Policy: &sealed, SetPolicy: true, Earlier: &earlier},
 		KeyWrite{Kind: KeyCounter, Key: CounterKey(b.s.ID), Value: EncodeCounter(ev.Seq, ev.Timestamp)})

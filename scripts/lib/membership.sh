@@ -110,15 +110,11 @@ cmd_add_org() {
   wait_until 60 "channel on ${N_PEER[$i]}" peer_has_channel "$i" || die "${N_PEER[$i]} has no channel"
   # The new peer joined from the genesis block and knows its own org only
   # once it has the config block that added it: until then it refuses its
-  # admin's approval ("creator org unknown"). Wait until it has every block
-  # another peer had after the update.
-  local p target=""
-  for p in "${PEER_ORGS[@]}"; do
-    [[ $p != "$i" ]] && target="$(peer_height "$p")" && [[ -n $target ]] && break
-  done
-  [[ -n $target ]] || die "no other peer reports its height"
-  wait_until 120 "${N_PEER[$i]} at height $target" peer_at_least "$i" "$target" ||
-    die "${N_PEER[$i]} did not reach height $target (see $(log_file "${N_PEER[$i]}"))"
+  # admin's approval ("creator org unknown"). Wait until every peer, the new
+  # one included (network.json names it from here on), is at the same height.
+  write_profiles || die "writing network.json and the connection profiles failed"
+  "$PROVNET" settle -home "$PROV_HOME" -kind peer -timeout 120s >/dev/null ||
+    die "${N_PEER[$i]} did not catch up with the other peers (see $(log_file "${N_PEER[$i]}"))"
 
   # The chaincode: the committed definition, approved by the new org for its
   # own package (its connection.json names its own chaincode server).
@@ -194,11 +190,4 @@ cmd_remove_org() {
   load_topology "$PROV_HOME/topology.yaml"
   write_profiles || die "writing network.json and the connection profiles failed"
   log "removed $msp from channel $CHANNEL in $((SECONDS - t0)) s (its ledger and identities stay in ${ORG_HOME[$i]})"
-}
-
-# peer_at_least ORG H: the org's peer has at least H blocks of the channel.
-peer_at_least() {
-  local h
-  h="$(peer_height "$1")"
-  [[ -n $h ]] && ((h >= $2))
 }

@@ -151,37 +151,44 @@ peer_has_channel() {
   [[ -n "$(metric "${P_PEER_OPS[$1]}" ledger_blockchain_height "channel=$CHANNEL")" ]]
 }
 
-join_orderer() {
-  local i=$1 out tries=0
-  orderer_has_channel "$i" && return 0
-  # The orderer opens its admin endpoint only after it has loaded the channels
-  # it already holds (a restarted Raft node replays its WAL first), seconds
-  # after /healthz answers: retry a refused connection (bounded, 60 s),
-  # nothing else. A join of a channel the node holds answers 405.
-  until out="$(osnadmin_cli "$i" channel join -c "$CHANNEL" -b "$PROV_HOME/channel/genesis.block" 2>&1)"; do
-    if [[ $out != *"connection refused"* ]] || ((++tries > 300)); then
-      log "osnadmin join on ${N_ORD[$i]} failed: $out"
+# retry_refused N CMD...: run CMD until it succeeds or fails with anything
+# but a refused connection, at most N times 0.2 s apart; prints CMD's last
+# output (stdout and stderr) and returns its status. A node's /healthz can
+# answer before the endpoint CMD talks to accepts connections.
+retry_refused() {
+  local n=$1 out tries=0
+  shift
+  until out="$("$@" 2>&1)"; do
+    if [[ $out != *"connection refused"* ]] || ((++tries >= n)); then
+      printf '%s' "$out"
       return 1
     fi
     sleep 0.2
   done
+  printf '%s' "$out"
+}
+
+join_orderer() {
+  local i=$1 out
+  orderer_has_channel "$i" && return 0
+  # The orderer opens its admin endpoint only after it has loaded the channels
+  # it already holds (a restarted Raft node replays its WAL first), seconds
+  # after /healthz answers (60 s at most). A join of a channel the node holds
+  # answers 405.
+  out="$(retry_refused 300 osnadmin_cli "$i" channel join -c "$CHANNEL" -b "$PROV_HOME/channel/genesis.block")" ||
+    { log "osnadmin join on ${N_ORD[$i]} failed: $out"; return 1; }
   [[ $out == *"201"* || $out == *"already exists"* || $out == *"405"* ]] ||
     { log "osnadmin join on ${N_ORD[$i]}: $out"; return 1; }
 }
 
 join_peer() {
-  local i=$1 out tries=0
+  local i=$1 out
   peer_has_channel "$i" && return 0
   # A peer's operations endpoint can answer /healthz a moment before its gRPC
-  # listener accepts: retry a refused connection (bounded), nothing else.
-  until out="$(peer_cli "$i" channel join -b "$PROV_HOME/channel/genesis.block" 2>&1)" ||
-    [[ $out == *"already exists"* ]]; do
-    if [[ $out != *"connection refused"* ]] || ((++tries > 50)); then
-      log "peer channel join on ${N_PEER[$i]} failed: $out"
-      return 1
-    fi
-    sleep 0.2
-  done
+  # listener accepts (10 s at most).
+  out="$(retry_refused 50 peer_cli "$i" channel join -b "$PROV_HOME/channel/genesis.block")" ||
+    [[ $out == *"already exists"* ]] ||
+    { log "peer channel join on ${N_PEER[$i]} failed: $out"; return 1; }
 }
 
 orderer_height() { metric "${P_ORD_OPS[$1]}" ledger_blockchain_height "channel=$CHANNEL"; }

@@ -171,9 +171,7 @@ func TestColludingMajority(t *testing.T) {
 			t.Fatalf("history of %s: %d events, %v; want 3", rewound, len(hist), err)
 		}
 		prev, tail := hist[1], hist[2]
-		g, s := splitID(t, rewound)
-		mustForge(t, d, valid, "counter set back one event", []op{{Op: "put", Key: &ckey{"seq", []string{g, s}},
-			Value: string(domain.EncodeCounter(prev.Seq, prev.Timestamp))}}, pair...)
+		mustForge(t, d, valid, "counter set back one event", []op{forgedCounter(t, rewound, prev.Seq, prev.Timestamp)}, pair...)
 		waitPeers(t)
 		// Readers do not take the counter's word for where the history ends:
 		// GetHistories (audits, verify's prefetch) still returns customs'
@@ -235,13 +233,11 @@ func TestColludingMajority(t *testing.T) {
 		// under seq 7 while seq 2..6 do not exist. A reader that stops at
 		// the first missing event would never show it (nor would verify):
 		// the history must show the gap, and verify must fail the item.
-		g, s := splitID(t, ahead)
 		hist, err := honest.History(ahead)
 		if err != nil || len(hist) != 1 {
 			t.Fatalf("history of %s: %d events, %v; want 1", ahead, len(hist), err)
 		}
-		mustForge(t, d, valid, "counter set five events ahead", []op{{Op: "put", Key: &ckey{"seq", []string{g, s}},
-			Value: string(domain.EncodeCounter(6, hist[0].Timestamp))}}, pair...)
+		mustForge(t, d, valid, "counter set five events ahead", []op{forgedCounter(t, ahead, 6, hist[0].Timestamp)}, pair...)
 		waitPeers(t)
 		wantVerifyFails(t, provVerify(t, mfr, ahead), "counter set ahead", verify.CheckEventOrder)
 		if err := conn(t, mfr).SubmitResolved("ReportStolenItems", js([]string{ahead}), "lorry broken into"); err != nil {

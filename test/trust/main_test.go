@@ -472,8 +472,15 @@ func forgedEvent(t *testing.T, id string, seq uint64, typ domain.EventType, from
 		SubmitterMSP: "${MSP}", SubmitterID: "${ID}", TxID: "${TXID}", Timestamp: "${TS}", Details: details}
 	return []op{
 		{Op: "put", Key: &ckey{"event", []string{g, s, fmt.Sprintf("%010d", seq)}}, Value: js(ev)},
-		{Op: "put", Key: &ckey{"seq", []string{g, s}}, Value: strconv.FormatUint(seq, 10)},
+		forgedCounter(t, id, seq, ""),
 	}
+}
+
+// forgedCounter overwrites the item's event counter with seq (and at, when
+// not empty: the counter's "{seq} {timestamp}" form).
+func forgedCounter(t *testing.T, id string, seq uint64, at string) op {
+	g, s := splitID(t, id)
+	return op{Op: "put", Key: &ckey{"seq", []string{g, s}}, Value: string(domain.EncodeCounter(seq, at))}
 }
 
 // forgedItem overwrites the item record.
